@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using S3Sync.Config;
+using S3Sync.Execution;
+using S3Sync.Planning;
+using S3Sync.Reporting;
+
+namespace S3Sync.Cli.Commands;
+
+/// <summary><c>s3sync sync</c>: bring every site's prefix in line with its folder, once.</summary>
+public static class SyncCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the verify report) and change nothing" };
+        var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
+        var workers = new Option<int?>("--workers") { Description = "Upload workers (overrides upload_workers)", HelpName = "N" };
+        var command = new Command("sync", "Sync every site once, by content, and exit.\n\nExample:\n  s3sync sync -c /etc/s3sync/config.yml --site www");
+        common.AddTo(command);
+        command.Options.Add(dryRun);
+        command.Options.Add(maxDelete);
+        command.Options.Add(workers);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var error = result.InvocationConfiguration.Error;
+            var (config, jsonLogs, code) = common.Load(result, error);
+            if (config is null) return Task.FromResult(code);
+            DeleteLimit? limit = null;
+            if (result.GetValue(maxDelete) is { } text)
+            {
+                if (!DeleteLimit.TryParse(text, out var parsed))
+                {
+                    error.WriteLine($"s3sync: --max-delete: '{text}' is not a count (like 100), a percentage (like 10%) or 'unlimited'");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+                limit = parsed;
+            }
+            if (result.GetValue(workers) is { } n)
+            {
+                if (n < 1)
+                {
+                    error.WriteLine($"s3sync: --workers: must be at least 1, got {n}");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+                config = config with { UploadWorkers = n };
+            }
+            if (result.GetValue(dryRun))
+                return VerifyCommand.RunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false), output, cancellationToken);
+            return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit }, output, cancellationToken);
+        });
+        return command;
+    }
+
+    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, SyncSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        using var loggers = Logging.Create(config.LogLevel, jsonLogs);
+        var logger = loggers.CreateLogger("s3sync");
+        var clock = Stopwatch.StartNew();
+        var worst = SiteStatus.Done;
+        long files = 0, bytes = 0, failed = 0;
+        foreach (var site in config.Sites)
+        {
+            using var store = SiteStores.For(site, settings.Workers, config.S3OpsRetries);
+            var result = await new SiteSync(site, store, DirectDigestSource.Instance, settings, logger).RunAsync(cancellationToken).ConfigureAwait(false);
+            var s = result.Stats;
+            output.WriteLine($"site {site.Name}: uploaded {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}), deleted {s.Deleted}, changed in place {s.ChangedInPlace}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}" + (result.Status == SiteStatus.Done ? "" : $" [{StatusText(result.Status)}]"));
+            foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");
+            if (result.Problems.Count > 20) output.WriteLine($"  ! ... and {result.Problems.Count - 20} more (see the log)");
+            files += s.Uploaded;
+            bytes += s.UploadedBytes;
+            failed += s.Failed;
+            if (result.Status > worst) worst = result.Status;
+        }
+        if (config.Sites.Count > 1)
+            output.WriteLine($"total: uploaded {files} files ({Sizes.Bytes(bytes)}), failed {failed}; {Sizes.Duration(clock.Elapsed)}");
+        return (int)worst;
+    }
+
+    private static string StatusText(SiteStatus status) => status switch
+    {
+        SiteStatus.Failed => "incomplete: see errors",
+        SiteStatus.DeletesRefused => "deletions refused",
+        _ => "",
+    };
+}

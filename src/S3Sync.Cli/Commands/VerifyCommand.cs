@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using S3Sync.Config;
+using S3Sync.Planning;
+using S3Sync.Reporting;
+
+namespace S3Sync.Cli.Commands;
+
+public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download);
+
+/// <summary><c>s3sync verify</c>: report every difference between the disks and the bucket; change nothing.</summary>
+public static class VerifyCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var json = new Option<bool>("--json") { Description = "JSON Lines: one object per entry and per site summary" };
+        var all = new Option<bool>("--all") { Description = "Also list keys that are in sync (=)" };
+        var deep = new Option<bool>("--deep") { Description = "HEAD objects whose ETag cannot be reproduced and compare s3sync's stored MD5" };
+        var download = new Option<bool>("--download") { Description = "Download every matching object and compare its bytes with the file (restore drill)" };
+        var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing.\nExit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish.\n\nExample:\n  s3sync verify -c /etc/s3sync/config.yml --json");
+        common.AddTo(command);
+        command.Options.Add(json);
+        command.Options.Add(all);
+        command.Options.Add(deep);
+        command.Options.Add(download);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var (config, jsonLogs, code) = common.Load(result, result.InvocationConfiguration.Error);
+            if (config is null) return Task.FromResult(code);
+            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download));
+            return RunAsync(config, jsonLogs, options, result.InvocationConfiguration.Output, cancellationToken);
+        });
+        return command;
+    }
+
+    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, VerifyOptions options, TextWriter output, CancellationToken cancellationToken)
+    {
+        using var loggers = Logging.Create(config.LogLevel, jsonLogs);
+        var logger = loggers.CreateLogger("s3sync");
+        var report = new PlanReport(output, options.Json, options.All);
+        var clock = Stopwatch.StartNew();
+        var complete = true;
+        foreach (var site in config.Sites)
+        {
+            var siteClock = Stopwatch.StartNew();
+            var totals = new ReportTotals();
+            report.SiteHeader(site);
+            using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries);
+            var planner = new SyncPlanner(site, store, DirectDigestSource.Instance, new PlanOptions { Deep = options.Deep }, issue =>
+            {
+                if (issue.IsError) report.SiteError(site, issue.Path, issue.Message, totals);
+                else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
+            });
+            var siteComplete = true;
+            try
+            {
+                if (!Directory.Exists(site.LocalPath))
+                {
+                    report.SiteError(site, site.LocalPath, "local_path does not exist (is the disk mounted?)", totals);
+                    siteComplete = false;
+                }
+                else
+                {
+                    var plan = planner.PlanAsync(cancellationToken);
+                    if (options.Download) plan = new DownloadCheck(site, store, Math.Max(2, config.UploadWorkers)).ApplyAsync(plan, cancellationToken);
+                    await foreach (var entry in plan.ConfigureAwait(false)) report.Entry(site, entry, totals);
+                    siteComplete = planner.Complete;
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {e.Message}", totals);
+                siteComplete = false;
+            }
+            report.SiteSummary(site, totals, siteClock.Elapsed, siteComplete);
+            complete &= siteComplete && totals.Errors == 0;
+        }
+        report.TotalSummary(clock.Elapsed);
+        if (!complete) return ExitCodes.Failed;
+        return report.Total.Differences > 0 ? ExitCodes.Differences : ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using S3Sync.Config;
+
+namespace S3Sync.Cli;
+
+/// <summary>Console logging on stderr at the configured level. Dispose it before exit: it writes on a background thread.</summary>
+public static class Logging
+{
+    public static LogLevel ToLevel(LogVerbosity verbosity) => verbosity switch
+    {
+        LogVerbosity.Trace => LogLevel.Trace,
+        LogVerbosity.Debug => LogLevel.Debug,
+        LogVerbosity.Info => LogLevel.Information,
+        LogVerbosity.Warn => LogLevel.Warning,
+        LogVerbosity.Error => LogLevel.Error,
+        _ => LogLevel.Critical,
+    };
+
+    public static ILoggerFactory Create(LogVerbosity verbosity, bool json)
+    {
+        return LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(ToLevel(verbosity));
+            builder.AddFilter("Amazon", LogLevel.Warning);
+            if (json)
+            {
+                builder.AddJsonConsole(o =>
+                {
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                    o.UseUtcTimestamp = true;
+                });
+            }
+            else
+            {
+                builder.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss ";
+                    o.IncludeScopes = false;
+                });
+            }
+            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        });
+    }
+}

@@ -1,0 +1,53 @@
+using YamlDotNet.Serialization;
+
+namespace S3Sync.Config;
+
+/// <summary>
+/// The configuration file as written, one property per YAML key (the seed's names, snake_case).
+/// Values stay nullable so the resolver can tell "unset" from "set to the default".
+/// </summary>
+public sealed class ConfigDocument
+{
+    public string? AccessKey { get; set; }
+    public string? SecretAccessKey { get; set; }
+    public string? AwsRegion { get; set; }
+    public string? Endpoint { get; set; }
+    public bool? ForcePathStyle { get; set; }
+    public string? Loglevel { get; set; }
+    public int? UploadQueueBuffer { get; set; }
+    public int? UploadWorkers { get; set; }
+    public int? WatchInterval { get; set; }
+    public int? S3OpsRetries { get; set; }
+    public int? RescanInterval { get; set; }
+    public int? HttpPort { get; set; }
+    public string? HttpAddress { get; set; }
+    public string? MaxDelete { get; set; }
+    public string? StateDir { get; set; }
+    public List<SiteDocument>? Sites { get; set; }
+}
+
+/// <summary>One entry of <c>sites:</c> as written.</summary>
+public sealed class SiteDocument
+{
+    public string? Name { get; set; }
+    public string? LocalPath { get; set; }
+    public string? Bucket { get; set; }
+    public string? BucketPath { get; set; }
+    public string? BucketRegion { get; set; }
+    public bool? RetireDeleted { get; set; }
+    public string? StorageClass { get; set; }
+    public string? AccessKey { get; set; }
+    public string? SecretAccessKey { get; set; }
+    public string? Endpoint { get; set; }
+    public bool? ForcePathStyle { get; set; }
+    public int? WatchInterval { get; set; }
+    public string? MaxDelete { get; set; }
+    public List<string>? Exclusions { get; set; }
+    public List<string>? Inclusions { get; set; }
+}
+
+/// <summary>Source-generated YamlDotNet context: the reflection deserializer does not survive Native AOT.</summary>
+[YamlStaticContext]
+[YamlSerializable(typeof(ConfigDocument))]
+[YamlSerializable(typeof(SiteDocument))]
+public partial class ConfigYamlContext : StaticContext;

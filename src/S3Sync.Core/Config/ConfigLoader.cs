@@ -1,0 +1,441 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace S3Sync.Config;
+
+/// <summary>
+/// Reads a configuration file and checks all of it before anything touches the network.
+/// Two passes: the YAML node tree gives every key its line and catches unknown keys and wrong types with
+/// a precise message; the source-generated deserializer then builds the <see cref="ConfigDocument"/>.
+/// </summary>
+public static class ConfigLoader
+{
+    /// <summary>Configuration files larger than this are refused unread: nobody writes one by hand.</summary>
+    public const int MaxFileBytes = 1024 * 1024;
+
+    public static readonly IReadOnlyList<string> StorageClasses =
+    [
+        "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+        "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE",
+    ];
+
+    private enum Kind { String, Int, Bool, StringList, Sites }
+
+    private static readonly Dictionary<string, Kind> GlobalKeys = new(StringComparer.Ordinal)
+    {
+        ["access_key"] = Kind.String, ["secret_access_key"] = Kind.String, ["aws_region"] = Kind.String,
+        ["endpoint"] = Kind.String, ["force_path_style"] = Kind.Bool, ["loglevel"] = Kind.String,
+        ["upload_queue_buffer"] = Kind.Int, ["upload_workers"] = Kind.Int, ["watch_interval"] = Kind.Int,
+        ["s3_ops_retries"] = Kind.Int, ["rescan_interval"] = Kind.Int, ["http_port"] = Kind.Int,
+        ["http_address"] = Kind.String, ["max_delete"] = Kind.String, ["state_dir"] = Kind.String,
+        ["sites"] = Kind.Sites,
+    };
+
+    private static readonly Dictionary<string, Kind> SiteKeys = new(StringComparer.Ordinal)
+    {
+        ["name"] = Kind.String, ["local_path"] = Kind.String, ["bucket"] = Kind.String,
+        ["bucket_path"] = Kind.String, ["bucket_region"] = Kind.String, ["retire_deleted"] = Kind.Bool,
+        ["storage_class"] = Kind.String, ["access_key"] = Kind.String, ["secret_access_key"] = Kind.String,
+        ["endpoint"] = Kind.String, ["force_path_style"] = Kind.Bool, ["watch_interval"] = Kind.Int,
+        ["max_delete"] = Kind.String, ["exclusions"] = Kind.StringList, ["inclusions"] = Kind.StringList,
+    };
+
+    /// <summary>Loads and resolves a file; throws <see cref="ConfigException"/> with every error found.</summary>
+    public static SyncConfig LoadFile(string path)
+    {
+        var (document, lines) = ParseFile(path);
+        return Resolve(document, path, lines);
+    }
+
+    /// <summary>Reads and parses a file into the document as written, plus where each key stands.</summary>
+    public static (ConfigDocument Document, KeyLines Lines) ParseFile(string path)
+    {
+        string text;
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+                throw Fail(path, Directory.Exists(path) ? "is a directory, not a configuration file" : "no such file");
+            if (info.Length > MaxFileBytes)
+                throw Fail(path, $"file is {info.Length:N0} bytes; a configuration file may hold at most {MaxFileBytes:N0}");
+            var bytes = File.ReadAllBytes(path);
+            text = Decode(path, bytes);
+        }
+        catch (IOException e) { throw Fail(path, $"cannot read: {e.Message}"); }
+        catch (UnauthorizedAccessException) { throw Fail(path, "cannot read: permission denied"); }
+        return Parse(text, path);
+    }
+
+    private static string Decode(string path, byte[] bytes)
+    {
+        if (Array.IndexOf(bytes, (byte)0) >= 0) throw Fail(path, "not a text file (it holds NUL bytes)");
+        try
+        {
+            var text = new UTF8Encoding(false, true).GetString(bytes);
+            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+        }
+        catch (DecoderFallbackException) { throw Fail(path, "not valid UTF-8 text"); }
+    }
+
+    /// <summary>Parses YAML text; <paramref name="file"/> names it in errors.</summary>
+    public static (ConfigDocument Document, KeyLines Lines) Parse(string text, string file)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException([new ConfigError(file, (int)e.Start.Line, (int)e.Start.Column, "", $"invalid YAML: {Clean(e.Message)}")]);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+            throw Fail(file, "the file is empty; it needs at least a 'sites:' list");
+        if (stream.Documents.Count > 1)
+            throw new ConfigException([At(file, stream.Documents[1].RootNode, "", "the file holds more than one YAML document; put everything in one")]);
+
+        var errors = new List<ConfigError>();
+        var lines = new KeyLines(file);
+        var root = stream.Documents[0].RootNode;
+        CheckMapping(file, root, "", GlobalKeys, errors, lines);
+        if (errors.Count > 0) throw new ConfigException(errors);
+
+        try
+        {
+            var deserializer = new StaticDeserializerBuilder(new ConfigYamlContext())
+                .WithNamingConvention(UnderscoredNamingConvention.Instance)
+                .Build();
+            var document = deserializer.Deserialize<ConfigDocument>(text) ?? new ConfigDocument();
+            return (document, lines);
+        }
+        catch (YamlException e)
+        {
+            var message = Clean(e.InnerException?.Message ?? e.Message);
+            throw new ConfigException([new ConfigError(file, (int)e.Start.Line, (int)e.Start.Column, "", message)]);
+        }
+    }
+
+    private static string Clean(string message)
+    {
+        message = message.Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+        var cut = message.IndexOf("): ", StringComparison.Ordinal);
+        return message.StartsWith("(Line:", StringComparison.Ordinal) && cut > 0 ? message[(cut + 3)..] : message;
+    }
+
+    private static ConfigException Fail(string file, string message) => new([new ConfigError(file, 0, 0, "", message)]);
+
+    private static ConfigError At(string file, YamlNode node, string key, string message) =>
+        new(file, (int)node.Start.Line, (int)node.Start.Column, key, message);
+
+    private static void CheckMapping(string file, YamlNode node, string path, Dictionary<string, Kind> schema, List<ConfigError> errors, KeyLines lines)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            errors.Add(At(file, node, path, path.Length == 0 ? "the top level must be a mapping of keys (upload_workers:, sites:, ...)" : "must be a mapping of keys (local_path:, bucket:, ...)"));
+            return;
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            var keyPath = path.Length == 0 ? key : $"{path}.{key}";
+            if (!schema.TryGetValue(key, out var kind))
+            {
+                var suggestion = Closest(key, schema.Keys);
+                errors.Add(At(file, keyNode, keyPath, suggestion is null ? "unknown key" : $"unknown key (did you mean '{suggestion}'?)"));
+                continue;
+            }
+            if (!seen.Add(key))
+            {
+                errors.Add(At(file, keyNode, keyPath, "key given twice"));
+                continue;
+            }
+            lines.Add(keyPath, keyNode);
+            CheckValue(file, value, keyPath, kind, errors, lines);
+        }
+    }
+
+    private static void CheckValue(string file, YamlNode value, string keyPath, Kind kind, List<ConfigError> errors, KeyLines lines)
+    {
+        if (value is YamlScalarNode { Value: null or "" } && value.Tag.IsEmpty && ((YamlScalarNode)value).Style == YamlDotNet.Core.ScalarStyle.Plain)
+            return; // "key:" with nothing after it means unset
+        switch (kind)
+        {
+            case Kind.String:
+                if (value is not YamlScalarNode) errors.Add(At(file, value, keyPath, "expected a single value (a string), not a list or mapping"));
+                break;
+            case Kind.Int:
+                if (value is not YamlScalarNode { Value: { } n } || !int.TryParse(n, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+                    errors.Add(At(file, value, keyPath, $"expected a whole number, got {Describe(value)}"));
+                break;
+            case Kind.Bool:
+                if (value is not YamlScalarNode { Value: { } b } || !(b.Equals("true", StringComparison.OrdinalIgnoreCase) || b.Equals("false", StringComparison.OrdinalIgnoreCase)))
+                    errors.Add(At(file, value, keyPath, $"expected true or false, got {Describe(value)}"));
+                break;
+            case Kind.StringList:
+                if (value is not YamlSequenceNode list)
+                {
+                    errors.Add(At(file, value, keyPath, $"expected a list of regular expressions, got {Describe(value)}"));
+                    break;
+                }
+                for (var i = 0; i < list.Children.Count; i++)
+                {
+                    lines.Add($"{keyPath}[{i}]", list.Children[i]);
+                    if (list.Children[i] is not YamlScalarNode)
+                        errors.Add(At(file, list.Children[i], $"{keyPath}[{i}]", "expected a regular expression (a string)"));
+                }
+                break;
+            case Kind.Sites:
+                if (value is not YamlSequenceNode sites)
+                {
+                    errors.Add(At(file, value, keyPath, $"expected a list of sites, got {Describe(value)}"));
+                    break;
+                }
+                for (var i = 0; i < sites.Children.Count; i++)
+                {
+                    lines.Add($"sites[{i}]", sites.Children[i]);
+                    CheckMapping(file, sites.Children[i], $"sites[{i}]", SiteKeys, errors, lines);
+                }
+                break;
+        }
+    }
+
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlScalarNode s => $"'{Truncate(s.Value ?? "")}'",
+        YamlSequenceNode => "a list",
+        YamlMappingNode => "a mapping",
+        _ => "something else",
+    };
+
+    private static string Truncate(string s) => s.Length > 40 ? s[..40] + "..." : s;
+
+    /// <summary>The known key nearest to a misspelt one, when it is near enough to be a likely typo.</summary>
+    internal static string? Closest(string key, IEnumerable<string> known)
+    {
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var candidate in known)
+        {
+            var d = Levenshtein(key.ToLowerInvariant().Replace('-', '_'), candidate.ToLowerInvariant());
+            if (d < bestDistance) { best = candidate; bestDistance = d; }
+        }
+        return bestDistance <= Math.Max(2, key.Length / 3) ? best : null;
+    }
+
+    private static int Levenshtein(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) previous[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+
+    /// <summary>Fills in defaults and checks the values; every error found is reported at once.</summary>
+    public static SyncConfig Resolve(ConfigDocument doc, string file, KeyLines lines)
+    {
+        var errors = new List<ConfigError>();
+        ConfigError Err(string key, string message) => lines.ErrorAt(key, message);
+
+        var logLevel = LogVerbosity.Info;
+        if (doc.Loglevel is { } level && !TryParseLogLevel(level, out logLevel))
+            errors.Add(Err("loglevel", $"unknown log level '{level}' (valid: trace, debug, info, warn, error, fatal, panic)"));
+        if (doc.UploadWorkers is < 1) errors.Add(Err("upload_workers", $"must be at least 1, got {doc.UploadWorkers}"));
+        if (doc.UploadWorkers is > 1024) errors.Add(Err("upload_workers", $"must be at most 1024, got {doc.UploadWorkers}"));
+        if (doc.UploadQueueBuffer is < 0) errors.Add(Err("upload_queue_buffer", $"must be 0 or more, got {doc.UploadQueueBuffer}"));
+        if (doc.WatchInterval is < 0) errors.Add(Err("watch_interval", $"must be 0 or more milliseconds, got {doc.WatchInterval}"));
+        if (doc.S3OpsRetries is < 0) errors.Add(Err("s3_ops_retries", $"must be 0 or more, got {doc.S3OpsRetries}"));
+        if (doc.RescanInterval is < 0) errors.Add(Err("rescan_interval", $"must be 0 (never) or more seconds, got {doc.RescanInterval}"));
+        if (doc.HttpPort is < 0 or > 65535) errors.Add(Err("http_port", $"must be a port from 0 to 65535, got {doc.HttpPort}"));
+        if (doc.HttpAddress is { } address && !System.Net.IPAddress.TryParse(address, out _) && address != "localhost")
+            errors.Add(Err("http_address", $"'{address}' is not an IP address"));
+        CheckEndpoint(doc.Endpoint, "endpoint", errors, Err);
+        var globalLimit = ParseLimit(doc.MaxDelete, "max_delete", errors, Err) ?? DeleteLimit.Default;
+        if ((doc.AccessKey is null) != (doc.SecretAccessKey is null))
+            errors.Add(Err(doc.AccessKey is null ? "secret_access_key" : "access_key", "access_key and secret_access_key go together; give both or neither"));
+
+        var sites = new List<Site>();
+        if (doc.Sites is null || doc.Sites.Count == 0)
+            errors.Add(lines.Has("sites") ? Err("sites", "the list is empty; give at least one site") : new ConfigError(file, 0, 0, "sites", "missing: give at least one site"));
+
+        for (var i = 0; i < (doc.Sites?.Count ?? 0); i++)
+        {
+            var s = doc.Sites![i] ?? new SiteDocument();
+            var p = $"sites[{i}]";
+            ConfigError SErr(string key, string message) => lines.ErrorAt($"{p}.{key}", message, p);
+
+            if (string.IsNullOrWhiteSpace(s.LocalPath)) errors.Add(SErr("local_path", "missing: the local folder to sync is required"));
+            else if (!Path.IsPathFullyQualified(s.LocalPath)) errors.Add(SErr("local_path", $"'{s.LocalPath}' is relative; give an absolute path"));
+            if (string.IsNullOrWhiteSpace(s.Bucket)) errors.Add(SErr("bucket", "missing: the bucket name is required"));
+            else if (!IsValidBucket(s.Bucket)) errors.Add(SErr("bucket", $"'{s.Bucket}' is not a valid bucket name (3-63 characters: lowercase letters, digits, '.', '-', '_')"));
+            var prefix = (s.BucketPath ?? "").Trim('/');
+            if (prefix.Contains("//", StringComparison.Ordinal)) errors.Add(SErr("bucket_path", $"'{s.BucketPath}' has an empty path segment"));
+            if (Encoding.UTF8.GetByteCount(prefix) > 512) errors.Add(SErr("bucket_path", "is longer than 512 bytes"));
+            var storageClass = (s.StorageClass ?? Defaults.StorageClass).Trim();
+            if (!StorageClasses.Contains(storageClass))
+            {
+                var hint = Closest(storageClass.ToUpperInvariant(), StorageClasses);
+                errors.Add(SErr("storage_class", $"unknown storage class '{s.StorageClass}'" + (hint is null ? $" (valid: {string.Join(", ", StorageClasses)})" : $" (did you mean '{hint}'?)")));
+            }
+            if (s.WatchInterval is < 0) errors.Add(SErr("watch_interval", $"must be 0 or more milliseconds, got {s.WatchInterval}"));
+            CheckEndpoint(s.Endpoint, $"{p}.endpoint", errors, (k, m) => lines.ErrorAt(k, m, p));
+            if ((s.AccessKey is null) != (s.SecretAccessKey is null))
+                errors.Add(SErr(s.AccessKey is null ? "secret_access_key" : "access_key", "access_key and secret_access_key go together; give both or neither"));
+            var limit = ParseLimit(s.MaxDelete, $"{p}.max_delete", errors, (k, m) => lines.ErrorAt(k, m, p)) ?? globalLimit;
+            var exclusions = CompileAll(s.Exclusions, $"{p}.exclusions", errors, lines);
+            var inclusions = CompileAll(s.Inclusions, $"{p}.inclusions", errors, lines);
+
+            var access = s.AccessKey ?? doc.AccessKey;
+            var secret = s.SecretAccessKey ?? doc.SecretAccessKey;
+            var endpoint = s.Endpoint ?? doc.Endpoint;
+            sites.Add(new Site
+            {
+                Name = string.IsNullOrWhiteSpace(s.Name) ? (prefix.Length == 0 ? s.Bucket ?? "" : $"{s.Bucket}/{prefix}") : s.Name.Trim(),
+                LocalPath = s.LocalPath is null ? "" : Path.TrimEndingDirectorySeparator(s.LocalPath),
+                Bucket = s.Bucket ?? "",
+                Prefix = prefix,
+                Region = s.BucketRegion ?? doc.AwsRegion,
+                Endpoint = endpoint?.TrimEnd('/'),
+                ForcePathStyle = s.ForcePathStyle ?? doc.ForcePathStyle ?? endpoint is not null,
+                RetireDeleted = s.RetireDeleted ?? false,
+                StorageClass = storageClass,
+                Credentials = access is not null && secret is not null ? new StaticCredentials(access, secret) : null,
+                WatchInterval = s.WatchInterval ?? doc.WatchInterval ?? Defaults.WatchIntervalMs,
+                MaxDelete = limit,
+                Filter = new PathFilter(inclusions, exclusions),
+            });
+        }
+
+        CheckOverlaps(sites, errors, lines);
+        if (errors.Count > 0) throw new ConfigException([.. errors.OrderBy(e => e.Line)]);
+
+        return new SyncConfig
+        {
+            SourceFile = file,
+            LogLevel = logLevel,
+            UploadWorkers = doc.UploadWorkers ?? Defaults.UploadWorkers,
+            UploadQueueBuffer = doc.UploadQueueBuffer ?? 0,
+            WatchInterval = doc.WatchInterval ?? Defaults.WatchIntervalMs,
+            S3OpsRetries = doc.S3OpsRetries ?? Defaults.S3OpsRetries,
+            RescanInterval = doc.RescanInterval ?? Defaults.RescanIntervalSeconds,
+            HttpPort = doc.HttpPort,
+            HttpAddress = doc.HttpAddress ?? "127.0.0.1",
+            StateDir = doc.StateDir,
+            Sites = sites,
+        };
+    }
+
+    public static bool TryParseLogLevel(string text, out LogVerbosity level)
+    {
+        switch (text.Trim().ToLowerInvariant())
+        {
+            case "trace": level = LogVerbosity.Trace; return true;
+            case "debug": level = LogVerbosity.Debug; return true;
+            case "info": level = LogVerbosity.Info; return true;
+            case "warn" or "warning": level = LogVerbosity.Warn; return true;
+            case "error": level = LogVerbosity.Error; return true;
+            case "fatal": level = LogVerbosity.Fatal; return true;
+            case "panic": level = LogVerbosity.Panic; return true;
+            default: level = LogVerbosity.Info; return false;
+        }
+    }
+
+    private static void CheckEndpoint(string? endpoint, string key, List<ConfigError> errors, Func<string, string, ConfigError> err)
+    {
+        if (endpoint is null) return;
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https") || uri.Host.Length == 0)
+            errors.Add(err(key, $"'{endpoint}' is not an http:// or https:// URL"));
+        else if (uri.UserInfo.Length > 0)
+            errors.Add(err(key, "must not hold credentials; use access_key and secret_access_key"));
+    }
+
+    private static DeleteLimit? ParseLimit(string? text, string key, List<ConfigError> errors, Func<string, string, ConfigError> err)
+    {
+        if (text is null) return null;
+        if (DeleteLimit.TryParse(text, out var limit)) return limit;
+        errors.Add(err(key, $"'{text}' is not a count (like 100), a percentage (like 10%) or 'unlimited'"));
+        return null;
+    }
+
+    private static List<Regex> CompileAll(List<string>? patterns, string key, List<ConfigError> errors, KeyLines lines)
+    {
+        var result = new List<Regex>();
+        for (var i = 0; i < (patterns?.Count ?? 0); i++)
+        {
+            var pattern = patterns![i];
+            if (pattern is null) { errors.Add(lines.ErrorAt($"{key}[{i}]", "empty pattern")); continue; }
+            try { result.Add(PathFilter.Compile(pattern)); }
+            catch (RegexParseException e) { errors.Add(lines.ErrorAt($"{key}[{i}]", $"invalid regular expression '{pattern}': {Words(e.Error.ToString())} at offset {e.Offset}")); }
+            catch (ArgumentException e) { errors.Add(lines.ErrorAt($"{key}[{i}]", $"invalid regular expression '{pattern}': {e.Message}")); }
+        }
+        return result;
+    }
+
+    /// <summary>"InsufficientClosingParentheses" to "insufficient closing parentheses".</summary>
+    private static string Words(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? " " : "") + char.ToLowerInvariant(c) : c.ToString()));
+
+    internal static bool IsValidBucket(string bucket) =>
+        bucket.Length is >= 3 and <= 63 && Regex.IsMatch(bucket, "^[a-z0-9][a-z0-9._-]*[a-z0-9]$", RegexOptions.CultureInvariant) && !bucket.Contains("..", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Two sites on one bucket must not see each other's keys when either deletes: a site whose prefix holds
+    /// the other's (or the bucket root) would remove the other's files as "deleted locally" (the seed's gotcha).
+    /// Two sites on the very same prefix always fight, so that is refused too. Site names must be unique.
+    /// </summary>
+    private static void CheckOverlaps(List<Site> sites, List<ConfigError> errors, KeyLines lines)
+    {
+        for (var i = 0; i < sites.Count; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                var (a, b) = (sites[j], sites[i]);
+                if (a.Name == b.Name && a.Name.Length > 0)
+                    errors.Add(lines.ErrorAt($"sites[{i}].name", $"site name '{b.Name}' is already used by sites[{j}]; give each site its own name", $"sites[{i}]"));
+                if (a.Bucket != b.Bucket || (a.Endpoint ?? "") != (b.Endpoint ?? "")) continue;
+                var same = a.Prefix == b.Prefix;
+                var nested = Contains(a.Prefix, b.Prefix) || Contains(b.Prefix, a.Prefix);
+                if (same)
+                    errors.Add(lines.ErrorAt($"sites[{i}].bucket_path", $"sites[{j}] and sites[{i}] both sync to s3://{b.Bucket}/{b.Prefix}; each site needs its own prefix", $"sites[{i}]"));
+                else if (nested && (a.RetireDeleted || b.RetireDeleted))
+                    errors.Add(lines.ErrorAt($"sites[{i}].bucket_path", $"s3://{a.Bucket}/{a.Prefix} (sites[{j}]) and s3://{b.Bucket}/{b.Prefix} (sites[{i}]) overlap and one has retire_deleted, so it would delete the other's files; use prefixes that do not contain each other", $"sites[{i}]"));
+            }
+        }
+    }
+
+    private static bool Contains(string outer, string inner) =>
+        outer.Length == 0 || inner.StartsWith(outer + "/", StringComparison.Ordinal);
+}
+
+/// <summary>Where each key of a configuration file stands, so errors found after parsing can still name a line.</summary>
+public sealed class KeyLines(string file)
+{
+    private readonly Dictionary<string, (int Line, int Column)> _positions = new(StringComparer.Ordinal);
+
+    public string File => file;
+
+    internal void Add(string keyPath, YamlNode node) => _positions[keyPath] = ((int)node.Start.Line, (int)node.Start.Column);
+
+    public bool Has(string keyPath) => _positions.ContainsKey(keyPath);
+
+    /// <summary>An error at a key's line, else at its fallback's (the site), else without a line.</summary>
+    public ConfigError ErrorAt(string keyPath, string message, string? fallback = null)
+    {
+        if (_positions.TryGetValue(keyPath, out var at) || (fallback is not null && _positions.TryGetValue(fallback, out at)))
+            return new ConfigError(file, at.Line, at.Column, keyPath, message);
+        return new ConfigError(file, 0, 0, keyPath, message);
+    }
+}

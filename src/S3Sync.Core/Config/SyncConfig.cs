@@ -1,0 +1,172 @@
+using System.Text.RegularExpressions;
+
+namespace S3Sync.Config;
+
+/// <summary>Log levels of the seed's <c>loglevel</c> key.</summary>
+public enum LogVerbosity { Trace, Debug, Info, Warn, Error, Fatal, Panic }
+
+/// <summary>The whole resolved configuration: every default filled in, every value checked.</summary>
+public sealed record SyncConfig
+{
+    public required string SourceFile { get; init; }
+    public LogVerbosity LogLevel { get; init; } = LogVerbosity.Info;
+    public int UploadWorkers { get; init; } = Defaults.UploadWorkers;
+    public int UploadQueueBuffer { get; init; }
+    public int WatchInterval { get; init; } = Defaults.WatchIntervalMs;
+    public int S3OpsRetries { get; init; } = Defaults.S3OpsRetries;
+    public int RescanInterval { get; init; } = Defaults.RescanIntervalSeconds;
+    public int? HttpPort { get; init; }
+    public string HttpAddress { get; init; } = "127.0.0.1";
+    public string? StateDir { get; init; }
+    public required IReadOnlyList<Site> Sites { get; init; }
+}
+
+/// <summary>Defaults shared by the loader, the ad-hoc command line and the README.</summary>
+public static class Defaults
+{
+    public const int UploadWorkers = 10;
+    public const int WatchIntervalMs = 1000;
+    public const int S3OpsRetries = 5;
+    public const int RescanIntervalSeconds = 3600;
+    public const string StorageClass = "STANDARD";
+    public const string DefaultRegion = "us-east-1";
+}
+
+/// <summary>Credentials given in the configuration file. <see cref="ToString"/> never shows the secret.</summary>
+public sealed record StaticCredentials(string AccessKey, string SecretKey)
+{
+    public override string ToString() => $"{AccessKey[..Math.Min(4, AccessKey.Length)]}****";
+
+    /// <summary>Records print every property; this one must not.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("AccessKey = ").Append(ToString());
+        return true;
+    }
+}
+
+/// <summary>
+/// One local folder mirrored to one bucket prefix. <see cref="Prefix"/> is empty for the bucket root,
+/// otherwise it has no leading or trailing slash; keys are <c>Prefix + "/" + relative path</c>.
+/// </summary>
+public sealed record Site
+{
+    public required string Name { get; init; }
+    public required string LocalPath { get; init; }
+    public required string Bucket { get; init; }
+    public string Prefix { get; init; } = "";
+    public string? Region { get; init; }
+    public string? Endpoint { get; init; }
+    public bool ForcePathStyle { get; init; }
+    public bool RetireDeleted { get; init; }
+    public string StorageClass { get; init; } = Defaults.StorageClass;
+    public StaticCredentials? Credentials { get; init; }
+    public int WatchInterval { get; init; } = Defaults.WatchIntervalMs;
+    public DeleteLimit MaxDelete { get; init; } = DeleteLimit.Default;
+    public PathFilter Filter { get; init; } = PathFilter.All;
+
+    /// <summary>The listing prefix: the site's prefix plus '/', so prefix "a" never sees "a-b/".</summary>
+    public string ListPrefix => Prefix.Length == 0 ? "" : Prefix + "/";
+
+    public string KeyFor(string relativePath) => ListPrefix + relativePath;
+}
+
+/// <summary>
+/// The most deletions a run may make: a count, or a percentage of the objects under the prefix.
+/// </summary>
+public readonly record struct DeleteLimit(long Count, double Percent, long Floor = 0)
+{
+    /// <summary>
+    /// Default: refuse a run that would delete more than half of what the prefix holds, once that is more than
+    /// 20 objects (so small sites can still retire a few files).
+    /// </summary>
+    public static DeleteLimit Default => new(-1, 50, 20);
+
+    public static DeleteLimit Unlimited => new(-1, -1);
+
+    public bool IsUnlimited => Count < 0 && Percent < 0;
+
+    public bool Allows(long deletions, long remoteObjects)
+    {
+        if (deletions == 0 || IsUnlimited || deletions <= Floor) return true;
+        if (Count >= 0) return deletions <= Count;
+        return deletions <= remoteObjects * Percent / 100.0;
+    }
+
+    public override string ToString() => IsUnlimited ? "unlimited" : Count >= 0 ? Count.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{Percent.ToString(System.Globalization.CultureInfo.InvariantCulture)}%" + (Floor > 0 ? $" (at least {Floor})" : "");
+
+    public static bool TryParse(string text, out DeleteLimit limit)
+    {
+        text = text.Trim();
+        limit = Default;
+        if (text is "unlimited" or "-1") { limit = Unlimited; return true; }
+        if (text.EndsWith('%'))
+        {
+            if (double.TryParse(text[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 100)
+            {
+                limit = new DeleteLimit(-1, p);
+                return true;
+            }
+            return false;
+        }
+        if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            limit = new DeleteLimit(n, -1);
+            return true;
+        }
+        return false;
+    }
+}
+
+/// <summary>
+/// Inclusions and exclusions, matched against the path relative to <c>local_path</c> with '/' separators
+/// (unanchored, like the original's Go regexps). A path is synced when it matches an inclusion (all do
+/// when there are none) and no exclusion. Patterns run on the non-backtracking engine so no pattern can
+/// hang a run; the few constructs it lacks fall back to the backtracking engine with a match timeout.
+/// </summary>
+public sealed class PathFilter
+{
+    public static readonly PathFilter All = new([], []);
+
+    private readonly Regex[] _inclusions;
+    private readonly Regex[] _exclusions;
+
+    public PathFilter(IReadOnlyList<Regex> inclusions, IReadOnlyList<Regex> exclusions)
+    {
+        _inclusions = [.. inclusions];
+        _exclusions = [.. exclusions];
+    }
+
+    public IReadOnlyList<string> Inclusions => [.. _inclusions.Select(r => r.ToString())];
+
+    public IReadOnlyList<string> Exclusions => [.. _exclusions.Select(r => r.ToString())];
+
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Compiles a pattern, or returns the reason it cannot be used.</summary>
+    public static Regex Compile(string pattern)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout);
+        }
+    }
+
+    /// <summary>True when the relative path is to be synced. A pattern that times out counts as matching, so an
+    /// exclusion errs towards leaving the file alone.</summary>
+    public bool Includes(string relativePath)
+    {
+        if (_inclusions.Length > 0 && !_inclusions.Any(r => SafeMatch(r, relativePath))) return false;
+        return !_exclusions.Any(r => SafeMatch(r, relativePath));
+    }
+
+    private static bool SafeMatch(Regex regex, string path)
+    {
+        try { return regex.IsMatch(path); }
+        catch (RegexMatchTimeoutException) { return true; }
+    }
+}

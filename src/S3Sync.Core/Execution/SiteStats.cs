@@ -1,0 +1,24 @@
+namespace S3Sync.Execution;
+
+/// <summary>Counters of one site's run, safe to bump from every worker.</summary>
+public sealed class SiteStats
+{
+    private long _uploaded, _uploadedBytes, _changedInPlace, _deleted, _unchanged, _failed, _skipped, _kept;
+
+    public long Uploaded => Interlocked.Read(ref _uploaded);
+    public long UploadedBytes => Interlocked.Read(ref _uploadedBytes);
+    public long ChangedInPlace => Interlocked.Read(ref _changedInPlace);
+    public long Deleted => Interlocked.Read(ref _deleted);
+    public long Unchanged => Interlocked.Read(ref _unchanged);
+    public long Failed => Interlocked.Read(ref _failed);
+    public long Skipped => Interlocked.Read(ref _skipped);
+    public long Kept => Interlocked.Read(ref _kept);
+
+    public void AddUploaded(long bytes) { Interlocked.Increment(ref _uploaded); Interlocked.Add(ref _uploadedBytes, bytes); }
+    public void AddChangedInPlace() => Interlocked.Increment(ref _changedInPlace);
+    public void AddDeleted(long count) => Interlocked.Add(ref _deleted, count);
+    public void AddUnchanged() => Interlocked.Increment(ref _unchanged);
+    public void AddFailed() => Interlocked.Increment(ref _failed);
+    public void AddSkipped() => Interlocked.Increment(ref _skipped);
+    public void AddKept() => Interlocked.Increment(ref _kept);
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using S3Sync.Config;
+using S3Sync.Local;
+using S3Sync.Planning;
+using S3Sync.Remote;
+
+namespace S3Sync.Execution;
+
+/// <summary>How a site's run ended, worst last: the exit code is the worst over all sites.</summary>
+public enum SiteStatus { Done = 0, Failed = 3, DeletesRefused = 4 }
+
+/// <summary>The summary of one site's sync.</summary>
+public sealed record SiteResult(Site Site, SiteStatus Status, SiteStats Stats, TimeSpan Elapsed, IReadOnlyList<string> Problems);
+
+/// <summary>Settings of a sync run that are not per site.</summary>
+public sealed record SyncSettings
+{
+    public int Workers { get; init; } = Defaults.UploadWorkers;
+    public int QueueBuffer { get; init; }
+
+    /// <summary>Overrides every site's <c>max_delete</c> when set (the <c>--max-delete</c> flag).</summary>
+    public DeleteLimit? MaxDelete { get; init; }
+}
+
+/// <summary>
+/// Executes a site's plan: uploads and storage-class changes go to the <see cref="Uploader"/> as the plan streams
+/// (so transfers start while the walk and listing still run); deletions wait until every upload has ended, and
+/// happen only when the walk and the listing both completed and the delete guard allows them.
+/// </summary>
+public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digests, SyncSettings settings, ILogger logger)
+{
+    public event Action<PlanEntry>? Planned;
+    public event Action<UploadResult>? Uploaded;
+
+    public async Task<SiteResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var stats = new SiteStats();
+        var problems = new List<string>();
+        void Problem(string message)
+        {
+            lock (problems) problems.Add(message);
+        }
+
+        if (!Directory.Exists(site.LocalPath))
+        {
+            var why = File.Exists(site.LocalPath) ? "is a file, not a folder" : "does not exist (is the disk mounted?)";
+            logger.LogError("site {Site}: local_path {Path} {Why}; nothing was done", site.Name, site.LocalPath, why);
+            Problem($"local_path {site.LocalPath} {why}; nothing was done");
+            return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
+        }
+
+        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true }, issue =>
+        {
+            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
+            else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
+        });
+
+        var deletes = new List<string>();
+        long localFiles = 0;
+        var status = SiteStatus.Done;
+        await using (var uploader = new Uploader(site, store, settings.Workers, settings.QueueBuffer, logger, cancellationToken))
+        {
+            uploader.Completed += result =>
+            {
+                switch (result.Outcome)
+                {
+                    case UploadOutcome.Uploaded: stats.AddUploaded(result.Bytes); break;
+                    case UploadOutcome.ChangedInPlace: stats.AddChangedInPlace(); break;
+                    case UploadOutcome.Vanished: stats.AddSkipped(); break;
+                    default: stats.AddFailed(); Problem($"{result.Entry.Key}: {result.Error}"); break;
+                }
+                Uploaded?.Invoke(result);
+            };
+            try
+            {
+                await foreach (var entry in planner.PlanAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    Planned?.Invoke(entry);
+                    if (entry.Local is not null) localFiles++;
+                    switch (entry.Action)
+                    {
+                        case PlanAction.Upload or PlanAction.ChangeStorageClass:
+                            await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
+                            break;
+                        case PlanAction.Delete:
+                            deletes.Add(site.KeyFor(entry.Key));
+                            break;
+                        default:
+                            Count(entry, stats, Problem);
+                            break;
+                    }
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError("site {Site}: could not finish planning: {Error}", site.Name, e.Message);
+                Problem($"could not finish the walk or the listing: {e.Message}");
+                status = SiteStatus.Failed;
+            }
+            await uploader.CompleteAsync().ConfigureAwait(false);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+
+        if (!planner.Complete || status == SiteStatus.Failed)
+        {
+            if (deletes.Count > 0 || site.RetireDeleted)
+                logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
+            status = SiteStatus.Failed;
+        }
+        else if (deletes.Count > 0)
+        {
+            status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, Problem, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;
+        return new SiteResult(site, status, stats, clock.Elapsed, problems);
+    }
+
+    private static void Count(PlanEntry entry, SiteStats stats, Action<string> problem)
+    {
+        switch (entry.Reason)
+        {
+            case ChangeReason.InSync: stats.AddUnchanged(); break;
+            case ChangeReason.RemoteOnlyKept or ChangeReason.Archived: stats.AddKept(); break;
+            case ChangeReason.Vanished: stats.AddSkipped(); break;
+            case ChangeReason.Error or ChangeReason.CannotCompare:
+                stats.AddFailed();
+                problem($"{entry.Key}: {entry.Detail}");
+                break;
+        }
+    }
+
+    private async Task<SiteStatus> DeleteAsync(List<string> keys, long localFiles, long remoteCount, SiteStats stats, Action<string> problem, CancellationToken cancellationToken)
+    {
+        var limit = settings.MaxDelete ?? site.MaxDelete;
+        if (localFiles == 0)
+        {
+            var message = $"local_path {site.LocalPath} is empty while s3://{site.Bucket}/{site.ListPrefix} holds {remoteCount} objects; refusing to delete them (is the disk mounted?)";
+            logger.LogError("site {Site}: {Message}", site.Name, message);
+            problem(message);
+            return SiteStatus.DeletesRefused;
+        }
+        if (!limit.Allows(keys.Count, remoteCount))
+        {
+            var message = $"would delete {keys.Count} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}, more than max_delete {limit}; nothing was deleted. If that is intended, run again with --max-delete {keys.Count} (or set max_delete)";
+            logger.LogError("site {Site}: {Message}", site.Name, message);
+            problem(message);
+            return SiteStatus.DeletesRefused;
+        }
+        var failed = await store.DeleteAsync(site.Bucket, keys, cancellationToken).ConfigureAwait(false);
+        stats.AddDeleted(keys.Count - failed.Count);
+        foreach (var (key, error) in failed)
+        {
+            logger.LogError("{Key}: delete failed: {Error}", key, error);
+            problem($"{key}: delete failed: {error}");
+        }
+        foreach (var key in keys) logger.LogDebug("{Key}: deleted", key);
+        return failed.Count > 0 ? SiteStatus.Failed : SiteStatus.Done;
+    }
+}

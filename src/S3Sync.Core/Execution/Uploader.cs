@@ -1,0 +1,324 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using S3Sync.Config;
+using S3Sync.Hashing;
+using S3Sync.Planning;
+using S3Sync.Remote;
+
+namespace S3Sync.Execution;
+
+/// <summary>How one upload or in-place change ended.</summary>
+public enum UploadOutcome { Uploaded, ChangedInPlace, Vanished, Failed }
+
+/// <summary>The result of one job, for counters, logs and (in watch) the metrics.</summary>
+public sealed record UploadResult(PlanEntry Entry, UploadOutcome Outcome, long Bytes, string? Error);
+
+/// <summary>
+/// A pool of <c>upload_workers</c> workers behind a bounded queue (<c>upload_queue_buffer</c>). Small files go up
+/// with one PUT from a buffer hashed as it is sent. Large files go up in parts, and their parts are shared
+/// out to every idle worker, so one large file uses the whole pool. Each part is checked against the MD5 the
+/// file had when it was hashed: a file that changes during the upload is detected and uploaded again, never
+/// stored mixed. A failed multipart upload is aborted.
+/// </summary>
+public sealed class Uploader : IAsyncDisposable
+{
+    private const int MaxAttempts = 3;
+
+    private readonly Site _site;
+    private readonly IObjectStore _store;
+    private readonly ILogger _logger;
+    private readonly Channel<PlanEntry> _jobs;
+    private readonly Channel<PartWork> _parts = Channel.CreateUnbounded<PartWork>();
+    private readonly Task[] _workers;
+    private readonly CancellationToken _cancellationToken;
+
+    public Uploader(Site site, IObjectStore store, int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken)
+    {
+        _site = site;
+        _store = store;
+        _logger = logger;
+        _cancellationToken = cancellationToken;
+        _jobs = Channel.CreateBounded<PlanEntry>(new BoundedChannelOptions(Math.Max(1, queueBuffer)) { FullMode = BoundedChannelFullMode.Wait });
+        _workers = [.. Enumerable.Range(0, workers).Select(_ => Task.Run(WorkerAsync, CancellationToken.None))];
+    }
+
+    /// <summary>Raised on a worker thread as each job ends.</summary>
+    public event Action<UploadResult>? Completed;
+
+    /// <summary>Jobs waiting in the queue.</summary>
+    public int QueueDepth => _jobs.Reader.CanCount ? _jobs.Reader.Count : 0;
+
+    /// <summary>Queues an upload or storage-class change; waits while the queue is full.</summary>
+    public ValueTask EnqueueAsync(PlanEntry entry, CancellationToken cancellationToken) => _jobs.Writer.WriteAsync(entry, cancellationToken);
+
+    /// <summary>Takes no more jobs and waits for those queued and running to end.</summary>
+    public async Task CompleteAsync()
+    {
+        _jobs.Writer.TryComplete();
+        await Task.WhenAll(_workers).ConfigureAwait(false);
+        _parts.Writer.TryComplete();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _jobs.Writer.TryComplete();
+        try { await Task.WhenAll(_workers).ConfigureAwait(false); }
+        catch (OperationCanceledException) { }
+        _parts.Writer.TryComplete();
+    }
+
+    private async Task WorkerAsync()
+    {
+        Task<bool>? jobsWait = null, partsWait = null;
+        while (true)
+        {
+            if (_parts.Reader.TryRead(out var part)) { await RunPartAsync(part).ConfigureAwait(false); continue; }
+            if (_jobs.Reader.TryRead(out var job)) { await RunJobAsync(job).ConfigureAwait(false); continue; }
+            try
+            {
+                jobsWait ??= _jobs.Reader.WaitToReadAsync(_cancellationToken).AsTask();
+                partsWait ??= _parts.Reader.WaitToReadAsync(_cancellationToken).AsTask();
+                await Task.WhenAny(jobsWait, partsWait).ConfigureAwait(false);
+                if (partsWait.IsCompleted) { _ = await partsWait.ConfigureAwait(false); partsWait = null; }
+                if (jobsWait.IsCompleted)
+                {
+                    var more = await jobsWait.ConfigureAwait(false);
+                    jobsWait = null;
+                    if (!more && !_parts.Reader.TryPeek(out _)) return;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RunJobAsync(PlanEntry entry)
+    {
+        UploadResult result;
+        try
+        {
+            result = entry.Action == PlanAction.ChangeStorageClass
+                ? await ChangeClassAsync(entry).ConfigureAwait(false)
+                : await UploadAsync(entry).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            result = new UploadResult(entry, UploadOutcome.Failed, 0, "cancelled");
+        }
+        Completed?.Invoke(result);
+    }
+
+    private async Task<UploadResult> ChangeClassAsync(PlanEntry entry)
+    {
+        try
+        {
+            await _store.ChangeStorageClassAsync(_site.Bucket, _site.KeyFor(entry.Key), _site.StorageClass, _cancellationToken).ConfigureAwait(false);
+            _logger.LogDebug("{Key}: storage class changed to {StorageClass}", entry.Key, _site.StorageClass);
+            return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogError("{Key}: storage class change failed: {Error}", entry.Key, e.Message);
+            return new UploadResult(entry, UploadOutcome.Failed, 0, e.Message);
+        }
+    }
+
+    private async Task<UploadResult> UploadAsync(PlanEntry entry)
+    {
+        var local = entry.Local!;
+        var digest = entry.Digest;
+        string? lastError = null;
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            try
+            {
+                var info = new FileInfo(local.FullPath);
+                if (!info.Exists) return Vanished(entry);
+                var size = info.Length;
+                if (digest is not null && digest.Size != size) digest = null;
+                if (ETag.IsMultipartSize(size))
+                    await PutMultipartAsync(entry, size, digest).ConfigureAwait(false);
+                else
+                    await PutSingleAsync(entry, info).ConfigureAwait(false);
+                _logger.LogDebug("{Key}: uploaded ({Size} bytes)", entry.Key, size);
+                return new UploadResult(entry, UploadOutcome.Uploaded, size, null);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return Vanished(entry);
+            }
+            catch (Exception e) when (e is FileChangedException || IsBadDigest(e))
+            {
+                lastError = "changed while it was uploaded";
+                _logger.LogDebug("{Key}: changed during upload (attempt {Attempt}); reading it again", entry.Key, attempt);
+                digest = null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                var message = e is UnauthorizedAccessException ? "cannot read: permission denied" : $"cannot read: {e.Message}";
+                _logger.LogError("{Key}: {Error}", entry.Key, message);
+                return new UploadResult(entry, UploadOutcome.Failed, 0, message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogError("{Key}: upload failed: {Error}", entry.Key, e.Message);
+                return new UploadResult(entry, UploadOutcome.Failed, 0, e.Message);
+            }
+        }
+        _logger.LogError("{Key}: {Error} {Attempts} times; it will be retried next run", entry.Key, lastError, MaxAttempts);
+        return new UploadResult(entry, UploadOutcome.Failed, 0, $"{lastError} {MaxAttempts} times");
+    }
+
+    private static bool IsBadDigest(Exception e) =>
+        e is Amazon.S3.AmazonS3Exception s3 && s3.ErrorCode is "BadDigest" or "InvalidDigest";
+
+    private UploadResult Vanished(PlanEntry entry)
+    {
+        _logger.LogDebug("{Key}: deleted before it could be uploaded; skipped", entry.Key);
+        return new UploadResult(entry, UploadOutcome.Vanished, 0, null);
+    }
+
+    private UploadHeaders Headers(string key, string md5Hex) => new(_site.StorageClass, ContentTypes.For(key), md5Hex);
+
+    /// <summary>One PUT from a buffer. The MD5 sent is the buffer's, so the stored bytes are exactly what was read;
+    /// size and mtime before and after the read catch a writer in the middle.</summary>
+    private async Task PutSingleAsync(PlanEntry entry, FileInfo info)
+    {
+        var (size, mtime) = (info.Length, info.LastWriteTimeUtc);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
+        try
+        {
+            var read = 0;
+            if (size > 0)
+            {
+                using var handle = File.OpenHandle(info.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                read = await FileHasher.ReadFullAsync(handle, buffer.AsMemory(0, (int)size), 0, _cancellationToken).ConfigureAwait(false);
+                if (read != size || RandomAccess.GetLength(handle) != size) throw new FileChangedException(info.FullName);
+            }
+            info.Refresh();
+            if (!info.Exists) throw new FileNotFoundException(info.FullName);
+            if (info.Length != size || info.LastWriteTimeUtc != mtime) throw new FileChangedException(info.FullName);
+            var body = buffer.AsMemory(0, read);
+            var md5 = MD5.HashData(body.Span);
+            await _store.PutAsync(_site.Bucket, _site.KeyFor(entry.Key), body, md5, Headers(entry.Key, ETag.Hex(md5)), _cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task PutMultipartAsync(PlanEntry entry, long size, FileDigest? digest)
+    {
+        var local = entry.Local!;
+        digest ??= await FileHasher.HashAsync(local.FullPath, null, _cancellationToken).ConfigureAwait(false);
+        if (digest.PartMd5s.Count == 0) throw new FileChangedException(local.FullPath);
+        var key = _site.KeyFor(entry.Key);
+        var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex), _cancellationToken).ConfigureAwait(false);
+        var state = new MultipartState(local.FullPath, key, uploadId, digest, _cancellationToken);
+        try
+        {
+            for (var i = 0; i < state.PartCount; i++) _parts.Writer.TryWrite(new PartWork(state, i));
+            // The owner works on parts too (its own or others'), so a pool full of large files cannot deadlock.
+            while (!state.AllClaimed && _parts.Reader.TryRead(out var part)) await RunPartAsync(part).ConfigureAwait(false);
+            await state.Finished.ConfigureAwait(false);
+            if (state.Error is { } error) throw error;
+            await _store.CompleteMultipartAsync(_site.Bucket, key, uploadId, state.PartETags(), _cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await AbortQuietlyAsync(key, uploadId).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task AbortQuietlyAsync(string key, string uploadId)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _store.AbortMultipartAsync(_site.Bucket, key, uploadId, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning("{Key}: could not abort multipart upload {UploadId}: {Error}", key, uploadId, e.Message);
+        }
+    }
+
+    private async Task RunPartAsync(PartWork work)
+    {
+        var state = work.State;
+        state.Claim();
+        byte[]? buffer = null;
+        try
+        {
+            if (state.Error is not null) return;
+            var offset = work.Index * state.Digest.PartSize;
+            var length = (int)Math.Min(state.Digest.PartSize, state.Digest.Size - offset);
+            buffer = ArrayPool<byte>.Shared.Rent(length);
+            int read;
+            using (var handle = File.OpenHandle(state.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+                read = await FileHasher.ReadFullAsync(handle, buffer.AsMemory(0, length), offset, state.Token).ConfigureAwait(false);
+            var body = buffer.AsMemory(0, read);
+            var md5 = MD5.HashData(body.Span);
+            if (read != length || !md5.AsSpan().SequenceEqual(state.Digest.PartMd5s[work.Index])) throw new FileChangedException(state.Path);
+            var etag = await _store.UploadPartAsync(_site.Bucket, state.Key, state.UploadId, work.Index + 1, body, md5, state.Token).ConfigureAwait(false);
+            state.SetETag(work.Index, etag);
+        }
+        catch (Exception e)
+        {
+            state.Fail(e);
+        }
+        finally
+        {
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            state.Done();
+        }
+    }
+
+    private sealed record PartWork(MultipartState State, int Index);
+
+    /// <summary>One multipart upload in flight: which parts are taken, which are done, the first error.</summary>
+    private sealed class MultipartState(string path, string key, string uploadId, FileDigest digest, CancellationToken token)
+    {
+        private readonly string[] _etags = new string[digest.PartMd5s.Count];
+        private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+        private int _claimed, _done;
+        private Exception? _error;
+
+        public string Path => path;
+        public string Key => key;
+        public string UploadId => uploadId;
+        public FileDigest Digest => digest;
+        public int PartCount => _etags.Length;
+        public CancellationToken Token => _cts.Token;
+        public Exception? Error => Volatile.Read(ref _error);
+        public bool AllClaimed => Volatile.Read(ref _claimed) >= PartCount;
+        public Task Finished => _finished.Task;
+
+        public void Claim() => Interlocked.Increment(ref _claimed);
+
+        public void SetETag(int index, string etag) => _etags[index] = etag;
+
+        public void Fail(Exception e)
+        {
+            if (Interlocked.CompareExchange(ref _error, e, null) is null) _cts.Cancel();
+        }
+
+        public void Done()
+        {
+            if (Interlocked.Increment(ref _done) == PartCount)
+            {
+                _finished.TrySetResult();
+                _cts.Dispose();
+            }
+        }
+
+        public IReadOnlyList<(int, string)> PartETags() => [.. _etags.Select((e, i) => (i + 1, e))];
+    }
+}

@@ -1,0 +1,84 @@
+using S3Sync.Hashing;
+using S3Sync.Local;
+using S3Sync.Remote;
+
+namespace S3Sync.Planning;
+
+/// <summary>Hashes local files; the real one is <see cref="FileHasher"/>, later behind a cache.</summary>
+public interface IDigestSource
+{
+    Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken);
+}
+
+/// <summary>Reads the fingerprint s3sync stores with each upload (a HEAD).</summary>
+public interface IFingerprintSource
+{
+    Task<ObjectHead?> HeadAsync(string relativeKey, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Decides, for a key held on both sides, whether they match. The truth table, in order:
+/// <list type="table">
+/// <item><term>sizes differ</term><description><see cref="ChangeReason.SizeDiffers"/> (no read)</description></item>
+/// <item><term>ETag "hex" (one part)</term><description>local MD5 equal: same content</description></item>
+/// <item><term>ETag "hex-N"</term><description>same content when the multipart ETag at s3sync's part size, or at any
+/// common part size giving N parts (5, 8, 15, 16, 64 MiB, size/N rounded up to a MiB), equals it</description></item>
+/// <item><term>no match, fingerprint source given</term><description>HEAD: the stored whole-file MD5 decides; without one,
+/// a one-part ETag means <see cref="ChangeReason.ChecksumDiffers"/> unless the object is KMS/customer-key encrypted
+/// (<see cref="ChangeReason.CannotCompare"/>), a multipart or unparsable ETag means <see cref="ChangeReason.CannotCompare"/></description></item>
+/// <item><term>no match, no fingerprint source</term><description>one part: <see cref="ChangeReason.ChecksumDiffers"/>;
+/// otherwise <see cref="ChangeReason.CannotCompare"/></description></item>
+/// <item><term>same content</term><description>storage class equal: <see cref="ChangeReason.InSync"/>; remote archived
+/// (GLACIER, DEEP_ARCHIVE): <see cref="ChangeReason.Archived"/>; else <see cref="ChangeReason.StorageClassDiffers"/></description></item>
+/// </list>
+/// </summary>
+/// <remarks>With <paramref name="uploadWhenUnsure"/> (sync), a key that cannot be compared is uploaded so that it carries
+/// a fingerprint from then on; without it (verify), it is reported.</remarks>
+public sealed class ChangeDetector(string storageClass, IDigestSource digests, IFingerprintSource? fingerprints, bool uploadWhenUnsure = false)
+{
+    public static bool IsArchived(string storageClass) => storageClass is "GLACIER" or "DEEP_ARCHIVE";
+
+    public async Task<PlanEntry> CompareAsync(LocalEntry local, RemoteObject remote, CancellationToken cancellationToken)
+    {
+        if (local.Size != remote.Size)
+            return Upload(local, remote, ChangeReason.SizeDiffers, $"size differs (local {local.Size}, S3 {remote.Size})", null);
+
+        var parsed = ETag.TryParse(remote.ETag, out var hex, out var parts);
+        var extra = parsed && parts > 0 ? ETag.CandidatePartSizes(local.Size, parts) : [];
+        var digest = await digests.GetAsync(local, extra, cancellationToken).ConfigureAwait(false);
+
+        if (!(parsed && digest.Matches(remote.ETag)))
+        {
+            string? why = !parsed ? $"the ETag '{remote.ETag}' is not an MD5" : parts > 0 ? $"multipart ETag with {parts} parts matches no known part size" : null;
+            if (fingerprints is not null)
+            {
+                var head = await fingerprints.HeadAsync(local.Key, cancellationToken).ConfigureAwait(false);
+                if (head?.FingerprintMd5 is { } md5)
+                {
+                    if (md5 != digest.Md5Hex)
+                        return Upload(local, remote, ChangeReason.ChecksumDiffers, "content differs", digest);
+                    return ClassCheck(local, remote, digest);
+                }
+                if (head is not null && (head.CustomerKey || head.ServerSideEncryption is "aws:kms" or "aws:kms:dsse"))
+                    why = $"the ETag is not an MD5 ({(head.CustomerKey ? "SSE-C" : "SSE-KMS")}) and there is no fingerprint";
+            }
+            if (why is null)
+                return Upload(local, remote, ChangeReason.ChecksumDiffers, "content differs", digest);
+            return new PlanEntry(local.Key, ChangeReason.CannotCompare, uploadWhenUnsure ? PlanAction.Upload : PlanAction.None, local, remote, $"cannot compare: {why}") { Digest = digest };
+        }
+        return ClassCheck(local, remote, digest);
+    }
+
+    private PlanEntry ClassCheck(LocalEntry local, RemoteObject remote, FileDigest digest)
+    {
+        if (remote.StorageClass == storageClass)
+            return new PlanEntry(local.Key, ChangeReason.InSync, PlanAction.None, local, remote) { Digest = digest };
+        var detail = $"storage class {remote.StorageClass} -> {storageClass}";
+        if (IsArchived(remote.StorageClass))
+            return new PlanEntry(local.Key, ChangeReason.Archived, PlanAction.None, local, remote, detail + " (archived: left alone)") { Digest = digest };
+        return new PlanEntry(local.Key, ChangeReason.StorageClassDiffers, PlanAction.ChangeStorageClass, local, remote, detail) { Digest = digest };
+    }
+
+    private static PlanEntry Upload(LocalEntry local, RemoteObject remote, ChangeReason reason, string detail, FileDigest? digest) =>
+        new(local.Key, reason, PlanAction.Upload, local, remote, detail) { Digest = digest };
+}

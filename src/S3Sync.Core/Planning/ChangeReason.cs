@@ -1,0 +1,57 @@
+using S3Sync.Hashing;
+using S3Sync.Local;
+using S3Sync.Remote;
+
+namespace S3Sync.Planning;
+
+/// <summary>Why a key is what it is. Each value maps to one report symbol (see <see cref="PlanEntry.Symbol"/>).</summary>
+public enum ChangeReason
+{
+    /// <summary><c>=</c> same content and storage class.</summary>
+    InSync,
+    /// <summary><c>+</c> local only: upload.</summary>
+    Missing,
+    /// <summary><c>*</c> sizes differ: upload.</summary>
+    SizeDiffers,
+    /// <summary><c>*</c> same size, other content: upload.</summary>
+    ChecksumDiffers,
+    /// <summary><c>*</c> same content, other storage class: change it server-side.</summary>
+    StorageClassDiffers,
+    /// <summary><c>*</c> same content, other storage class, but archived (GLACIER, DEEP_ARCHIVE): left alone.</summary>
+    Archived,
+    /// <summary><c>-</c> only in S3, and the site retires deleted files: delete.</summary>
+    RemoteOnly,
+    /// <summary><c>.</c> only in S3, kept because the site does not retire deleted files.</summary>
+    RemoteOnlyKept,
+    /// <summary><c>?</c> the ETag cannot be reproduced and no fingerprint says otherwise.</summary>
+    CannotCompare,
+    /// <summary><c>!</c> the local file could not be read.</summary>
+    Error,
+    /// <summary>The file vanished between the walk and the compare; nothing to do.</summary>
+    Vanished,
+}
+
+/// <summary>What the executor does for an entry. The plan is data: verify prints it, sync executes it.</summary>
+public enum PlanAction { None, Upload, ChangeStorageClass, Delete }
+
+/// <summary>One key of the plan, with the reason and the action it leads to.</summary>
+public sealed record PlanEntry(string Key, ChangeReason Reason, PlanAction Action, LocalEntry? Local, RemoteObject? Remote, string? Detail = null)
+{
+    /// <summary>The local content, when it was hashed while comparing; the uploader reuses it.</summary>
+    public FileDigest? Digest { get; init; }
+
+    public char Symbol => Reason switch
+    {
+        ChangeReason.InSync => '=',
+        ChangeReason.Missing => '+',
+        ChangeReason.SizeDiffers or ChangeReason.ChecksumDiffers or ChangeReason.StorageClassDiffers or ChangeReason.Archived => '*',
+        ChangeReason.RemoteOnly => '-',
+        ChangeReason.RemoteOnlyKept => '.',
+        ChangeReason.CannotCompare => '?',
+        ChangeReason.Error => '!',
+        _ => ' ',
+    };
+
+    /// <summary>True when this entry is a difference between the disk and the bucket.</summary>
+    public bool IsDifference => Reason is not (ChangeReason.InSync or ChangeReason.Vanished);
+}

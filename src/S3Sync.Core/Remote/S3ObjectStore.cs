@@ -1,0 +1,212 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using S3Sync.Config;
+
+namespace S3Sync.Remote;
+
+/// <summary>
+/// <see cref="IObjectStore"/> over AWSSDK.S3's low-level calls. Every body goes up plain, with Content-MD5 and
+/// no aws-chunked framing or CRC trailer: SDK v4 sends those by default, and many S3-compatible servers either
+/// refuse them or store the framing as data. TransferUtility cannot be told so over HTTP, hence multipart by hand.
+/// </summary>
+public sealed class S3ObjectStore : IObjectStore
+{
+    /// <summary>User metadata key holding the whole file's MD5, so content stays comparable whatever the ETag.</summary>
+    public const string FingerprintKey = "s3sync-md5";
+
+    private readonly AmazonS3Client _client;
+
+    public S3ObjectStore(AmazonS3Client client) => _client = client;
+
+    public AmazonS3Client Client => _client;
+
+    /// <summary>Builds a client for a site: its credentials, region and endpoint, else the SDK's default chain.</summary>
+    public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null)
+    {
+        var config = new AmazonS3Config
+        {
+            ForcePathStyle = site.ForcePathStyle,
+            MaxErrorRetry = retries,
+            RetryMode = RequestRetryMode.Standard,
+            Timeout = timeout ?? TimeSpan.FromSeconds(120),
+            MaxConnectionsPerServer = Math.Max(2, connections),
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
+        if (site.Endpoint is not null)
+        {
+            config.ServiceURL = site.Endpoint;
+            config.AuthenticationRegion = site.Region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? Defaults.DefaultRegion;
+        }
+        else if (site.Region is not null)
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(site.Region);
+        }
+        var client = site.Credentials is { } c
+            ? new AmazonS3Client(new BasicAWSCredentials(c.AccessKey, c.SecretKey), config)
+            : new AmazonS3Client(config);
+        return new S3ObjectStore(client);
+    }
+
+    public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000 };
+        while (true)
+        {
+            var page = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            foreach (var o in page.S3Objects ?? [])
+            {
+                if (!o.Key.StartsWith(prefix, StringComparison.Ordinal)) continue; // defence: never act outside the prefix
+                yield return new RemoteObject(o.Key[prefix.Length..], o.Size ?? 0, Hashing.ETag.Normalize(o.ETag),
+                    StorageClassName(o.StorageClass), o.LastModified?.ToUniversalTime() ?? default);
+            }
+            if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken)) yield break;
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+    }
+
+    private static string StorageClassName(S3StorageClass? storageClass) =>
+        storageClass is null || string.IsNullOrEmpty(storageClass.Value) ? Defaults.StorageClass : storageClass.Value;
+
+    public async Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var r = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            var fingerprint = r.Metadata?[FingerprintKey];
+            return new ObjectHead(r.ContentLength, Hashing.ETag.Normalize(r.ETag), StorageClassName(r.StorageClass),
+                string.IsNullOrEmpty(fingerprint) ? null : fingerprint.ToLowerInvariant(),
+                r.ServerSideEncryptionMethod?.Value is { Length: > 0 } sse ? sse : null,
+                r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 });
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
+    {
+        using var stream = AsStream(body);
+        var request = new PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = key,
+            InputStream = stream,
+            AutoCloseStream = false,
+            MD5Digest = Convert.ToBase64String(md5),
+            UseChunkEncoding = false,
+            StorageClass = S3StorageClass.FindValue(headers.StorageClass),
+            ContentType = headers.ContentType,
+        };
+        request.Metadata[FingerprintKey] = headers.FingerprintMd5Hex;
+        await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken)
+    {
+        var request = new InitiateMultipartUploadRequest
+        {
+            BucketName = bucket,
+            Key = key,
+            StorageClass = S3StorageClass.FindValue(headers.StorageClass),
+            ContentType = headers.ContentType,
+        };
+        request.Metadata[FingerprintKey] = headers.FingerprintMd5Hex;
+        var r = await _client.InitiateMultipartUploadAsync(request, cancellationToken).ConfigureAwait(false);
+        return r.UploadId;
+    }
+
+    public async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+    {
+        using var stream = AsStream(body);
+        var r = await _client.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = bucket,
+            Key = key,
+            UploadId = uploadId,
+            PartNumber = partNumber,
+            InputStream = stream,
+            PartSize = body.Length,
+            MD5Digest = Convert.ToBase64String(md5),
+            UseChunkEncoding = false,
+        }, cancellationToken).ConfigureAwait(false);
+        return r.ETag;
+    }
+
+    /// <summary>Completes an upload. The response's ETag is not read: some servers (Ceph) return it empty.</summary>
+    public async Task CompleteMultipartAsync(string bucket, string key, string uploadId, IReadOnlyList<(int PartNumber, string ETag)> parts, CancellationToken cancellationToken)
+    {
+        var request = new CompleteMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId, PartETags = [] };
+        foreach (var (number, etag) in parts) request.PartETags.Add(new PartETag(number, etag));
+        await _client.CompleteMultipartUploadAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            // already gone
+        }
+    }
+
+    public async IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListMultipartUploadsRequest { BucketName = bucket, Prefix = prefix };
+        while (true)
+        {
+            var page = await _client.ListMultipartUploadsAsync(request, cancellationToken).ConfigureAwait(false);
+            foreach (var u in page.MultipartUploads ?? [])
+                yield return new OpenUpload(u.Key, u.UploadId, u.Initiated?.ToUniversalTime() ?? default);
+            if (page.IsTruncated != true) yield break;
+            request.KeyMarker = page.NextKeyMarker;
+            request.UploadIdMarker = page.NextUploadIdMarker;
+        }
+    }
+
+    public async Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken)
+    {
+        await _client.CopyObjectAsync(new CopyObjectRequest
+        {
+            SourceBucket = bucket,
+            SourceKey = key,
+            DestinationBucket = bucket,
+            DestinationKey = key,
+            StorageClass = S3StorageClass.FindValue(storageClass),
+            MetadataDirective = S3MetadataDirective.COPY,
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var failed = new List<(string, string)>();
+        foreach (var batch in keys.Chunk(1000))
+        {
+            var request = new DeleteObjectsRequest { BucketName = bucket, Quiet = true, Objects = [.. batch.Select(k => new KeyVersion { Key = k })] };
+            var r = await _client.DeleteObjectsAsync(request, cancellationToken).ConfigureAwait(false);
+            foreach (var e in r.DeleteErrors ?? []) failed.Add((e.Key, $"{e.Code}: {e.Message}"));
+        }
+        return failed;
+    }
+
+    public async Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        var r = await _client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+        return r.ResponseStream;
+    }
+
+    private static MemoryStream AsStream(ReadOnlyMemory<byte> body) =>
+        MemoryMarshal.TryGetArray(body, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(body.ToArray(), writable: false);
+
+    public void Dispose() => _client.Dispose();
+}

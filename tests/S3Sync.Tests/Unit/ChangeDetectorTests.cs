@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using S3Sync.Hashing;
+using S3Sync.Local;
+using S3Sync.Planning;
+using S3Sync.Remote;
+
+namespace S3Sync.Tests.Unit;
+
+/// <summary>The change detector's truth table, one row per case, with fake digests and fingerprints.</summary>
+public class ChangeDetectorTests
+{
+    private const long MiB = 1024 * 1024;
+    private static readonly byte[] Content = [1, 2, 3];
+    private static readonly string Md5 = Convert.ToHexStringLower(MD5.HashData(Content));
+    private static readonly string Other = new('0', 32);
+
+    public static TheoryData<string, long, string, string, string?, string?, ChangeReason, PlanAction> Cases => new()
+    {
+        // name, remote size, remote etag, remote class, head fingerprint ("none" = HEAD finds no fingerprint, null = no HEAD source), sse, reason, action
+        { "same md5, same class", 3, Md5, "STANDARD", null, null, ChangeReason.InSync, PlanAction.None },
+        { "size differs", 4, Md5, "STANDARD", null, null, ChangeReason.SizeDiffers, PlanAction.Upload },
+        { "md5 differs", 3, Other, "STANDARD", null, null, ChangeReason.ChecksumDiffers, PlanAction.Upload },
+        { "md5 differs, fingerprint matches", 3, Other, "STANDARD", Md5, null, ChangeReason.InSync, PlanAction.None },
+        { "md5 differs, fingerprint differs", 3, Other, "STANDARD", Other, null, ChangeReason.ChecksumDiffers, PlanAction.Upload },
+        { "kms etag, no fingerprint", 3, Other, "STANDARD", "none", "aws:kms", ChangeReason.CannotCompare, PlanAction.None },
+        { "unknown multipart, no head", 3, Other + "-2", "STANDARD", null, null, ChangeReason.CannotCompare, PlanAction.None },
+        { "unknown multipart, fingerprint matches", 3, Other + "-2", "STANDARD", Md5, null, ChangeReason.InSync, PlanAction.None },
+        { "unknown multipart, no fingerprint", 3, Other + "-2", "STANDARD", "none", null, ChangeReason.CannotCompare, PlanAction.None },
+        { "garbage etag", 3, "xyz", "STANDARD", null, null, ChangeReason.CannotCompare, PlanAction.None },
+        { "class differs", 3, Md5, "STANDARD_IA", null, null, ChangeReason.StorageClassDiffers, PlanAction.ChangeStorageClass },
+        { "archived", 3, Md5, "GLACIER", null, null, ChangeReason.Archived, PlanAction.None },
+        { "archived and content differs", 3, Other, "DEEP_ARCHIVE", null, null, ChangeReason.ChecksumDiffers, PlanAction.Upload },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Decides_by_size_then_content_then_class(string name, long remoteSize, string etag, string remoteClass, string? fingerprint, string? sse, ChangeReason reason, PlanAction action)
+    {
+        var fingerprints = fingerprint is null ? null : new FakeFingerprints(new ObjectHead(remoteSize, etag, remoteClass, fingerprint == "none" ? null : fingerprint, sse, false));
+        var detector = new ChangeDetector("STANDARD", new FakeDigests(), fingerprints);
+        var entry = await detector.CompareAsync(new LocalEntry("k", "/k", 3, DateTime.UnixEpoch), new RemoteObject("k", remoteSize, etag, remoteClass, DateTime.UnixEpoch), CancellationToken.None);
+        Assert.True(reason == entry.Reason, $"{name}: expected {reason}, got {entry.Reason}");
+        Assert.Equal(action, entry.Action);
+    }
+
+    [Fact]
+    public async Task Recognises_another_tools_8_MiB_parts_without_a_head()
+    {
+        var size = 40 * MiB;
+        var parts = Enumerable.Range(0, 5).Select(i => MD5.HashData([(byte)i])).ToArray();
+        var digests = new FakeDigests { Extra = new Dictionary<long, string> { [8 * MiB] = ETag.FromParts(parts) } };
+        var detector = new ChangeDetector("STANDARD", digests, null);
+        var entry = await detector.CompareAsync(new LocalEntry("k", "/k", size, DateTime.UnixEpoch), new RemoteObject("k", size, ETag.FromParts(parts), "STANDARD", DateTime.UnixEpoch), CancellationToken.None);
+        Assert.Equal(ChangeReason.InSync, entry.Reason);
+        Assert.Contains(8 * MiB, digests.Asked);
+    }
+
+    [Fact]
+    public async Task Uploads_what_it_cannot_compare_when_told_to()
+    {
+        var detector = new ChangeDetector("STANDARD", new FakeDigests(), null, uploadWhenUnsure: true);
+        var entry = await detector.CompareAsync(new LocalEntry("k", "/k", 3, DateTime.UnixEpoch), new RemoteObject("k", 3, Other + "-3", "STANDARD", DateTime.UnixEpoch), CancellationToken.None);
+        Assert.Equal((ChangeReason.CannotCompare, PlanAction.Upload), (entry.Reason, entry.Action));
+    }
+
+    private sealed class FakeDigests : IDigestSource
+    {
+        public Dictionary<long, string> Extra { get; init; } = [];
+        public List<long> Asked { get; } = [];
+
+        public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken)
+        {
+            Asked.AddRange(extraPartSizes);
+            return Task.FromResult(new FileDigest(entry.Size, MD5.HashData(Content), 0, [], Extra));
+        }
+    }
+
+    private sealed class FakeFingerprints(ObjectHead head) : IFingerprintSource
+    {
+        public Task<ObjectHead?> HeadAsync(string relativeKey, CancellationToken cancellationToken) => Task.FromResult<ObjectHead?>(head);
+    }
+}
