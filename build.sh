@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# s3sync build entry point.
+#   ./build.sh            publish dist/s3sync (Native AOT), start the local S3 server, sync examples/demo/ into it
+#   ./build.sh test       publish, start the server, run every test, stop the server; prints "N passed, N failed"
+#   ./build.sh publish    only publish dist/s3sync (fails on any IL2xxx/IL3xxx warning)
+# Installs what is missing (clang, lld, zlib for AOT; Ceph for the server) with apt on Debian.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { echo "build: $*" >&2; }
+
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    ((${#missing[@]} == 0)) && return 0
+    log "installing ${missing[*]}"
+    local sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
+    $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_build_tools() {
+    command -v dotnet >/dev/null || { log "the .NET 10 SDK is required (dotnet not on PATH)"; exit 1; }
+    apt_install clang lld zlib1g-dev curl
+}
+
+# Publishes the AOT binary and fails on any trimming/AOT warning (IL2xxx/IL3xxx).
+publish() {
+    ensure_build_tools
+    mkdir -p dist
+    log "publishing dist/s3sync (Native AOT)"
+    local out=dist/publish.log
+    if ! dotnet publish src/S3Sync.Cli -c Release -r linux-x64 -o dist -p:DebugType=none >"$out" 2>&1; then
+        cat "$out" >&2; log "publish failed"; exit 1
+    fi
+    local warnings
+    warnings=$(grep -Eo 'warning IL[23][0-9]{3}[^[]*' "$out" | sort -u || true)
+    if [[ -n $warnings ]]; then
+        echo "$warnings" >&2; log "publish shows IL2xxx/IL3xxx warnings: Native AOT is not clean"; exit 1
+    fi
+    rm -f dist/*.dbg dist/*.pdb
+    log "dist/s3sync: $(stat -c %s dist/s3sync) bytes, 0 IL2xxx/IL3xxx warnings"
+}
+
+SERVER_DIR=""
+start_server() {
+    SERVER_DIR=$(mktemp -d /tmp/s3sync-server.XXXXXX)
+    trap stop_server EXIT
+    log "starting the local S3 server (Ceph RGW)"
+    bash scripts/s3server.sh start "$SERVER_DIR" >/dev/null
+    set -a; . "$SERVER_DIR/env"; set +a
+    log "S3 server at $S3SYNC_TEST_ENDPOINT"
+}
+
+stop_server() {
+    [[ -n $SERVER_DIR ]] || return 0
+    bash scripts/s3server.sh stop "$SERVER_DIR" --clean >/dev/null 2>&1 || true
+    SERVER_DIR=""
+}
+
+# Creates a bucket on the local server with a signed request (curl's SigV4).
+make_bucket() {
+    curl -fsS -X PUT --user "$S3SYNC_TEST_ACCESS_KEY:$S3SYNC_TEST_SECRET_KEY" --aws-sigv4 "aws:amz:us-east-1:s3" \
+        "$S3SYNC_TEST_ENDPOINT/$1" >/dev/null
+}
+
+demo() {
+    publish
+    start_server
+    make_bucket demo
+    local config="$SERVER_DIR/demo.yml"
+    cat >"$config" <<YAML
+endpoint: $S3SYNC_TEST_ENDPOINT
+access_key: $S3SYNC_TEST_ACCESS_KEY
+secret_access_key: $S3SYNC_TEST_SECRET_KEY
+sites:
+- name: demo
+  local_path: $ROOT/examples/demo
+  bucket: demo
+  bucket_path: site
+  storage_class: STANDARD_IA
+  retire_deleted: true
+  exclusions:
+    - '\.DS_Store$'
+YAML
+    echo "== s3sync sync (cold)"
+    dist/s3sync sync -c "$config"
+    echo "== s3sync sync (again: nothing to do)"
+    dist/s3sync sync -c "$config"
+    echo "== s3sync verify"
+    dist/s3sync verify -c "$config"
+}
+
+run_tests() {
+    publish
+    start_server
+    export S3SYNC_BINARY=$ROOT/dist/s3sync
+    rm -rf TestResults
+    local rc=0
+    dotnet test s3sync.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory TestResults "$@" || rc=$?
+    stop_server
+    local trx passed=0 failed=0
+    for trx in TestResults/*.trx; do
+        [[ -f $trx ]] || continue
+        counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+        p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+        passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+    done
+    if ((passed == 0 && failed == 0)); then rc=1; fi
+    echo "$passed passed, $failed failed"
+    return $rc
+}
+
+case "${1:-demo}" in
+    demo) demo ;;
+    test) shift; run_tests "$@" ;;
+    publish) publish ;;
+    *) echo "usage: ./build.sh [demo|test|publish]" >&2; exit 2 ;;
+esac
