@@ -62,7 +62,8 @@ stop_server() {
 
 # Creates a bucket on the local server with a signed request (curl's SigV4).
 make_bucket() {
-    curl -fsS -X PUT --user "$S3SYNC_TEST_ACCESS_KEY:$S3SYNC_TEST_SECRET_KEY" --aws-sigv4 "aws:amz:us-east-1:s3" \
+    # Ceph wants the payload hash header that curl's SigV4 does not add by itself (here: the empty body's).
+    curl -fsS -X PUT -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" --user "$S3SYNC_TEST_ACCESS_KEY:$S3SYNC_TEST_SECRET_KEY" --aws-sigv4 "aws:amz:us-east-1:s3" \
         "$S3SYNC_TEST_ENDPOINT/$1" >/dev/null
 }
 
