@@ -67,22 +67,23 @@ cmd_install() {
 
 # True if PID is alive and was started for this instance (its command line
 # names our ceph.conf) - guards against killing a recycled PID.
+# (Builtins only: this runs for every process in /proc.)
 is_ours() {
-    local pid=$1 conf=$2 cmdline
-    [[ -r /proc/$pid/cmdline ]] || return 1
-    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-    [[ $cmdline == *"$conf"* ]]
+    local pid=$1 conf=$2 args
+    mapfile -d '' args <"/proc/$pid/cmdline" 2>/dev/null || return 1
+    [[ " ${args[*]-} " == *" $conf "* ]]
 }
 
-# PIDs of this instance: the recorded ones plus any process whose command
-# line mentions DIR/ceph.conf (e.g. a daemon started before pids was written).
+# Live PIDs of this instance: the recorded ones, newest first (radosgw, osd,
+# mon), then any other process whose command line mentions DIR/ceph.conf
+# (e.g. a daemon whose PID was not recorded yet).
 instance_pids() {
     local dir=$1 conf="$1/ceph.conf" pid p
     {
         if [[ -f $dir/pids ]]; then
-            while read -r pid _; do
+            tac "$dir/pids" | while read -r pid _; do
                 if [[ $pid =~ ^[0-9]+$ ]] && is_ours "$pid" "$conf"; then echo "$pid"; fi
-            done <"$dir/pids"
+            done
         fi
         for p in /proc/[0-9]*; do
             pid=${p#/proc/}
@@ -90,21 +91,25 @@ instance_pids() {
             if is_ours "$pid" "$conf"; then echo "$pid"; fi
         done
         true
-    } 2>/dev/null | sort -un
+    } 2>/dev/null | awk '!seen[$0]++'
 }
 
+# Stop one daemon after the other, newest first: radosgw needs the mon and
+# osd to shut down cleanly (without them it hangs on TERM). All daemons share
+# a ~10 s budget for a clean exit; whatever is left then gets KILLed.
 stop_instance() {
-    local dir=$1 pids i
+    local dir=$1 pids pid i=0
     pids=$(instance_pids "$dir")
     if [[ -n $pids ]]; then
         log "stopping $(echo $pids) in $dir"
-        kill -TERM $pids 2>/dev/null || true
-        # Give daemons ~10 s to exit cleanly, then force them.
-        for ((i = 0; i < 50; i++)); do
-            pids=$(instance_pids "$dir")
-            [[ -z $pids ]] && break
-            sleep 0.2
+        for pid in $pids; do
+            kill -TERM "$pid" 2>/dev/null || true
+            while ((i < 50)) && is_ours "$pid" "$dir/ceph.conf"; do
+                sleep 0.2
+                i=$((i + 1))
+            done
         done
+        pids=$(instance_pids "$dir")
         if [[ -n $pids ]]; then
             log "killing $(echo $pids)"
             kill -KILL $pids 2>/dev/null || true
@@ -129,13 +134,17 @@ spawn() {
 
 # ---------------------------------------------------------------- start
 
+# Print an error plus the tail of each given (non-empty) log, then exit 1;
+# the EXIT trap of `start` then stops whatever was started.
 fail() {
-    local msg=$1 logfile=${2:-}
+    local msg=$1 logfile
+    shift
     log "ERROR: $msg"
-    if [[ -n $logfile && -f $logfile ]]; then
+    for logfile in "$@"; do
+        [[ -s $logfile ]] || continue
         log "---- last lines of $logfile ----"
         tail -n 40 "$logfile" >&2
-    fi
+    done
     exit 1
 }
 
@@ -146,6 +155,18 @@ run() {
 }
 
 ceph_cli() { ceph -c "$CONF" --connect-timeout 5 "$@"; }
+
+# With auth none a fresh client can send its first command before it knows
+# the cluster fsid, and the mon rejects it (EPERM 'wrong fsid'); retry such
+# setup commands (all of them are idempotent).
+ceph_retry() {
+    local i
+    for ((i = 1; i < 10; i++)); do
+        ceph_cli "$@" 2>>"$SETUP_LOG" && return 0
+        sleep 0.5
+    done
+    ceph_cli "$@"
+}
 
 # Two distinct free loopback ports, chosen by the kernel.
 pick_ports() {
@@ -215,6 +236,8 @@ memstore device bytes = $MEMSTORE_BYTES
 # mon ('wrong fsid'); the script places the OSD in the crush map itself.
 osd crush update on start = false
 osd class update on start = false
+# Don't wait 5 s on TERM telling a (possibly already stopped) mon we're going.
+osd fast shutdown notify mon = false
 
 [client.rgw.a]
 admin socket = $DIR/run/\$name.asok
@@ -230,15 +253,16 @@ CONF
 }
 
 # Poll CHECK (a function name) every 0.5 s until it succeeds, while the
-# daemon PID is alive; fail with its log otherwise.
+# daemon (started by spawn as NAME) is alive; fail with its logs otherwise.
 wait_for() {
-    local what=$1 check=$2 pid=$3 logfile=$4 timeout=$5 i
+    local name=$1 check=$2 pid=$3 timeout=$4 i
+    local logs=("$DIR/log/$name.log" "$DIR/log/$name.out")
     for ((i = 0; i < timeout * 2; i++)); do
         "$check" && return 0
-        kill -0 "$pid" 2>/dev/null || fail "$what exited during start-up" "$logfile"
+        kill -0 "$pid" 2>/dev/null || fail "$name exited during start-up" "${logs[@]}"
         sleep 0.5
     done
-    fail "timed out after ${timeout}s waiting for $what" "$logfile"
+    fail "timed out after ${timeout}s waiting for $name" "${logs[@]}"
 }
 
 mon_ready() { ceph_cli mon stat >/dev/null 2>&1; }
@@ -254,21 +278,21 @@ start_mon() {
     run ceph-mon -c "$CONF" -i a --mkfs --monmap "$DIR/monmap"
     spawn mon.a ceph-mon -c "$CONF" -f -i a
     MON_PID=$!
-    wait_for ceph-mon mon_ready "$MON_PID" "$DIR/log/mon.a.log" 60
+    wait_for mon.a mon_ready "$MON_PID" 60
 }
 
 start_osd() {
     local uuid id
     uuid=$(uuidgen)
-    id=$(ceph_cli osd new "$uuid" 2>>"$SETUP_LOG") || fail "ceph osd new failed" "$SETUP_LOG"
+    id=$(ceph_retry osd new "$uuid" 2>>"$SETUP_LOG") || fail "ceph osd new failed" "$SETUP_LOG"
     [[ $id == 0 ]] || fail "unexpected osd id '$id'" "$SETUP_LOG"
     mkdir -p "$DIR/data/osd.0"
     run ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$uuid"
     # weight 1 regardless of the (virtual) device size so PGs map to it
-    run ceph_cli osd crush add osd.0 1 root=default host=localhost
+    run ceph_retry osd crush add osd.0 1 root=default host=localhost
     spawn osd.0 ceph-osd -c "$CONF" -f -i 0
     OSD_PID=$!
-    wait_for ceph-osd osd_ready "$OSD_PID" "$DIR/log/osd.0.log" 60
+    wait_for osd.0 osd_ready "$OSD_PID" 60
 }
 
 # Zone/zonegroup/user setup is done before radosgw starts, so it reads the
@@ -292,7 +316,7 @@ configure_rgw() {
 start_rgw() {
     spawn client.rgw.a radosgw -c "$CONF" -f -n client.rgw.a
     RGW_PID=$!
-    wait_for radosgw rgw_ready "$RGW_PID" "$DIR/log/client.rgw.a.log" 90
+    wait_for client.rgw.a rgw_ready "$RGW_PID" 90
 }
 
 # On any failure during start, stop whatever this start launched.
