@@ -476,6 +476,45 @@ public sealed partial class VerifyScenarioTests(S3ServerFixture server)
         Assert.True(onlyOne.ExitCode == 0, onlyOne.ToString());
     }
 
+    [Fact]
+    public async Task Published_binary_prints_the_same_reports_as_the_command_in_process()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("same.txt", "same");
+        s.Write("new.txt", "new");
+        s.Write("unicode/ünïcødé.txt", "ü");
+        await server.PutAsync(s.Bucket, "same.txt", "same"u8.ToArray());
+        await server.PutAsync(s.Bucket, "unicode/ünïcødé.txt", "ö"u8.ToArray());
+        await server.PutAsync(s.Bucket, "remote.txt", "r"u8.ToArray());
+        s.SiteConfig("name: www");
+
+        foreach (var format in new[] { "--deep", "--json" })
+        {
+            var inProcess = await VerifyAsync(s, format, "--all");
+            var (code, stdout, stderr) = await RunBinaryAsync("verify", "-c", s.ConfigPath, format, "--all");
+
+            Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}");
+            Assert.Equal(ScrubTimes(inProcess.Output), ScrubTimes(stdout));
+            Assert.DoesNotContain(server.SecretKey, stdout + stderr, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Runs the AOT binary that build.sh publishes (S3SYNC_BINARY), else the CLI assembly built next to the tests.</summary>
+    private static async Task<(int, string, string)> RunBinaryAsync(params string[] args)
+    {
+        var binary = Environment.GetEnvironmentVariable("S3SYNC_BINARY");
+        var psi = string.IsNullOrEmpty(binary) ? new System.Diagnostics.ProcessStartInfo("dotnet") : new System.Diagnostics.ProcessStartInfo(binary);
+        if (string.IsNullOrEmpty(binary)) psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "s3sync.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        psi.StandardOutputEncoding = psi.StandardErrorEncoding = System.Text.Encoding.UTF8;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>Durations are the one thing that changes between two runs of the same report.</summary>
     internal static string ScrubTimes(string report) =>
         SecondsInJson().Replace(DurationInText().Replace(report, "; <time>"), "\"seconds\":0");
