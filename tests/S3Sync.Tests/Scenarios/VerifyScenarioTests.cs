@@ -152,6 +152,23 @@ public sealed partial class VerifyScenarioTests(S3ServerFixture server)
         Assert.Equal("STANDARD", Assert.Single(await server.ListAsync(s.Bucket)).StorageClass?.Value ?? "STANDARD");
     }
 
+    [Fact]
+    public async Task Archived_object_is_a_star_line_left_alone_and_not_downloaded()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("cold.txt", "frozen");
+        await server.PutAsync(s.Bucket, "cold.txt", "frozen"u8.ToArray(), "GLACIER");
+        s.SiteConfig();
+
+        var run = await VerifyAsync(s);
+        var download = await VerifyAsync(s, "--download");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(["* cold.txt  storage class GLACIER -> STANDARD (archived: left alone)"], Entries(run.Output));
+        Assert.True(download.ExitCode == 1, download.ToString());
+        Assert.Equal(Entries(run.Output), Entries(download.Output));
+    }
+
     [Theory]
     [InlineData(true, "- gone.txt")]
     [InlineData(false, ". gone.txt  only in S3 (kept)")]
