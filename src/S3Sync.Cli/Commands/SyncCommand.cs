@@ -14,7 +14,7 @@ public static class SyncCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the verify report) and change nothing" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep, same exit codes) and change nothing" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<int?>("--workers") { Description = "Upload workers (overrides upload_workers)", HelpName = "N" };
         var command = new Command("sync", "Sync every site once, by content, and exit.\n\nExample:\n  s3sync sync -c /etc/s3sync/config.yml --site www");
@@ -47,6 +47,7 @@ public static class SyncCommand
                 }
                 config = config with { UploadWorkers = n };
             }
+            // The dry run is verify's report with --deep: sync reads s3sync's fingerprint too, so both see the same plan.
             if (result.GetValue(dryRun))
                 return VerifyCommand.RunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false), output, cancellationToken);
             return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit }, output, cancellationToken);

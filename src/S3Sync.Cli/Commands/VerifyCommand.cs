@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Planning;
+using S3Sync.Remote;
 using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
@@ -50,7 +51,7 @@ public static class VerifyCommand
             using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries);
             var planner = new SyncPlanner(site, store, DirectDigestSource.Instance, new PlanOptions { Deep = options.Deep }, issue =>
             {
-                if (issue.IsError) report.SiteError(site, issue.Path, issue.Message, totals);
+                if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals);
                 else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
             });
             var siteComplete = true;
@@ -58,7 +59,7 @@ public static class VerifyCommand
             {
                 if (!Directory.Exists(site.LocalPath))
                 {
-                    report.SiteError(site, site.LocalPath, "local_path does not exist (is the disk mounted?)", totals);
+                    report.SiteError(site, site.LocalPath, File.Exists(site.LocalPath) ? "local_path is a file, not a folder" : "local_path does not exist (is the disk mounted?)", totals);
                     siteComplete = false;
                 }
                 else
@@ -71,7 +72,7 @@ public static class VerifyCommand
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {e.Message}", totals);
+                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {StoreErrors.Describe(e)}", totals);
                 siteComplete = false;
             }
             report.SiteSummary(site, totals, siteClock.Elapsed, siteComplete);

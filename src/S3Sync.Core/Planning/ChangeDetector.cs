@@ -69,7 +69,10 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
         return ClassCheck(local, remote, digest);
     }
 
-    private PlanEntry ClassCheck(LocalEntry local, RemoteObject remote, FileDigest digest)
+    private PlanEntry ClassCheck(LocalEntry local, RemoteObject remote, FileDigest digest) => ClassCheck(storageClass, local, remote, digest);
+
+    /// <summary>The last row of the truth table, for a key whose content is known to be the same.</summary>
+    public static PlanEntry ClassCheck(string storageClass, LocalEntry local, RemoteObject remote, FileDigest? digest)
     {
         if (remote.StorageClass == storageClass)
             return new PlanEntry(local.Key, ChangeReason.InSync, PlanAction.None, local, remote) { Digest = digest };
