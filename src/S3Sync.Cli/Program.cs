@@ -12,6 +12,7 @@ public static class Program
         var root = new RootCommand("s3sync keeps local folders mirrored in S3 or any S3-compatible store, compared by content.");
         root.Subcommands.Add(SyncCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(ConfigCommand.Create());
         return root;
     }
 
