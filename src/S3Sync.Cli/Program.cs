@@ -9,10 +9,16 @@ public static class Program
 
     public static RootCommand BuildRoot()
     {
-        var root = new RootCommand("s3sync keeps local folders mirrored in S3 or any S3-compatible store, compared by content.");
+        var root = new RootCommand("s3sync keeps local folders mirrored in S3 or any S3-compatible store, compared by content.")
+            .WithExamples(
+                "s3sync sync -c /etc/s3sync/config.yml",
+                "s3sync sync ./public s3://my-bucket/www --delete",
+                "s3sync verify -c /etc/s3sync/config.yml",
+                "s3sync config check -c /etc/s3sync/config.yml");
         root.Subcommands.Add(SyncCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
+        HelpExamples.Enable(root);
         return root;
     }
 

@@ -20,6 +20,12 @@ public sealed class CommonOptions
     public Option<string?> LogFormat { get; } = new("--log-format") { Description = "Log format on stderr: text (default) or json (one JSON object a line, for containers)", HelpName = "FORMAT" };
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Only warnings and errors: no progress line, no info logs, no summary" };
 
+    public CommonOptions()
+    {
+        LogLevel.CompletionSources.Add("trace", "debug", "info", "warn", "error", "fatal", "panic");
+        LogFormat.CompletionSources.Add("text", "json");
+    }
+
     public void AddTo(Command command)
     {
         command.Arguments.Add(Source);

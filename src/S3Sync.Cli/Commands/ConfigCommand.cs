@@ -13,7 +13,7 @@ public static partial class ConfigCommand
 {
     public static Command Create()
     {
-        var config = new Command("config", "Work with configuration files.");
+        var config = new Command("config", "Work with configuration files.").WithExamples("s3sync config check -c /etc/s3sync/config.yml");
         config.Subcommands.Add(CreateCheck());
         return config;
     }
@@ -21,16 +21,11 @@ public static partial class ConfigCommand
     private static Command CreateCheck()
     {
         var common = new CommonOptions();
-        var check = new Command("check", """
-            Validate a configuration and print every site as it resolves: defaults filled in, flags and AWS
-            environment applied, secrets masked. Exit 0 when valid, 2 with one line per error otherwise.
-            Nothing is sent to S3.
-
-            Examples:
-              s3sync config check -c /etc/s3sync/config.yml
-              s3sync config check -c config.yml --site www --storage-class STANDARD_IA
-              s3sync config check ./public s3://my-bucket/www --delete
-            """);
+        var check = new Command("check", "Validate a configuration and print every site as it resolves: defaults filled in, flags and AWS environment applied, secrets masked. Exit 0 when valid, 2 with one line per error. Nothing is sent to S3.")
+            .WithExamples(
+                "s3sync config check -c /etc/s3sync/config.yml",
+                "s3sync config check -c config.yml --site www --storage-class STANDARD_IA",
+                "s3sync config check ./public s3://my-bucket/www --delete");
         common.AddTo(check);
         check.SetAction(result =>
         {

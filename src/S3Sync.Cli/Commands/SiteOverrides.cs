@@ -20,6 +20,8 @@ public sealed class SiteOverrides
     public Option<string[]> Include { get; } = new("--include") { Description = "Sync only paths matching this regular expression (repeatable; adds to inclusions)", HelpName = "REGEX" };
     public Option<string?> Name { get; } = new("--name") { Description = "Site name in logs and reports (key: name; default BUCKET/PREFIX)", HelpName = "NAME" };
 
+    public SiteOverrides() => StorageClass.CompletionSources.Add([.. ConfigLoader.StorageClasses]);
+
     public void AddTo(Command command)
     {
         command.Options.Add(Endpoint);
