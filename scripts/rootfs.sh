@@ -9,6 +9,8 @@
 #   /tmp                                 mode 1777
 #   /var/lib/s3sync                      empty, owned by 65532:65532 (state_dir; a volume in the image)
 #   /opt/s3sync                          empty (the configuration is mounted here)
+#   /dev, /proc                          empty mount points: the container runtime mounts them (OpenSSL needs
+#                                        /dev/urandom); the chroot test mounts them the same way
 # POSIX sh on purpose: the Alpine SDK image has no bash.
 set -eu
 [ $# -eq 3 ] || { echo "usage: $0 BINARY CA_BUNDLE OUTDIR" >&2; exit 2; }
@@ -16,7 +18,7 @@ binary=$1 ca=$2 out=$3
 [ -f "$binary" ] || { echo "rootfs: no binary at $binary" >&2; exit 1; }
 [ -f "$ca" ] || { echo "rootfs: no CA bundle at $ca" >&2; exit 1; }
 rm -rf "$out"
-mkdir -p "$out/etc/ssl/certs" "$out/tmp" "$out/var/lib/s3sync" "$out/opt/s3sync"
+mkdir -p "$out/etc/ssl/certs" "$out/tmp" "$out/var/lib/s3sync" "$out/opt/s3sync" "$out/dev" "$out/proc"
 cp "$binary" "$out/s3sync"
 chmod 0755 "$out/s3sync"
 cp "$ca" "$out/etc/ssl/certs/ca-certificates.crt"

@@ -5,7 +5,22 @@ namespace S3Sync.Cli;
 
 public static class Program
 {
-    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
+    public static Task<int> Main(string[] args)
+    {
+        // `s3sync --version` answers before the command tree is built: scripts and health checks call it often,
+        // and it is the start-up figure in the README. Same text as System.CommandLine's --version.
+        if (args is ["--version"])
+        {
+            Console.Out.WriteLine(Version);
+            return Task.FromResult(ExitCodes.Ok);
+        }
+        return RunAsync(args, Console.Out, Console.Error);
+    }
+
+    /// <summary>The informational version (<c>0.1.0+commit</c>), as <c>--version</c> prints it.</summary>
+    public static string Version =>
+        typeof(Program).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            is [System.Reflection.AssemblyInformationalVersionAttribute a, ..] ? a.InformationalVersion : "unknown";
 
     public static RootCommand BuildRoot()
     {

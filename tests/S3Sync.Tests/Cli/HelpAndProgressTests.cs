@@ -29,6 +29,12 @@ public sealed class HelpAndProgressTests
     }
 
     [Fact]
+    public void Version_is_the_informational_version_with_the_commit()
+    {
+        Assert.Matches(@"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9a-f]{7,40})?$", Program.Version);
+    }
+
+    [Fact]
     public async Task Suggest_directive_completes_storage_classes()
     {
         var run = await Run("[suggest:29]", "s3sync sync --storage-class G");

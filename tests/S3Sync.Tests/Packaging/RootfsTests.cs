@@ -45,8 +45,8 @@ public sealed class RootfsTests(S3ServerFixture server)
             Assert.True(run.ExitCode == 0, run.ToString());
             var entries = Directory.EnumerateFileSystemEntries(outDir, "*", SearchOption.AllDirectories)
                 .Select(e => "/" + System.IO.Path.GetRelativePath(outDir, e).Replace('\\', '/')).Order(StringComparer.Ordinal);
-            Assert.Equal(["/etc", "/etc/group", "/etc/passwd", "/etc/ssl", "/etc/ssl/certs", "/etc/ssl/certs/ca-certificates.crt",
-                "/opt", "/opt/s3sync", "/s3sync", "/tmp", "/var", "/var/lib", "/var/lib/s3sync"], entries);
+            Assert.Equal(["/dev", "/etc", "/etc/group", "/etc/passwd", "/etc/ssl", "/etc/ssl/certs", "/etc/ssl/certs/ca-certificates.crt",
+                "/opt", "/opt/s3sync", "/proc", "/s3sync", "/tmp", "/var", "/var/lib", "/var/lib/s3sync"], entries);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
                 | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute | UnixFileMode.StickyBit, File.GetUnixFileMode(System.IO.Path.Combine(outDir, "tmp")));
             Assert.Contains("s3sync:x:65532:65532:", File.ReadAllText(System.IO.Path.Combine(outDir, "etc", "passwd")));
@@ -57,6 +57,17 @@ public sealed class RootfsTests(S3ServerFixture server)
             File.Delete(fakeBinary);
         }
     }
+
+    /// <summary>
+    /// Runs <c>/s3sync ARGS</c> as a container runtime would start the image: in a private mount namespace with
+    /// /dev and /proc mounted (they vanish with it), chrooted into the rootfs, as 65532:65532, with only the
+    /// image's environment.
+    /// </summary>
+    private static Task<RunResult> InContainer(params string[] args) =>
+        Binary.RunAsync("unshare", ["--mount", "--propagation", "private", "sh", "-c",
+            "mount --rbind /dev \"$0/dev\" && mount -t proc proc \"$0/proc\" && exec chroot --userspec=65532:65532 \"$0\" /s3sync \"$@\"",
+            Rootfs.Path, .. args],
+            new Dictionary<string, string> { ["SSL_CERT_FILE"] = "/etc/ssl/certs/ca-certificates.crt", ["TMPDIR"] = "/tmp", ["HOME"] = "/var/lib/s3sync" });
 
     [RootfsFact]
     public async Task Static_binary_in_the_scratch_rootfs_syncs_as_the_non_root_user()
@@ -85,9 +96,9 @@ public sealed class RootfsTests(S3ServerFixture server)
                 """);
 
             // When the static binary runs chrooted, as 65532:65532 like the image's USER
-            var version = await Binary.RunAsync("chroot", ["--userspec=65532:65532", Rootfs.Path, "/s3sync", "--version"]);
-            var run = await Binary.RunAsync("chroot", ["--userspec=65532:65532", Rootfs.Path, "/s3sync", "sync", "-c", $"/tmp/{id}/config.yml"]);
-            var verify = await Binary.RunAsync("chroot", ["--userspec=65532:65532", Rootfs.Path, "/s3sync", "verify", "-c", $"/tmp/{id}/config.yml"]);
+            var version = await InContainer("--version");
+            var run = await InContainer("sync", "-c", $"/tmp/{id}/config.yml");
+            var verify = await InContainer("verify", "-c", $"/tmp/{id}/config.yml");
 
             // Then the bucket holds the files, byte for byte, with the storage class
             Assert.True(version.ExitCode == 0, version.ToString());

@@ -89,6 +89,27 @@ public sealed class AdHocScenarioTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Json_log_format_writes_only_json_objects_on_stderr()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "a");
+        await server.PutAsync(s.Bucket, "gone.txt", "x"u8.ToArray());
+
+        var run = await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}", "--delete", "--loglevel", "debug", "--log-format", "json"], EnvironmentCredentials());
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line =>
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            Assert.True(json.RootElement.TryGetProperty("LogLevel", out _), line);
+            Assert.True(json.RootElement.TryGetProperty("Message", out _), line);
+        });
+        Assert.DoesNotContain(server.SecretKey, run.Error);
+    }
+
+    [Fact]
     public async Task Flags_override_the_config_file_on_a_real_sync()
     {
         using var s = await Scenario.CreateAsync(server);
