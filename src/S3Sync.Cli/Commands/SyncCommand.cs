@@ -70,10 +70,13 @@ public static class SyncCommand
         long files = 0, bytes = 0, failed = 0;
         foreach (var site in config.Sites)
         {
-            using var store = SiteStores.For(site, settings.Workers, config.S3OpsRetries);
+            Func<long>? sent = null;
+            using var store = progress is null
+                ? SiteStores.For(site, settings.Workers, config.S3OpsRetries)
+                : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries), out sent);
             var sync = new SiteSync(site, store, DirectDigestSource.Instance, settings, logger);
             SiteResult result;
-            using (progress is null ? null : new ProgressLine(progress, site.Name, sync))
+            using (progress is null ? null : new ProgressLine(progress, site.Name, sync, sent))
                 result = await sync.RunAsync(cancellationToken).ConfigureAwait(false);
             var s = result.Stats;
             output.WriteLine($"site {site.Name}: uploaded {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}), deleted {s.Deleted}, changed in place {s.ChangedInPlace}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}" + (result.Status == SiteStatus.Done ? "" : $" [{StatusText(result.Status)}]"));

@@ -47,6 +47,7 @@ public sealed class HelpAndProgressTests
     [InlineData(0, 10, 0, 1000, 0.1, "www: 0/10 files, 0 B/1000 B, 0 B/s, ETA ?")]
     [InlineData(5, 10, 512 * 1024, 1024 * 1024, 2.0, "www: 5/10 files, 512.0 KiB/1.0 MiB, 256.0 KiB/s, ETA 2.0s")]
     [InlineData(10, 10, 1024, 1024, 1.0, "www: 10/10 files, 1.0 KiB/1.0 KiB, 1.0 KiB/s, ETA 0s")]
+    [InlineData(1, 2, 10, 1024L * 1024 * 1024 * 1024, 10.0, "www: 1/2 files, 10 B/1.0 TiB, 1 B/s, ETA ?")]
     public void Progress_line_shows_files_bytes_rate_and_eta(long doneFiles, long plannedFiles, long doneBytes, long plannedBytes, double seconds, string expected)
     {
         Assert.Equal(expected, ProgressLine.Format("www", doneFiles, plannedFiles, doneBytes, plannedBytes, TimeSpan.FromSeconds(seconds)));
