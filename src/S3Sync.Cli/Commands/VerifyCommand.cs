@@ -20,7 +20,10 @@ public static class VerifyCommand
         var all = new Option<bool>("--all") { Description = "Also list keys that are in sync (=)" };
         var deep = new Option<bool>("--deep") { Description = "HEAD objects whose ETag cannot be reproduced and compare s3sync's stored MD5" };
         var download = new Option<bool>("--download") { Description = "Download every matching object and compare its bytes with the file (restore drill)" };
-        var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing.\nExit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish.\n\nExample:\n  s3sync verify -c /etc/s3sync/config.yml --json");
+        var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing. Exit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish.")
+            .WithExamples(
+                "s3sync verify -c /etc/s3sync/config.yml --json",
+                "s3sync verify ./public s3://my-bucket/www --all");
         common.AddTo(command);
         command.Options.Add(json);
         command.Options.Add(all);
