@@ -12,6 +12,7 @@ public static class Program
         var root = new RootCommand("s3sync keeps local folders mirrored in S3 or any S3-compatible store, compared by content.");
         root.Subcommands.Add(SyncCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(WatchCommand.Create());
         return root;
     }
 
@@ -27,7 +28,14 @@ public static class Program
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                // watch handles SIGTERM/SIGINT itself: its stop waits for uploads longer than System.CommandLine's 2 s.
+                ProcessTerminationTimeout = parse.CommandResult.Command.Name == "watch" ? null : TimeSpan.FromSeconds(2),
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
