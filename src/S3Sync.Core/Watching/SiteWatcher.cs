@@ -29,9 +29,9 @@ public sealed record WatchSettings
 }
 
 /// <summary>What a site watcher did, for logs, metrics and tests that wait for it.</summary>
-public enum ActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow }
+public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow }
 
-public sealed record WatchActivity(string Site, ActivityKind Kind, string? Key = null);
+public sealed record WatchActivity(string Site, WatchActivityKind Kind, string? Key = null);
 
 /// <summary>
 /// Keeps one site's prefix current while the process runs. Order at start: install the watches, then run the full sync,
@@ -208,7 +208,7 @@ public sealed class SiteWatcher
                 _logger.LogWarning("site {Site}: {Path}: {Detail}; running a full sync to catch up", _site.Name, e.Path, e.Detail);
                 _metrics.AddOverflow();
                 _degraded = true;
-                Activity?.Invoke(new WatchActivity(_site.Name, ActivityKind.Overflow));
+                Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Overflow));
                 RequestRescan(e.Kind == ChangeKind.Overflow ? "events were lost" : "watch limit reached", rescanToken);
                 return;
             case ChangeKind.RootGone:
@@ -355,10 +355,10 @@ public sealed class SiteWatcher
                 if (st.FirstChange is { } first) _metrics.ObserveDelay(_time.GetElapsedTime(first, now));
                 st.Failures = 0;
                 _logger.LogInformation("site {Site}: {Key}: uploaded ({Bytes} bytes)", _site.Name, key, result.Bytes);
-                Activity?.Invoke(new WatchActivity(_site.Name, ActivityKind.Uploaded, key));
+                Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Uploaded, key));
                 break;
             case UploadOutcome.Vanished:
-                Activity?.Invoke(new WatchActivity(_site.Name, ActivityKind.Vanished, key));
+                Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Vanished, key));
                 break;
             default:
                 if (_stopping) return;
@@ -367,7 +367,7 @@ public sealed class SiteWatcher
                 var wait = RetryDelay(st.Failures);
                 _logger.LogWarning("site {Site}: {Key}: upload failed ({Error}); trying again in {Seconds} s", _site.Name, key, result.Error, wait.TotalSeconds);
                 if (st.AgainDue is null && !st.DeleteAfter) st.AgainDue = now + (long)(wait.TotalSeconds * _time.TimestampFrequency);
-                Activity?.Invoke(new WatchActivity(_site.Name, ActivityKind.UploadFailed, key));
+                Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.UploadFailed, key));
                 st.NextFirstChange ??= st.FirstChange;
                 break;
         }
@@ -459,7 +459,7 @@ public sealed class SiteWatcher
         foreach (var key in done.Deleted)
         {
             _logger.LogInformation("site {Site}: {Key}: deleted", _site.Name, key);
-            Activity?.Invoke(new WatchActivity(_site.Name, ActivityKind.Deleted, key));
+            Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Deleted, key));
         }
         foreach (var (key, error) in done.Failed)
         {
@@ -538,7 +538,7 @@ public sealed class SiteWatcher
             if (r.Status != SiteStatus.Done) _metrics.AddError();
             _logger.LogInformation("site {Site}: full sync done ({Reason}): uploaded {Uploaded}, deleted {Deleted}, unchanged {Unchanged}, failed {Failed} in {Seconds:0.0} s{Status}",
                 _site.Name, done.Reason, s.Uploaded, s.Deleted, s.Unchanged, s.Failed, r.Elapsed.TotalSeconds, r.Status == SiteStatus.Done ? "" : $" [{r.Status}]");
-            Activity?.Invoke(new WatchActivity(_site.Name, ActivityKind.FullSyncDone));
+            Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.FullSyncDone));
             // A file created after the walk passed its key but uploaded (by its event) before the listing did, looks
             // remote-only to the sync and is deleted: put it back.
             foreach (var key in done.Deleted.Where(k => File.Exists(FullPath(k))))
@@ -554,7 +554,7 @@ public sealed class SiteWatcher
         {
             _metrics.AddError();
             _logger.LogError("site {Site}: full sync ({Reason}) could not finish: {Error}; trying again in 30 s", _site.Name, done.Reason, done.Error);
-            Activity?.Invoke(new WatchActivity(_site.Name, ActivityKind.FullSyncFailed));
+            Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.FullSyncFailed));
             _nextRescan = now + 30 * _time.TimestampFrequency;
         }
         if (_rescanAgain is { } again)
