@@ -84,7 +84,7 @@ for d in $(seq 0 9); do
     mkdir -p "$DATA/burst/d$d"
     for f in $(seq 0 99); do printf 'burst %d %d\n' "$d" "$f" >"$DATA/burst/d$d/f$f.txt"; done
 done
-burst_count() { s3 "$S3SYNC_TEST_ENDPOINT/$BUCKET?list-type=2&prefix=burst/&max-keys=1000" | grep -o '<Key>' | wc -l; }
+burst_count() { s3 "$S3SYNC_TEST_ENDPOINT/$BUCKET?list-type=2&max-keys=1000&prefix=burst%2F" | grep -o '<Key>' | wc -l; }
 all_listed() { [[ $(burst_count) -ge 1000 ]]; }
 wait_until 300 "1,000 burst files in the bucket" all_listed
 burst_ms=$(( ($(now_ns) - t0) / 1000000 ))
