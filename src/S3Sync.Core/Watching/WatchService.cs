@@ -68,10 +68,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     /// <summary>Runs until <paramref name="stop"/>, then stops every site gracefully.</summary>
     public async Task RunAsync(SyncConfig config, CancellationToken stop)
     {
-        await _gate.WaitAsync(stop).ConfigureAwait(false);
-        try { Start(config); }
-        finally { _gate.Release(); }
-
+        // The file is watched before the sites start, so a change made once they are running is never missed.
         ConfigFileWatcher? fileWatcher = null;
         if (options.WatchConfigFile)
         {
@@ -80,6 +77,10 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         }
         try
         {
+            await _gate.WaitAsync(stop).ConfigureAwait(false);
+            try { Start(config); }
+            finally { _gate.Release(); }
+
             while (true)
             {
                 var why = await _reloads.Reader.ReadAsync(stop).ConfigureAwait(false);

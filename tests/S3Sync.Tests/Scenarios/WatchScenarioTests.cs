@@ -61,7 +61,8 @@ public sealed class WatchScenarioTests(S3ServerFixture server)
     public async Task Watch_uploads_a_file_appended_in_many_writes_once_with_its_final_state()
     {
         using var s = await Scenario.CreateAsync(server);
-        s.SiteConfig();
+        // A long quiet interval: on a loaded machine a pause between two writes must not count as the writer being done.
+        s.SiteConfig(globals: "watch_interval: 60000");
         await using var w = new WatchHarness(s);
         await w.StartAsync();
 
@@ -176,7 +177,7 @@ public sealed class WatchScenarioTests(S3ServerFixture server)
     public async Task Watch_syncs_every_file_in_nested_folders_created_at_once()
     {
         using var s = await Scenario.CreateAsync(server);
-        s.SiteConfig();
+        s.SiteConfig(globals: "watch_interval: 3000");
         await using var w = new WatchHarness(s);
         await w.StartAsync();
 
