@@ -208,6 +208,7 @@ public sealed class SiteWatcher
                 _logger.LogWarning("site {Site}: {Path}: {Detail}; running a full sync to catch up", _site.Name, e.Path, e.Detail);
                 _metrics.AddOverflow();
                 _degraded = true;
+                _metrics.WatchHealthy = false;
                 Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Overflow));
                 RequestRescan(e.Kind == ChangeKind.Overflow ? "events were lost" : "watch limit reached", rescanToken);
                 return;

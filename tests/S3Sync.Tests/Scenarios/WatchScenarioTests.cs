@@ -333,6 +333,72 @@ public sealed class WatchScenarioTests(S3ServerFixture server)
         Assert.Contains("cancelling them (multipart uploads are aborted)", w.Log.Text);
     }
 
+    [Fact]
+    public async Task Watch_retries_a_failed_upload_until_it_succeeds()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig();
+        var failures = 0;
+        await using var w = new WatchHarness(s, store => new HookedStore(store)
+        {
+            BeforeUpload = (key, _) => key == "flaky.txt" && Interlocked.Increment(ref failures) <= 2
+                ? throw new HttpRequestException("connection reset (injected)")
+                : Task.CompletedTask,
+        });
+        await w.StartAsync();
+
+        s.Write("flaky.txt", "eventually");
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "flaky.txt");
+
+        Assert.Equal(2, w.Count(WatchActivityKind.UploadFailed, "flaky.txt"));
+        Assert.Equal("eventually", await TextAsync(s, "flaky.txt"));
+        Assert.Contains("flaky.txt: upload failed (connection reset (injected)); trying again in 1 s", w.Log.Text);
+        Assert.Contains("flaky.txt: upload failed (connection reset (injected)); trying again in 2 s", w.Log.Text);
+    }
+
+    [Fact]
+    public async Task Watch_runs_a_full_sync_every_rescan_interval()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig(globals: "rescan_interval: 1");
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+
+        await w.WaitForAsync(WatchActivityKind.FullSyncDone, count: 3);
+
+        Assert.Equal(0, w.Count(WatchActivityKind.Overflow));
+    }
+
+    [Fact]
+    public async Task Healthz_answers_503_while_a_rescan_after_lost_events_runs()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig();
+        var lists = 0;
+        var secondList = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var w = new WatchHarness(s, store => new HookedStore(store)
+        {
+            BeforeList = async ct =>
+            {
+                if (Interlocked.Increment(ref lists) < 2) return;
+                secondList.TrySetResult();
+                await release.Task.WaitAsync(ct);
+            },
+        });
+        await w.StartAsync();
+        Assert.True(w.Service.Healthy);
+
+        w.Source.Inject(new ChangeEvent(ChangeKind.Overflow, s.Local, TimeProvider.System.GetTimestamp(), "injected overflow"));
+        await secondList.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var during = w.Service.Healthy;
+        release.SetResult();
+        await w.WaitForAsync(WatchActivityKind.FullSyncDone, count: 2);
+
+        Assert.False(during);
+        Assert.True(w.Service.Healthy);
+    }
+
     private async Task<List<MultipartUpload>> ListOpenUploadsAsync(Scenario s) =>
         (await server.Client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = s.Bucket })).MultipartUploads ?? [];
 
