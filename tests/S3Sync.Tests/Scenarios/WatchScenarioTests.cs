@@ -174,6 +174,23 @@ public sealed class WatchScenarioTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Watch_removing_a_folder_deletes_every_key_below_it_with_retire_deleted()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var files = new[] { "tree/a.txt", "tree/x/b.txt", "tree/x/y/c.txt" };
+        foreach (var f in files) s.Write(f, f);
+        s.Write("rest.txt", "rest");
+        s.SiteConfig("retire_deleted: true");
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+
+        Directory.Delete(Path.Combine(s.Local, "tree"), recursive: true);
+        foreach (var f in files) await w.WaitForAsync(WatchActivityKind.Deleted, f);
+
+        Assert.Equal(["rest.txt"], (await BucketAsync(s)).Keys.ToList());
+    }
+
+    [Fact]
     public async Task Watch_syncs_every_file_in_nested_folders_created_at_once()
     {
         using var s = await Scenario.CreateAsync(server);
@@ -273,6 +290,38 @@ public sealed class WatchScenarioTests(S3ServerFixture server)
         s.Write("still-running.txt", "y");
         await w.WaitForAsync(WatchActivityKind.Uploaded, "still-running.txt");
         Assert.True((await BucketAsync(s)).ContainsKey("two/still-running.txt"));
+    }
+
+    [Fact]
+    public async Task Reload_follows_a_kubernetes_configmap_update()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig("bucket_path: one");
+        // Given the kubelet's layout: config.yml -> ..data/config.yml, ..data -> ..v1 (a folder with the real file).
+        var yaml = File.ReadAllText(s.ConfigPath);
+        Directory.CreateDirectory(Path.Combine(s.Root, "..v1"));
+        File.WriteAllText(Path.Combine(s.Root, "..v1", "config.yml"), yaml);
+        File.CreateSymbolicLink(Path.Combine(s.Root, "..data"), "..v1");
+        File.Delete(s.ConfigPath);
+        File.CreateSymbolicLink(s.ConfigPath, "..data/config.yml");
+        await using var w = new WatchHarness(s, watchConfigFile: true);
+        await w.StartAsync();
+        var reloaded = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        w.Service.Reloaded += ok => reloaded.TrySetResult(ok);
+
+        // When the ConfigMap changes: a new folder, a new ..data_tmp link, renamed over ..data.
+        Directory.CreateDirectory(Path.Combine(s.Root, "..v2"));
+        File.WriteAllText(Path.Combine(s.Root, "..v2", "config.yml"), yaml.Replace("bucket_path: one", "bucket_path: two", StringComparison.Ordinal));
+        File.CreateSymbolicLink(Path.Combine(s.Root, "..data_tmp"), "..v2");
+        using (var mv = Process.Start("mv", ["-T", Path.Combine(s.Root, "..data_tmp"), Path.Combine(s.Root, "..data")])) // rename(2), as the kubelet
+            await mv.WaitForExitAsync();
+
+        // Then the new configuration is in force.
+        Assert.True(await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        await w.WaitForAsync(WatchActivityKind.FullSyncDone, count: 2);
+        s.Write("new.txt", "n");
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "new.txt");
+        Assert.True((await BucketAsync(s)).ContainsKey("two/new.txt"));
     }
 
     [Fact]
