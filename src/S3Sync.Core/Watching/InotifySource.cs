@@ -21,6 +21,7 @@ public sealed class InotifySource : IChangeSource
     private readonly object _gate = new();
     private int _fd = -1, _wakeRead = -1, _wakeWrite = -1;
     private int _rootWatch = -1;
+    private int _watchCount;
     private Thread? _thread;
     private Action<ChangeEvent> _sink = _ => { };
     private volatile bool _limitReached, _rootGone, _stopping;
@@ -37,7 +38,8 @@ public sealed class InotifySource : IChangeSource
 
     public bool Healthy => !_limitReached && !_rootGone;
 
-    public int WatchCount { get { lock (_gate) return _watches.Count; } }
+    /// <summary>Read without the lock: the scan of a big new folder holds it while its events wait for room.</summary>
+    public int WatchCount => Volatile.Read(ref _watchCount);
 
     public unsafe void Start(Action<ChangeEvent> sink)
     {
@@ -91,6 +93,7 @@ public sealed class InotifySource : IChangeSource
             if (_paths.TryGetValue(wd, out var old) && old != dir) _watches.Remove(old);
             _paths[wd] = dir;
             _watches[dir] = wd;
+            Volatile.Write(ref _watchCount, _watches.Count);
             IEnumerable<FileSystemInfo> children;
             try
             {
@@ -119,6 +122,7 @@ public sealed class InotifySource : IChangeSource
             _watches.Remove(path);
             _paths.Remove(wd);
         }
+        Volatile.Write(ref _watchCount, _watches.Count);
     }
 
     private void Emit(ChangeKind kind, string path, string? detail = null) => _sink(new ChangeEvent(kind, path, _time.GetTimestamp(), detail));
@@ -177,6 +181,7 @@ public sealed class InotifySource : IChangeSource
         {
             _paths.Remove(wd);
             if (_watches.TryGetValue(dir, out var current) && current == wd) _watches.Remove(dir);
+            Volatile.Write(ref _watchCount, _watches.Count);
             if (wd == _rootWatch) RootGone("the folder was removed");
             return;
         }

@@ -484,22 +484,24 @@ public sealed class SiteWatcher
     private void StartRescan(string reason, CancellationToken token)
     {
         if (_stopping || _rootGone && !Directory.Exists(_root)) return;
-        if (!_source.Healthy && !_rootGone)
-        {
-            _source.Rewatch();
-            _logger.LogInformation("site {Site}: watches reinstalled ({Folders} folders)", _site.Name, _source.WatchCount);
-        }
         _logger.LogInformation("site {Site}: full sync ({Reason})", _site.Name, reason);
-        _rescan = Task.Run(() => RescanAsync(reason, token));
+        var rewatch = !_source.Healthy && !_rootGone;
+        _rescan = Task.Run(() => RescanAsync(reason, rewatch, token));
     }
 
-    private async Task RescanAsync(string reason, CancellationToken token)
+    private async Task RescanAsync(string reason, bool rewatch, CancellationToken token)
     {
         long objects = 0, bytes = 0;
         var deleted = new List<string>();
         var failed = new ConcurrentQueue<string>();
         try
         {
+            // Off the loop: adding watches takes the source's lock, which its thread may hold while the loop is busy.
+            if (rewatch)
+            {
+                _source.Rewatch();
+                _logger.LogInformation("site {Site}: watches reinstalled ({Folders} folders)", _site.Name, _source.WatchCount);
+            }
             var sync = new SiteSync(_site, _store, DirectDigestSource.Instance, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer }, _logger);
             sync.Planned += entry =>
             {
