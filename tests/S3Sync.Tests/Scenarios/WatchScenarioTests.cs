@@ -260,6 +260,25 @@ public sealed class WatchScenarioTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Watch_logs_and_rescans_when_the_watch_limit_is_reached()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig();
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+        w.Source.Dropping = true;
+        var path = s.Write("deep/unwatched.txt", "in a folder that got no watch");
+        await w.WaitUntilAsync(() => w.Source.Dropped.Contains(path), "the dropped event");
+        w.Source.Dropping = false;
+
+        w.Source.Inject(new ChangeEvent(ChangeKind.WatchLimit, Path.Combine(s.Local, "deep"), TimeProvider.System.GetTimestamp(), "fs.inotify.max_user_watches is reached"));
+        await w.WaitForAsync(WatchActivityKind.FullSyncDone, count: 2);
+
+        Assert.Equal("in a folder that got no watch", await TextAsync(s, "deep/unwatched.txt"));
+        Assert.Contains(w.Log.Lines, l => l.StartsWith("Warning:", StringComparison.Ordinal) && l.Contains("max_user_watches is reached; running a full sync", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Reload_applies_a_valid_configuration_and_refuses_an_invalid_one()
     {
         using var s = await Scenario.CreateAsync(server);
