@@ -32,6 +32,7 @@ public static class Program
                 "s3sync config check -c /etc/s3sync/config.yml");
         root.Subcommands.Add(SyncCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(WatchCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
         HelpExamples.Enable(root);
         return root;
@@ -49,7 +50,14 @@ public static class Program
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                // watch handles SIGTERM/SIGINT itself: its stop waits for uploads longer than System.CommandLine's 2 s.
+                ProcessTerminationTimeout = parse.CommandResult.Command.Name == "watch" ? null : TimeSpan.FromSeconds(2),
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

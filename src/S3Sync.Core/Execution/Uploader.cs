@@ -44,6 +44,10 @@ public sealed class Uploader : IAsyncDisposable
         _workers = [.. Enumerable.Range(0, workers).Select(_ => Task.Run(WorkerAsync, CancellationToken.None))];
     }
 
+    /// <summary>Raised on a worker thread as a job is taken from the queue, before the file is read (watch uses it to
+    /// know whether a queued job will still see a later change).</summary>
+    public event Action<PlanEntry>? Starting;
+
     /// <summary>Raised on a worker thread as each job ends.</summary>
     public event Action<UploadResult>? Completed;
 
@@ -98,6 +102,7 @@ public sealed class Uploader : IAsyncDisposable
 
     private async Task RunJobAsync(PlanEntry entry)
     {
+        Starting?.Invoke(entry);
         UploadResult result;
         try
         {

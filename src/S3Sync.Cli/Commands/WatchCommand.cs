@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using S3Sync.Config;
+using S3Sync.Watching;
+
+namespace S3Sync.Cli.Commands;
+
+/// <summary><c>s3sync watch</c>: sync every site, then keep it current as files change, until SIGTERM or SIGINT.</summary>
+public static class WatchCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var grace = new Option<int?>("--grace") { Description = "Seconds a stop waits for running uploads before aborting them (default 20)", HelpName = "SECONDS" };
+        var command = new Command("watch", "Sync every site, then upload and delete as files change (inotify), until SIGTERM or SIGINT.\nSIGHUP or a change to the configuration file reloads it. Exit 0 after a clean stop, 2 usage or configuration error, 3 could not start.\n\nExample:\n  s3sync watch -c /etc/s3sync/config.yml");
+        common.AddTo(command);
+        command.Options.Add(grace);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var error = result.InvocationConfiguration.Error;
+            var (config, jsonLogs, code) = common.Load(result, error);
+            if (config is null) return Task.FromResult(code);
+            var seconds = result.GetValue(grace) ?? 20;
+            if (seconds < 0)
+            {
+                error.WriteLine($"s3sync: --grace: must be 0 or more seconds, got {seconds}");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            var options = new WatchOptions
+            {
+                ConfigPath = result.GetValue(common.Config)!,
+                SiteNames = result.GetValue(common.Sites) ?? [],
+                StoreFactory = (site, c) => SiteStores.For(site, c.UploadWorkers, c.S3OpsRetries),
+                ShutdownGrace = TimeSpan.FromSeconds(seconds),
+            };
+            return RunAsync(config, jsonLogs, options, error, cancellationToken);
+        });
+        return command;
+    }
+
+    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, WatchOptions options, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            error.WriteLine("s3sync: watch needs Linux (inotify)");
+            return ExitCodes.Failed;
+        }
+        using var loggers = Logging.Create(config.LogLevel, jsonLogs);
+        var logger = loggers.CreateLogger("s3sync");
+        var service = new WatchService(options, logger);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            logger.LogInformation("{Signal}: stopping", context.Signal);
+            stop.Cancel();
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            service.RequestReload("SIGHUP");
+        });
+
+        StatusServer? status = null;
+        if (config.HttpPort is { } port)
+        {
+            try
+            {
+                status = new StatusServer(config.HttpAddress, port, () => service.Healthy, service.Metrics.Render, logger);
+                status.Start();
+            }
+            catch (SocketException e)
+            {
+                error.WriteLine($"s3sync: {options.ConfigPath}: http_port: cannot listen on {config.HttpAddress}:{port}: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        }
+        try
+        {
+            await service.RunAsync(config, stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (status is not null) await status.DisposeAsync().ConfigureAwait(false);
+        }
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,45 @@
+namespace S3Sync.Watching;
+
+/// <summary>What a change source reports. Paths are full paths under the watched root.</summary>
+public enum ChangeKind
+{
+    /// <summary>Written to and maybe still open (IN_MODIFY), or found by the scan of a new folder: upload once quiet.</summary>
+    Modified,
+    /// <summary>Complete: closed after writing (IN_CLOSE_WRITE) or renamed into place (IN_MOVED_TO): upload now.</summary>
+    Closed,
+    /// <summary>A file deleted or moved away.</summary>
+    Removed,
+    /// <summary>A folder moved away (or out of the tree): every key below it is gone.</summary>
+    FolderRemoved,
+    /// <summary>The kernel dropped events (IN_Q_OVERFLOW): only a rescan can tell what changed.</summary>
+    Overflow,
+    /// <summary>A watch could not be added because fs.inotify.max_user_watches is reached: that part of the tree is blind.</summary>
+    WatchLimit,
+    /// <summary>The watched root was deleted, moved or unmounted.</summary>
+    RootGone,
+    /// <summary>Something else went wrong (a folder that cannot be watched); <see cref="ChangeEvent.Detail"/> says what.</summary>
+    Problem,
+}
+
+/// <summary>One change, with the time it was read (<see cref="TimeProvider.GetTimestamp"/>) for the change-to-upload delay.</summary>
+public readonly record struct ChangeEvent(ChangeKind Kind, string Path, long Timestamp, string? Detail = null);
+
+/// <summary>
+/// The seam between the kernel and the watcher. The real one is <see cref="InotifySource"/>; tests wrap it to drop
+/// events or inject an overflow, which the kernel cannot be made to produce on demand.
+/// </summary>
+public interface IChangeSource : IDisposable
+{
+    /// <summary>Installs the watches on the whole tree and starts reporting; returns once every watch is in place,
+    /// so anything written after it returns is seen.</summary>
+    void Start(Action<ChangeEvent> sink);
+
+    /// <summary>Walks the tree again and adds any watch that is missing (after a watch-limit error or an overflow).</summary>
+    void Rewatch();
+
+    /// <summary>False when part of the tree is not watched (watch limit, root gone).</summary>
+    bool Healthy { get; }
+
+    /// <summary>Folders watched now.</summary>
+    int WatchCount { get; }
+}

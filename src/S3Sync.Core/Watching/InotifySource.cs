@@ -1,0 +1,240 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace S3Sync.Watching;
+
+/// <summary>
+/// Linux inotify over a folder tree: one watch per folder, added for folders created or moved in later. A new folder
+/// is watched first and scanned second, so a file written into it at once (<c>mkdir -p a/b/c; echo x &gt; a/b/c/f</c>)
+/// is either seen by the scan or by its own event, never missed. One thread blocks in <c>poll</c> on the inotify
+/// descriptor and a wake-up pipe: an idle tree costs no CPU.
+/// </summary>
+public sealed class InotifySource : IChangeSource
+{
+    private const uint FolderMask = Native.InModify | Native.InCloseWrite | Native.InMovedFrom | Native.InMovedTo | Native.InCreate
+        | Native.InDelete | Native.InDeleteSelf | Native.InMoveSelf | Native.InOnlyDir | Native.InExclUnlink;
+
+    private readonly string _root;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<int, string> _paths = [];
+    private readonly Dictionary<string, int> _watches = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private int _fd = -1, _wakeRead = -1, _wakeWrite = -1;
+    private int _rootWatch = -1;
+    private int _watchCount;
+    private Thread? _thread;
+    private Action<ChangeEvent> _sink = _ => { };
+    private volatile bool _limitReached, _rootGone, _stopping;
+
+    private readonly bool _recursive;
+
+    /// <param name="recursive">False watches the folder alone (the config file's folder), not the folders below it.</param>
+    public InotifySource(string root, TimeProvider? time = null, bool recursive = true)
+    {
+        _recursive = recursive;
+        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        _time = time ?? TimeProvider.System;
+    }
+
+    public bool Healthy => !_limitReached && !_rootGone;
+
+    /// <summary>Read without the lock: the scan of a big new folder holds it while its events wait for room.</summary>
+    public int WatchCount => Volatile.Read(ref _watchCount);
+
+    public unsafe void Start(Action<ChangeEvent> sink)
+    {
+        _sink = sink;
+        _fd = Native.inotify_init1(Native.InNonBlock | Native.InCloExec);
+        if (_fd < 0) throw new IOException($"inotify_init1 failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())} (is fs.inotify.max_user_instances reached?)");
+        var pipe = stackalloc int[2];
+        if (Native.pipe2(pipe, Native.OCloExec | Native.ONonBlock) != 0) throw new IOException("pipe2 failed");
+        (_wakeRead, _wakeWrite) = (pipe[0], pipe[1]);
+        lock (_gate) _rootWatch = AddTree(_root, scan: false);
+        if (_rootWatch < 0 && !_limitReached) throw new IOException($"cannot watch {_root}");
+        _thread = new Thread(Loop) { IsBackground = true, Name = "inotify " + _root };
+        _thread.Start();
+    }
+
+    public void Rewatch()
+    {
+        _limitReached = false;
+        lock (_gate) AddTree(_root, scan: false);
+    }
+
+    /// <summary>Adds watches on a folder and every folder below it. With <paramref name="scan"/>, every file found is
+    /// reported as <see cref="ChangeKind.Modified"/> (it may still be open; its close event will follow if so).</summary>
+    private int AddTree(string top, bool scan)
+    {
+        var rootWd = -1;
+        var pending = new Stack<string>();
+        pending.Push(top);
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            var mask = FolderMask | (dir == _root ? 0 : Native.InDontFollow);
+            var wd = Native.inotify_add_watch(_fd, dir, mask);
+            if (wd < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Native.ENoSpc)
+                {
+                    if (!_limitReached)
+                    {
+                        _limitReached = true;
+                        Emit(ChangeKind.WatchLimit, dir, "fs.inotify.max_user_watches is reached; changes below this folder are not seen until the next rescan (raise it with sysctl)");
+                    }
+                    return rootWd;
+                }
+                if (errno is not (2 or 20)) // ENOENT, ENOTDIR: gone or replaced meanwhile
+                    Emit(ChangeKind.Problem, dir, $"cannot watch folder: {Marshal.GetPInvokeErrorMessage(errno)}");
+                continue;
+            }
+            if (dir == top) rootWd = wd;
+            if (_paths.TryGetValue(wd, out var old) && old != dir) _watches.Remove(old);
+            _paths[wd] = dir;
+            _watches[dir] = wd;
+            Volatile.Write(ref _watchCount, _watches.Count);
+            IEnumerable<FileSystemInfo> children;
+            try
+            {
+                children = new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = 0 }).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            foreach (var child in children)
+            {
+                if (child.LinkTarget is not null) continue;
+                if (child is DirectoryInfo) { if (_recursive) pending.Push(child.FullName); }
+                else if (scan) Emit(ChangeKind.Modified, child.FullName);
+            }
+        }
+        return rootWd;
+    }
+
+    private void RemoveTree(string top)
+    {
+        var below = top + "/";
+        foreach (var (path, wd) in _watches.Where(p => p.Key == top || p.Key.StartsWith(below, StringComparison.Ordinal)).ToList())
+        {
+            Native.inotify_rm_watch(_fd, wd);
+            _watches.Remove(path);
+            _paths.Remove(wd);
+        }
+        Volatile.Write(ref _watchCount, _watches.Count);
+    }
+
+    private void Emit(ChangeKind kind, string path, string? detail = null) => _sink(new ChangeEvent(kind, path, _time.GetTimestamp(), detail));
+
+    private unsafe void Loop()
+    {
+        var buffer = new byte[64 * 1024];
+        var fds = stackalloc Native.PollFd[2];
+        while (!_stopping)
+        {
+            fds[0] = new Native.PollFd { Fd = _fd, Events = Native.PollIn };
+            fds[1] = new Native.PollFd { Fd = _wakeRead, Events = Native.PollIn };
+            var ready = Native.poll(fds, 2, -1);
+            if (ready < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == Native.EIntr) continue;
+                Emit(ChangeKind.Problem, _root, $"poll failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+                return;
+            }
+            if (_stopping || (fds[1].REvents & Native.PollIn) != 0) return;
+            while (true)
+            {
+                nint n;
+                fixed (byte* p = buffer) n = Native.read(_fd, p, buffer.Length);
+                if (n <= 0) break;
+                lock (_gate) Parse(buffer.AsSpan(0, (int)n));
+            }
+        }
+    }
+
+    private void Parse(ReadOnlySpan<byte> data)
+    {
+        var offset = 0;
+        while (offset + 16 <= data.Length)
+        {
+            var wd = MemoryMarshal.Read<int>(data[offset..]);
+            var mask = MemoryMarshal.Read<uint>(data[(offset + 4)..]);
+            var length = (int)MemoryMarshal.Read<uint>(data[(offset + 12)..]);
+            var nameBytes = data.Slice(offset + 16, length);
+            var end = nameBytes.IndexOf((byte)0);
+            var name = Encoding.UTF8.GetString(end >= 0 ? nameBytes[..end] : nameBytes);
+            offset += 16 + length;
+            Handle(wd, mask, name);
+        }
+    }
+
+    private void Handle(int wd, uint mask, string name)
+    {
+        if ((mask & Native.InQOverflow) != 0)
+        {
+            Emit(ChangeKind.Overflow, _root, "the kernel's inotify queue overflowed (fs.inotify.max_queued_events); events were lost");
+            return;
+        }
+        if (!_paths.TryGetValue(wd, out var dir)) return;
+        if ((mask & Native.InIgnored) != 0)
+        {
+            _paths.Remove(wd);
+            if (_watches.TryGetValue(dir, out var current) && current == wd) _watches.Remove(dir);
+            Volatile.Write(ref _watchCount, _watches.Count);
+            if (wd == _rootWatch) RootGone("the folder was removed");
+            return;
+        }
+        if (wd == _rootWatch && (mask & (Native.InDeleteSelf | Native.InMoveSelf | Native.InUnmount)) != 0)
+        {
+            RootGone((mask & Native.InUnmount) != 0 ? "the file system was unmounted" : "the folder was deleted or moved");
+            return;
+        }
+        if (name.Length == 0) return;
+        if (name.Contains('\uFFFD', StringComparison.Ordinal)) return; // not valid UTF-8: no S3 key (the walk skips it too)
+        var path = dir + "/" + name;
+        var isDir = (mask & Native.InIsDir) != 0;
+        if (isDir && !_recursive)
+        {
+            Emit(ChangeKind.Closed, path);
+            return;
+        }
+        if (isDir)
+        {
+            if ((mask & (Native.InCreate | Native.InMovedTo)) != 0) AddTree(path, scan: true);
+            else if ((mask & Native.InMovedFrom) != 0)
+            {
+                RemoveTree(path);
+                Emit(ChangeKind.FolderRemoved, path);
+            }
+            // IN_DELETE of a folder: every file below it reported its own deletion first.
+            return;
+        }
+        if ((mask & Native.InCloseWrite) != 0) Emit(ChangeKind.Closed, path);
+        else if ((mask & Native.InMovedTo) != 0) Emit(ChangeKind.Closed, path);
+        else if ((mask & Native.InModify) != 0) Emit(ChangeKind.Modified, path);
+        else if ((mask & (Native.InDelete | Native.InMovedFrom)) != 0) Emit(ChangeKind.Removed, path);
+        // IN_CREATE of a file: its IN_CLOSE_WRITE (or, for a writer that never closes, IN_MODIFY) follows.
+    }
+
+    private void RootGone(string why)
+    {
+        if (_rootGone) return;
+        _rootGone = true;
+        Emit(ChangeKind.RootGone, _root, why);
+    }
+
+    public unsafe void Dispose()
+    {
+        if (_stopping) return;
+        _stopping = true;
+        if (_wakeWrite >= 0)
+        {
+            byte b = 1;
+            Native.write(_wakeWrite, &b, 1);
+        }
+        _thread?.Join();
+        foreach (var fd in new[] { _fd, _wakeRead, _wakeWrite }) if (fd >= 0) Native.close(fd);
+        _fd = _wakeRead = _wakeWrite = -1;
+    }
+}

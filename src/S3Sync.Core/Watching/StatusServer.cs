@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace S3Sync.Watching;
+
+/// <summary>
+/// A minimal HTTP/1.1 listener for probes and scraping: <c>GET /healthz</c> and <c>GET /metrics</c>, one request per
+/// connection. Built on sockets (no ASP.NET) so the AOT binary stays small and warning-free. GET changes nothing.
+/// </summary>
+public sealed class StatusServer : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly Func<bool> _healthy;
+    private readonly Func<string> _metrics;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _accepting;
+
+    public StatusServer(string address, int port, Func<bool> healthy, Func<string> metrics, ILogger logger)
+    {
+        var ip = address == "localhost" ? IPAddress.Loopback : IPAddress.Parse(address);
+        _listener = new TcpListener(ip, port);
+        _healthy = healthy;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>The bound port (useful when the configured port is 0).</summary>
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    public void Start()
+    {
+        _listener.Start();
+        _logger.LogInformation("HTTP status on http://{Address}:{Port}/ (/healthz, /metrics)", ((IPEndPoint)_listener.LocalEndpoint).Address, Port);
+        _accepting = AcceptAsync();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try { socket = await _listener.AcceptSocketAsync(_stop.Token).ConfigureAwait(false); }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
+            _ = Task.Run(() => ServeAsync(socket));
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        using var _ = socket;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            var buffer = new byte[8192];
+            var length = 0;
+            while (length < buffer.Length)
+            {
+                var n = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                if (n == 0) break;
+                length += n;
+                if (buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8) >= 0) break;
+            }
+            var requestLine = Encoding.ASCII.GetString(buffer, 0, length).Split("\r\n", 2)[0].Split(' ');
+            var (status, type, body) = Respond(requestLine);
+            var payload = Encoding.UTF8.GetBytes(body);
+            var head = $"HTTP/1.1 {status}\r\nContent-Type: {type}\r\nContent-Length: {payload.Length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+            await socket.SendAsync(Encoding.ASCII.GetBytes(head), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            if (requestLine[0] != "HEAD") await socket.SendAsync(payload, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private (string Status, string Type, string Body) Respond(string[] requestLine)
+    {
+        if (requestLine.Length < 2) return ("400 Bad Request", "text/plain", "bad request\n");
+        if (requestLine[0] is not ("GET" or "HEAD")) return ("405 Method Not Allowed", "text/plain", "only GET\n");
+        var path = requestLine[1].Split('?', 2)[0];
+        return path switch
+        {
+            "/healthz" => _healthy() ? ("200 OK", "text/plain", "ok\n") : ("503 Service Unavailable", "text/plain", "not ready: initial sync running or watches degraded\n"),
+            "/metrics" => ("200 OK", "text/plain; version=0.0.4; charset=utf-8", _metrics()),
+            _ => ("404 Not Found", "text/plain", "not found (try /healthz or /metrics)\n"),
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener.Stop();
+        if (_accepting is not null) await _accepting.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}

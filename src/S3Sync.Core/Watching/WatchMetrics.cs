@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+
+namespace S3Sync.Watching;
+
+/// <summary>Counters and gauges of one site, safe to update from every worker; kept across reloads (by site name).</summary>
+public sealed class SiteMetrics(string site)
+{
+    /// <summary>Upper bounds (seconds) of the change-to-upload delay histogram.</summary>
+    public static readonly double[] DelayBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+    private readonly long[] _delayCounts = new long[DelayBuckets.Length + 1];
+    private long _uploads, _uploadedBytes, _deletes, _errors, _objects, _bytes, _rescans, _overflows, _delayMicros;
+    private int _queueDepth, _watches;
+    private double _lastFullSync;
+    private volatile bool _initialDone, _watchHealthy;
+
+    public string Site => site;
+    public long Uploads => Interlocked.Read(ref _uploads);
+    public long Deletes => Interlocked.Read(ref _deletes);
+    public long Errors => Interlocked.Read(ref _errors);
+    public long Rescans => Interlocked.Read(ref _rescans);
+    public bool InitialSyncDone { get => _initialDone; set => _initialDone = value; }
+    public bool WatchHealthy { get => _watchHealthy; set => _watchHealthy = value; }
+    public bool Healthy => _initialDone && _watchHealthy;
+
+    public void AddUpload(long bytes) { Interlocked.Increment(ref _uploads); Interlocked.Add(ref _uploadedBytes, bytes); }
+    public void AddDeletes(long count) => Interlocked.Add(ref _deletes, count);
+    public void AddError() => Interlocked.Increment(ref _errors);
+    public void AddOverflow() => Interlocked.Increment(ref _overflows);
+    public void SetQueueDepth(int depth) => Volatile.Write(ref _queueDepth, depth);
+    public void SetWatches(int count) => Volatile.Write(ref _watches, count);
+
+    /// <summary>Records a finished full reconcile: what the prefix holds afterwards and when.</summary>
+    public void FullSyncDone(long objects, long bytes, DateTimeOffset at)
+    {
+        Interlocked.Exchange(ref _objects, objects);
+        Interlocked.Exchange(ref _bytes, bytes);
+        Interlocked.Increment(ref _rescans);
+        Volatile.Write(ref _lastFullSync, at.ToUnixTimeMilliseconds() / 1000.0);
+    }
+
+    public void ObserveDelay(TimeSpan delay)
+    {
+        var seconds = Math.Max(0, delay.TotalSeconds);
+        var i = 0;
+        while (i < DelayBuckets.Length && seconds > DelayBuckets[i]) i++;
+        Interlocked.Increment(ref _delayCounts[i]);
+        Interlocked.Add(ref _delayMicros, (long)(seconds * 1_000_000));
+    }
+
+    internal void Write(MetricsWriter w)
+    {
+        var l = $"site=\"{MetricsWriter.Escape(site)}\"";
+        w.Sample("s3sync_data_total_size", l, Interlocked.Read(ref _bytes));
+        w.Sample("s3sync_data_objects_count", l, Interlocked.Read(ref _objects));
+        w.Sample("s3sync_errors_count", l, Errors);
+        w.Sample("s3sync_uploads_total", l, Uploads);
+        w.Sample("s3sync_uploaded_bytes_total", l, Interlocked.Read(ref _uploadedBytes));
+        w.Sample("s3sync_deletes_total", l, Deletes);
+        w.Sample("s3sync_queue_depth", l, Volatile.Read(ref _queueDepth));
+        w.Sample("s3sync_watched_folders", l, Volatile.Read(ref _watches));
+        w.Sample("s3sync_watch_healthy", l, Healthy ? 1 : 0);
+        w.Sample("s3sync_overflows_total", l, Interlocked.Read(ref _overflows));
+        w.Sample("s3sync_full_syncs_total", l, Rescans);
+        w.Sample("s3sync_last_full_sync_timestamp_seconds", l, Volatile.Read(ref _lastFullSync));
+        long cumulative = 0;
+        for (var i = 0; i < DelayBuckets.Length; i++)
+        {
+            cumulative += Interlocked.Read(ref _delayCounts[i]);
+            w.Sample("s3sync_upload_delay_seconds_bucket", $"{l},le=\"{DelayBuckets[i].ToString(CultureInfo.InvariantCulture)}\"", cumulative);
+        }
+        cumulative += Interlocked.Read(ref _delayCounts[^1]);
+        w.Sample("s3sync_upload_delay_seconds_bucket", $"{l},le=\"+Inf\"", cumulative);
+        w.Sample("s3sync_upload_delay_seconds_sum", l, Interlocked.Read(ref _delayMicros) / 1_000_000.0);
+        w.Sample("s3sync_upload_delay_seconds_count", l, cumulative);
+    }
+}
+
+/// <summary>Every site's metrics, rendered in the Prometheus text format (version 0.0.4).</summary>
+public sealed class WatchMetrics
+{
+    private static readonly (string Name, string Type, string Help)[] Families =
+    [
+        ("s3sync_data_total_size", "gauge", "Bytes under the site's prefix in S3, as of the last full sync."),
+        ("s3sync_data_objects_count", "gauge", "Objects under the site's prefix in S3, as of the last full sync."),
+        ("s3sync_errors_count", "counter", "Failed uploads, deletes and full syncs since start."),
+        ("s3sync_uploads_total", "counter", "Objects uploaded (PUT or multipart) since start, by events and full syncs."),
+        ("s3sync_uploaded_bytes_total", "counter", "Bytes uploaded since start."),
+        ("s3sync_deletes_total", "counter", "Keys deleted since start."),
+        ("s3sync_queue_depth", "gauge", "Changes waiting: queued uploads plus files waiting to be quiet or retried."),
+        ("s3sync_watched_folders", "gauge", "Folders with an inotify watch."),
+        ("s3sync_watch_healthy", "gauge", "1 when the initial sync is done and every folder is watched."),
+        ("s3sync_overflows_total", "counter", "Times the kernel dropped events or the watch limit was hit (each one triggers a rescan)."),
+        ("s3sync_full_syncs_total", "counter", "Full reconciles finished (initial, periodic, after overflow or reload)."),
+        ("s3sync_last_full_sync_timestamp_seconds", "gauge", "Unix time the last full reconcile finished."),
+        ("s3sync_upload_delay_seconds", "histogram", "Delay from a file's change being seen to its upload finishing."),
+    ];
+
+    private readonly ConcurrentDictionary<string, SiteMetrics> _sites = new(StringComparer.Ordinal);
+
+    public SiteMetrics For(string site) => _sites.GetOrAdd(site, s => new SiteMetrics(s));
+
+    public IReadOnlyCollection<SiteMetrics> Sites => [.. _sites.Values.OrderBy(s => s.Site, StringComparer.Ordinal)];
+
+    /// <summary>Forgets sites that are no longer configured (after a reload).</summary>
+    public void Retain(IEnumerable<string> names)
+    {
+        var keep = names.ToHashSet(StringComparer.Ordinal);
+        foreach (var name in _sites.Keys.Where(n => !keep.Contains(n)).ToList()) _sites.TryRemove(name, out _);
+    }
+
+    public string Render()
+    {
+        var writer = new MetricsWriter();
+        foreach (var site in Sites) site.Write(writer);
+        var text = new StringBuilder();
+        foreach (var (name, type, help) in Families)
+        {
+            if (!writer.Lines.TryGetValue(name, out var lines)) continue;
+            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+            foreach (var line in lines) text.Append(line).Append('\n');
+        }
+        return text.ToString();
+    }
+}
+
+internal sealed class MetricsWriter
+{
+    public Dictionary<string, List<string>> Lines { get; } = [];
+
+    public void Sample(string name, string labels, double value)
+    {
+        var family = name.EndsWith("_bucket", StringComparison.Ordinal) || name.EndsWith("_sum", StringComparison.Ordinal) || (name.EndsWith("_count", StringComparison.Ordinal) && name.StartsWith("s3sync_upload_delay", StringComparison.Ordinal))
+            ? name[..name.LastIndexOf('_')]
+            : name;
+        if (!Lines.TryGetValue(family, out var list)) Lines[family] = list = [];
+        list.Add($"{name}{{{labels}}} {value.ToString("R", CultureInfo.InvariantCulture)}");
+    }
+
+    public static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+}

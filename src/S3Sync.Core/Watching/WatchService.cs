@@ -1,0 +1,186 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using S3Sync.Config;
+using S3Sync.Remote;
+
+namespace S3Sync.Watching;
+
+/// <summary>What a watch needs beyond the configuration: where it came from, which sites, and the seams.</summary>
+public sealed record WatchOptions
+{
+    /// <summary>The configuration file, read again on reload.</summary>
+    public required string ConfigPath { get; init; }
+
+    /// <summary>Only these sites (the <c>--site</c> option); empty means all.</summary>
+    public IReadOnlyList<string> SiteNames { get; init; } = [];
+
+    /// <summary>Makes the object store of a site (connections, retries from the configuration).</summary>
+    public required Func<Site, SyncConfig, IObjectStore> StoreFactory { get; init; }
+
+    /// <summary>Makes the change source of a site; inotify by default. Tests wrap it to drop or inject events.</summary>
+    public Func<Site, IChangeSource> SourceFactory { get; init; } = site => new InotifySource(site.LocalPath);
+
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Reload when the configuration file's content changes (besides SIGHUP).</summary>
+    public bool WatchConfigFile { get; init; } = true;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
+
+/// <summary>
+/// <c>s3sync watch</c>: one <see cref="SiteWatcher"/> per site, reloads (SIGHUP or a changed configuration file), health
+/// and metrics. A reload reads and validates the file first; an invalid one is refused and the running sites go on. A
+/// valid one stops every site gracefully (its uploads finish) and starts them again with the new settings, each with
+/// a fresh initial sync.
+/// </summary>
+public sealed class WatchService(WatchOptions options, ILogger logger)
+{
+    private readonly Channel<string> _reloads = Channel.CreateUnbounded<string>();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<Running> _running = [];
+    private SyncConfig? _config;
+
+    public WatchMetrics Metrics { get; } = new();
+
+    /// <summary>The configuration in force.</summary>
+    public SyncConfig? Config => _config;
+
+    /// <summary>Raised (on a site's loop) as uploads, deletes and full syncs end; tests wait on it.</summary>
+    public event Action<WatchActivity>? Activity;
+
+    /// <summary>Raised after each reload attempt with whether it was applied.</summary>
+    public event Action<bool>? Reloaded;
+
+    /// <summary>True once every site finished its initial sync and has every folder watched.</summary>
+    public bool Healthy
+    {
+        get
+        {
+            var sites = _config?.Sites;
+            return sites is { Count: > 0 } && sites.All(s => Metrics.For(s.Name).Healthy);
+        }
+    }
+
+    /// <summary>Asks the running service to reload its configuration (SIGHUP, file change); returns at once.</summary>
+    public void RequestReload(string why) => _reloads.Writer.TryWrite(why);
+
+    /// <summary>Runs until <paramref name="stop"/>, then stops every site gracefully.</summary>
+    public async Task RunAsync(SyncConfig config, CancellationToken stop)
+    {
+        // The file is watched before the sites start, so a change made once they are running is never missed.
+        ConfigFileWatcher? fileWatcher = null;
+        if (options.WatchConfigFile)
+        {
+            try { fileWatcher = new ConfigFileWatcher(options.ConfigPath, () => RequestReload("the configuration file changed")); }
+            catch (IOException e) { logger.LogWarning("cannot watch the configuration file {Path}: {Error}; reload with SIGHUP", options.ConfigPath, e.Message); }
+        }
+        try
+        {
+            await _gate.WaitAsync(stop).ConfigureAwait(false);
+            try { Start(config); }
+            finally { _gate.Release(); }
+
+            while (true)
+            {
+                var why = await _reloads.Reader.ReadAsync(stop).ConfigureAwait(false);
+                await ReloadAsync(why, stop).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            fileWatcher?.Dispose();
+            logger.LogInformation("stopping: no more events taken");
+            await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            try { await StopSitesAsync().ConfigureAwait(false); }
+            finally { _gate.Release(); }
+            logger.LogInformation("stopped");
+        }
+    }
+
+    /// <summary>Reads the configuration file again and, when it is valid, restarts the sites with it. Returns false
+    /// (and logs why) when it is refused; the running configuration then stays.</summary>
+    public async Task<bool> ReloadAsync(string why, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            SyncConfig next;
+            try
+            {
+                next = ConfigLoader.LoadFile(options.ConfigPath);
+            }
+            catch (ConfigException e)
+            {
+                var errors = e.Errors.Count > 0 ? string.Join("; ", e.Errors.Select(x => x.ToString())) : e.Message;
+                logger.LogError("configuration reload ({Why}) refused: {Errors}; the running configuration stays", why, errors);
+                Reloaded?.Invoke(false);
+                return false;
+            }
+            var missing = options.SiteNames.Where(n => next.Sites.All(s => s.Name != n)).ToList();
+            if (missing.Count > 0)
+            {
+                logger.LogError("configuration reload ({Why}) refused: {Path}: no site named '{Site}' (given with --site); the running configuration stays", why, options.ConfigPath, missing[0]);
+                Reloaded?.Invoke(false);
+                return false;
+            }
+            if (_config is { } old && (old.HttpPort != next.HttpPort || old.HttpAddress != next.HttpAddress))
+                logger.LogWarning("http_port and http_address take effect at the next start, not on reload");
+            logger.LogInformation("configuration reload ({Why}): restarting {Count} sites", why, Select(next).Sites.Count);
+            await StopSitesAsync().ConfigureAwait(false);
+            Start(next with { LogLevel = _config?.LogLevel ?? next.LogLevel });
+            Reloaded?.Invoke(true);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private SyncConfig Select(SyncConfig config) =>
+        options.SiteNames.Count == 0 ? config : config with { Sites = [.. config.Sites.Where(s => options.SiteNames.Contains(s.Name))] };
+
+    private void Start(SyncConfig config)
+    {
+        config = Select(config);
+        _config = config;
+        Metrics.Retain(config.Sites.Select(s => s.Name));
+        var settings = new WatchSettings
+        {
+            Workers = config.UploadWorkers,
+            QueueBuffer = config.UploadQueueBuffer,
+            RescanIntervalSeconds = config.RescanInterval,
+            ShutdownGrace = options.ShutdownGrace,
+            Time = options.Time,
+        };
+        foreach (var site in config.Sites)
+        {
+            var store = options.StoreFactory(site, config);
+            var watcher = new SiteWatcher(site, store, options.SourceFactory(site), settings, Metrics.For(site.Name), logger);
+            watcher.Activity += a => Activity?.Invoke(a);
+            var stop = new CancellationTokenSource();
+            var task = Task.Run(async () =>
+            {
+                try { await watcher.RunAsync(stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+                catch (Exception e) { logger.LogError("site {Site}: watch stopped: {Error}", site.Name, e.Message); }
+                finally { store.Dispose(); }
+            }, CancellationToken.None);
+            _running.Add(new Running(watcher, stop, task));
+        }
+    }
+
+    private async Task StopSitesAsync()
+    {
+        foreach (var r in _running) await r.Stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_running.Select(r => r.Task)).ConfigureAwait(false);
+        foreach (var r in _running) r.Stop.Dispose();
+        _running.Clear();
+    }
+
+    private sealed record Running(SiteWatcher Watcher, CancellationTokenSource Stop, Task Task);
+}

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using S3Sync.Tests.Support;
+
+namespace S3Sync.Tests.Scenarios;
+
+/// <summary>watch as a process: signals, the file reload and the HTTP port, end to end (the AOT binary when
+/// S3SYNC_BINARY is set, as in ./build.sh test; else the built s3sync.dll).</summary>
+[Collection("s3")]
+public sealed class WatchProcessTests(S3ServerFixture server)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Watch_process_reloads_on_sighup_refuses_a_bad_file_and_exits_0_on_sigterm()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var port = FreePort();
+        s.SiteConfig("name: www\nbucket_path: one", globals: $"http_port: {port}");
+        var lines = new ConcurrentQueue<string>();
+        using var process = Start(["watch", "-c", s.ConfigPath], lines);
+        try
+        {
+            await UntilAsync(async () => await HealthAsync(port) == 200, "/healthz 200", lines);
+            s.Write("first.txt", "1");
+            await UntilAsync(async () => (await server.ListAsync(s.Bucket)).Any(o => o.Key == "one/first.txt"), "one/first.txt in the bucket", lines);
+
+            // An invalid file: refused, and the process keeps running and syncing with the old configuration.
+            var valid = File.ReadAllText(s.ConfigPath);
+            File.WriteAllText(s.ConfigPath, valid.Replace("upload_workers: 4", "upload_workers: lots", StringComparison.Ordinal));
+            Signal(process, "HUP");
+            await UntilAsync(() => Task.FromResult(lines.Any(l => l.Contains("reload (SIGHUP) refused", StringComparison.Ordinal))), "the refusal", lines);
+            Assert.Contains(lines, l => l.Contains(s.ConfigPath, StringComparison.Ordinal) && l.Contains("upload_workers", StringComparison.Ordinal));
+            s.Write("second.txt", "2");
+            await UntilAsync(async () => (await server.ListAsync(s.Bucket)).Any(o => o.Key == "one/second.txt"), "one/second.txt", lines);
+
+            // A valid one, by SIGHUP: the new prefix is used.
+            File.WriteAllText(s.ConfigPath, valid.Replace("bucket_path: one", "bucket_path: two", StringComparison.Ordinal));
+            Signal(process, "HUP");
+            await UntilAsync(async () => (await server.ListAsync(s.Bucket)).Any(o => o.Key == "two/second.txt"), "the full sync into two/", lines);
+            Assert.Contains(lines, l => l.Contains("configuration reload", StringComparison.Ordinal) && l.Contains("restarting 1 sites", StringComparison.Ordinal));
+
+            Signal(process, "TERM");
+            await process.WaitForExitAsync().WaitAsync(Deadline);
+            Assert.True(process.ExitCode == 0, string.Join("\n", lines));
+            Assert.Contains(lines, l => l.Contains("SIGTERM: stopping", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+        }
+    }
+
+    private static Process Start(string[] args, ConcurrentQueue<string> lines)
+    {
+        var binary = Environment.GetEnvironmentVariable("S3SYNC_BINARY");
+        var psi = new ProcessStartInfo(string.IsNullOrEmpty(binary) ? "dotnet" : binary) { RedirectStandardError = true, RedirectStandardOutput = true };
+        if (string.IsNullOrEmpty(binary))
+        {
+            psi.ArgumentList.Add("exec");
+            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "s3sync.dll"));
+        }
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var process = Process.Start(psi)!;
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        return process;
+    }
+
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {process.Id}");
+        kill.WaitForExit();
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static async Task<int> HealthAsync(int port)
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            return (int)(await http.GetAsync($"http://127.0.0.1:{port}/healthz")).StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Polls a condition (the bucket, an endpoint, the log) until it holds; fails with the log after the deadline.</summary>
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what, ConcurrentQueue<string> lines)
+    {
+        var until = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"waited {Deadline.TotalSeconds} s for {what}; output:\n{string.Join("\n", lines)}");
+            await Task.Delay(100);
+        }
+    }
+}
