@@ -50,7 +50,7 @@ publish() {
 # intermediate folder, so the dynamic publish's link is never reused for it.
 publish_static() {
     ensure_build_tools
-    apt_install libssl-dev
+    apt_install libssl-dev cmake make   # StaticOpenSslLinking builds the OpenSSL shim with cmake
     mkdir -p dist/static
     log "publishing dist/static/s3sync (Native AOT, fully static)"
     local out=dist/static/publish.log

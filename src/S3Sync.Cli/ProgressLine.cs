@@ -21,7 +21,7 @@ public sealed class ProgressLine : IDisposable
     private readonly Lock _gate = new();
     private readonly Func<long>? _sentBytes;
     private long _plannedFiles, _plannedBytes, _doneFiles, _doneBytes;
-    private bool _drawn;
+    private bool _drawn, _disposed;
 
     /// <summary>Wraps a site's store so the bytes of every PUT and part count as they are sent, not only when a
     /// whole file is done (a large file would otherwise stand at 0 bytes until its last part).</summary>
@@ -67,6 +67,7 @@ public sealed class ProgressLine : IDisposable
         var text = Format(_site, Interlocked.Read(ref _doneFiles), Interlocked.Read(ref _plannedFiles), done, planned, _time.GetElapsedTime(_start));
         lock (_gate)
         {
+            if (_disposed) return; // a tick that raced Dispose must not redraw over the summary
             _error.Write("\r\u001b[K" + text);
             _error.Flush();
             _drawn = true;
@@ -91,6 +92,7 @@ public sealed class ProgressLine : IDisposable
         {
             if (_drawn) { _error.Write("\r\u001b[K"); _error.Flush(); }
             _drawn = false;
+            _disposed = true;
         }
     }
 
