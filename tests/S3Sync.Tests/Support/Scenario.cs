@@ -70,6 +70,13 @@ public sealed class Scenario : IDisposable
 
     public Task<RunResult> SyncAsync(params string[] extra) => RunAsync(["sync", "-c", ConfigPath, .. extra]);
 
+    /// <summary>Runs <c>s3sync sync</c> as a child process; <paramref name="unprivileged"/> makes permission bits bind even for root.</summary>
+    public Task<RunResult> SyncProcessAsync(bool unprivileged, params string[] extra) =>
+        CliProcess.RunAsync(["sync", "-c", ConfigPath, .. extra], unprivileged);
+
+    /// <summary>Every key the bucket holds, sorted by byte order.</summary>
+    public async Task<List<string>> KeysAsync() => [.. (await _server.ListAsync(Bucket)).Select(o => o.Key).Order(StringComparer.Ordinal)];
+
     public void Dispose()
     {
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
