@@ -28,6 +28,12 @@ public sealed class Scenario : IDisposable
     public string Bucket { get; }
     public string ConfigPath => Path.Combine(Root, "config.yml");
 
+    /// <summary>The endpoint written into the config: the server's unless a test puts a proxy in front of it.</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>s3_ops_retries written into the config.</summary>
+    public int Retries { get; set; } = 2;
+
     public static async Task<Scenario> CreateAsync(S3ServerFixture server) => new(server, await server.NewBucketAsync());
 
     /// <summary>Writes a file under the local folder (folders created as needed) and returns its full path.</summary>
@@ -45,11 +51,11 @@ public sealed class Scenario : IDisposable
     public void Config(string sitesYaml, string globals = "")
     {
         File.WriteAllText(ConfigPath, $"""
-            endpoint: {_server.Endpoint}
+            endpoint: {Endpoint ?? _server.Endpoint}
             access_key: {_server.AccessKey}
             secret_access_key: {_server.SecretKey}
             upload_workers: 4
-            s3_ops_retries: 2
+            s3_ops_retries: {Retries}
             {globals}
             sites:
             {sitesYaml}
