@@ -27,7 +27,10 @@ public static class Program
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+            var code = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+            // SIGINT/SIGTERM: System.CommandLine cancels the command and answers 130 itself.
+            if (code == ExitCodes.Interrupted) error.WriteLine("s3sync: interrupted");
+            return code;
         }
         catch (OperationCanceledException)
         {

@@ -122,7 +122,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, Problem, cancellationToken).ConfigureAwait(false);
         }
 
-        if (settings.AbortUploadsStartedBefore is { } cutoff)
+        if (settings.AbortUploadsStartedBefore is { } cutoff && planner.Complete)
             await AbortStaleUploadsAsync(cutoff, cancellationToken).ConfigureAwait(false);
 
         if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;

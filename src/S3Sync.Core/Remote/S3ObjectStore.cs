@@ -213,10 +213,18 @@ public sealed class S3ObjectStore : IObjectStore
         {
             return await call.ConfigureAwait(false);
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsTimeout(e))
         {
             throw new TimeoutException("the request timed out: the server did not answer in time", e);
         }
+    }
+
+    /// <summary>A cancellation or timeout anywhere in the chain (the SDK wraps HttpClient's in its own exceptions).</summary>
+    private static bool IsTimeout(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is OperationCanceledException or TimeoutException) return true;
+        return false;
     }
 
     private static MemoryStream AsStream(ReadOnlyMemory<byte> body) =>

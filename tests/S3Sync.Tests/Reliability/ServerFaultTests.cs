@@ -88,4 +88,53 @@ public sealed class ServerFaultTests(FaultServerFixture server, Xunit.Abstractio
         var verify = await CliProcess.RunAsync(["verify", "-c", s.ConfigPath]);
         Assert.True(verify.ExitCode == 0, verify.ToString());
     }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Frozen_server_times_out_retries_up_to_s3_ops_retries_and_sigint_still_exits_promptly()
+    {
+        using var proxy = new FaultProxy(server.Endpoint);
+        TaskCompletionSource? firstRequest = null;
+        proxy.Seen += _ => firstRequest?.TrySetResult();
+        using var s = await Scenario.CreateAsync(server);
+        s.Endpoint = proxy.Endpoint;
+        s.Retries = 1;
+        for (var i = 0; i < 3; i++) s.Write($"f{i}.txt", $"file {i}");
+        s.SiteConfig();
+        var shortTimeout = new Dictionary<string, string> { ["S3SYNC_REQUEST_TIMEOUT"] = "1" };
+
+        server.Signal("STOP");
+        try
+        {
+            // A frozen server: every request times out after 1 s and is sent 1 + s3_ops_retries times; the run ends.
+            var frozen = await CliProcess.RunAsync(["sync", "-c", s.ConfigPath], env: shortTimeout, timeout: TimeSpan.FromSeconds(60));
+
+            Assert.True(frozen.ExitCode == 3, frozen.ToString());
+            Assert.True(frozen.Output.Contains("timed out", StringComparison.Ordinal), frozen.ToString());
+            Assert.Contains("[incomplete: see errors]", frozen.Output);
+            var listings = proxy.Requests.Count(r => r.Method == "GET" && r.Target.Contains("list-type=2", StringComparison.Ordinal));
+            Assert.Equal(2, listings);
+
+            // SIGINT during a request the server will never answer (default 120 s timeout): exits at once.
+            proxy.Requests.Clear();
+            firstRequest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var run = CliProcess.Start(["sync", "-c", s.ConfigPath]);
+            await firstRequest.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            var clock = Stopwatch.StartNew();
+            using (var kill = Process.Start("kill", ["-INT", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+            var interrupted = await WaitAsync(run, TimeSpan.FromSeconds(30));
+            log.WriteLine($"frozen run: {frozen.Output}\nSIGINT honoured in {clock.Elapsed.TotalSeconds:F1} s");
+
+            Assert.True(interrupted.ExitCode == 130, interrupted.ToString());
+            Assert.Contains("interrupted", interrupted.Error);
+        }
+        finally
+        {
+            server.Signal("CONT");
+        }
+
+        // Thawed: the next run converges.
+        var thawed = await CliProcess.RunAsync(["sync", "-c", s.ConfigPath], timeout: TimeSpan.FromSeconds(60));
+        Assert.True(thawed.ExitCode == 0, thawed.ToString());
+        Assert.Equal(["f0.txt", "f1.txt", "f2.txt"], await s.KeysAsync());
+    }
 }
