@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Amazon.S3.Model;
 
 namespace S3Sync.Tests.Support;
 
@@ -43,10 +42,6 @@ public sealed class FaultServerFixture() : S3ServerFixture(alwaysOwn: true)
         var (code, output) = await RunScriptAsync("restart", StateDir!);
         if (code != 0) throw new InvalidOperationException($"restart failed: {output}");
     }
-
-    /// <summary>Open multipart uploads in a bucket.</summary>
-    public async Task<List<MultipartUpload>> OpenUploadsAsync(string bucket) =>
-        (await Client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = bucket })).MultipartUploads ?? [];
 }
 
 [CollectionDefinition("faults")]

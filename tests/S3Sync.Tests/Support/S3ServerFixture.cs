@@ -91,6 +91,10 @@ public class S3ServerFixture : IAsyncLifetime
         return name;
     }
 
+    /// <summary>Open multipart uploads in a bucket.</summary>
+    public async Task<List<MultipartUpload>> OpenUploadsAsync(string bucket) =>
+        (await Client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = bucket })).MultipartUploads ?? [];
+
     /// <summary>Everything the bucket holds, as the server lists it.</summary>
     public async Task<List<S3Object>> ListAsync(string bucket, string prefix = "")
     {
