@@ -35,6 +35,8 @@ public sealed class CommonOptions
             return (null, false, ExitCodes.Usage);
         }
 
+        WarnIfSecretsReadable(path, config, error);
+
         if (result.GetValue(LogLevel) is { } level)
         {
             if (!ConfigLoader.TryParseLogLevel(level, out var verbosity))
@@ -63,5 +65,22 @@ public sealed class CommonOptions
             config = config with { Sites = [.. config.Sites.Where(s => wanted.Contains(s.Name))] };
         }
         return (config, format == "json", ExitCodes.Ok);
+    }
+
+    /// <summary>
+    /// A config holding secret keys should be readable by its owner only (like ~/.ssh keys and ~/.aws/credentials).
+    /// It is a warning, not an error: a container may mount it read-only with broad modes on purpose.
+    /// </summary>
+    internal static void WarnIfSecretsReadable(string path, SyncConfig config, TextWriter error)
+    {
+        if (OperatingSystem.IsWindows() || config.Sites.All(s => s.Credentials is null)) return;
+        UnixFileMode mode;
+        try { mode = File.GetUnixFileMode(path); }
+        catch (IOException) { return; }
+        catch (UnauthorizedAccessException) { return; }
+        const UnixFileMode Others = UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        if ((mode & Others) == 0) return;
+        var octal = Convert.ToString((int)mode & 0x1FF, 8);
+        error.WriteLine($"s3sync: warning: {path} holds secret keys and is readable by {((mode & UnixFileMode.GroupRead) != 0 ? "its group" : "")}{((mode & Others) == Others ? " and " : "")}{((mode & UnixFileMode.OtherRead) != 0 ? "everyone" : "")} (mode {octal}); run: chmod 600 {path}");
     }
 }

@@ -366,7 +366,9 @@ public static class ConfigLoader
     {
         if (endpoint is null) return;
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https") || uri.Host.Length == 0)
-            errors.Add(err(key, $"'{endpoint}' is not an http:// or https:// URL"));
+            errors.Add(err(key, uri is { UserInfo.Length: > 0 } || endpoint.Contains('@', StringComparison.Ordinal)
+                ? "is not an http:// or https:// URL, and must not hold credentials either" // never echo what may be a secret
+                : $"'{endpoint}' is not an http:// or https:// URL"));
         else if (uri.UserInfo.Length > 0)
             errors.Add(err(key, "must not hold credentials; use access_key and secret_access_key"));
     }

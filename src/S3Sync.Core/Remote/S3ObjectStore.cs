@@ -217,6 +217,12 @@ public sealed class S3ObjectStore : IObjectStore
         {
             throw new TimeoutException("the request timed out: the server did not answer in time", e);
         }
+        catch (AmazonS3Exception e) when (string.IsNullOrWhiteSpace(e.Message))
+        {
+            // Some answers (404 NoSuchBucket from Ceph, HEAD errors) come without a message: say what is known.
+            var what = string.IsNullOrEmpty(e.ErrorCode) ? e.StatusCode.ToString() : e.ErrorCode;
+            throw new AmazonS3Exception($"{what} (HTTP {(int)e.StatusCode})", e, e.ErrorType, e.ErrorCode, e.RequestId, e.StatusCode);
+        }
     }
 
     /// <summary>A cancellation or timeout anywhere in the chain (the SDK wraps HttpClient's in its own exceptions).</summary>
