@@ -85,3 +85,46 @@ public sealed class SecurityTests(S3ServerFixture server)
         }
     }
 }
+
+/// <summary>TLS: certificates are verified, and a private CA comes in through SSL_CERT_FILE.</summary>
+[Collection("s3")]
+public sealed class TlsTests(S3ServerFixture server)
+{
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 SelfSigned(out string pem)
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=s3sync test CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        san.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        pem = cert.ExportCertificatePem();
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(cert.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Untrusted_certificate_is_refused_and_a_ca_given_by_SSL_CERT_FILE_is_trusted()
+    {
+        using var cert = SelfSigned(out var pem);
+        using var proxy = new FaultProxy(server.Endpoint, cert);
+        using var s = await Scenario.CreateAsync(server);
+        s.Endpoint = proxy.Endpoint;
+        s.Retries = 0;
+        s.Write("a.txt", "over TLS");
+        s.SiteConfig();
+        var caFile = Path.Combine(s.Root, "ca.pem");
+        File.WriteAllText(caFile, pem);
+
+        var refused = await CliProcess.RunAsync(["sync", "-c", s.ConfigPath]);
+
+        Assert.True(refused.ExitCode == 3, refused.ToString());
+        Assert.Contains("SSL", refused.Output);
+        Assert.Empty(await s.KeysAsync());
+
+        var trusted = await CliProcess.RunAsync(["sync", "-c", s.ConfigPath], env: new Dictionary<string, string> { ["SSL_CERT_FILE"] = caFile });
+
+        Assert.True(trusted.ExitCode == 0, trusted.ToString());
+        Assert.Equal(["a.txt"], await s.KeysAsync());
+    }
+}

@@ -21,14 +21,18 @@ public sealed class FaultProxy : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private int _count;
 
-    public FaultProxy(string upstream)
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
+
+    /// <summary>With <paramref name="certificate"/>, the proxy speaks HTTPS to its clients (plain HTTP upstream).</summary>
+    public FaultProxy(string upstream, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
+        _certificate = certificate;
         _upstream = new Uri(upstream);
         _listener.Start();
         _ = AcceptLoopAsync();
     }
 
-    public string Endpoint => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+    public string Endpoint => $"{(_certificate is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
     /// <summary>Every request seen, in arrival order.</summary>
     public ConcurrentQueue<ProxiedRequest> Requests { get; } = new();
@@ -58,7 +62,14 @@ public sealed class FaultProxy : IDisposable
         {
             try
             {
-                var stream = client.GetStream();
+                Stream stream = client.GetStream();
+                if (_certificate is not null)
+                {
+                    var tls = new System.Net.Security.SslStream(stream);
+                    await tls.AuthenticateAsServerAsync(_certificate);
+                    stream = tls;
+                }
+                await using var owned = stream;
                 var (head, extra) = await ReadHeadAsync(stream);
                 if (head is null) return;
                 var lines = head.Split("\r\n");
@@ -92,7 +103,7 @@ public sealed class FaultProxy : IDisposable
         }
     }
 
-    private static async Task AnswerFaultAsync(NetworkStream stream, string[] lines, byte[] extra, int code)
+    private static async Task AnswerFaultAsync(Stream stream, string[] lines, byte[] extra, int code)
     {
         // Read the body first unless the client waits for "100 Continue", so it sees the answer, not a reset.
         var length = lines.Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Select(p => long.Parse(p[1].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
@@ -116,7 +127,7 @@ public sealed class FaultProxy : IDisposable
     }
 
     /// <summary>Reads up to the blank line; returns the head and whatever body bytes came with it.</summary>
-    private async Task<(string? Head, byte[] Extra)> ReadHeadAsync(NetworkStream stream)
+    private async Task<(string? Head, byte[] Extra)> ReadHeadAsync(Stream stream)
     {
         var buffer = new byte[65536];
         var filled = 0;
