@@ -6,6 +6,9 @@
 #   scripts/s3server.sh start DIR          fresh cluster in DIR; prints endpoint URL
 #   scripts/s3server.sh stop DIR [--clean] stop that instance (and rm -rf DIR)
 #   scripts/s3server.sh status DIR         exit 0 if that instance is running
+#   scripts/s3server.sh restart DIR        start radosgw again after it died (fault tests kill it);
+#                                          mon and OSD keep running, so buckets and objects survive
+#                                          (memstore keeps data in the OSD's RAM: killing the OSD loses it)
 #
 # Everything (config, data, logs, sockets, pids) lives in DIR, so several
 # instances can run side by side and nothing touches /etc/ceph or /var/lib/ceph.
@@ -28,7 +31,7 @@ readonly MEMSTORE_BYTES=$((16 * 1024 * 1024 * 1024))
 log() { echo "s3server: $(date +%T.%3N) $*" >&2; }
 
 usage() {
-    echo "usage: $0 install | start DIR | stop DIR [--clean] | status DIR" >&2
+    echo "usage: $0 install | start DIR | stop DIR [--clean] | status DIR | restart DIR" >&2
     exit 2
 }
 
@@ -441,6 +444,27 @@ cmd_status() {
     http_answers "${endpoint##*:}"
 }
 
+# Restart only the gateway of a running instance, on the same port.
+cmd_restart() {
+    [[ $# -eq 1 ]] || usage
+    DIR=$(abspath "$1")
+    CONF=$DIR/ceph.conf
+    SETUP_LOG=$DIR/log/setup.log
+    [[ -f $DIR/env ]] || fail "no instance in $DIR"
+    local pid live=() rgw_alive=0
+    while read -r pid _; do
+        is_ours "$pid" "$CONF" || continue
+        live+=("$pid")
+        [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == radosgw* ]] && rgw_alive=1
+    done <"$DIR/pids"
+    ((${#live[@]} >= 2 || rgw_alive)) || fail "mon/osd of $DIR are gone (their data with them): use start"
+    printf '%s\n' "${live[@]}" >"$DIR/pids"
+    if ((rgw_alive)); then log "radosgw of $DIR is running"; return 0; fi
+    RGW_PORT=$(sed -n 's/^S3SYNC_TEST_ENDPOINT=http:\/\/127.0.0.1://p' "$DIR/env")
+    start_rgw
+    log "radosgw restarted on port $RGW_PORT"
+}
+
 main() {
     [[ $# -ge 1 ]] || usage
     local cmd=$1; shift
@@ -449,6 +473,7 @@ main() {
         start) cmd_start "$@" ;;
         stop) cmd_stop "$@" ;;
         status) cmd_status "$@" ;;
+        restart) cmd_restart "$@" ;;
         *) usage ;;
     esac
 }

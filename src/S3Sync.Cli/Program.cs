@@ -50,7 +50,7 @@ public static class Program
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration
+            var code = await parse.InvokeAsync(new InvocationConfiguration
             {
                 Output = output,
                 Error = error,
@@ -58,6 +58,9 @@ public static class Program
                 // watch handles SIGTERM/SIGINT itself: its stop waits for uploads longer than System.CommandLine's 2 s.
                 ProcessTerminationTimeout = parse.CommandResult.Command.Name == "watch" ? null : TimeSpan.FromSeconds(2),
             }, cancellationToken).ConfigureAwait(false);
+            // SIGINT/SIGTERM: System.CommandLine cancels the command and answers 130 itself.
+            if (code == ExitCodes.Interrupted) error.WriteLine("s3sync: interrupted");
+            return code;
         }
         catch (OperationCanceledException)
         {

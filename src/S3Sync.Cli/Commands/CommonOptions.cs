@@ -52,6 +52,8 @@ public sealed class CommonOptions
         if (loaded is null) return (null, false, ExitCodes.Usage);
         var config = loaded.Config;
 
+        if (result.GetValue(Config) is { } path) WarnIfSecretsReadable(path, config, error);
+
         if (result.GetValue(LogLevel) is { } level)
         {
             if (!ConfigLoader.TryParseLogLevel(level, out var verbosity))
@@ -173,5 +175,22 @@ public sealed class CommonOptions
     {
         foreach (var line in e.Errors.Count > 0 ? e.Errors.Select(x => SiteOverrides.Describe(x, origin)) : [e.Message])
             error.WriteLine($"s3sync: {line}");
+    }
+
+    /// <summary>
+    /// A config holding secret keys should be readable by its owner only (like ~/.ssh keys and ~/.aws/credentials).
+    /// It is a warning, not an error: a container may mount it read-only with broad modes on purpose.
+    /// </summary>
+    internal static void WarnIfSecretsReadable(string path, SyncConfig config, TextWriter error)
+    {
+        if (OperatingSystem.IsWindows() || config.Sites.All(s => s.Credentials is null)) return;
+        UnixFileMode mode;
+        try { mode = File.GetUnixFileMode(path); }
+        catch (IOException) { return; }
+        catch (UnauthorizedAccessException) { return; }
+        const UnixFileMode Others = UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        if ((mode & Others) == 0) return;
+        var octal = Convert.ToString((int)mode & 0x1FF, 8);
+        error.WriteLine($"s3sync: warning: {path} holds secret keys and is readable by {((mode & UnixFileMode.GroupRead) != 0 ? "its group" : "")}{((mode & Others) == Others ? " and " : "")}{((mode & UnixFileMode.OtherRead) != 0 ? "everyone" : "")} (mode {octal}); run: chmod 600 {path}");
     }
 }

@@ -11,6 +11,9 @@ namespace S3Sync.Cli.Commands;
 /// <summary><c>s3sync sync</c>: bring every site's prefix in line with its folder, once.</summary>
 public static class SyncCommand
 {
+    /// <summary>When this process started: open uploads initiated before it cannot be this run's own.</summary>
+    public static DateTime ProcessStart { get; } = Process.GetCurrentProcess().StartTime.ToUniversalTime();
+
     public static Command Create()
     {
         var common = new CommonOptions();
@@ -55,7 +58,7 @@ public static class SyncCommand
             if (result.GetValue(dryRun))
                 return VerifyCommand.RunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false), output, cancellationToken);
             var quiet = common.IsQuiet(result);
-            return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit }, quiet ? TextWriter.Null : output, cancellationToken,
+            return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart }, quiet ? TextWriter.Null : output, cancellationToken,
                 ProgressLine.Wanted(error, quiet) ? error : null);
         });
         return command;

@@ -94,6 +94,11 @@ public static class ConfigLoader
         {
             throw new ConfigException([new ConfigError(file, (int)e.Start.Line, (int)e.Start.Column, "", $"invalid YAML: {Clean(e.Message)}")]);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (found by the config fuzz test).
+            throw Fail(file, $"invalid YAML: the parser could not read it ({Clean(e.Message)})");
+        }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
             throw Fail(file, "the file is empty; it needs at least a 'sites:' list");
@@ -118,6 +123,10 @@ public static class ConfigLoader
         {
             var message = Clean(e.InnerException?.Message ?? e.Message);
             throw new ConfigException([new ConfigError(file, (int)e.Start.Line, (int)e.Start.Column, "", message)]);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException)
+        {
+            throw Fail(file, $"invalid YAML: the parser could not read it ({Clean(e.Message)})");
         }
     }
 
@@ -365,7 +374,9 @@ public static class ConfigLoader
     {
         if (endpoint is null) return;
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https") || uri.Host.Length == 0)
-            errors.Add(err(key, $"'{endpoint}' is not an http:// or https:// URL"));
+            errors.Add(err(key, uri is { UserInfo.Length: > 0 } || endpoint.Contains('@', StringComparison.Ordinal)
+                ? "is not an http:// or https:// URL, and must not hold credentials either" // never echo what may be a secret
+                : $"'{endpoint}' is not an http:// or https:// URL"));
         else if (uri.UserInfo.Length > 0)
             errors.Add(err(key, "must not hold credentials; use access_key and secret_access_key"));
     }

@@ -21,6 +21,14 @@ public sealed record SyncSettings
 
     /// <summary>Overrides every site's <c>max_delete</c> when set (the <c>--max-delete</c> flag).</summary>
     public DeleteLimit? MaxDelete { get; init; }
+
+    /// <summary>
+    /// When set, open multipart uploads under the site's prefix initiated before this instant are aborted at the
+    /// end of the run: left behind by a run that crashed or lost the server, they would be billed forever.
+    /// <c>sync</c> passes its process start; a long-running <c>watch</c> must pass its own start, never each
+    /// rescan's, or it would abort its own uploads in flight. Null: leave open uploads alone.
+    /// </summary>
+    public DateTime? AbortUploadsStartedBefore { get; init; }
 }
 
 /// <summary>
@@ -114,8 +122,43 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, Problem, cancellationToken).ConfigureAwait(false);
         }
 
+        if (settings.AbortUploadsStartedBefore is { } cutoff && planner.Complete)
+            await AbortStaleUploadsAsync(cutoff, cancellationToken).ConfigureAwait(false);
+
         if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;
         return new SiteResult(site, status, stats, clock.Elapsed, problems);
+    }
+
+    /// <summary>
+    /// Aborts the open multipart uploads under the prefix (and inside the filters) initiated before the cutoff.
+    /// ListMultipartUploads shows no metadata, so s3sync cannot tell its uploads from another tool's: the prefix is
+    /// the site's own (sites may not overlap when deleting), and an upload older than this process is not one of
+    /// its own in flight. A store that cannot list uploads only earns a warning: this is housekeeping.
+    /// </summary>
+    private async Task AbortStaleUploadsAsync(DateTime cutoff, CancellationToken cancellationToken)
+    {
+        var aborted = 0;
+        try
+        {
+            var stale = new List<OpenUpload>();
+            await foreach (var upload in store.ListOpenUploadsAsync(site.Bucket, site.ListPrefix, cancellationToken).ConfigureAwait(false))
+            {
+                if (!upload.Key.StartsWith(site.ListPrefix, StringComparison.Ordinal) || upload.InitiatedUtc >= cutoff) continue;
+                if (!site.Filter.Includes(upload.Key[site.ListPrefix.Length..])) continue;
+                stale.Add(upload);
+            }
+            foreach (var upload in stale)
+            {
+                await store.AbortMultipartAsync(site.Bucket, upload.Key, upload.UploadId, cancellationToken).ConfigureAwait(false);
+                aborted++;
+                logger.LogDebug("{Key}: aborted a stale multipart upload started {Initiated:u}", upload.Key, upload.InitiatedUtc);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("site {Site}: could not clean up stale multipart uploads: {Error}", site.Name, e.Message);
+        }
+        if (aborted > 0) logger.LogInformation("site {Site}: aborted {Count} stale multipart uploads left by an earlier run", site.Name, aborted);
     }
 
     private static void Count(PlanEntry entry, SiteStats stats, Action<string> problem)

@@ -162,7 +162,7 @@ public sealed class Uploader : IAsyncDisposable
                 _logger.LogDebug("{Key}: changed during upload (attempt {Attempt}); reading it again", entry.Key, attempt);
                 digest = null;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is (IOException and not System.Net.Http.HttpIOException) or UnauthorizedAccessException)
             {
                 var message = e is UnauthorizedAccessException ? "cannot read: permission denied" : $"cannot read: {e.Message}";
                 _logger.LogError("{Key}: {Error}", entry.Key, message);

@@ -57,7 +57,7 @@ public sealed class S3ObjectStore : IObjectStore
         var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000 };
         while (true)
         {
-            var page = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            var page = await Guard(_client.ListObjectsV2Async(request, cancellationToken), cancellationToken).ConfigureAwait(false);
             foreach (var o in page.S3Objects ?? [])
             {
                 if (!o.Key.StartsWith(prefix, StringComparison.Ordinal)) continue; // defence: never act outside the prefix
@@ -76,7 +76,7 @@ public sealed class S3ObjectStore : IObjectStore
     {
         try
         {
-            var r = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            var r = await Guard(_client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, cancellationToken), cancellationToken).ConfigureAwait(false);
             var fingerprint = r.Metadata?[FingerprintKey];
             return new ObjectHead(r.ContentLength, Hashing.ETag.Normalize(r.ETag), StorageClassName(r.StorageClass),
                 string.IsNullOrEmpty(fingerprint) ? null : fingerprint.ToLowerInvariant(),
@@ -104,7 +104,7 @@ public sealed class S3ObjectStore : IObjectStore
             ContentType = headers.ContentType,
         };
         request.Metadata[FingerprintKey] = headers.FingerprintMd5Hex;
-        await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        await Guard(_client.PutObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken)
@@ -117,14 +117,14 @@ public sealed class S3ObjectStore : IObjectStore
             ContentType = headers.ContentType,
         };
         request.Metadata[FingerprintKey] = headers.FingerprintMd5Hex;
-        var r = await _client.InitiateMultipartUploadAsync(request, cancellationToken).ConfigureAwait(false);
+        var r = await Guard(_client.InitiateMultipartUploadAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
         return r.UploadId;
     }
 
     public async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
     {
         using var stream = AsStream(body);
-        var r = await _client.UploadPartAsync(new UploadPartRequest
+        var r = await Guard(_client.UploadPartAsync(new UploadPartRequest
         {
             BucketName = bucket,
             Key = key,
@@ -134,7 +134,7 @@ public sealed class S3ObjectStore : IObjectStore
             PartSize = body.Length,
             MD5Digest = Convert.ToBase64String(md5),
             UseChunkEncoding = false,
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken), cancellationToken).ConfigureAwait(false);
         return r.ETag;
     }
 
@@ -143,14 +143,14 @@ public sealed class S3ObjectStore : IObjectStore
     {
         var request = new CompleteMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId, PartETags = [] };
         foreach (var (number, etag) in parts) request.PartETags.Add(new PartETag(number, etag));
-        await _client.CompleteMultipartUploadAsync(request, cancellationToken).ConfigureAwait(false);
+        await Guard(_client.CompleteMultipartUploadAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
     {
         try
         {
-            await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId }, cancellationToken).ConfigureAwait(false);
+            await Guard(_client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId }, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -163,7 +163,7 @@ public sealed class S3ObjectStore : IObjectStore
         var request = new ListMultipartUploadsRequest { BucketName = bucket, Prefix = prefix };
         while (true)
         {
-            var page = await _client.ListMultipartUploadsAsync(request, cancellationToken).ConfigureAwait(false);
+            var page = await Guard(_client.ListMultipartUploadsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
             foreach (var u in page.MultipartUploads ?? [])
                 yield return new OpenUpload(u.Key, u.UploadId, u.Initiated?.ToUniversalTime() ?? default);
             if (page.IsTruncated != true) yield break;
@@ -174,7 +174,7 @@ public sealed class S3ObjectStore : IObjectStore
 
     public async Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken)
     {
-        await _client.CopyObjectAsync(new CopyObjectRequest
+        await Guard(_client.CopyObjectAsync(new CopyObjectRequest
         {
             SourceBucket = bucket,
             SourceKey = key,
@@ -182,7 +182,7 @@ public sealed class S3ObjectStore : IObjectStore
             DestinationKey = key,
             StorageClass = S3StorageClass.FindValue(storageClass),
             MetadataDirective = S3MetadataDirective.COPY,
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken)
@@ -191,7 +191,7 @@ public sealed class S3ObjectStore : IObjectStore
         foreach (var batch in keys.Chunk(1000))
         {
             var request = new DeleteObjectsRequest { BucketName = bucket, Quiet = true, Objects = [.. batch.Select(k => new KeyVersion { Key = k })] };
-            var r = await _client.DeleteObjectsAsync(request, cancellationToken).ConfigureAwait(false);
+            var r = await Guard(_client.DeleteObjectsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
             foreach (var e in r.DeleteErrors ?? []) failed.Add((e.Key, $"{e.Code}: {e.Message}"));
         }
         return failed;
@@ -199,8 +199,38 @@ public sealed class S3ObjectStore : IObjectStore
 
     public async Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken)
     {
-        var r = await _client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+        var r = await Guard(_client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken), cancellationToken).ConfigureAwait(false);
         return r.ResponseStream;
+    }
+
+    /// <summary>
+    /// The SDK reports a request that ran past <c>Timeout</c> (after its retries) as a cancellation. Only the
+    /// caller's token means "interrupted"; anything else is a timeout, an error like any other failed request.
+    /// </summary>
+    private static async Task<T> Guard<T>(Task<T> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsTimeout(e))
+        {
+            throw new TimeoutException("the request timed out: the server did not answer in time", e);
+        }
+        catch (AmazonS3Exception e) when (string.IsNullOrWhiteSpace(e.Message))
+        {
+            // Some answers (404 NoSuchBucket from Ceph, HEAD errors) come without a message: say what is known.
+            var what = string.IsNullOrEmpty(e.ErrorCode) ? e.StatusCode.ToString() : e.ErrorCode;
+            throw new AmazonS3Exception($"{what} (HTTP {(int)e.StatusCode})", e, e.ErrorType, e.ErrorCode, e.RequestId, e.StatusCode);
+        }
+    }
+
+    /// <summary>A cancellation or timeout anywhere in the chain (the SDK wraps HttpClient's in its own exceptions).</summary>
+    private static bool IsTimeout(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is OperationCanceledException or TimeoutException) return true;
+        return false;
     }
 
     private static MemoryStream AsStream(ReadOnlyMemory<byte> body) =>

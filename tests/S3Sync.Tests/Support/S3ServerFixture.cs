@@ -9,9 +9,18 @@ namespace S3Sync.Tests.Support;
 /// The real S3 server for scenario tests: Ceph RGW started by <c>scripts/s3server.sh</c> on a free loopback port,
 /// or the one named by <c>S3SYNC_TEST_ENDPOINT</c> (build.sh starts one for the whole run and passes it on).
 /// </summary>
-public sealed class S3ServerFixture : IAsyncLifetime
+public class S3ServerFixture : IAsyncLifetime
 {
+    private readonly bool _alwaysOwn;
     private string? _stateDir;
+
+    public S3ServerFixture() : this(alwaysOwn: false) { }
+
+    /// <summary><paramref name="alwaysOwn"/>: start a private instance even when S3SYNC_TEST_ENDPOINT names one.</summary>
+    protected S3ServerFixture(bool alwaysOwn) => _alwaysOwn = alwaysOwn;
+
+    /// <summary>The instance's directory when this fixture started it (its PIDs are in StateDir/pids).</summary>
+    public string? StateDir => _stateDir;
 
     public string Endpoint { get; private set; } = "";
     public string AccessKey { get; private set; } = "";
@@ -23,7 +32,7 @@ public sealed class S3ServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var endpoint = Environment.GetEnvironmentVariable("S3SYNC_TEST_ENDPOINT");
-        if (string.IsNullOrEmpty(endpoint))
+        if (string.IsNullOrEmpty(endpoint) || _alwaysOwn)
         {
             _stateDir = Path.Combine(Path.GetTempPath(), "s3sync-test-server-" + Guid.NewGuid().ToString("N")[..8]);
             var (code, output) = await RunScriptAsync("start", _stateDir);
@@ -55,7 +64,7 @@ public sealed class S3ServerFixture : IAsyncLifetime
         if (_stateDir is not null) await RunScriptAsync("stop", _stateDir, "--clean");
     }
 
-    private static async Task<(int, string)> RunScriptAsync(params string[] args)
+    protected static async Task<(int, string)> RunScriptAsync(params string[] args)
     {
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(RepoRoot, "scripts", "s3server.sh"));
@@ -81,6 +90,10 @@ public sealed class S3ServerFixture : IAsyncLifetime
         await Client.PutBucketAsync(new PutBucketRequest { BucketName = name });
         return name;
     }
+
+    /// <summary>Open multipart uploads in a bucket.</summary>
+    public async Task<List<MultipartUpload>> OpenUploadsAsync(string bucket) =>
+        (await Client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = bucket })).MultipartUploads ?? [];
 
     /// <summary>Everything the bucket holds, as the server lists it.</summary>
     public async Task<List<S3Object>> ListAsync(string bucket, string prefix = "")

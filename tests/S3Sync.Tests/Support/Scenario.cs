@@ -28,6 +28,12 @@ public sealed class Scenario : IDisposable
     public string Bucket { get; }
     public string ConfigPath => Path.Combine(Root, "config.yml");
 
+    /// <summary>The endpoint written into the config: the server's unless a test puts a proxy in front of it.</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>s3_ops_retries written into the config.</summary>
+    public int Retries { get; set; } = 2;
+
     public static async Task<Scenario> CreateAsync(S3ServerFixture server) => new(server, await server.NewBucketAsync());
 
     /// <summary>Writes a file under the local folder (folders created as needed) and returns its full path.</summary>
@@ -45,11 +51,11 @@ public sealed class Scenario : IDisposable
     public void Config(string sitesYaml, string globals = "")
     {
         File.WriteAllText(ConfigPath, $"""
-            endpoint: {_server.Endpoint}
+            endpoint: {Endpoint ?? _server.Endpoint}
             access_key: {_server.AccessKey}
             secret_access_key: {_server.SecretKey}
             upload_workers: 4
-            s3_ops_retries: 2
+            s3_ops_retries: {Retries}
             {globals}
             sites:
             {sitesYaml}
@@ -69,6 +75,13 @@ public sealed class Scenario : IDisposable
     }
 
     public Task<RunResult> SyncAsync(params string[] extra) => RunAsync(["sync", "-c", ConfigPath, .. extra]);
+
+    /// <summary>Runs <c>s3sync sync</c> as a child process; <paramref name="unprivileged"/> makes permission bits bind even for root.</summary>
+    public Task<RunResult> SyncProcessAsync(bool unprivileged, params string[] extra) =>
+        CliProcess.RunAsync(["sync", "-c", ConfigPath, .. extra], unprivileged);
+
+    /// <summary>Every key the bucket holds, sorted by byte order.</summary>
+    public async Task<List<string>> KeysAsync() => [.. (await _server.ListAsync(Bucket)).Select(o => o.Key).Order(StringComparer.Ordinal)];
 
     public void Dispose()
     {

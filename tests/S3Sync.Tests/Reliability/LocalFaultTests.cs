@@ -1,0 +1,141 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using S3Sync.Config;
+using S3Sync.Execution;
+using S3Sync.Planning;
+using S3Sync.Remote;
+using S3Sync.Tests.Support;
+
+namespace S3Sync.Tests.Reliability;
+
+/// <summary>Faults on the local side: unreadable, vanishing and changing files, against the real server.</summary>
+[Collection("s3")]
+public sealed class LocalFaultTests(S3ServerFixture server)
+{
+    private const int MiB = 1024 * 1024;
+
+    private static byte[] Bytes(int size, int seed)
+    {
+        var b = new byte[size];
+        new Random(seed).NextBytes(b);
+        return b;
+    }
+
+    [Fact]
+    public async Task Unreadable_file_fails_alone_exits_3_and_its_key_is_kept()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var secret = s.Write("secret.txt", "old secret");
+        s.Write("plain.txt", "plain");
+        s.SiteConfig("retire_deleted: true\nmax_delete: unlimited");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        File.WriteAllText(secret, "new secret, now unreadable");
+        File.SetUnixFileMode(secret, UnixFileMode.None);
+        s.Write("added.txt", "added");
+        File.Delete(Path.Combine(s.Local, "plain.txt"));
+        try
+        {
+            var run = await s.SyncProcessAsync(unprivileged: true);
+
+            Assert.True(run.ExitCode == 3, run.ToString());
+            Assert.Contains("secret.txt: cannot read: permission denied", run.Output);
+            Assert.Contains("uploaded 1 files", run.Output);
+            Assert.Contains("failed 1", run.Output);
+            // The rest went on, deletes included; the unreadable file's key is not deleted.
+            Assert.Equal(["added.txt", "secret.txt"], await s.KeysAsync());
+            Assert.Equal("old secret"u8.ToArray(), await server.GetAsync(s.Bucket, "secret.txt"));
+        }
+        finally
+        {
+            File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    private static Site SiteFor(Scenario s, S3ServerFixture server) => new()
+    {
+        Name = "local-faults",
+        LocalPath = s.Local,
+        Bucket = s.Bucket,
+        Endpoint = server.Endpoint,
+        ForcePathStyle = true,
+        Credentials = new StaticCredentials(server.AccessKey, server.SecretKey),
+    };
+
+    [Fact]
+    public async Task File_deleted_between_walk_and_upload_is_skipped_quietly()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("stays.txt", "stays");
+        var vanishing = s.Write("vanishes.txt", "here at walk time");
+        var site = SiteFor(s, server);
+        using var store = S3ObjectStore.ForSite(site, 4, 2);
+        var sync = new SiteSync(site, store, DirectDigestSource.Instance, new SyncSettings { Workers = 2 }, NullLogger.Instance);
+        sync.Planned += entry => { if (entry.Key == "vanishes.txt") File.Delete(vanishing); };
+
+        var result = await sync.RunAsync(CancellationToken.None);
+
+        Assert.Equal(SiteStatus.Done, result.Status);
+        Assert.Empty(result.Problems);
+        Assert.Equal(1, result.Stats.Uploaded);
+        Assert.Equal(1, result.Stats.Skipped);
+        Assert.Equal(["stays.txt"], await s.KeysAsync());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task File_rewritten_during_its_multipart_upload_is_stored_whole_never_mixed()
+    {
+        // Given a 3-part file, and a proxy that rewrites it when part 2 goes up
+        var before = Bytes(20 * MiB, 1);
+        var after = Bytes(20 * MiB, 2);
+        using var proxy = new FaultProxy(server.Endpoint);
+        using var s = await Scenario.CreateAsync(server);
+        var path = s.Write("big.bin", before);
+        var rewrites = 0;
+        proxy.Seen += r =>
+        {
+            if (r.Target.Contains("partNumber=2", StringComparison.Ordinal) && Interlocked.Increment(ref rewrites) == 1)
+            {
+                using var f = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+                f.Write(after); // in place, same size: only the content tells
+            }
+        };
+        s.Endpoint = proxy.Endpoint;
+        s.SiteConfig();
+
+        // When it syncs
+        var run = await s.SyncAsync("--workers", "1");
+
+        // Then the object is exactly the old or exactly the new content
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(rewrites >= 2, $"part 2 went up {rewrites} times: the upload should have started again after the change");
+        var stored = await server.GetAsync(s.Bucket, "big.bin");
+        Assert.True(stored.SequenceEqual(after) || stored.SequenceEqual(before), "the stored object mixes old and new content");
+        Assert.True(stored.SequenceEqual(after), "the change was detected, so the retry must have sent the new content");
+        Assert.Empty(await server.OpenUploadsAsync(s.Bucket));
+    }
+
+    [Fact]
+    public async Task Stale_multipart_uploads_under_the_prefix_are_aborted_and_others_kept()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("file.txt", "x");
+        async Task<string> Open(string key) =>
+            (await server.Client.InitiateMultipartUploadAsync(new Amazon.S3.Model.InitiateMultipartUploadRequest { BucketName = s.Bucket, Key = key })).UploadId;
+        await Open("p/crashed.bin");
+        await Open("p/deeper/crashed2.bin");
+        await Open("p-other/not-mine.bin");
+        await Open("root.bin");
+        await Open("p/excluded.tmp");
+        var site = SiteFor(s, server) with { Prefix = "p", Filter = new PathFilter([], [PathFilter.Compile("\\.tmp$")]) };
+        using var store = S3ObjectStore.ForSite(site, 4, 2);
+
+        // Uploads started after the cutoff are someone's uploads in flight: kept.
+        var early = await new SiteSync(site, store, DirectDigestSource.Instance, new SyncSettings { AbortUploadsStartedBefore = DateTime.UtcNow.AddHours(-1) }, NullLogger.Instance).RunAsync(CancellationToken.None);
+        Assert.Equal(SiteStatus.Done, early.Status);
+        Assert.Equal(5, (await server.OpenUploadsAsync(s.Bucket)).Count);
+
+        var late = await new SiteSync(site, store, DirectDigestSource.Instance, new SyncSettings { AbortUploadsStartedBefore = DateTime.UtcNow.AddMinutes(1) }, NullLogger.Instance).RunAsync(CancellationToken.None);
+
+        Assert.Equal(SiteStatus.Done, late.Status);
+        Assert.Equal(["p-other/not-mine.bin", "p/excluded.tmp", "root.bin"], (await server.OpenUploadsAsync(s.Bucket)).Select(u => u.Key).Order(StringComparer.Ordinal));
+    }
+}

@@ -1,0 +1,70 @@
+using S3Sync.Tests.Support;
+
+namespace S3Sync.Tests.Reliability;
+
+/// <summary>503 SlowDown and 500 InternalError, injected by <see cref="FaultProxy"/> in front of the real server.</summary>
+[Collection("s3")]
+public sealed class ThrottlingTests(S3ServerFixture server)
+{
+    private const int MiB = 1024 * 1024;
+
+    private static byte[] Bytes(int size, int seed)
+    {
+        var b = new byte[size];
+        new Random(seed).NextBytes(b);
+        return b;
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task SlowDown_and_internal_errors_are_retried_and_the_run_succeeds()
+    {
+        using var proxy = new FaultProxy(server.Endpoint);
+        // Every other request among the first 12 fails: 3 times 503 SlowDown, 3 times 500 InternalError.
+        proxy.Decide = (n, _, _) => n <= 12 && n % 2 == 1 ? (n % 4 == 1 ? 503 : 500) : null;
+        using var s = await Scenario.CreateAsync(server);
+        s.Endpoint = proxy.Endpoint;
+        s.Retries = 6;
+        for (var i = 0; i < 10; i++) s.Write($"small/{i}.txt", $"small {i}");
+        var big = Bytes(9 * MiB, 7);
+        s.Write("big.bin", big);
+        s.SiteConfig();
+
+        var run = await s.SyncAsync();
+
+        Assert.True(run.ExitCode == 0, run.ToString() + "\n" + string.Join("\n", proxy.Requests));
+        Assert.Equal(6, proxy.Faults);
+        Assert.Contains(proxy.Requests, r => r.FaultStatus == 503);
+        Assert.Contains(proxy.Requests, r => r.FaultStatus == 500);
+        // Each faulted request was sent again.
+        var requests = proxy.Requests.ToList();
+        foreach (var (fault, i) in requests.Select((r, i) => (r, i)).Where(x => x.r.FaultStatus is not null))
+            Assert.Contains(requests.Skip(i + 1), r => r.Method == fault.Method && r.Target == fault.Target);
+        Assert.Equal(11, (await s.KeysAsync()).Count);
+        Assert.Equal(big, await server.GetAsync(s.Bucket, "big.bin"));
+
+        var verify = await s.RunAsync("verify", "-c", "{config}");
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Request_failing_past_s3_ops_retries_fails_its_file_only_and_exits_3()
+    {
+        using var proxy = new FaultProxy(server.Endpoint);
+        proxy.Decide = (_, method, target) => method == "PUT" && target.Contains("/throttled.txt", StringComparison.Ordinal) ? 503 : null;
+        using var s = await Scenario.CreateAsync(server);
+        s.Endpoint = proxy.Endpoint;
+        s.Retries = 2;
+        s.Write("fine.txt", "fine");
+        s.Write("throttled.txt", "never gets through");
+        s.SiteConfig();
+
+        var run = await s.SyncAsync();
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Contains("uploaded 1 files", run.Output);
+        Assert.Contains("failed 1", run.Output);
+        Assert.Contains("throttled.txt", run.Output);
+        Assert.Equal(3, proxy.Requests.Count(r => r.Method == "PUT" && r.Target.Contains("/throttled.txt", StringComparison.Ordinal))); // 1 + s3_ops_retries
+        Assert.Equal(["fine.txt"], await s.KeysAsync());
+    }
+}

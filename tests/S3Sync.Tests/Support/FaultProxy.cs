@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace S3Sync.Tests.Support;
+
+/// <summary>One request as the proxy saw it, and what it did with it.</summary>
+public sealed record ProxiedRequest(string Method, string Target, int? FaultStatus, DateTime AtUtc);
+
+/// <summary>
+/// A tiny HTTP proxy on loopback in front of the real server, for faults the server cannot be made to answer:
+/// it answers the requests <see cref="Decide"/> picks with an S3 error (503 SlowDown, 500 InternalError) and
+/// forwards the rest byte for byte (one request per connection: it asks for <c>Connection: close</c>).
+/// SigV4 does not sign the Connection header, so the forwarded requests stay valid.
+/// </summary>
+public sealed class FaultProxy : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Uri _upstream;
+    private readonly CancellationTokenSource _stop = new();
+    private int _count;
+
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
+
+    /// <summary>With <paramref name="certificate"/>, the proxy speaks HTTPS to its clients (plain HTTP upstream).</summary>
+    public FaultProxy(string upstream, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
+    {
+        _certificate = certificate;
+        _upstream = new Uri(upstream);
+        _listener.Start();
+        _ = AcceptLoopAsync();
+    }
+
+    public string Endpoint => $"{(_certificate is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    /// <summary>Every request seen, in arrival order.</summary>
+    public ConcurrentQueue<ProxiedRequest> Requests { get; } = new();
+
+    /// <summary>Given the request's number (from 1), method and target: the status to fail it with, or null to forward.</summary>
+    public Func<int, string, string, int?> Decide { get; set; } = (_, _, _) => null;
+
+    /// <summary>Raised for each request before it is answered or forwarded.</summary>
+    public event Action<ProxiedRequest>? Seen;
+
+    public int Faults => Requests.Count(r => r.FaultStatus is not null);
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
+            catch (Exception) { return; }
+            _ = HandleAsync(client);
+        }
+    }
+
+    private async Task HandleAsync(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
+                Stream stream = client.GetStream();
+                if (_certificate is not null)
+                {
+                    var tls = new System.Net.Security.SslStream(stream);
+                    await tls.AuthenticateAsServerAsync(_certificate);
+                    stream = tls;
+                }
+                await using var owned = stream;
+                var (head, extra) = await ReadHeadAsync(stream);
+                if (head is null) return;
+                var lines = head.Split("\r\n");
+                var parts = lines[0].Split(' ');
+                var (method, target) = (parts[0], parts.Length > 1 ? parts[1] : "");
+                var n = Interlocked.Increment(ref _count);
+                var status = Decide(n, method, target);
+                var request = new ProxiedRequest(method, target, status, DateTime.UtcNow);
+                Requests.Enqueue(request);
+                Seen?.Invoke(request);
+                if (status is { } code)
+                {
+                    await AnswerFaultAsync(stream, lines, extra, code);
+                    return;
+                }
+                using var upstream = new TcpClient();
+                await upstream.ConnectAsync(_upstream.Host, _upstream.Port, _stop.Token);
+                var up = upstream.GetStream();
+                var rewritten = string.Join("\r\n", lines.Where(l => !l.StartsWith("Connection:", StringComparison.OrdinalIgnoreCase))) + "\r\nConnection: close\r\n\r\n";
+                await up.WriteAsync(Encoding.Latin1.GetBytes(rewritten), _stop.Token);
+                await up.WriteAsync(extra, _stop.Token);
+                var body = stream.CopyToAsync(up, _stop.Token);
+                await up.CopyToAsync(stream, _stop.Token);
+                _ = body.ContinueWith(t => t.Exception, TaskScheduler.Default);
+            }
+            catch (Exception) when (!_stop.IsCancellationRequested)
+            {
+                // a dropped connection is a fault the client sees as such
+            }
+            catch (OperationCanceledException) { }
+        }
+    }
+
+    private static async Task AnswerFaultAsync(Stream stream, string[] lines, byte[] extra, int code)
+    {
+        // Read the body first unless the client waits for "100 Continue", so it sees the answer, not a reset.
+        var length = lines.Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Select(p => long.Parse(p[1].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+        var expects = lines.Any(l => l.StartsWith("Expect:", StringComparison.OrdinalIgnoreCase));
+        if (!expects)
+        {
+            var remaining = length - extra.Length;
+            var buffer = new byte[81920];
+            while (remaining > 0)
+            {
+                var r = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)));
+                if (r == 0) break;
+                remaining -= r;
+            }
+        }
+        var (errorCode, reason) = code == 503 ? ("SlowDown", "Slow Down") : ("InternalError", "Internal Server Error");
+        var xml = $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{errorCode}</Code><Message>injected by the test proxy</Message><RequestId>fault</RequestId></Error>";
+        var response = $"HTTP/1.1 {code} {reason}\r\nContent-Type: application/xml\r\nContent-Length: {Encoding.UTF8.GetByteCount(xml)}\r\nConnection: close\r\n\r\n{xml}";
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(response));
+        await stream.FlushAsync();
+    }
+
+    /// <summary>Reads up to the blank line; returns the head and whatever body bytes came with it.</summary>
+    private async Task<(string? Head, byte[] Extra)> ReadHeadAsync(Stream stream)
+    {
+        var buffer = new byte[65536];
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var r = await stream.ReadAsync(buffer.AsMemory(filled), _stop.Token);
+            if (r == 0) return (null, []);
+            filled += r;
+            var end = buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
+            if (end >= 0) return (Encoding.Latin1.GetString(buffer, 0, end), buffer[(end + 4)..filled]);
+        }
+        return (null, []);
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        _stop.Dispose();
+    }
+}
