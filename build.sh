@@ -3,6 +3,8 @@
 #   ./build.sh            publish dist/s3sync (Native AOT), start the local S3 server, sync examples/demo/ into it
 #   ./build.sh test       publish, start the server, run every test, stop the server; prints "N passed, N failed"
 #   ./build.sh publish    only publish dist/s3sync (fails on any IL2xxx/IL3xxx warning)
+#   ./build.sh static     publish dist/static/s3sync: fully static (glibc, OpenSSL linked in), runs on any x64 Linux
+#   ./build.sh rootfs     static, then dist/rootfs: exactly what the scratch image of Dockerfile.alpine holds
 # Installs what is missing (clang, lld, zlib for AOT; Ceph for the server) with apt on Debian.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -42,6 +44,36 @@ publish() {
     fi
     rm -f dist/*.dbg dist/*.pdb
     log "dist/s3sync: $(stat -c %s dist/s3sync) bytes, 0 IL2xxx/IL3xxx warnings"
+}
+
+# A fully static glibc binary: no interpreter, no shared libraries (OpenSSL and zlib linked in). Its own
+# intermediate folder, so the dynamic publish's link is never reused for it.
+publish_static() {
+    ensure_build_tools
+    apt_install libssl-dev
+    mkdir -p dist/static
+    log "publishing dist/static/s3sync (Native AOT, fully static)"
+    local out=dist/static/publish.log
+    if ! dotnet publish src/S3Sync.Cli -c Release -r linux-x64 -o dist/static -p:DebugType=none \
+        -p:StaticExecutable=true -p:LinkerFlavor=lld -p:StaticOpenSslLinking=true \
+        -p:NativeIntermediateOutputPath="$ROOT/src/S3Sync.Cli/obj/static/" >"$out" 2>&1; then
+        cat "$out" >&2; log "static publish failed"; exit 1
+    fi
+    if grep -Eq 'warning IL[23][0-9]{3}' "$out"; then
+        grep -Eo 'warning IL[23][0-9]{3}[^[]*' "$out" | sort -u >&2; log "static publish shows IL2xxx/IL3xxx warnings"; exit 1
+    fi
+    rm -f dist/static/*.dbg dist/static/*.pdb
+    if readelf -lW dist/static/s3sync | grep -q INTERP || readelf -dW dist/static/s3sync | grep -q NEEDED; then
+        log "dist/static/s3sync is not fully static:"; readelf -dW dist/static/s3sync | grep NEEDED >&2; exit 1
+    fi
+    log "dist/static/s3sync: $(stat -c %s dist/static/s3sync) bytes, fully static"
+}
+
+# The scratch image's root filesystem, laid out by the same script the Dockerfile runs.
+rootfs() {
+    publish_static
+    sh scripts/rootfs.sh dist/static/s3sync /etc/ssl/certs/ca-certificates.crt dist/rootfs
+    log "dist/rootfs: $(cd dist/rootfs && find . -mindepth 1 | sort | tr '\n' ' ')"
 }
 
 SERVER_DIR=""
@@ -96,8 +128,9 @@ YAML
 
 run_tests() {
     publish
+    rootfs
     start_server
-    export S3SYNC_BINARY=$ROOT/dist/s3sync
+    export S3SYNC_BINARY=$ROOT/dist/s3sync S3SYNC_ROOTFS=$ROOT/dist/rootfs
     rm -rf TestResults
     local rc=0
     dotnet test s3sync.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory TestResults "$@" || rc=$?
@@ -118,5 +151,7 @@ case "${1:-demo}" in
     demo) demo ;;
     test) shift; run_tests "$@" ;;
     publish) publish ;;
-    *) echo "usage: ./build.sh [demo|test|publish]" >&2; exit 2 ;;
+    static) publish_static ;;
+    rootfs) rootfs ;;
+    *) echo "usage: ./build.sh [demo|test|publish|static|rootfs]" >&2; exit 2 ;;
 esac

@@ -5,14 +5,36 @@ namespace S3Sync.Cli;
 
 public static class Program
 {
-    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
+    public static Task<int> Main(string[] args)
+    {
+        // `s3sync --version` answers before the command tree is built: scripts and health checks call it often,
+        // and it is the start-up figure in the README. Same text as System.CommandLine's --version.
+        if (args is ["--version"])
+        {
+            Console.Out.WriteLine(Version);
+            return Task.FromResult(ExitCodes.Ok);
+        }
+        return RunAsync(args, Console.Out, Console.Error);
+    }
+
+    /// <summary>The informational version (<c>0.1.0+commit</c>), as <c>--version</c> prints it.</summary>
+    public static string Version =>
+        typeof(Program).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            is [System.Reflection.AssemblyInformationalVersionAttribute a, ..] ? a.InformationalVersion : "unknown";
 
     public static RootCommand BuildRoot()
     {
-        var root = new RootCommand("s3sync keeps local folders mirrored in S3 or any S3-compatible store, compared by content.");
+        var root = new RootCommand("s3sync keeps local folders mirrored in S3 or any S3-compatible store, compared by content.")
+            .WithExamples(
+                "s3sync sync -c /etc/s3sync/config.yml",
+                "s3sync sync ./public s3://my-bucket/www --delete",
+                "s3sync verify -c /etc/s3sync/config.yml",
+                "s3sync config check -c /etc/s3sync/config.yml");
         root.Subcommands.Add(SyncCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(WatchCommand.Create());
+        root.Subcommands.Add(ConfigCommand.Create());
+        HelpExamples.Enable(root);
         return root;
     }
 

@@ -3,37 +3,54 @@ using S3Sync.Config;
 
 namespace S3Sync.Cli.Commands;
 
-/// <summary>Options every command that reads a configuration takes.</summary>
+/// <summary>
+/// Options every command that reads a configuration takes: a file (<c>-c FILE</c>) or the ad-hoc form
+/// (<c>DIR s3://BUCKET[/PREFIX]</c>), the flags that mirror site keys (<see cref="SiteOverrides"/>), site selection
+/// and logging. Both forms end in <see cref="ConfigLoader.Resolve"/>, so a value is checked the same way wherever
+/// it comes from.
+/// </summary>
 public sealed class CommonOptions
 {
-    public Option<string> Config { get; } = new("--config", "-c") { Description = "The configuration file (YAML)", HelpName = "FILE", Required = true };
+    public Option<string?> Config { get; } = new("--config", "-c") { Description = "The configuration file (YAML); or give DIR and s3://BUCKET[/PREFIX] instead", HelpName = "FILE" };
+    public Argument<string?> Source { get; } = new("DIR") { Description = "Ad-hoc form: the local folder (instead of -c FILE)", Arity = ArgumentArity.ZeroOrOne };
+    public Argument<string?> Destination { get; } = new("S3_URL") { Description = "Ad-hoc form: s3://BUCKET[/PREFIX]", Arity = ArgumentArity.ZeroOrOne };
     public Option<string[]> Sites { get; } = new("--site") { Description = "Only the site with this name (repeatable)", HelpName = "NAME", AllowMultipleArgumentsPerToken = false };
+    public SiteOverrides Overrides { get; } = new();
     public Option<string?> LogLevel { get; } = new("--loglevel") { Description = "Override loglevel: trace, debug, info, warn, error, fatal, panic", HelpName = "LEVEL" };
-    public Option<string?> LogFormat { get; } = new("--log-format") { Description = "Log format on stderr: text (default) or json", HelpName = "FORMAT" };
+    public Option<string?> LogFormat { get; } = new("--log-format") { Description = "Log format on stderr: text (default) or json (one JSON object a line, for containers)", HelpName = "FORMAT" };
+    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Only warnings and errors: no progress line, no info logs, no summary" };
+
+    public CommonOptions()
+    {
+        LogLevel.CompletionSources.Add("trace", "debug", "info", "warn", "error", "fatal", "panic");
+        LogFormat.CompletionSources.Add("text", "json");
+    }
 
     public void AddTo(Command command)
     {
+        command.Arguments.Add(Source);
+        command.Arguments.Add(Destination);
         command.Options.Add(Config);
         command.Options.Add(Sites);
+        Overrides.AddTo(command);
         command.Options.Add(LogLevel);
         command.Options.Add(LogFormat);
+        command.Options.Add(Quiet);
     }
 
+    /// <summary>True when <c>--quiet</c> was given.</summary>
+    public bool IsQuiet(ParseResult result) => result.GetValue(Quiet);
+
     /// <summary>Loads the configuration and keeps the selected sites. Errors are printed and mapped to exit 2.</summary>
-    public (SyncConfig? Config, bool JsonLogs, int ExitCode) Load(ParseResult result, TextWriter error)
+    public (SyncConfig? Config, bool JsonLogs, int ExitCode) Load(ParseResult result, TextWriter error) =>
+        Load(result, error, AwsEnvironment.FromProcess());
+
+    /// <summary><see cref="Load(ParseResult, TextWriter)"/> with a given environment (tests).</summary>
+    public (SyncConfig? Config, bool JsonLogs, int ExitCode) Load(ParseResult result, TextWriter error, AwsEnvironment environment)
     {
-        var path = result.GetValue(Config)!;
-        SyncConfig config;
-        try
-        {
-            config = ConfigLoader.LoadFile(path);
-        }
-        catch (ConfigException e)
-        {
-            foreach (var line in e.Errors.Count > 0 ? e.Errors.Select(x => x.ToString()) : [e.Message])
-                error.WriteLine($"s3sync: {line}");
-            return (null, false, ExitCodes.Usage);
-        }
+        var loaded = LoadDocument(result, error, environment);
+        if (loaded is null) return (null, false, ExitCodes.Usage);
+        var config = loaded.Config;
 
         if (result.GetValue(LogLevel) is { } level)
         {
@@ -44,24 +61,117 @@ public sealed class CommonOptions
             }
             config = config with { LogLevel = verbosity };
         }
+        if (IsQuiet(result) && config.LogLevel < LogVerbosity.Warn) config = config with { LogLevel = LogVerbosity.Warn };
         var format = result.GetValue(LogFormat) ?? "text";
         if (format is not ("text" or "json"))
         {
             error.WriteLine($"s3sync: --log-format: '{format}' is not text or json");
             return (null, false, ExitCodes.Usage);
         }
+        return (config, format == "json", ExitCodes.Ok);
+    }
 
+    /// <summary>A resolved configuration and where values not from the file came from (key to flag or variable).</summary>
+    /// <param name="Indices">The position in the file of each site of <c>Config.Sites</c> (they differ with <c>--site</c>).</param>
+    public sealed record Loaded(SyncConfig Config, IReadOnlyDictionary<string, string> Origin, AwsEnvironment Environment, IReadOnlyList<int> Indices);
+
+    /// <summary>
+    /// File or ad-hoc form, then the flags on the selected sites, then the AWS environment below both, then
+    /// <see cref="ConfigLoader.Resolve"/>. Prints every error (one line each) and returns null on any.
+    /// </summary>
+    public Loaded? LoadDocument(ParseResult result, TextWriter error, AwsEnvironment environment)
+    {
+        var path = result.GetValue(Config);
+        var dir = result.GetValue(Source);
+        var url = result.GetValue(Destination);
+        var origin = new Dictionary<string, string>(StringComparer.Ordinal);
+        ConfigDocument document;
+        KeyLines lines;
+        string file;
+        if (path is not null && dir is not null)
+        {
+            error.WriteLine("s3sync: give either -c FILE or DIR s3://BUCKET[/PREFIX], not both");
+            return null;
+        }
+        if (path is null && dir is null)
+        {
+            error.WriteLine("s3sync: give -c FILE, or DIR s3://BUCKET[/PREFIX] (see --help)");
+            return null;
+        }
+        if (path is not null)
+        {
+            try
+            {
+                (document, lines) = ConfigLoader.ParseFile(path);
+            }
+            catch (ConfigException e)
+            {
+                Print(e, origin, error);
+                return null;
+            }
+            file = path;
+        }
+        else
+        {
+            if (url is null)
+            {
+                error.WriteLine($"s3sync: missing the destination after {dir}: give s3://BUCKET[/PREFIX]");
+                return null;
+            }
+            if (!S3Url.TryParse(url, out var target, out var why))
+            {
+                error.WriteLine($"s3sync: {why}");
+                return null;
+            }
+            var full = Path.GetFullPath(dir!);
+            if (!Directory.Exists(full))
+            {
+                error.WriteLine($"s3sync: DIR: '{dir}' " + (File.Exists(full) ? "is a file, not a folder" : "does not exist"));
+                return null;
+            }
+            file = "command line";
+            lines = new KeyLines(file);
+            document = new ConfigDocument { Sites = [new SiteDocument { LocalPath = full, Bucket = target.Bucket, BucketPath = target.Prefix }] };
+            origin["sites[0].local_path"] = "DIR";
+            origin["sites[0].bucket"] = url;
+            origin["sites[0].bucket_path"] = url;
+        }
+
+        var all = document.Sites ?? [];
+        var selected = Enumerable.Range(0, all.Count).ToList();
         var wanted = result.GetValue(Sites) ?? [];
         if (wanted.Length > 0)
         {
-            var unknown = wanted.Where(w => config.Sites.All(s => s.Name != w)).ToList();
+            var names = all.Select(s => ConfigLoader.SiteName(s ?? new SiteDocument())).ToList();
+            var unknown = wanted.Where(w => !names.Contains(w)).ToList();
             if (unknown.Count > 0)
             {
-                error.WriteLine($"s3sync: {path}: --site: no site named '{unknown[0]}' (sites: {string.Join(", ", config.Sites.Select(s => s.Name))})");
-                return (null, false, ExitCodes.Usage);
+                error.WriteLine($"s3sync: {file}: --site: no site named '{unknown[0]}' (sites: {string.Join(", ", names)})");
+                return null;
             }
-            config = config with { Sites = [.. config.Sites.Where(s => wanted.Contains(s.Name))] };
+            selected = [.. selected.Where(i => wanted.Contains(names[i]))];
         }
-        return (config, format == "json", ExitCodes.Ok);
+        for (var i = 0; i < all.Count; i++) all[i] ??= new SiteDocument();
+        foreach (var (key, flag) in Overrides.Apply(result, document, selected)) origin[key] = flag;
+        foreach (var (key, source) in environment.Apply(document)) origin[key] = source;
+
+        SyncConfig config;
+        try
+        {
+            config = ConfigLoader.Resolve(document, file, lines);
+        }
+        catch (ConfigException e)
+        {
+            Print(e, origin, error);
+            return null;
+        }
+        if (selected.Count != config.Sites.Count) config = config with { Sites = [.. selected.Select(i => config.Sites[i])] };
+        return new Loaded(config, origin, environment, selected);
+    }
+
+    private static void Print(ConfigException e, IReadOnlyDictionary<string, string> origin, TextWriter error)
+    {
+        foreach (var line in e.Errors.Count > 0 ? e.Errors.Select(x => SiteOverrides.Describe(x, origin)) : [e.Message])
+            error.WriteLine($"s3sync: {line}");
     }
 }

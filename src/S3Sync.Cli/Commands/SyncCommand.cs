@@ -14,10 +14,14 @@ public static class SyncCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the verify report) and change nothing" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep, same exit codes) and change nothing" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<int?>("--workers") { Description = "Upload workers (overrides upload_workers)", HelpName = "N" };
-        var command = new Command("sync", "Sync every site once, by content, and exit.\n\nExample:\n  s3sync sync -c /etc/s3sync/config.yml --site www");
+        var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
+            .WithExamples(
+                "s3sync sync -c /etc/s3sync/config.yml --site www",
+                "s3sync sync ./public s3://my-bucket/www --storage-class STANDARD_IA --delete --exclude '\\.tmp$'",
+                "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000 s3sync sync /srv/data s3://backup/host1 --dry-run");
         common.AddTo(command);
         command.Options.Add(dryRun);
         command.Options.Add(maxDelete);
@@ -47,14 +51,18 @@ public static class SyncCommand
                 }
                 config = config with { UploadWorkers = n };
             }
+            // The dry run is verify's report with --deep: sync reads s3sync's fingerprint too, so both see the same plan.
             if (result.GetValue(dryRun))
                 return VerifyCommand.RunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false), output, cancellationToken);
-            return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit }, output, cancellationToken);
+            var quiet = common.IsQuiet(result);
+            return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit }, quiet ? TextWriter.Null : output, cancellationToken,
+                ProgressLine.Wanted(error, quiet) ? error : null);
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, SyncSettings settings, TextWriter output, CancellationToken cancellationToken)
+    /// <param name="progress">Where to draw the progress line (a terminal's stderr), or null for none.</param>
+    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, SyncSettings settings, TextWriter output, CancellationToken cancellationToken, TextWriter? progress = null)
     {
         using var loggers = Logging.Create(config.LogLevel, jsonLogs);
         var logger = loggers.CreateLogger("s3sync");
@@ -63,8 +71,14 @@ public static class SyncCommand
         long files = 0, bytes = 0, failed = 0;
         foreach (var site in config.Sites)
         {
-            using var store = SiteStores.For(site, settings.Workers, config.S3OpsRetries);
-            var result = await new SiteSync(site, store, DirectDigestSource.Instance, settings, logger).RunAsync(cancellationToken).ConfigureAwait(false);
+            Func<long>? sent = null;
+            using var store = progress is null
+                ? SiteStores.For(site, settings.Workers, config.S3OpsRetries)
+                : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries), out sent);
+            var sync = new SiteSync(site, store, DirectDigestSource.Instance, settings, logger);
+            SiteResult result;
+            using (progress is null ? null : new ProgressLine(progress, site.Name, sync, sent))
+                result = await sync.RunAsync(cancellationToken).ConfigureAwait(false);
             var s = result.Stats;
             output.WriteLine($"site {site.Name}: uploaded {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}), deleted {s.Deleted}, changed in place {s.ChangedInPlace}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}" + (result.Status == SiteStatus.Done ? "" : $" [{StatusText(result.Status)}]"));
             foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");

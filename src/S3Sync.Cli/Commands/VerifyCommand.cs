@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Planning;
+using S3Sync.Remote;
 using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
@@ -19,7 +20,10 @@ public static class VerifyCommand
         var all = new Option<bool>("--all") { Description = "Also list keys that are in sync (=)" };
         var deep = new Option<bool>("--deep") { Description = "HEAD objects whose ETag cannot be reproduced and compare s3sync's stored MD5" };
         var download = new Option<bool>("--download") { Description = "Download every matching object and compare its bytes with the file (restore drill)" };
-        var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing.\nExit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish.\n\nExample:\n  s3sync verify -c /etc/s3sync/config.yml --json");
+        var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing. Exit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish.")
+            .WithExamples(
+                "s3sync verify -c /etc/s3sync/config.yml --json",
+                "s3sync verify ./public s3://my-bucket/www --all");
         common.AddTo(command);
         command.Options.Add(json);
         command.Options.Add(all);
@@ -50,7 +54,7 @@ public static class VerifyCommand
             using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries);
             var planner = new SyncPlanner(site, store, DirectDigestSource.Instance, new PlanOptions { Deep = options.Deep }, issue =>
             {
-                if (issue.IsError) report.SiteError(site, issue.Path, issue.Message, totals);
+                if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals);
                 else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
             });
             var siteComplete = true;
@@ -58,7 +62,7 @@ public static class VerifyCommand
             {
                 if (!Directory.Exists(site.LocalPath))
                 {
-                    report.SiteError(site, site.LocalPath, "local_path does not exist (is the disk mounted?)", totals);
+                    report.SiteError(site, site.LocalPath, File.Exists(site.LocalPath) ? "local_path is a file, not a folder" : "local_path does not exist (is the disk mounted?)", totals);
                     siteComplete = false;
                 }
                 else
@@ -71,7 +75,7 @@ public static class VerifyCommand
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {e.Message}", totals);
+                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {StoreErrors.Describe(e)}", totals);
                 siteComplete = false;
             }
             report.SiteSummary(site, totals, siteClock.Elapsed, siteComplete);

@@ -303,7 +303,7 @@ public static class ConfigLoader
             var endpoint = s.Endpoint ?? doc.Endpoint;
             sites.Add(new Site
             {
-                Name = string.IsNullOrWhiteSpace(s.Name) ? (prefix.Length == 0 ? s.Bucket ?? "" : $"{s.Bucket}/{prefix}") : s.Name.Trim(),
+                Name = SiteName(s),
                 LocalPath = s.LocalPath is null ? "" : Path.TrimEndingDirectorySeparator(s.LocalPath),
                 Bucket = s.Bucket ?? "",
                 Prefix = prefix,
@@ -336,6 +336,14 @@ public static class ConfigLoader
             StateDir = doc.StateDir,
             Sites = sites,
         };
+    }
+
+    /// <summary>The name a site goes by: its <c>name</c>, else <c>bucket/bucket_path</c> (the bucket alone at its root).</summary>
+    public static string SiteName(SiteDocument s)
+    {
+        if (!string.IsNullOrWhiteSpace(s.Name)) return s.Name.Trim();
+        var prefix = (s.BucketPath ?? "").Trim('/');
+        return prefix.Length == 0 ? s.Bucket ?? "" : $"{s.Bucket}/{prefix}";
     }
 
     public static bool TryParseLogLevel(string text, out LogVerbosity level)

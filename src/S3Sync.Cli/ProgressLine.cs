@@ -1,0 +1,128 @@
+using System.Globalization;
+using S3Sync.Execution;
+using S3Sync.Planning;
+using S3Sync.Remote;
+using S3Sync.Reporting;
+
+namespace S3Sync.Cli;
+
+/// <summary>
+/// One line on stderr, redrawn in place while a site syncs: files and bytes uploaded of those planned so far,
+/// the rate and the time left. Only for a person at a terminal: when stderr is a file, a pipe or a container
+/// log, nothing of it is written (<see cref="Wanted"/>), so logs stay clean.
+/// </summary>
+public sealed class ProgressLine : IDisposable
+{
+    private readonly TextWriter _error;
+    private readonly string _site;
+    private readonly TimeProvider _time;
+    private readonly long _start;
+    private readonly ITimer _timer;
+    private readonly Lock _gate = new();
+    private readonly Func<long>? _sentBytes;
+    private long _plannedFiles, _plannedBytes, _doneFiles, _doneBytes;
+    private bool _drawn;
+
+    /// <summary>Wraps a site's store so the bytes of every PUT and part count as they are sent, not only when a
+    /// whole file is done (a large file would otherwise stand at 0 bytes until its last part).</summary>
+    public static IObjectStore Counting(IObjectStore store, out Func<long> sentBytes)
+    {
+        var counting = new CountingStore(store);
+        sentBytes = () => Interlocked.Read(ref counting.Sent);
+        return counting;
+    }
+
+    public ProgressLine(TextWriter error, string site, SiteSync sync, Func<long>? sentBytes = null, TimeProvider? time = null)
+    {
+        _sentBytes = sentBytes;
+        _error = error;
+        _site = site;
+        _time = time ?? TimeProvider.System;
+        _start = _time.GetTimestamp();
+        sync.Planned += entry =>
+        {
+            if (entry.Action != PlanAction.Upload) return;
+            Interlocked.Increment(ref _plannedFiles);
+            Interlocked.Add(ref _plannedBytes, entry.Local?.Size ?? 0);
+        };
+        sync.Uploaded += result =>
+        {
+            if (result.Entry.Action != PlanAction.Upload) return; // storage-class changes move no bytes
+            Interlocked.Increment(ref _doneFiles);
+            Interlocked.Add(ref _doneBytes, result.Entry.Local?.Size ?? result.Bytes);
+        };
+        _timer = _time.CreateTimer(_ => Draw(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+    }
+
+    /// <summary>True when <paramref name="error"/> is this process's stderr and a terminal, and not <c>--quiet</c>.</summary>
+    public static bool Wanted(TextWriter error, bool quiet) =>
+        !quiet && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected &&
+        Environment.GetEnvironmentVariable("TERM") is not "dumb";
+
+    private void Draw()
+    {
+        var planned = Interlocked.Read(ref _plannedBytes);
+        // Bytes sent so far (parts included), never more than planned: a file changed while it was being sent goes up again.
+        var done = Math.Min(planned, Math.Max(Interlocked.Read(ref _doneBytes), _sentBytes?.Invoke() ?? 0));
+        var text = Format(_site, Interlocked.Read(ref _doneFiles), Interlocked.Read(ref _plannedFiles), done, planned, _time.GetElapsedTime(_start));
+        lock (_gate)
+        {
+            _error.Write("\r\u001b[K" + text);
+            _error.Flush();
+            _drawn = true;
+        }
+    }
+
+    /// <summary>The line's text: <c>www: 12/340 files, 1.2 MiB/3.4 GiB, 45.6 MiB/s, ETA 1m15s</c>.</summary>
+    public static string Format(string site, long doneFiles, long plannedFiles, long doneBytes, long plannedBytes, TimeSpan elapsed)
+    {
+        var rate = elapsed.TotalSeconds > 0.5 ? doneBytes / elapsed.TotalSeconds : 0;
+        var left = plannedBytes - doneBytes;
+        var eta = plannedFiles == 0 ? "?" : left <= 0 ? "0s" : rate > 0 && left / rate < 100 * 3600 ? Sizes.Duration(TimeSpan.FromSeconds(left / rate)) : "?";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{site}: {doneFiles}/{plannedFiles} files, {Sizes.Bytes(doneBytes)}/{Sizes.Bytes(plannedBytes)}, {Sizes.Bytes((long)rate)}/s, ETA {eta}");
+    }
+
+    /// <summary>Stops redrawing and erases the line, so the summary that follows starts clean.</summary>
+    public void Dispose()
+    {
+        _timer.Dispose();
+        lock (_gate)
+        {
+            if (_drawn) { _error.Write("\r\u001b[K"); _error.Flush(); }
+            _drawn = false;
+        }
+    }
+
+    /// <summary>Forwards everything; adds the size of each body the server accepted.</summary>
+    private sealed class CountingStore(IObjectStore inner) : IObjectStore
+    {
+        public long Sent;
+
+        public IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListAsync(bucket, prefix, cancellationToken);
+        public Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) => inner.HeadAsync(bucket, key, cancellationToken);
+
+        public async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
+        {
+            await inner.PutAsync(bucket, key, body, md5, headers, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref Sent, body.Length);
+        }
+
+        public Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken) => inner.StartMultipartAsync(bucket, key, headers, cancellationToken);
+
+        public async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+        {
+            var etag = await inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref Sent, body.Length);
+            return etag;
+        }
+
+        public Task CompleteMultipartAsync(string bucket, string key, string uploadId, IReadOnlyList<(int PartNumber, string ETag)> parts, CancellationToken cancellationToken) => inner.CompleteMultipartAsync(bucket, key, uploadId, parts, cancellationToken);
+        public Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken) => inner.AbortMultipartAsync(bucket, key, uploadId, cancellationToken);
+        public IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListOpenUploadsAsync(bucket, prefix, cancellationToken);
+        public Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken) => inner.ChangeStorageClassAsync(bucket, key, storageClass, cancellationToken);
+        public Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.DeleteAsync(bucket, keys, cancellationToken);
+        public Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken) => inner.OpenReadAsync(bucket, key, cancellationToken);
+        public void Dispose() => inner.Dispose();
+    }
+}

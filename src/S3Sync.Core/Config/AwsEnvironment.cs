@@ -1,0 +1,80 @@
+using Amazon.Runtime.CredentialManagement;
+
+namespace S3Sync.Config;
+
+/// <summary>
+/// The AWS tools' conventions the SDK does not apply by itself, filled in below the configuration file:
+/// a site's own key wins, then the file's global key (or a flag), then these. The SDK alone honours
+/// <c>AWS_REGION</c>, <c>AWS_PROFILE</c>'s region and credentials, the credential variables and the
+/// container and instance roles, but not <c>AWS_DEFAULT_REGION</c>, <c>AWS_ENDPOINT_URL_S3</c>,
+/// <c>AWS_ENDPOINT_URL</c> or a profile's <c>endpoint_url</c> (4.1.0 reads the variable yet still
+/// sends to amazonaws.com). Setting them as the document's global values also means an endpoint from the
+/// environment gets path-style requests and shows in <c>config check</c>, exactly like one in the file.
+/// </summary>
+public sealed class AwsEnvironment(Func<string, string?> variable, Func<string, CredentialProfile?> profile)
+{
+    /// <summary>The process's environment and the shared files <c>~/.aws/config</c> and <c>~/.aws/credentials</c>.</summary>
+    public static AwsEnvironment FromProcess() => new(Environment.GetEnvironmentVariable, name =>
+    {
+        try
+        {
+            return new CredentialProfileStoreChain().TryGetProfile(name, out var p) ? p : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+        {
+            return null; // an unreadable profile file: the SDK will say what is wrong when it needs credentials
+        }
+    });
+
+    /// <summary>The profile in use: <c>AWS_PROFILE</c>, else <c>default</c>.</summary>
+    public string ProfileName => Value("AWS_PROFILE") ?? "default";
+
+    private string? Value(string name) => variable(name) is { Length: > 0 } v ? v.Trim() : null;
+
+    /// <summary>
+    /// Fills the document's unset global <c>endpoint</c> and <c>aws_region</c> from the environment and the
+    /// profile. Returns where each filled key came from (<c>endpoint</c> to <c>AWS_ENDPOINT_URL_S3</c>).
+    /// </summary>
+    public Dictionary<string, string> Apply(ConfigDocument document)
+    {
+        var origin = new Dictionary<string, string>(StringComparer.Ordinal);
+        CredentialProfile? loaded = null;
+        var looked = false;
+        CredentialProfile? Profile()
+        {
+            if (!looked) { loaded = profile(ProfileName); looked = true; }
+            return loaded;
+        }
+
+        var ignoreEndpoints = string.Equals(Value("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true", StringComparison.OrdinalIgnoreCase);
+        if (document.Endpoint is null && !ignoreEndpoints)
+        {
+            if (Value("AWS_ENDPOINT_URL_S3") is { } s3) { document.Endpoint = s3; origin["endpoint"] = "AWS_ENDPOINT_URL_S3"; }
+            else if (Value("AWS_ENDPOINT_URL") is { } any) { document.Endpoint = any; origin["endpoint"] = "AWS_ENDPOINT_URL"; }
+            else if (Profile() is { IgnoreConfiguredEndpointUrls: not true, EndpointUrl: { Length: > 0 } url })
+            {
+                document.Endpoint = url;
+                origin["endpoint"] = $"profile {ProfileName} endpoint_url";
+            }
+        }
+        if (document.AwsRegion is null)
+        {
+            if (Value("AWS_REGION") is { } region) { document.AwsRegion = region; origin["aws_region"] = "AWS_REGION"; }
+            else if (Value("AWS_DEFAULT_REGION") is { } fallback) { document.AwsRegion = fallback; origin["aws_region"] = "AWS_DEFAULT_REGION"; }
+            else if (Profile()?.Region?.SystemName is { Length: > 0 } fromProfile)
+            {
+                document.AwsRegion = fromProfile;
+                origin["aws_region"] = $"profile {ProfileName} region";
+            }
+        }
+        return origin;
+    }
+
+    /// <summary>Where a site without keys in the file gets its credentials, in words, for <c>config check</c>.</summary>
+    public string CredentialSource()
+    {
+        if (Value("AWS_ACCESS_KEY_ID") is not null) return "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)";
+        if (Value("AWS_PROFILE") is { } name) return $"profile {name} (~/.aws/credentials, ~/.aws/config)";
+        return "the SDK's chain: default profile, web identity, container or instance role";
+    }
+}
