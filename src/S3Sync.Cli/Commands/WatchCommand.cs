@@ -30,7 +30,14 @@ public static class WatchCommand
             }
             var options = new WatchOptions
             {
-                ConfigPath = result.GetValue(common.Config)!,
+                ConfigPath = result.GetValue(common.Config),
+                // A reload resolves the configuration exactly as the start did: the file, then the flags and environment.
+                Loader = () =>
+                {
+                    using var problems = new StringWriter();
+                    var (reloaded, _, _) = common.Load(result, problems);
+                    return (reloaded, [.. problems.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Replace("s3sync: ", "", StringComparison.Ordinal))]);
+                },
                 SiteNames = result.GetValue(common.Sites) ?? [],
                 StoreFactory = (site, c) => SiteStores.For(site, c.UploadWorkers, c.S3OpsRetries),
                 ShutdownGrace = TimeSpan.FromSeconds(seconds),
@@ -76,7 +83,7 @@ public static class WatchCommand
             }
             catch (SocketException e)
             {
-                error.WriteLine($"s3sync: {options.ConfigPath}: http_port: cannot listen on {config.HttpAddress}:{port}: {e.Message}");
+                error.WriteLine($"s3sync: {(options.ConfigPath is null ? "" : options.ConfigPath + ": ")}http_port: cannot listen on {config.HttpAddress}:{port}: {e.Message}");
                 return ExitCodes.Failed;
             }
         }

@@ -541,6 +541,7 @@ public sealed class SiteWatcher
             if (r.Status != SiteStatus.Done) _metrics.AddError();
             _logger.LogInformation("site {Site}: full sync done ({Reason}): uploaded {Uploaded}, deleted {Deleted}, unchanged {Unchanged}, failed {Failed} in {Seconds:0.0} s{Status}",
                 _site.Name, done.Reason, s.Uploaded, s.Deleted, s.Unchanged, s.Failed, r.Elapsed.TotalSeconds, r.Status == SiteStatus.Done ? "" : $" [{r.Status}]");
+            UpdateGauges(); // health is current before anyone hears that the sync is done
             Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.FullSyncDone));
             // A file created after the walk passed its key but uploaded (by its event) before the listing did, looks
             // remote-only to the sync and is deleted: put it back.

@@ -8,8 +8,12 @@ namespace S3Sync.Watching;
 /// <summary>What a watch needs beyond the configuration: where it came from, which sites, and the seams.</summary>
 public sealed record WatchOptions
 {
-    /// <summary>The configuration file, read again on reload.</summary>
-    public required string ConfigPath { get; init; }
+    /// <summary>The configuration file, read again on reload; null in the ad-hoc form (nothing to reload).</summary>
+    public required string? ConfigPath { get; init; }
+
+    /// <summary>Reads the configuration again for a reload: the resolved configuration, or the error lines that refuse
+    /// it. The command passes the same resolution as at start (file, flags, environment); by default the file alone.</summary>
+    public Func<(SyncConfig? Config, IReadOnlyList<string> Errors)>? Loader { get; init; }
 
     /// <summary>Only these sites (the <c>--site</c> option); empty means all.</summary>
     public IReadOnlyList<string> SiteNames { get; init; } = [];
@@ -70,7 +74,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     {
         // The file is watched before the sites start, so a change made once they are running is never missed.
         ConfigFileWatcher? fileWatcher = null;
-        if (options.WatchConfigFile)
+        if (options.WatchConfigFile && options.ConfigPath is not null)
         {
             try { fileWatcher = new ConfigFileWatcher(options.ConfigPath, () => RequestReload("the configuration file changed")); }
             catch (IOException e) { logger.LogWarning("cannot watch the configuration file {Path}: {Error}; reload with SIGHUP", options.ConfigPath, e.Message); }
@@ -108,15 +112,16 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            SyncConfig next;
-            try
+            if (options.ConfigPath is null && options.Loader is null)
             {
-                next = ConfigLoader.LoadFile(options.ConfigPath);
+                logger.LogWarning("configuration reload ({Why}) ignored: there is no configuration file (ad-hoc form)", why);
+                Reloaded?.Invoke(false);
+                return false;
             }
-            catch (ConfigException e)
+            var (loaded, problems) = (options.Loader ?? LoadFile)();
+            if (loaded is not { } next)
             {
-                var errors = e.Errors.Count > 0 ? string.Join("; ", e.Errors.Select(x => x.ToString())) : e.Message;
-                logger.LogError("configuration reload ({Why}) refused: {Errors}; the running configuration stays", why, errors);
+                logger.LogError("configuration reload ({Why}) refused: {Errors}; the running configuration stays", why, string.Join("; ", problems));
                 Reloaded?.Invoke(false);
                 return false;
             }
@@ -138,6 +143,18 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         finally
         {
             _gate.Release();
+        }
+    }
+
+    private (SyncConfig?, IReadOnlyList<string>) LoadFile()
+    {
+        try
+        {
+            return (ConfigLoader.LoadFile(options.ConfigPath!), []);
+        }
+        catch (ConfigException e)
+        {
+            return (null, e.Errors.Count > 0 ? [.. e.Errors.Select(x => x.ToString())] : [e.Message]);
         }
     }
 

@@ -53,7 +53,38 @@ public sealed class WatchProcessTests(S3ServerFixture server)
         }
     }
 
-    private static Process Start(string[] args, ConcurrentQueue<string> lines)
+    [Fact]
+    public async Task Watch_process_in_the_ad_hoc_form_syncs_changes_and_survives_sighup()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("first.txt", "1");
+        var lines = new ConcurrentQueue<string>();
+        var env = new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = server.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = server.SecretKey,
+            ["AWS_ENDPOINT_URL_S3"] = server.Endpoint,
+        };
+        using var process = Start(["watch", s.Local, $"s3://{s.Bucket}/www"], lines, env);
+        try
+        {
+            await UntilAsync(async () => (await server.ListAsync(s.Bucket)).Any(o => o.Key == "www/first.txt"), "the initial sync", lines);
+            Signal(process, "HUP");
+            await UntilAsync(() => Task.FromResult(lines.Any(l => l.Contains("configuration reload (SIGHUP)", StringComparison.Ordinal))), "the reload", lines);
+            s.Write("second.txt", "2");
+            await UntilAsync(async () => (await server.ListAsync(s.Bucket)).Any(o => o.Key == "www/second.txt"), "www/second.txt", lines);
+
+            Signal(process, "TERM");
+            await process.WaitForExitAsync().WaitAsync(Deadline);
+            Assert.True(process.ExitCode == 0, string.Join("\n", lines));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+        }
+    }
+
+    private static Process Start(string[] args, ConcurrentQueue<string> lines, Dictionary<string, string>? env = null)
     {
         var binary = Environment.GetEnvironmentVariable("S3SYNC_BINARY");
         var psi = new ProcessStartInfo(string.IsNullOrEmpty(binary) ? "dotnet" : binary) { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -63,6 +94,7 @@ public sealed class WatchProcessTests(S3ServerFixture server)
             psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "s3sync.dll"));
         }
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
         var process = Process.Start(psi)!;
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
