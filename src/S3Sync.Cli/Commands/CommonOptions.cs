@@ -52,7 +52,6 @@ public sealed class CommonOptions
         if (loaded is null) return (null, false, ExitCodes.Usage);
         var config = loaded.Config;
 
-        if (result.GetValue(Config) is { } path) WarnIfSecretsReadable(path, config, error);
 
         if (result.GetValue(LogLevel) is { } level)
         {
@@ -105,6 +104,8 @@ public sealed class CommonOptions
             try
             {
                 (document, lines) = ConfigLoader.ParseFile(path);
+                // Warned as soon as the file is read, whatever else is wrong with the command line.
+                WarnIfSecretsReadable(path, document.SecretAccessKey is not null || (document.Sites ?? []).Any(s => s?.SecretAccessKey is not null), error);
             }
             catch (ConfigException e)
             {
@@ -181,9 +182,9 @@ public sealed class CommonOptions
     /// A config holding secret keys should be readable by its owner only (like ~/.ssh keys and ~/.aws/credentials).
     /// It is a warning, not an error: a container may mount it read-only with broad modes on purpose.
     /// </summary>
-    internal static void WarnIfSecretsReadable(string path, SyncConfig config, TextWriter error)
+    internal static void WarnIfSecretsReadable(string path, bool holdsSecrets, TextWriter error)
     {
-        if (OperatingSystem.IsWindows() || config.Sites.All(s => s.Credentials is null)) return;
+        if (OperatingSystem.IsWindows() || !holdsSecrets) return;
         UnixFileMode mode;
         try { mode = File.GetUnixFileMode(path); }
         catch (IOException) { return; }

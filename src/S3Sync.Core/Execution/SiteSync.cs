@@ -103,8 +103,8 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError("site {Site}: could not finish planning: {Error}", site.Name, e.Message);
-                Problem($"could not finish the walk or the listing: {e.Message}");
+                logger.LogError("site {Site}: could not finish planning: {Error}", site.Name, StoreErrors.Describe(e));
+                Problem($"could not finish the walk or the listing: {StoreErrors.Describe(e)}");
                 status = SiteStatus.Failed;
             }
             await uploader.CompleteAsync().ConfigureAwait(false);
@@ -156,7 +156,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning("site {Site}: could not clean up stale multipart uploads: {Error}", site.Name, e.Message);
+            logger.LogWarning("site {Site}: could not clean up stale multipart uploads: {Error}", site.Name, StoreErrors.Describe(e));
         }
         if (aborted > 0) logger.LogInformation("site {Site}: aborted {Count} stale multipart uploads left by an earlier run", site.Name, aborted);
     }

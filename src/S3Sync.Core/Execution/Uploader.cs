@@ -127,8 +127,8 @@ public sealed class Uploader : IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _logger.LogError("{Key}: storage class change failed: {Error}", entry.Key, e.Message);
-            return new UploadResult(entry, UploadOutcome.Failed, 0, e.Message);
+            _logger.LogError("{Key}: storage class change failed: {Error}", entry.Key, StoreErrors.Describe(e));
+            return new UploadResult(entry, UploadOutcome.Failed, 0, StoreErrors.Describe(e));
         }
     }
 
@@ -170,8 +170,8 @@ public sealed class Uploader : IAsyncDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _logger.LogError("{Key}: upload failed: {Error}", entry.Key, e.Message);
-                return new UploadResult(entry, UploadOutcome.Failed, 0, e.Message);
+                _logger.LogError("{Key}: upload failed: {Error}", entry.Key, StoreErrors.Describe(e));
+                return new UploadResult(entry, UploadOutcome.Failed, 0, StoreErrors.Describe(e));
             }
         }
         _logger.LogError("{Key}: {Error} {Attempts} times; it will be retried next run", entry.Key, lastError, MaxAttempts);
@@ -250,7 +250,7 @@ public sealed class Uploader : IAsyncDisposable
         }
         catch (Exception e)
         {
-            _logger.LogWarning("{Key}: could not abort multipart upload {UploadId}: {Error}", key, uploadId, e.Message);
+            _logger.LogWarning("{Key}: could not abort multipart upload {UploadId}: {Error}", key, uploadId, StoreErrors.Describe(e));
         }
     }
 

@@ -46,6 +46,11 @@ public sealed class S3ObjectStore : IObjectStore
         {
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(site.Region);
         }
+        else if (FallbackRegionFactory.GetRegionEndpoint() is null)
+        {
+            // No region anywhere (file, environment, profile): us-east-1, as rclone does, rather than a run-time failure.
+            config.RegionEndpoint = Amazon.RegionEndpoint.USEast1;
+        }
         var client = site.Credentials is { } c
             ? new AmazonS3Client(new BasicAWSCredentials(c.AccessKey, c.SecretKey), config)
             : new AmazonS3Client(config);
