@@ -28,16 +28,18 @@ public sealed class Uploader : IAsyncDisposable
 
     private readonly Site _site;
     private readonly IObjectStore _store;
+    private readonly IDigestSource _digests;
     private readonly ILogger _logger;
     private readonly Channel<PlanEntry> _jobs;
     private readonly Channel<PartWork> _parts = Channel.CreateUnbounded<PartWork>();
     private readonly Task[] _workers;
     private readonly CancellationToken _cancellationToken;
 
-    public Uploader(Site site, IObjectStore store, int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken)
+    public Uploader(Site site, IObjectStore store, int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken, IDigestSource? digests = null)
     {
         _site = site;
         _store = store;
+        _digests = digests ?? DirectDigestSource.Instance;
         _logger = logger;
         _cancellationToken = cancellationToken;
         _jobs = Channel.CreateBounded<PlanEntry>(new BoundedChannelOptions(Math.Max(1, queueBuffer)) { FullMode = BoundedChannelFullMode.Wait });
@@ -155,6 +157,7 @@ public sealed class Uploader : IAsyncDisposable
             {
                 lastError = "changed while it was uploaded";
                 _logger.LogDebug("{Key}: changed during upload (attempt {Attempt}); reading it again", entry.Key, attempt);
+                _digests.Forget(local);
                 digest = null;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -188,6 +191,7 @@ public sealed class Uploader : IAsyncDisposable
     /// size and mtime before and after the read catch a writer in the middle.</summary>
     private async Task PutSingleAsync(PlanEntry entry, FileInfo info)
     {
+        var stamp = _digests.BeforeRead(entry.Local!);
         var (size, mtime) = (info.Length, info.LastWriteTimeUtc);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
         try
@@ -205,6 +209,8 @@ public sealed class Uploader : IAsyncDisposable
             var body = buffer.AsMemory(0, read);
             var md5 = MD5.HashData(body.Span);
             await _store.PutAsync(_site.Bucket, _site.KeyFor(entry.Key), body, md5, Headers(entry.Key, ETag.Hex(md5)), _cancellationToken).ConfigureAwait(false);
+            // What was sent is what the file held when its fingerprint was taken: remember it, so the next run reads nothing.
+            if (stamp is not null) _digests.Remember(entry.Local!, stamp, new FileDigest(read, md5, 0, [], new Dictionary<long, string>()));
         }
         finally
         {
@@ -215,7 +221,7 @@ public sealed class Uploader : IAsyncDisposable
     private async Task PutMultipartAsync(PlanEntry entry, long size, FileDigest? digest)
     {
         var local = entry.Local!;
-        digest ??= await FileHasher.HashAsync(local.FullPath, null, _cancellationToken).ConfigureAwait(false);
+        digest ??= await _digests.GetAsync(local, [], _cancellationToken).ConfigureAwait(false);
         if (digest.PartMd5s.Count == 0) throw new FileChangedException(local.FullPath);
         var key = _site.KeyFor(entry.Key);
         var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex), _cancellationToken).ConfigureAwait(false);

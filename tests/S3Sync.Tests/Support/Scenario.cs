@@ -50,6 +50,7 @@ public sealed class Scenario : IDisposable
             secret_access_key: {_server.SecretKey}
             upload_workers: 4
             s3_ops_retries: 2
+            state_dir: {Path.Combine(Root, "state")}
             {globals}
             sites:
             {sitesYaml}

@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
+using S3Sync.Config;
+using S3Sync.Execution;
+using S3Sync.Hashing;
+using S3Sync.Local;
+using S3Sync.Planning;
+using S3Sync.Remote;
+using S3Sync.Tests.Support;
+
+namespace S3Sync.Tests.Scenarios;
+
+/// <summary>sync with the hash cache against the real server: what is read, what is uploaded.</summary>
+[Collection("s3")]
+public sealed class HashCacheScenarioTests(S3ServerFixture server)
+{
+    [Fact]
+    public async Task Resync_of_an_unchanged_tree_reads_no_file_content()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "alpha");
+        s.Write("dir/b.txt", "bravo");
+        var big = new byte[9 * 1024 * 1024];
+        new Random(7).NextBytes(big);
+        s.Write("dir/big.bin", big);
+        s.SiteConfig();
+        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        using var store = S3ObjectStore.ForSite(site, 6, 2);
+        using var cache = HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
+
+        // Given a first sync that uploaded everything (the uploader remembers what it sent)
+        var (first, firstReads) = await SyncAsync(site, store, cache);
+        Assert.Equal(3, first.Stats.Uploaded);
+
+        // When nothing changed, the second sync reads no file
+        var (second, secondReads) = await SyncAsync(site, store, cache);
+        Assert.Equal((0, 3L, 0), (second.Stats.Uploaded, second.Stats.Unchanged, secondReads));
+
+        // And a same-size rewrite with its mtime restored is read and uploaded all the same
+        var path = Path.Combine(s.Local, "a.txt");
+        var mtime = File.GetLastWriteTimeUtc(path);
+        File.WriteAllText(path, "ALPHA");
+        File.SetLastWriteTimeUtc(path, mtime);
+        var (third, thirdReads) = await SyncAsync(site, store, cache);
+        Assert.Equal((1L, 1), (third.Stats.Uploaded, thirdReads));
+        var listed = (await server.ListAsync(s.Bucket)).ToDictionary(o => o.Key);
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData("ALPHA"u8)), ETag.Normalize(listed["a.txt"].ETag));
+        Assert.True(firstReads <= 1, $"the first sync hashed {firstReads} files (only the multipart one needs it)");
+    }
+
+    private static async Task<(SiteResult Result, int Reads)> SyncAsync(Site site, IObjectStore store, HashCache cache)
+    {
+        var counting = new CountingDigests();
+        var digests = new CachedDigestSource(cache, site.Name, counting, time: new LaterClock());
+        var result = await new SiteSync(site, store, digests, new SyncSettings { Workers = 4 }, NullLogger.Instance).RunAsync(default);
+        Assert.Equal(SiteStatus.Done, result.Status);
+        return (result, counting.Reads);
+    }
+
+    /// <summary>An hour ahead, so files written a moment ago are past the racy window.</summary>
+    private sealed class LaterClock : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow.AddHours(1);
+    }
+
+    private sealed class CountingDigests : IDigestSource
+    {
+        private int _reads;
+        public int Reads => _reads;
+
+        public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _reads);
+            return DirectDigestSource.Instance.GetAsync(entry, extraPartSizes, cancellationToken);
+        }
+    }
+}
