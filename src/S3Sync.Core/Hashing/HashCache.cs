@@ -1,8 +1,5 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Data.Sqlite;
 using S3Sync.Local;
 
@@ -125,23 +122,17 @@ public sealed class HashCache : IDisposable
         Row? row;
         lock (_gate)
         {
-            if (_pending.TryGetValue((site, relativePath), out row))
-            {
-                // Written this run and not committed yet (or removed: null).
-            }
-            else
+            if (!_pending.TryGetValue((site, relativePath), out row))
             {
                 if (_connection is null) return null;
                 try
                 {
-                    _select ??= Prepare("SELECT dev, ino, size, mtime_ns, ctime_ns, hashed_at_ns, md5, part_size, part_md5s, other_etags, row_check FROM digests WHERE site = $site AND path = $path", "$site", "$path");
+                    _select ??= Prepare("SELECT " + Columns + " FROM digests WHERE site = $site AND path = $path", "$site", "$path");
                     _select.Parameters[0].Value = site;
                     _select.Parameters[1].Value = relativePath;
                     using var reader = _select.ExecuteReader();
                     if (!reader.Read()) return null;
-                    row = new Row(
-                        new FileFingerprint((ulong)reader.GetInt64(0), (ulong)reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)),
-                        reader.GetInt64(5), (byte[])reader.GetValue(6), reader.GetInt64(7), (byte[])reader.GetValue(8), reader.GetString(9), reader.GetInt64(10));
+                    row = ReadRow(reader, 0);
                 }
                 catch (Exception e) when (e is SqliteException or InvalidCastException or InvalidOperationException)
                 {
@@ -150,6 +141,23 @@ public sealed class HashCache : IDisposable
                 }
             }
         }
+        return Validate(site, relativePath, row, fingerprint);
+    }
+
+    /// <summary>
+    /// A reader of one site's rows in key order (UTF-8 byte order, which is SQLite's BINARY order of TEXT), for a
+    /// planner that asks in that order: one sequential scan instead of a query per file.
+    /// </summary>
+    public Scan ScanSite(string site) => new(this, site);
+
+    private const string Columns = "dev, ino, size, mtime_ns, ctime_ns, hashed_at_ns, md5, part_size, part_md5s, other_etags, row_check";
+
+    private static Row ReadRow(SqliteDataReader reader, int first) => new(
+        new FileFingerprint((ulong)reader.GetInt64(first), (ulong)reader.GetInt64(first + 1), reader.GetInt64(first + 2), reader.GetInt64(first + 3), reader.GetInt64(first + 4)),
+        reader.GetInt64(first + 5), (byte[])reader.GetValue(first + 6), reader.GetInt64(first + 7), (byte[])reader.GetValue(first + 8), reader.GetString(first + 9), reader.GetInt64(first + 10));
+
+    private FileDigest? Validate(string site, string relativePath, Row? row, FileFingerprint fingerprint)
+    {
         if (row is null || row.Fingerprint != fingerprint) return null;
         if (row.Check != Checksum(site, relativePath, row))
         {
@@ -159,6 +167,114 @@ public sealed class HashCache : IDisposable
         var newest = Math.Max(fingerprint.MtimeNs, fingerprint.CtimeNs);
         if (newest > row.HashedAtNs - (long)RacyMargin.TotalNanoseconds) return null;
         return row.ToDigest(fingerprint.Size);
+    }
+
+    /// <summary>See <see cref="ScanSite"/>. Keys asked out of order, or written during this run, fall back to
+    /// <see cref="TryGet"/>. The scan reads the database as it was when it began (WAL snapshot).</summary>
+    public sealed class Scan : IDisposable
+    {
+        private readonly HashCache _owner;
+        private readonly string _site;
+        private readonly Lock _gate = new();
+        private SqliteConnection? _connection;
+        private SqliteCommand? _command;
+        private SqliteDataReader? _reader;
+        private bool _started, _exhausted, _failed;
+        private string? _path, _behind;
+        private Row? _row;
+
+        internal Scan(HashCache owner, string site)
+        {
+            _owner = owner;
+            _site = site;
+        }
+
+        public FileDigest? TryGet(string relativePath, FileFingerprint fingerprint)
+        {
+            lock (_gate)
+            {
+                try
+                {
+                    if (!_started) Start();
+                    // Asked behind the cursor (out of order) or the scan failed: a point query below.
+                    if (!_failed && (_behind is null || Planning.KeyOrder.Instance.Compare(_behind, relativePath) < 0))
+                    {
+                        while (!_exhausted && Planning.KeyOrder.Instance.Compare(_path!, relativePath) < 0)
+                        {
+                            _behind = _path;
+                            Advance();
+                        }
+                        if (_exhausted || _path != relativePath)
+                            return _owner.TryGetPending(_site, relativePath, fingerprint); // not in the table when the scan began
+                        if (!_owner.IsPending(_site, relativePath))
+                            return _owner.Validate(_site, relativePath, _row, fingerprint);
+                    }
+                }
+                catch (Exception e) when (e is SqliteException or InvalidCastException or InvalidOperationException)
+                {
+                    _failed = true;
+                    Close();
+                }
+            }
+            return _owner.TryGet(_site, relativePath, fingerprint);
+        }
+
+        private void Start()
+        {
+            _started = true;
+            if (_owner.Disabled)
+            {
+                _failed = true;
+                return;
+            }
+            _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _owner.Path, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+            _connection.Open();
+            _command = _connection.CreateCommand();
+            _command.CommandText = "SELECT path, " + Columns + " FROM digests WHERE site = $site ORDER BY path";
+            _command.Parameters.AddWithValue("$site", _site);
+            _reader = _command.ExecuteReader();
+            Advance();
+        }
+
+        private void Advance()
+        {
+            if (_reader!.Read())
+            {
+                _path = _reader.GetString(0);
+                _row = ReadRow(_reader, 1);
+                return;
+            }
+            _exhausted = true;
+            Close();
+        }
+
+        private void Close()
+        {
+            _reader?.Dispose();
+            _command?.Dispose();
+            _connection?.Dispose();
+            (_reader, _command, _connection, _row) = (null, null, null, null);
+        }
+
+        public void Dispose()
+        {
+            lock (_gate) Close();
+        }
+    }
+
+    private FileDigest? TryGetPending(string site, string relativePath, FileFingerprint fingerprint)
+    {
+        Row? row;
+        lock (_gate)
+        {
+            if (!_pending.TryGetValue((site, relativePath), out row)) return null;
+        }
+        return Validate(site, relativePath, row, fingerprint);
+    }
+
+    private bool IsPending(string site, string relativePath)
+    {
+        lock (_gate) return _pending.ContainsKey((site, relativePath));
     }
 
     /// <summary>Records a digest; <paramref name="hashedAtNs"/> is when the read that produced it began (Unix ns).</summary>
@@ -293,38 +409,39 @@ public sealed class HashCache : IDisposable
         return command.ExecuteScalar();
     }
 
-    /// <summary>A checksum over the key and every column, so a damaged or misplaced row is never trusted.</summary>
+    /// <summary>A checksum (64-bit FNV-1a) over the key and every column, so a damaged or misplaced row is never
+    /// trusted. It guards against damage, not against someone who can write the database.</summary>
     private static long Checksum(string site, string path, Row row)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        var number = new byte[8];
-        void Add(long value)
+        var h = 14695981039346656037UL;
+        void Byte(byte b) => h = (h ^ b) * 1099511628211UL;
+        void Number(long v)
         {
-            BinaryPrimitives.WriteInt64LittleEndian(number, value);
-            hash.AppendData(number);
+            for (var i = 0; i < 8; i++) Byte((byte)(v >> (8 * i)));
         }
-        void AddText(string text)
+        void Text(string t)
         {
-            Add(Encoding.UTF8.GetByteCount(text));
-            hash.AppendData(Encoding.UTF8.GetBytes(text));
+            Number(t.Length);
+            foreach (var c in t) { Byte((byte)c); Byte((byte)(c >> 8)); }
         }
-        AddText(site);
-        AddText(path);
-        Add((long)row.Fingerprint.Device);
-        Add((long)row.Fingerprint.Inode);
-        Add(row.Fingerprint.Size);
-        Add(row.Fingerprint.MtimeNs);
-        Add(row.Fingerprint.CtimeNs);
-        Add(row.HashedAtNs);
-        Add(row.Md5.Length);
-        hash.AppendData(row.Md5);
-        Add(row.PartSize);
-        Add(row.PartMd5s.Length);
-        hash.AppendData(row.PartMd5s);
-        AddText(row.OtherETags);
-        Span<byte> digest = stackalloc byte[16];
-        hash.GetHashAndReset(digest);
-        return BinaryPrimitives.ReadInt64LittleEndian(digest);
+        void Bytes(byte[] b)
+        {
+            Number(b.Length);
+            foreach (var x in b) Byte(x);
+        }
+        Text(site);
+        Text(path);
+        Number((long)row.Fingerprint.Device);
+        Number((long)row.Fingerprint.Inode);
+        Number(row.Fingerprint.Size);
+        Number(row.Fingerprint.MtimeNs);
+        Number(row.Fingerprint.CtimeNs);
+        Number(row.HashedAtNs);
+        Bytes(row.Md5);
+        Number(row.PartSize);
+        Bytes(row.PartMd5s);
+        Text(row.OtherETags);
+        return (long)h;
     }
 
     private sealed record Row(FileFingerprint Fingerprint, long HashedAtNs, byte[] Md5, long PartSize, byte[] PartMd5s, string OtherETags, long Check)

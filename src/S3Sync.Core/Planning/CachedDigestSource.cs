@@ -8,9 +8,10 @@ namespace S3Sync.Planning;
 /// site. A file whose fingerprint matches its row is not read; any other is hashed, and the digest stored when the
 /// fingerprint did not move during the read. With <c>rehash</c> every file is hashed and the cache rewritten.
 /// </summary>
-public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSource inner, bool rehash = false, TimeProvider? time = null) : IDigestSource
+public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSource inner, bool rehash = false, TimeProvider? time = null) : IDigestSource, IDisposable
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly HashCache.Scan? _scan = cache is null || rehash ? null : cache.ScanSite(site);
     private long _hits, _hashed;
 
     /// <summary>Files answered from the cache without a read.</summary>
@@ -27,7 +28,7 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
             Interlocked.Increment(ref _hashed);
             return await inner.GetAsync(entry, extraPartSizes, cancellationToken).ConfigureAwait(false);
         }
-        var cached = rehash ? null : cache.TryGet(site, entry.Key, before.Value);
+        var cached = rehash ? null : _scan is not null ? _scan.TryGet(entry.Key, before.Value) : cache.TryGet(site, entry.Key, before.Value);
         if (cached is not null && Covers(cached, extraPartSizes))
         {
             Interlocked.Increment(ref _hits);
@@ -52,6 +53,8 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
     }
 
     public void Forget(LocalEntry entry) => cache?.Remove(site, entry.Key);
+
+    public void Dispose() => _scan?.Dispose();
 
     private static bool Covers(FileDigest digest, IReadOnlyList<long> extraPartSizes) =>
         extraPartSizes.All(p => p == digest.PartSize || digest.OtherETags.ContainsKey(p));

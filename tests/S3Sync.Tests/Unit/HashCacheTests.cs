@@ -224,6 +224,24 @@ public sealed class HashCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Scan_in_key_order_and_lookups_out_of_order_give_the_same_answers()
+    {
+        var keys = new[] { "a-b", "a/x", "a0", "b", "\u00e9", "\ud83d\ude00" }.Select(k => System.Text.RegularExpressions.Regex.Unescape(k)).ToArray();
+        var entries = keys.Select((k, i) => Write($"f{i}", [(byte)i])).Select((e, i) => e with { Key = keys[i] }).ToList();
+        using (var cache = Open()) foreach (var e in entries.Where(e => e.Key != "b")) await Source(cache).GetAsync(e, [], default);
+        var readsBefore = _inner.Reads;
+
+        using var reopened = Open();
+        using var source = Source(reopened);
+        foreach (var e in entries) await source.GetAsync(e, [], default);         // in order: one scan
+        await source.GetAsync(entries[0], [], default);                           // behind the cursor: a point query
+        await source.GetAsync(entries[3], [], default);                           // "b" was never cached, now it is
+
+        Assert.Equal(keys.Length - 1 + 1 + 1, source.Hits);
+        Assert.Equal(readsBefore + 1, _inner.Reads);
+    }
+
+    [Fact]
     public void Fingerprint_reads_inode_size_and_nanosecond_times()
     {
         var entry = Write("a.txt", "hello"u8.ToArray());
