@@ -75,3 +75,47 @@ public sealed class HashCacheScenarioTests(S3ServerFixture server)
         }
     }
 }
+
+/// <summary>The signed PUT that replaces the SDK for small files: same object, same headers, on the real server.</summary>
+[Collection("s3")]
+public sealed class SignedPutScenarioTests(S3ServerFixture server)
+{
+    [Theory]
+    [InlineData("plain.txt")]
+    [InlineData("dir/日本語 ünïcødé.html")]
+    [InlineData("signs/a+b%20c%=&?#;,'!*()[]~.css")]
+    public async Task Signed_put_stores_the_body_md5_fingerprint_type_and_class(string key)
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig("storage_class: STANDARD_IA");
+        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        using var store = S3ObjectStore.ForSite(site, 4, 1);
+        var body = "<p>hello</p>"u8.ToArray();
+        var md5 = MD5.HashData(body);
+
+        await store.PutAsync(s.Bucket, key, body, md5, new UploadHeaders("STANDARD_IA", "text/html", Convert.ToHexStringLower(md5)), default);
+
+        Assert.True(store.SignedPutActive, "the signed PUT was refused and the SDK took over");
+        var head = await server.Client.GetObjectMetadataAsync(s.Bucket, key);
+        Assert.Equal(Convert.ToHexStringLower(md5), ETag.Normalize(head.ETag));
+        Assert.Equal("text/html", head.Headers.ContentType);
+        Assert.Equal(Convert.ToHexStringLower(md5), head.Metadata[S3ObjectStore.FingerprintKey]);
+        Assert.Equal("STANDARD_IA", head.StorageClass?.Value);
+        Assert.Equal(body, await server.GetAsync(s.Bucket, key));
+    }
+
+    [Fact]
+    public async Task Signed_put_with_a_wrong_md5_fails_as_bad_digest()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig();
+        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        using var store = S3ObjectStore.ForSite(site, 4, 1);
+
+        var e = await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() =>
+            store.PutAsync(s.Bucket, "k", "abc"u8.ToArray(), MD5.HashData("abd"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
+
+        Assert.Equal("BadDigest", e.ErrorCode);
+        Assert.True(store.SignedPutActive);
+    }
+}
