@@ -40,6 +40,17 @@ abspath() {
     esac
 }
 
+# True if something on 127.0.0.1:PORT answers an HTTP request (any status).
+# Plain bash /dev/tcp, so curl need not be installed.
+http_answers() {
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf 'GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+        read -r -t 3 line <&3 || exit 1
+        [[ $line == HTTP/* ]]
+    ) 2>/dev/null
+}
+
 as_root() {
     if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
 }
@@ -55,11 +66,18 @@ cmd_install() {
     have_binaries && return 0
     log "installing ${PACKAGES[*]} (apt)"
     export DEBIAN_FRONTEND=noninteractive
-    # Only refresh the package lists when apt does not know radosgw yet.
+    local updated=0
+    # Refresh the package lists only when apt does not know radosgw yet, or
+    # when installing from the existing (maybe stale) lists fails.
     if ! apt-cache policy radosgw 2>/dev/null | grep -q 'Candidate: [0-9]'; then
         as_root apt-get update >&2
+        updated=1
     fi
-    as_root apt-get install -y --no-install-recommends "${PACKAGES[@]}" >&2
+    if ! as_root apt-get install -y --no-install-recommends "${PACKAGES[@]}" >&2; then
+        ((updated == 0)) || { log "ERROR: apt-get install failed"; exit 1; }
+        as_root apt-get update >&2
+        as_root apt-get install -y --no-install-recommends "${PACKAGES[@]}" >&2
+    fi
     have_binaries || { log "ERROR: ceph binaries still missing after apt-get install"; exit 1; }
 }
 
@@ -67,22 +85,23 @@ cmd_install() {
 
 # True if PID is alive and was started for this instance (its command line
 # names our ceph.conf) - guards against killing a recycled PID.
+# (Builtins only: this runs for every process in /proc.)
 is_ours() {
-    local pid=$1 conf=$2 cmdline
-    [[ -r /proc/$pid/cmdline ]] || return 1
-    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-    [[ $cmdline == *"$conf"* ]]
+    local pid=$1 conf=$2 args
+    mapfile -d '' args 2>/dev/null <"/proc/$pid/cmdline" || return 1
+    [[ " ${args[*]-} " == *" $conf "* ]]
 }
 
-# PIDs of this instance: the recorded ones plus any process whose command
-# line mentions DIR/ceph.conf (e.g. a daemon started before pids was written).
+# Live PIDs of this instance: the recorded ones, newest first (radosgw, osd,
+# mon), then any other process whose command line mentions DIR/ceph.conf
+# (e.g. a daemon whose PID was not recorded yet).
 instance_pids() {
     local dir=$1 conf="$1/ceph.conf" pid p
     {
         if [[ -f $dir/pids ]]; then
-            while read -r pid _; do
+            tac "$dir/pids" | while read -r pid _; do
                 if [[ $pid =~ ^[0-9]+$ ]] && is_ours "$pid" "$conf"; then echo "$pid"; fi
-            done <"$dir/pids"
+            done
         fi
         for p in /proc/[0-9]*; do
             pid=${p#/proc/}
@@ -90,21 +109,25 @@ instance_pids() {
             if is_ours "$pid" "$conf"; then echo "$pid"; fi
         done
         true
-    } 2>/dev/null | sort -un
+    } 2>/dev/null | awk '!seen[$0]++'
 }
 
+# Stop one daemon after the other, newest first: radosgw needs the mon and
+# osd to shut down cleanly (without them it hangs on TERM). All daemons share
+# a ~10 s budget for a clean exit; whatever is left then gets KILLed.
 stop_instance() {
-    local dir=$1 pids i
+    local dir=$1 pids pid i=0
     pids=$(instance_pids "$dir")
     if [[ -n $pids ]]; then
         log "stopping $(echo $pids) in $dir"
-        kill -TERM $pids 2>/dev/null || true
-        # Give daemons ~10 s to exit cleanly, then force them.
-        for ((i = 0; i < 50; i++)); do
-            pids=$(instance_pids "$dir")
-            [[ -z $pids ]] && break
-            sleep 0.2
+        for pid in $pids; do
+            kill -TERM "$pid" 2>/dev/null || true
+            while ((i < 50)) && is_ours "$pid" "$dir/ceph.conf"; do
+                sleep 0.2
+                i=$((i + 1))
+            done
         done
+        pids=$(instance_pids "$dir")
         if [[ -n $pids ]]; then
             log "killing $(echo $pids)"
             kill -KILL $pids 2>/dev/null || true
@@ -129,13 +152,17 @@ spawn() {
 
 # ---------------------------------------------------------------- start
 
+# Print an error plus the tail of each given (non-empty) log, then exit 1;
+# the EXIT trap of `start` then stops whatever was started.
 fail() {
-    local msg=$1 logfile=${2:-}
+    local msg=$1 logfile
+    shift
     log "ERROR: $msg"
-    if [[ -n $logfile && -f $logfile ]]; then
+    for logfile in "$@"; do
+        [[ -s $logfile ]] || continue
         log "---- last lines of $logfile ----"
         tail -n 40 "$logfile" >&2
-    fi
+    done
     exit 1
 }
 
@@ -147,15 +174,32 @@ run() {
 
 ceph_cli() { ceph -c "$CONF" --connect-timeout 5 "$@"; }
 
-# Two distinct free loopback ports, chosen by the kernel.
+# With auth none a fresh client can send its first command before it knows
+# the cluster fsid, and the mon rejects it (EPERM 'wrong fsid'); retry such
+# setup commands (all of them are idempotent).
+ceph_retry() {
+    local i
+    for ((i = 1; i < 10; i++)); do
+        ceph_cli "$@" 2>>"$SETUP_LOG" && return 0
+        sleep 0.5
+    done
+    ceph_cli "$@"
+}
+
+# N distinct loopback ports that are free right now. They are drawn at random
+# below the kernel's ephemeral range (32768+) so an outgoing connection cannot
+# grab them before the daemon binds, and above the OSD's range (6800-7300).
 pick_ports() {
-    python3 - <<'PY'
-import socket
-socks = []
-for _ in range(2):
+    python3 - "$1" <<'PY'
+import random, socket, sys
+want, socks = int(sys.argv[1]), []
+while len(socks) < want:
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
+    try:
+        s.bind(("127.0.0.1", random.randrange(20000, 32000)))
+        socks.append(s)
+    except OSError:
+        s.close()
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
@@ -215,6 +259,8 @@ memstore device bytes = $MEMSTORE_BYTES
 # mon ('wrong fsid'); the script places the OSD in the crush map itself.
 osd crush update on start = false
 osd class update on start = false
+# Don't wait 5 s on TERM telling a (possibly already stopped) mon we're going.
+osd fast shutdown notify mon = false
 
 [client.rgw.a]
 admin socket = $DIR/run/\$name.asok
@@ -229,46 +275,49 @@ rgw gc processor period = 60
 CONF
 }
 
-# Poll CHECK (a function name) every 0.5 s until it succeeds, while the
-# daemon PID is alive; fail with its log otherwise.
-wait_for() {
-    local what=$1 check=$2 pid=$3 logfile=$4 timeout=$5 i
+# fail, showing the log and stdout/stderr of the daemon started as NAME.
+fail_daemon() { fail "$2" "$DIR/log/$1.log" "$DIR/log/$1.out"; }
+
+# Poll CHECK (a function name) every 0.5 s until it succeeds (return 0) or
+# the daemon started by spawn as NAME dies (return 1); fail on timeout.
+wait_until() {
+    local name=$1 check=$2 pid=$3 timeout=$4 i
     for ((i = 0; i < timeout * 2; i++)); do
         "$check" && return 0
-        kill -0 "$pid" 2>/dev/null || fail "$what exited during start-up" "$logfile"
+        kill -0 "$pid" 2>/dev/null || return 1
         sleep 0.5
     done
-    fail "timed out after ${timeout}s waiting for $what" "$logfile"
+    fail_daemon "$name" "timed out after ${timeout}s waiting for $name"
+}
+
+wait_for() {
+    wait_until "$@" || fail_daemon "$1" "$1 exited during start-up"
 }
 
 mon_ready() { ceph_cli mon stat >/dev/null 2>&1; }
 osd_ready() { ceph_cli osd stat -f json 2>/dev/null | grep -q '"num_up_osds":1,'; }
-rgw_ready() {
-    local code
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$RGW_PORT/" || true)
-    [[ $code != 000 && -n $code ]]
-}
+rgw_ready() { http_answers "$RGW_PORT"; }
 
 start_mon() {
     run monmaptool --create --fsid "$1" --addv a "[v1:127.0.0.1:$MON_PORT]" "$DIR/monmap"
     run ceph-mon -c "$CONF" -i a --mkfs --monmap "$DIR/monmap"
     spawn mon.a ceph-mon -c "$CONF" -f -i a
     MON_PID=$!
-    wait_for ceph-mon mon_ready "$MON_PID" "$DIR/log/mon.a.log" 60
+    wait_for mon.a mon_ready "$MON_PID" 60
 }
 
 start_osd() {
     local uuid id
-    uuid=$(uuidgen)
-    id=$(ceph_cli osd new "$uuid" 2>>"$SETUP_LOG") || fail "ceph osd new failed" "$SETUP_LOG"
+    uuid=$(cat /proc/sys/kernel/random/uuid)
+    id=$(ceph_retry osd new "$uuid" 2>>"$SETUP_LOG") || fail "ceph osd new failed" "$SETUP_LOG"
     [[ $id == 0 ]] || fail "unexpected osd id '$id'" "$SETUP_LOG"
     mkdir -p "$DIR/data/osd.0"
     run ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$uuid"
     # weight 1 regardless of the (virtual) device size so PGs map to it
-    run ceph_cli osd crush add osd.0 1 root=default host=localhost
+    run ceph_retry osd crush add osd.0 1 root=default host=localhost
     spawn osd.0 ceph-osd -c "$CONF" -f -i 0
     OSD_PID=$!
-    wait_for ceph-osd osd_ready "$OSD_PID" "$DIR/log/osd.0.log" 60
+    wait_for osd.0 osd_ready "$OSD_PID" 60
 }
 
 # Zone/zonegroup/user setup is done before radosgw starts, so it reads the
@@ -289,10 +338,24 @@ configure_rgw() {
     done
 }
 
+# If someone else took the chosen port meanwhile, radosgw exits at once with
+# "Address already in use": move to another port and try again.
 start_rgw() {
-    spawn client.rgw.a radosgw -c "$CONF" -f -n client.rgw.a
-    RGW_PID=$!
-    wait_for radosgw rgw_ready "$RGW_PID" "$DIR/log/client.rgw.a.log" 90
+    local attempt
+    for attempt in 1 2 3; do
+        spawn client.rgw.a radosgw -c "$CONF" -f -n client.rgw.a
+        RGW_PID=$!
+        wait_until client.rgw.a rgw_ready "$RGW_PID" 90 && return 0
+        grep -qs 'Address already in use' "$DIR/log/client.rgw.a".{log,out} || break
+        sed -i "/^$RGW_PID\$/d" "$DIR/pids"
+        # keep the failed attempt's output for reference, out of the way
+        mv "$DIR/log/client.rgw.a.out" "$DIR/log/client.rgw.a.out.$attempt"
+        mv "$DIR/log/client.rgw.a.log" "$DIR/log/client.rgw.a.log.$attempt" 2>/dev/null || true
+        RGW_PORT=$(pick_ports 1)
+        log "rgw port taken; retrying on $RGW_PORT"
+        sed -i "s/^rgw frontends = .*/rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT/" "$CONF"
+    done
+    fail_daemon client.rgw.a "client.rgw.a exited during start-up"
 }
 
 # On any failure during start, stop whatever this start launched.
@@ -323,9 +386,9 @@ cmd_start() {
     : >"$DIR/pids"
     trap on_start_exit EXIT
 
-    read -r MON_PORT RGW_PORT < <(pick_ports)
+    read -r MON_PORT RGW_PORT < <(pick_ports 2) || true
     [[ -n ${RGW_PORT:-} ]] || fail "could not pick free ports (python3 missing?)"
-    fsid=$(uuidgen)
+    fsid=$(cat /proc/sys/kernel/random/uuid)
     write_conf "$fsid"
     log "dir=$DIR mon=127.0.0.1:$MON_PORT rgw=127.0.0.1:$RGW_PORT"
 
@@ -375,7 +438,7 @@ cmd_status() {
     done <"$dir/pids"
     ((n == 3)) || return 1
     endpoint=$(sed -n 's/^S3SYNC_TEST_ENDPOINT=//p' "$dir/env")
-    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$endpoint/" || true) != 000 ]]
+    http_answers "${endpoint##*:}"
 }
 
 main() {

@@ -15,7 +15,7 @@ public static class SyncCommand
     {
         var common = new CommonOptions();
         var cache = new CacheOptions();
-        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the verify report) and change nothing" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep, same exit codes) and change nothing" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<int?>("--workers") { Description = "Upload workers (overrides upload_workers)", HelpName = "N" };
         var command = new Command("sync", "Sync every site once, by content, and exit.\n\nExample:\n  s3sync sync -c /etc/s3sync/config.yml --site www");
@@ -51,6 +51,7 @@ public static class SyncCommand
             }
             if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
             var rehash = result.GetValue(cache.Rehash);
+            // The dry run is verify's report with --deep: sync reads s3sync's fingerprint too, so both see the same plan.
             if (result.GetValue(dryRun))
                 return VerifyCommand.RunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false, Rehash: rehash), output, cancellationToken);
             return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, Rehash = rehash }, output, cancellationToken);
@@ -69,7 +70,7 @@ public static class SyncCommand
         foreach (var site in config.Sites)
         {
             using var store = SiteStores.For(site, settings.Workers, config.S3OpsRetries);
-            var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
+            using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
             var result = await new SiteSync(site, store, digests, settings, logger).RunAsync(cancellationToken).ConfigureAwait(false);
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
             var s = result.Stats;

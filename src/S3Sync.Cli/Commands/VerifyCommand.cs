@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Planning;
+using S3Sync.Remote;
 using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
@@ -52,10 +53,10 @@ public static class VerifyCommand
             var totals = new ReportTotals();
             report.SiteHeader(site);
             using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries);
-            var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
+            using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
             var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = options.Deep }, issue =>
             {
-                if (issue.IsError) report.SiteError(site, issue.Path, issue.Message, totals);
+                if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals);
                 else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
             });
             var siteComplete = true;
@@ -63,7 +64,7 @@ public static class VerifyCommand
             {
                 if (!Directory.Exists(site.LocalPath))
                 {
-                    report.SiteError(site, site.LocalPath, "local_path does not exist (is the disk mounted?)", totals);
+                    report.SiteError(site, site.LocalPath, File.Exists(site.LocalPath) ? "local_path is a file, not a folder" : "local_path does not exist (is the disk mounted?)", totals);
                     siteComplete = false;
                 }
                 else
@@ -76,7 +77,7 @@ public static class VerifyCommand
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {e.Message}", totals);
+                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {StoreErrors.Describe(e)}", totals);
                 siteComplete = false;
             }
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);

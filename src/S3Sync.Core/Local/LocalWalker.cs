@@ -62,7 +62,8 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
             for (var i = children.Count - 1; i >= 0; i--)
             {
                 var (key, info) = children[i];
-                if (info.LinkTarget is not null)
+                // The attribute comes with the directory listing; LinkTarget costs a readlink, so only links pay it.
+                if (info.Attributes.HasFlag(FileAttributes.ReparsePoint) && info.LinkTarget is not null)
                 {
                     report?.Invoke(new WalkIssue(info.FullName, $"skipped: symbolic link to {info.LinkTarget} (links are not followed)", false));
                     continue;

@@ -35,9 +35,9 @@ public interface IFingerprintSource
 /// <item><term>ETag "hex" (one part)</term><description>local MD5 equal: same content</description></item>
 /// <item><term>ETag "hex-N"</term><description>same content when the multipart ETag at s3sync's part size, or at any
 /// common part size giving N parts (5, 8, 15, 16, 64 MiB, size/N rounded up to a MiB), equals it</description></item>
-/// <item><term>no match, fingerprint source given</term><description>HEAD: the stored whole-file MD5 decides; without one,
-/// a one-part ETag means <see cref="ChangeReason.ChecksumDiffers"/> unless the object is KMS/customer-key encrypted
-/// (<see cref="ChangeReason.CannotCompare"/>), a multipart or unparsable ETag means <see cref="ChangeReason.CannotCompare"/></description></item>
+/// <item><term>no match, fingerprint source given</term><description>HEAD: an unencrypted one-part ETag is the MD5, so
+/// <see cref="ChangeReason.ChecksumDiffers"/>; otherwise (KMS/customer-key encryption, multipart, unparsable ETag) the stored
+/// whole-file MD5 decides, and without one it is <see cref="ChangeReason.CannotCompare"/></description></item>
 /// <item><term>no match, no fingerprint source</term><description>one part: <see cref="ChangeReason.ChecksumDiffers"/>;
 /// otherwise <see cref="ChangeReason.CannotCompare"/></description></item>
 /// <item><term>same content</term><description>storage class equal: <see cref="ChangeReason.InSync"/>; remote archived
@@ -70,13 +70,18 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
             if (fingerprints is not null)
             {
                 var head = await fingerprints.HeadAsync(local.Key, cancellationToken).ConfigureAwait(false);
+                var encrypted = head is not null && (head.CustomerKey || head.ServerSideEncryption is "aws:kms" or "aws:kms:dsse");
+                // An unencrypted one-part ETag is the MD5 of the bytes: it outranks a fingerprint that may be stale
+                // (metadata copied along with other bytes). The fingerprint speaks only where the ETag cannot.
+                if (parsed && parts == 0 && !encrypted)
+                    return Upload(local, remote, ChangeReason.ChecksumDiffers, "content differs", digest);
                 if (head?.FingerprintMd5 is { } md5)
                 {
                     if (md5 != digest.Md5Hex)
                         return Upload(local, remote, ChangeReason.ChecksumDiffers, "content differs", digest);
                     return ClassCheck(local, remote, digest);
                 }
-                if (head is not null && (head.CustomerKey || head.ServerSideEncryption is "aws:kms" or "aws:kms:dsse"))
+                if (encrypted && head is not null)
                     why = $"the ETag is not an MD5 ({(head.CustomerKey ? "SSE-C" : "SSE-KMS")}) and there is no fingerprint";
             }
             if (why is null)
@@ -86,7 +91,10 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
         return ClassCheck(local, remote, digest);
     }
 
-    private PlanEntry ClassCheck(LocalEntry local, RemoteObject remote, FileDigest digest)
+    private PlanEntry ClassCheck(LocalEntry local, RemoteObject remote, FileDigest digest) => ClassCheck(storageClass, local, remote, digest);
+
+    /// <summary>The last row of the truth table, for a key whose content is known to be the same.</summary>
+    public static PlanEntry ClassCheck(string storageClass, LocalEntry local, RemoteObject remote, FileDigest? digest)
     {
         if (remote.StorageClass == storageClass)
             return new PlanEntry(local.Key, ChangeReason.InSync, PlanAction.None, local, remote) { Digest = digest };

@@ -6,9 +6,15 @@ using S3Sync.Remote;
 namespace S3Sync.Planning;
 
 /// <summary>
-/// The restore drill of <c>verify --download</c>: streams back every object the plan found equal and compares its
-/// bytes with the local file, a few at a time, in 1 MiB chunks (memory stays bounded whatever the sizes).
-/// An object whose bytes differ becomes <see cref="ChangeReason.ChecksumDiffers"/>.
+/// The restore drill of <c>verify --download</c>: streams back every object the plan holds on both sides with the same
+/// size and compares its bytes with the local file. At most <c>parallelism</c> objects are read at once, each in 1 MiB
+/// chunks, so memory stays at 2 MiB per object in flight whatever the sizes; the output keeps the plan's key order.
+/// <list type="bullet">
+/// <item>bytes differ: <see cref="ChangeReason.ChecksumDiffers"/>, whatever the ETag or fingerprint said;</item>
+/// <item>bytes equal and the key was <see cref="ChangeReason.CannotCompare"/>: decided by storage class like any equal key;</item>
+/// <item>archived objects (GLACIER, DEEP_ARCHIVE) are not read: a GET would need a restore first;</item>
+/// <item>the object or the file could not be read: <see cref="ChangeReason.Error"/>.</item>
+/// </list>
 /// </summary>
 public sealed class DownloadCheck(Site site, IObjectStore store, int parallelism)
 {
@@ -19,7 +25,7 @@ public sealed class DownloadCheck(Site site, IObjectStore store, int parallelism
         var window = new Queue<Task<PlanEntry>>();
         await foreach (var entry in plan.ConfigureAwait(false))
         {
-            window.Enqueue(entry is { Local: not null, Remote: not null } && entry.Reason is ChangeReason.InSync or ChangeReason.StorageClassDiffers or ChangeReason.Archived or ChangeReason.CannotCompare
+            window.Enqueue(entry is { Local: not null, Remote: not null } && entry.Reason is ChangeReason.InSync or ChangeReason.StorageClassDiffers or ChangeReason.CannotCompare
                 ? CheckAsync(entry, cancellationToken)
                 : Task.FromResult(entry));
             while (window.Count >= parallelism || (window.Count > 0 && window.Peek().IsCompleted))
@@ -34,22 +40,32 @@ public sealed class DownloadCheck(Site site, IObjectStore store, int parallelism
         var b = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
         {
-            await using var remote = await store.OpenReadAsync(site.Bucket, site.KeyFor(entry.Key), cancellationToken).ConfigureAwait(false);
             await using var local = new FileStream(entry.Local!.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+            await using var remote = await store.OpenReadAsync(site.Bucket, site.KeyFor(entry.Key), cancellationToken).ConfigureAwait(false);
             long offset = 0;
             while (true)
             {
                 var n = await remote.ReadAtLeastAsync(a.AsMemory(0, ChunkSize), ChunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                 var m = await local.ReadAtLeastAsync(b.AsMemory(0, ChunkSize), ChunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                 if (n != m || !a.AsSpan(0, n).SequenceEqual(b.AsSpan(0, m)))
-                    return entry with { Reason = ChangeReason.ChecksumDiffers, Action = PlanAction.Upload, Detail = $"content differs (downloaded bytes differ from offset {offset})" };
-                if (n == 0) return entry;
+                {
+                    var at = offset + a.AsSpan(0, n).CommonPrefixLength(b.AsSpan(0, m));
+                    return entry with { Reason = ChangeReason.ChecksumDiffers, Action = PlanAction.Upload, Detail = $"content differs (downloaded bytes differ at offset {at})" };
+                }
+                if (n == 0) break;
                 offset += n;
             }
+            return entry.Reason == ChangeReason.CannotCompare
+                ? ChangeDetector.ClassCheck(site.StorageClass, entry.Local, entry.Remote!, entry.Digest)
+                : entry;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return entry with { Reason = ChangeReason.Vanished, Action = PlanAction.None, Detail = "deleted before it could be read" };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return entry with { Reason = ChangeReason.Error, Action = PlanAction.None, Detail = $"download check failed: {e.Message}" };
+            return entry with { Reason = ChangeReason.Error, Action = PlanAction.None, Detail = $"download check failed: {StoreErrors.Describe(e)}" };
         }
         finally
         {

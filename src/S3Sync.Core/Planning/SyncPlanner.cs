@@ -95,7 +95,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new PlanEntry(local.Key, ChangeReason.Error, PlanAction.None, local, remote, $"cannot compare: {e.Message}");
+            return new PlanEntry(local.Key, ChangeReason.Error, PlanAction.None, local, remote, $"cannot compare: {StoreErrors.Describe(e)}");
         }
     }
 

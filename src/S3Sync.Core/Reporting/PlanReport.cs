@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using S3Sync.Config;
@@ -6,10 +7,12 @@ using S3Sync.Planning;
 
 namespace S3Sync.Reporting;
 
-/// <summary>Counts and bytes per kind of difference for one site (or the total).</summary>
+/// <summary>Counts and bytes per kind of difference for one site (or the total). Bytes are the local size, or the
+/// remote size for keys only in S3.</summary>
 public sealed class ReportTotals
 {
     public long InSync { get; set; }
+    public long InSyncBytes { get; set; }
     public long Missing { get; set; }
     public long MissingBytes { get; set; }
     public long Differs { get; set; }
@@ -19,37 +22,43 @@ public sealed class ReportTotals
     public long Kept { get; set; }
     public long KeptBytes { get; set; }
     public long CannotCompare { get; set; }
+    public long CannotCompareBytes { get; set; }
     public long Errors { get; set; }
 
+    /// <summary>Every line but <c>=</c>: what makes verify exit 1 (or 3 when there are errors).</summary>
+    [JsonIgnore]
     public long Differences => Missing + Differs + RemoteOnly + Kept + CannotCompare + Errors;
 
     public void Add(PlanEntry e)
     {
         switch (e.Symbol)
         {
-            case '=': InSync++; break;
+            case '=': InSync++; InSyncBytes += e.Local?.Size ?? 0; break;
             case '+': Missing++; MissingBytes += e.Local?.Size ?? 0; break;
             case '*': Differs++; DiffersBytes += e.Local?.Size ?? 0; break;
             case '-': RemoteOnly++; RemoteOnlyBytes += e.Remote?.Size ?? 0; break;
             case '.': Kept++; KeptBytes += e.Remote?.Size ?? 0; break;
-            case '?': CannotCompare++; break;
+            case '?': CannotCompare++; CannotCompareBytes += e.Local?.Size ?? 0; break;
             case '!': Errors++; break;
         }
     }
 
     public void Add(ReportTotals o)
     {
-        InSync += o.InSync; Missing += o.Missing; MissingBytes += o.MissingBytes; Differs += o.Differs; DiffersBytes += o.DiffersBytes;
-        RemoteOnly += o.RemoteOnly; RemoteOnlyBytes += o.RemoteOnlyBytes; Kept += o.Kept; KeptBytes += o.KeptBytes;
-        CannotCompare += o.CannotCompare; Errors += o.Errors;
+        InSync += o.InSync; InSyncBytes += o.InSyncBytes; Missing += o.Missing; MissingBytes += o.MissingBytes;
+        Differs += o.Differs; DiffersBytes += o.DiffersBytes; RemoteOnly += o.RemoteOnly; RemoteOnlyBytes += o.RemoteOnlyBytes;
+        Kept += o.Kept; KeptBytes += o.KeptBytes; CannotCompare += o.CannotCompare; CannotCompareBytes += o.CannotCompareBytes; Errors += o.Errors;
     }
 }
 
-/// <summary>One line of the JSON Lines report: an entry, or (with <c>type</c> "summary") a site's or the total's summary.</summary>
+/// <summary>
+/// One line of the JSON Lines report (field names in snake_case, absent fields omitted; documented in the README):
+/// <c>type</c> "entry" (one key), "summary" (one site) or "total" (the whole run, always last).
+/// </summary>
 public sealed record JsonReportLine
 {
     public required string Type { get; init; }
-    public required string Site { get; init; }
+    public string? Site { get; init; }
     public string? Key { get; init; }
     public string? Kind { get; init; }
     public string? Symbol { get; init; }
@@ -58,6 +67,7 @@ public sealed record JsonReportLine
     public long? RemoteSize { get; init; }
     public string? Etag { get; init; }
     public string? StorageClass { get; init; }
+    public string? WantedStorageClass { get; init; }
     public ReportTotals? Totals { get; init; }
     public long? Differences { get; init; }
     public double? Seconds { get; init; }
@@ -66,16 +76,28 @@ public sealed record JsonReportLine
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(JsonReportLine))]
-public sealed partial class ReportJsonContext : JsonSerializerContext;
+public sealed partial class ReportJsonContext : JsonSerializerContext
+{
+    /// <summary>Keys stay readable ("ü", "+", "->"); only what JSON requires is escaped. The report is never embedded in HTML.</summary>
+    public static ReportJsonContext Readable { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
 
 /// <summary>
-/// Writes the plan as the report that <c>verify</c> and <c>sync --dry-run</c> print: one line per difference in key
-/// order (<c>+ * - . ? !</c>, and <c>=</c> with <c>--all</c>), then a summary per site and in total; or JSON Lines.
+/// Writes the plan as the report that <c>verify</c> and <c>sync --dry-run</c> print: per site, one line per difference
+/// in key order (<c>+ * - . ? !</c>, and <c>=</c> with <c>--all</c>), then a summary per site and in total; or JSON Lines.
+/// The report holds keys, sizes, ETags and storage classes, never a credential or the endpoint.
 /// </summary>
+/// <remarks>Walk errors (an unreadable folder) arrive through a callback while the walk runs a little ahead of the
+/// plan; they are held back and written at their place in key order, so the report stays sorted.</remarks>
 public sealed class PlanReport(TextWriter output, bool json, bool all)
 {
     private readonly ReportTotals _total = new();
-    private int _sites;
+    private readonly List<(string Key, string Message)> _pending = [];
     private bool _totalComplete = true;
 
     public ReportTotals Total => _total;
@@ -88,6 +110,7 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
 
     public void Entry(Site site, PlanEntry entry, ReportTotals totals)
     {
+        FlushPending(site, entry.Key);
         totals.Add(entry);
         if (entry.Reason == ChangeReason.Vanished || (entry.Reason == ChangeReason.InSync && !all)) return;
         if (json)
@@ -99,11 +122,12 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
                 Key = entry.Key,
                 Kind = KindName(entry.Reason),
                 Symbol = entry.Symbol.ToString(),
-                Reason = entry.Detail is { } d && entry.Reason != ChangeReason.Missing ? d : null,
+                Reason = entry.Reason is ChangeReason.Missing or ChangeReason.InSync or ChangeReason.RemoteOnly ? null : entry.Detail,
                 LocalSize = entry.Local?.Size,
                 RemoteSize = entry.Remote?.Size,
                 Etag = entry.Remote?.ETag,
                 StorageClass = entry.Remote?.StorageClass,
+                WantedStorageClass = entry.Local is null ? null : site.StorageClass,
             });
             return;
         }
@@ -115,43 +139,87 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
             ChangeReason.ChecksumDiffers => "content differs",
             _ => entry.Detail,
         };
-        output.WriteLine(text is null ? $"{entry.Symbol} {Escape(entry.Key)}" : $"{entry.Symbol} {Escape(entry.Key)}  {text}");
+        Line(entry.Symbol, entry.Key, text);
     }
 
-    public void SiteError(Site site, string key, string message, ReportTotals totals)
+    /// <summary>A site-wide error (the listing failed, local_path is missing): written at once.</summary>
+    public void SiteError(Site site, string where, string message, ReportTotals totals)
     {
         totals.Errors++;
-        if (json) Write(new JsonReportLine { Type = "entry", Site = site.Name, Key = key, Kind = "error", Symbol = "!", Reason = message });
-        else output.WriteLine($"! {Escape(key)}  {message}");
+        if (json) Write(new JsonReportLine { Type = "entry", Site = site.Name, Key = where, Kind = "error", Symbol = "!", Reason = message });
+        else Line('!', where, message);
+    }
+
+    /// <summary>An error the walk met at a path: written as the key it stands for, in key order.</summary>
+    public void WalkError(Site site, string path, string message, ReportTotals totals)
+    {
+        var key = KeyForPath(site, path);
+        if (key is null)
+        {
+            SiteError(site, path, message, totals);
+            return;
+        }
+        _pending.Add((key, message));
+        _pending.Sort((a, b) => KeyOrder.Instance.Compare(a.Key, b.Key));
+        totals.Errors++;
     }
 
     public void SiteSummary(Site site, ReportTotals totals, TimeSpan elapsed, bool complete)
     {
-        _sites++;
+        FlushPending(site, null);
         _total.Add(totals);
         _totalComplete &= complete;
-        Summary(site.Name, totals, elapsed, complete);
+        if (json)
+        {
+            Write(new JsonReportLine { Type = "summary", Site = site.Name, Totals = totals, Differences = totals.Differences, Seconds = Seconds(elapsed), Complete = complete });
+            return;
+        }
+        output.WriteLine($"site {site.Name}: {SummaryText(totals)}; {Sizes.Duration(elapsed)}" + (complete ? "" : " (incomplete)"));
     }
 
+    /// <summary>The last line, always: the whole run.</summary>
     public void TotalSummary(TimeSpan elapsed)
-    {
-        if (_sites > 1 || json) Summary(json ? "" : "total", _total, elapsed, _totalComplete, total: true);
-    }
-
-    private void Summary(string name, ReportTotals t, TimeSpan elapsed, bool complete, bool total = false)
     {
         if (json)
         {
-            Write(new JsonReportLine { Type = total ? "total" : "summary", Site = name, Totals = t, Differences = t.Differences, Seconds = Math.Round(elapsed.TotalSeconds, 3), Complete = complete });
+            Write(new JsonReportLine { Type = "total", Totals = _total, Differences = _total.Differences, Seconds = Seconds(elapsed), Complete = _totalComplete });
             return;
         }
-        var line = $"{name}: {t.Differences} differences; {t.Missing} missing ({Sizes.Bytes(t.MissingBytes)}), {t.Differs} differing ({Sizes.Bytes(t.DiffersBytes)}), " +
-                   $"{t.RemoteOnly} only in S3 ({Sizes.Bytes(t.RemoteOnlyBytes)}), {t.Kept} kept ({Sizes.Bytes(t.KeptBytes)}), {t.CannotCompare} cannot compare, {t.Errors} errors, " +
-                   $"{t.InSync} in sync; {Sizes.Duration(elapsed)}" + (complete ? "" : " (incomplete)");
-        output.WriteLine(line);
+        output.WriteLine($"total: {SummaryText(_total)}; {Sizes.Duration(elapsed)}" + (_totalComplete ? "" : " (incomplete)"));
     }
 
-    private void Write(JsonReportLine line) => output.WriteLine(JsonSerializer.Serialize(line, ReportJsonContext.Default.JsonReportLine));
+    private static string SummaryText(ReportTotals t) =>
+        $"{t.Differences} differences: {t.Missing} missing ({Sizes.Bytes(t.MissingBytes)}), {t.Differs} differing ({Sizes.Bytes(t.DiffersBytes)}), " +
+        $"{t.RemoteOnly} only in S3 ({Sizes.Bytes(t.RemoteOnlyBytes)}), {t.Kept} kept ({Sizes.Bytes(t.KeptBytes)}), " +
+        $"{t.CannotCompare} cannot compare ({Sizes.Bytes(t.CannotCompareBytes)}), {t.Errors} errors; {t.InSync} in sync ({Sizes.Bytes(t.InSyncBytes)})";
+
+    private static double Seconds(TimeSpan elapsed) => Math.Round(elapsed.TotalSeconds, 3);
+
+    private void FlushPending(Site site, string? before)
+    {
+        var n = 0;
+        while (n < _pending.Count && (before is null || KeyOrder.Instance.Compare(_pending[n].Key, before) < 0))
+        {
+            var (key, message) = _pending[n++];
+            if (json) Write(new JsonReportLine { Type = "entry", Site = site.Name, Key = key, Kind = "error", Symbol = "!", Reason = message });
+            else Line('!', key, message);
+        }
+        _pending.RemoveRange(0, n);
+    }
+
+    private void Line(char symbol, string key, string? text) =>
+        output.WriteLine(text is null ? $"{symbol} {Escape(key)}" : $"{symbol} {Escape(key)}  {text}");
+
+    private void Write(JsonReportLine line) => output.WriteLine(JsonSerializer.Serialize(line, ReportJsonContext.Readable.JsonReportLine));
+
+    /// <summary>The key a local path stands for (a folder's ends with '/'), or null when it is not below the site's folder.</summary>
+    public static string? KeyForPath(Site site, string path)
+    {
+        var root = site.LocalPath.EndsWith(Path.DirectorySeparatorChar) ? site.LocalPath : site.LocalPath + Path.DirectorySeparatorChar;
+        if (!path.StartsWith(root, StringComparison.Ordinal) || path.Length == root.Length) return null;
+        var key = path[root.Length..].Replace(Path.DirectorySeparatorChar, '/');
+        return Directory.Exists(path) && !key.EndsWith('/') ? key + "/" : key;
+    }
 
     public static string KindName(ChangeReason reason) => reason switch
     {
