@@ -270,8 +270,10 @@ public sealed class Uploader : IAsyncDisposable
             using (var handle = File.OpenHandle(state.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
                 read = await FileHasher.ReadFullAsync(handle, buffer.AsMemory(0, length), offset, state.Token).ConfigureAwait(false);
             var body = buffer.AsMemory(0, read);
-            var md5 = MD5.HashData(body.Span);
-            if (read != length || !md5.AsSpan().SequenceEqual(state.Digest.PartMd5s[work.Index])) throw new FileChangedException(state.Path);
+            if (read != length) throw new FileChangedException(state.Path);
+            // Content-MD5 is the part's MD5 from when the file was hashed: the server checks the bytes against it
+            // (BadDigest when the file changed since), so the part is not hashed a second time here.
+            var md5 = state.Digest.PartMd5s[work.Index];
             var etag = await _store.UploadPartAsync(_site.Bucket, state.Key, state.UploadId, work.Index + 1, body, md5, state.Token).ConfigureAwait(false);
             state.SetETag(work.Index, etag);
         }

@@ -119,3 +119,38 @@ public sealed class SignedPutScenarioTests(S3ServerFixture server)
         Assert.True(store.SignedPutActive);
     }
 }
+
+/// <summary>Multipart parts carry the MD5 from when the file was hashed; the server refuses bytes that changed since.</summary>
+[Collection("s3")]
+public sealed class MultipartChangeScenarioTests(S3ServerFixture server)
+{
+    [Fact]
+    public async Task File_changed_after_hashing_is_uploaded_again_with_its_new_content()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var old = new byte[9 * 1024 * 1024];
+        new Random(1).NextBytes(old);
+        var path = s.Write("big.bin", old);
+        s.SiteConfig();
+        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        var stale = await FileHasher.HashAsync(path, null, default);
+        var fresh = (byte[])old.Clone();
+        fresh[5 * 1024 * 1024] ^= 0xFF; // same size, second part differs
+        File.WriteAllBytes(path, fresh);
+        using var store = S3ObjectStore.ForSite(site, 6, 1);
+        var results = new List<UploadResult>();
+
+        await using (var uploader = new Uploader(site, store, 4, 0, NullLogger.Instance, default))
+        {
+            uploader.Completed += r => { lock (results) results.Add(r); };
+            var info = new FileInfo(path);
+            await uploader.EnqueueAsync(new PlanEntry("big.bin", ChangeReason.Missing, PlanAction.Upload, new LocalEntry("big.bin", path, info.Length, info.LastWriteTimeUtc), null) { Digest = stale }, default);
+            await uploader.CompleteAsync();
+        }
+
+        Assert.Equal(UploadOutcome.Uploaded, Assert.Single(results).Outcome);
+        Assert.Equal(fresh, await server.GetAsync(s.Bucket, "big.bin"));
+        var listed = Assert.Single(await server.ListAsync(s.Bucket));
+        Assert.Equal(ETag.FromParts([.. fresh.Chunk(8 * 1024 * 1024).Select(MD5.HashData)]), ETag.Normalize(listed.ETag));
+    }
+}
