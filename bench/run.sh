@@ -178,7 +178,7 @@ fi
 
 # --- W2: W1 again, nothing changed -------------------------------------------------------------------------------
 if want w2; then
-    for t in $ALL; do [[ -n $(listing "w1-$t-1" | head -1) ]] || $(tool_cmd "$t" "$W1" "w1-$t-1") >/dev/null 2>&1; done
+    for t in $ALL; do [[ -n $(listing "w1-$t-1" 2>/dev/null | head -1) ]] || $(tool_cmd "$t" "$W1" "w1-$t-1") >/dev/null 2>&1; done
     for r in $(seq 1 "$RUNS"); do
         more_runs "$r" || break
         for t in $ALL rclone-checksum s3sync-rehash; do
@@ -217,7 +217,7 @@ PY
     for t in $ALL rclone-checksum; do
         base=$t; p=w1-$t-1
         if [[ $t == rclone-checksum ]]; then base=rclone32; p=w4-rclone-checksum; fi
-        [[ -n $(listing "$p" | head -1) ]] || $(tool_cmd "$base" "$W1" "$p") >/dev/null 2>&1
+        [[ -n $(listing "$p" 2>/dev/null | head -1) ]] || $(tool_cmd "$base" "$W1" "$p") >/dev/null 2>&1
         listing "$p" >"$WORK/w4-before.txt"
         timed w4 "$t" 1 w4check -- $(tool_cmd "$t" "$DATA/w4" "$p")
     done
