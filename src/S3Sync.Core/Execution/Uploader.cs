@@ -32,6 +32,7 @@ public sealed class Uploader : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<PlanEntry> _jobs;
     private readonly Channel<PartWork> _parts = Channel.CreateUnbounded<PartWork>();
+    private readonly SemaphoreSlim _hashing = new(1);
     private readonly Task[] _workers;
     private readonly CancellationToken _cancellationToken;
 
@@ -69,6 +70,7 @@ public sealed class Uploader : IAsyncDisposable
         try { await Task.WhenAll(_workers).ConfigureAwait(false); }
         catch (OperationCanceledException) { }
         _parts.Writer.TryComplete();
+        _hashing.Dispose();
     }
 
     private async Task WorkerAsync()
@@ -221,7 +223,14 @@ public sealed class Uploader : IAsyncDisposable
     private async Task PutMultipartAsync(PlanEntry entry, long size, FileDigest? digest)
     {
         var local = entry.Local!;
-        digest ??= await _digests.GetAsync(local, [], _cancellationToken).ConfigureAwait(false);
+        if (digest is null)
+        {
+            // One large file is hashed at a time (the hasher already uses two cores): the first file's parts go up
+            // while the next one is hashed, instead of every upload waiting for every hash.
+            await _hashing.WaitAsync(_cancellationToken).ConfigureAwait(false);
+            try { digest = await _digests.GetAsync(local, [], _cancellationToken).ConfigureAwait(false); }
+            finally { _hashing.Release(); }
+        }
         if (digest.PartMd5s.Count == 0) throw new FileChangedException(local.FullPath);
         var key = _site.KeyFor(entry.Key);
         var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex), _cancellationToken).ConfigureAwait(false);
