@@ -10,7 +10,7 @@ NAMES = {"s3sync": "s3sync", "s3sync-rehash": "s3sync --rehash (no cache)", "s3s
          "s3cmd": "s3cmd sync", "s3sync-cold-cache": "s3sync, empty hash cache", "s3sync-warm-cache": "s3sync, warm hash cache"}
 W = {"w1": "W1: 10,000 × 4 KiB to an empty prefix", "w2": "W2: W1 again, nothing changed", "w3": "W3: 2 × 512 MiB to an empty prefix",
      "w4": "W4: 100 same-size rewrites with old mtime + 100 newer", "w5": "W5: 40 MiB uploaded by aws (8 MiB parts), synced again",
-     "w6": "W6: 100,000 × 1 KiB, in sync (no-op)", "mem": "Memory: 1,000,000 entries each side, in sync (SiteSync over generated seams)"}
+     "w6": f"W6: {int(os.environ.get('W6_FILES', '100000')):,} × 1 KiB, in sync (no-op)", "mem": "Memory: 1,000,000 entries each side, in sync (SiteSync over generated seams)"}
 
 def version(cmd):
     try: return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip().splitlines()[0]
@@ -93,7 +93,27 @@ open(md_path, "w").write("\n".join(out) + "\n")
 tools = ["s3sync", "aws", "aws64", "rclone", "rclone32", "s3cmd"]
 with open(dat_path, "w") as f:
     f.write("workload " + " ".join(f'"{NAMES[t]}"' for t in tools) + "\n")
-    for w, label in [("w1", "W1 10k files"), ("w2", "W2 no-op 10k"), ("w3", "W3 2x512MiB"), ("w6", "W6 no-op 100k")]:
+    for w, label in [("w1", "W1 10k files"), ("w2", "W2 no-op 10k"), ("w3", "W3 2x512MiB"), ("w6", f"W6 no-op {int(os.environ.get('W6_FILES', '100000')) // 1000}k")]:
         if any(get(w, t) for t in tools):
             f.write(f'"{label}" ' + " ".join(f"{get(w, t):.3f}" if get(w, t) else "NaN" for t in tools) + "\n")
 print(open(md_path).read())
+
+# The README's headline table: one row per workload, one column per tool.
+cols = ["s3sync", "aws", "aws64", "rclone", "rclone32", "s3cmd"]
+head = ["workload"] + [NAMES[t].replace(" (max_concurrent_requests 64)", " 64").replace(" --transfers 32 --checkers 32", " 32/32") for t in cols]
+lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+def cell(w, t):
+    s = summary.get((w, t))
+    if not s: return ""
+    if w == "w3": return f"{2 * int(os.environ.get('W3_MB', '512')) * 1.048576 / s['wall']:.0f} MB/s"
+    if w == "w4": return s["check"].split(";")[0].replace("uploaded=", "") + "/200 uploaded"
+    if w == "w5": return "uploads again" if s["check"] == "uploaded=1" else "no upload"
+    if w == "w6": return f"{s['wall']:.1f} s, {s['rss']:.0f} MB"
+    return f"{s['wall']:.1f} s"
+for w, label in [("w1", "W1 10,000 × 4 KiB, new"), ("w2", "W2 same, no change"), ("w3", "W3 2 × 512 MiB, new"),
+                 ("w4", "W4 200 edited (100 same size+mtime)"), ("w5", "W5 40 MiB from aws, unchanged"), ("w6", f"W6 {int(os.environ.get('W6_FILES', '100000')):,} × 1 KiB, no change")]:
+    if any((w, t) in summary for t in cols):
+        lines.append(f"| {label} | " + " | ".join(cell(w, t) for t in cols) + " |")
+if ("w1", "s3sync") in summary:
+    lines.append("| W1 CPU per file | " + " | ".join(f"{get('w1', t, 'cpu') / files * 1000:.2f} ms" if get("w1", t, "cpu") is not None else "" for t in cols) + " |")
+open(os.path.join(os.path.dirname(md_path), "headline.md"), "w").write("\n".join(lines) + "\n")

@@ -9,11 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 RUNS=${RUNS:-3}
+RUNS_W1=${RUNS_W1:-$RUNS}
 RUNS_W6=${RUNS_W6:-$RUNS}
 ONLY=${ONLY:-"w1 w2 w3 w4 w5 w6 mem"}
 # Sizes (the defaults are the issue's workloads; SMOKE=1 shrinks them to check the script itself).
 W1_DIRS=${W1_DIRS:-100} W3_MB=${W3_MB:-512} W6_DIRS=${W6_DIRS:-100} MEM_FILES=${MEM_FILES:-1000000}
-if [[ ${SMOKE:-0} == 1 ]]; then W1_DIRS=5 W3_MB=16 W6_DIRS=2 MEM_FILES=20000 RUNS=1 RUNS_W6=1; fi
+if [[ ${SMOKE:-0} == 1 ]]; then W1_DIRS=5 W3_MB=16 W6_DIRS=2 MEM_FILES=20000 RUNS=1 RUNS_W1=1 RUNS_W6=1; fi
 WORK=${BENCH_WORK:-/tmp/s3sync-bench}
 DATA=$WORK/data
 OUT=$ROOT/bench/results.tsv
@@ -167,7 +168,7 @@ PY
     sleep 2
 fi
 if want w1; then
-    for r in $(seq 1 "$RUNS"); do
+    for r in $(seq 1 "$RUNS_W1"); do
         more_runs "$r" || break
         for t in $ALL s3sync-w32; do
             p=w1-$t-$r
@@ -299,7 +300,7 @@ PY
 fi
 
 log "writing bench/RESULTS.md and bench/chart.svg"
-export W3_MB W1_FILES=$((W1_DIRS * 100))
+export W3_MB W1_FILES=$((W1_DIRS * 100)) W6_FILES=$((W6_DIRS * 1000))
 python3 bench/report.py "$OUT" bench/RESULTS.md bench/chart.dat
 gnuplot bench/chart.gp >bench/chart.svg
 log "done"
