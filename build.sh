@@ -25,7 +25,7 @@ apt_install() {
 
 ensure_build_tools() {
     command -v dotnet >/dev/null || { log "the .NET 10 SDK is required (dotnet not on PATH)"; exit 1; }
-    apt_install clang lld zlib1g-dev curl
+    apt_install clang lld zlib1g-dev libsqlite3-dev curl
 }
 
 # Publishes the AOT binary and fails on any trimming/AOT warning (IL2xxx/IL3xxx).

@@ -17,6 +17,7 @@ public static class SyncCommand
     public static Command Create()
     {
         var common = new CommonOptions();
+        var cache = new CacheOptions();
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep, same exit codes) and change nothing" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<int?>("--workers") { Description = "Upload workers (overrides upload_workers)", HelpName = "N" };
@@ -29,6 +30,7 @@ public static class SyncCommand
         command.Options.Add(dryRun);
         command.Options.Add(maxDelete);
         command.Options.Add(workers);
+        cache.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
             var output = result.InvocationConfiguration.Output;
@@ -54,11 +56,13 @@ public static class SyncCommand
                 }
                 config = config with { UploadWorkers = n };
             }
+            if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
+            var rehash = result.GetValue(cache.Rehash);
             // The dry run is verify's report with --deep: sync reads s3sync's fingerprint too, so both see the same plan.
             if (result.GetValue(dryRun))
-                return VerifyCommand.RunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false), output, cancellationToken);
+                return VerifyCommand.RunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false, Rehash: rehash), output, cancellationToken);
             var quiet = common.IsQuiet(result);
-            return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart }, quiet ? TextWriter.Null : output, cancellationToken,
+            return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash }, quiet ? TextWriter.Null : output, cancellationToken,
                 ProgressLine.Wanted(error, quiet) ? error : null);
         });
         return command;
@@ -72,16 +76,19 @@ public static class SyncCommand
         var clock = Stopwatch.StartNew();
         var worst = SiteStatus.Done;
         long files = 0, bytes = 0, failed = 0;
+        using var cache = CacheOptions.Open(config.StateDir, logger);
         foreach (var site in config.Sites)
         {
             Func<long>? sent = null;
             using var store = progress is null
                 ? SiteStores.For(site, settings.Workers, config.S3OpsRetries)
                 : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries), out sent);
-            var sync = new SiteSync(site, store, DirectDigestSource.Instance, settings, logger);
+            using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
+            var sync = new SiteSync(site, store, digests, settings, logger);
             SiteResult result;
             using (progress is null ? null : new ProgressLine(progress, site.Name, sync, sent))
                 result = await sync.RunAsync(cancellationToken).ConfigureAwait(false);
+            logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
             var s = result.Stats;
             output.WriteLine($"site {site.Name}: uploaded {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}), deleted {s.Deleted}, changed in place {s.ChangedInPlace}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}" + (result.Status == SiteStatus.Done ? "" : $" [{StatusText(result.Status)}]"));
             foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");

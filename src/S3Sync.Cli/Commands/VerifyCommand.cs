@@ -8,7 +8,7 @@ using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
 
-public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download);
+public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false);
 
 /// <summary><c>s3sync verify</c>: report every difference between the disks and the bucket; change nothing.</summary>
 public static class VerifyCommand
@@ -16,6 +16,7 @@ public static class VerifyCommand
     public static Command Create()
     {
         var common = new CommonOptions();
+        var cache = new CacheOptions();
         var json = new Option<bool>("--json") { Description = "JSON Lines: one object per entry and per site summary" };
         var all = new Option<bool>("--all") { Description = "Also list keys that are in sync (=)" };
         var deep = new Option<bool>("--deep") { Description = "HEAD objects whose ETag cannot be reproduced and compare s3sync's stored MD5" };
@@ -29,11 +30,13 @@ public static class VerifyCommand
         command.Options.Add(all);
         command.Options.Add(deep);
         command.Options.Add(download);
+        cache.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
             var (config, jsonLogs, code) = common.Load(result, result.InvocationConfiguration.Error);
             if (config is null) return Task.FromResult(code);
-            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download));
+            if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
+            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash));
             return RunAsync(config, jsonLogs, options, result.InvocationConfiguration.Output, cancellationToken);
         });
         return command;
@@ -46,13 +49,15 @@ public static class VerifyCommand
         var report = new PlanReport(output, options.Json, options.All);
         var clock = Stopwatch.StartNew();
         var complete = true;
+        using var cache = CacheOptions.Open(config.StateDir, logger);
         foreach (var site in config.Sites)
         {
             var siteClock = Stopwatch.StartNew();
             var totals = new ReportTotals();
             report.SiteHeader(site);
             using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries);
-            var planner = new SyncPlanner(site, store, DirectDigestSource.Instance, new PlanOptions { Deep = options.Deep }, issue =>
+            using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
+            var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = options.Deep }, issue =>
             {
                 if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals);
                 else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
@@ -78,6 +83,7 @@ public static class VerifyCommand
                 report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {StoreErrors.Describe(e)}", totals);
                 siteComplete = false;
             }
+            logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
             report.SiteSummary(site, totals, siteClock.Elapsed, siteComplete);
             complete &= siteComplete && totals.Errors == 0;
         }

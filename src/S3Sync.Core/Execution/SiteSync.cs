@@ -29,6 +29,9 @@ public sealed record SyncSettings
     /// rescan's, or it would abort its own uploads in flight. Null: leave open uploads alone.
     /// </summary>
     public DateTime? AbortUploadsStartedBefore { get; init; }
+
+    /// <summary>Hash every file compared, ignoring the hash cache (the <c>--rehash</c> flag).</summary>
+    public bool Rehash { get; init; }
 }
 
 /// <summary>
@@ -65,10 +68,10 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
         });
 
-        var deletes = new List<string>();
+        using var deletes = new KeySpill();
         long localFiles = 0;
         var status = SiteStatus.Done;
-        await using (var uploader = new Uploader(site, store, settings.Workers, settings.QueueBuffer, logger, cancellationToken))
+        await using (var uploader = new Uploader(site, store, settings.Workers, settings.QueueBuffer, logger, cancellationToken, digests))
         {
             uploader.Completed += result =>
             {
@@ -175,7 +178,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         }
     }
 
-    private async Task<SiteStatus> DeleteAsync(List<string> keys, long localFiles, long remoteCount, SiteStats stats, Action<string> problem, CancellationToken cancellationToken)
+    private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string> problem, CancellationToken cancellationToken)
     {
         var limit = settings.MaxDelete ?? site.MaxDelete;
         if (localFiles == 0)
@@ -192,14 +195,20 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             problem(message);
             return SiteStatus.DeletesRefused;
         }
-        var failed = await store.DeleteAsync(site.Bucket, keys, cancellationToken).ConfigureAwait(false);
-        stats.AddDeleted(keys.Count - failed.Count);
-        foreach (var (key, error) in failed)
+        var anyFailed = false;
+        foreach (var batch in keys.Batches())
         {
-            logger.LogError("{Key}: delete failed: {Error}", key, error);
-            problem($"{key}: delete failed: {error}");
+            var failed = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
+            stats.AddDeleted(batch.Count - failed.Count);
+            foreach (var (key, error) in failed)
+            {
+                logger.LogError("{Key}: delete failed: {Error}", key, error);
+                problem($"{key}: delete failed: {error}");
+            }
+            if (logger.IsEnabled(LogLevel.Debug))
+                foreach (var key in batch) logger.LogDebug("{Key}: deleted", key);
+            anyFailed |= failed.Count > 0;
         }
-        foreach (var key in keys) logger.LogDebug("{Key}: deleted", key);
-        return failed.Count > 0 ? SiteStatus.Failed : SiteStatus.Done;
+        return anyFailed ? SiteStatus.Failed : SiteStatus.Done;
     }
 }

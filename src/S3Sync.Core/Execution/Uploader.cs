@@ -28,16 +28,19 @@ public sealed class Uploader : IAsyncDisposable
 
     private readonly Site _site;
     private readonly IObjectStore _store;
+    private readonly IDigestSource _digests;
     private readonly ILogger _logger;
     private readonly Channel<PlanEntry> _jobs;
     private readonly Channel<PartWork> _parts = Channel.CreateUnbounded<PartWork>();
+    private readonly SemaphoreSlim _hashing = new(1);
     private readonly Task[] _workers;
     private readonly CancellationToken _cancellationToken;
 
-    public Uploader(Site site, IObjectStore store, int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken)
+    public Uploader(Site site, IObjectStore store, int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken, IDigestSource? digests = null)
     {
         _site = site;
         _store = store;
+        _digests = digests ?? DirectDigestSource.Instance;
         _logger = logger;
         _cancellationToken = cancellationToken;
         _jobs = Channel.CreateBounded<PlanEntry>(new BoundedChannelOptions(Math.Max(1, queueBuffer)) { FullMode = BoundedChannelFullMode.Wait });
@@ -71,6 +74,7 @@ public sealed class Uploader : IAsyncDisposable
         try { await Task.WhenAll(_workers).ConfigureAwait(false); }
         catch (OperationCanceledException) { }
         _parts.Writer.TryComplete();
+        _hashing.Dispose();
     }
 
     private async Task WorkerAsync()
@@ -160,6 +164,7 @@ public sealed class Uploader : IAsyncDisposable
             {
                 lastError = "changed while it was uploaded";
                 _logger.LogDebug("{Key}: changed during upload (attempt {Attempt}); reading it again", entry.Key, attempt);
+                _digests.Forget(local);
                 digest = null;
             }
             catch (Exception e) when (e is (IOException and not System.Net.Http.HttpIOException) or UnauthorizedAccessException)
@@ -193,6 +198,7 @@ public sealed class Uploader : IAsyncDisposable
     /// size and mtime before and after the read catch a writer in the middle.</summary>
     private async Task PutSingleAsync(PlanEntry entry, FileInfo info)
     {
+        var stamp = _digests.BeforeRead(entry.Local!);
         var (size, mtime) = (info.Length, info.LastWriteTimeUtc);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
         try
@@ -210,6 +216,8 @@ public sealed class Uploader : IAsyncDisposable
             var body = buffer.AsMemory(0, read);
             var md5 = MD5.HashData(body.Span);
             await _store.PutAsync(_site.Bucket, _site.KeyFor(entry.Key), body, md5, Headers(entry.Key, ETag.Hex(md5)), _cancellationToken).ConfigureAwait(false);
+            // What was sent is what the file held when its fingerprint was taken: remember it, so the next run reads nothing.
+            if (stamp is not null) _digests.Remember(entry.Local!, stamp, new FileDigest(read, md5, 0, [], new Dictionary<long, string>()));
         }
         finally
         {
@@ -220,7 +228,14 @@ public sealed class Uploader : IAsyncDisposable
     private async Task PutMultipartAsync(PlanEntry entry, long size, FileDigest? digest)
     {
         var local = entry.Local!;
-        digest ??= await FileHasher.HashAsync(local.FullPath, null, _cancellationToken).ConfigureAwait(false);
+        if (digest is null)
+        {
+            // One large file is hashed at a time (the hasher already uses two cores): the first file's parts go up
+            // while the next one is hashed, instead of every upload waiting for every hash.
+            await _hashing.WaitAsync(_cancellationToken).ConfigureAwait(false);
+            try { digest = await _digests.GetAsync(local, [], _cancellationToken).ConfigureAwait(false); }
+            finally { _hashing.Release(); }
+        }
         if (digest.PartMd5s.Count == 0) throw new FileChangedException(local.FullPath);
         var key = _site.KeyFor(entry.Key);
         var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex), _cancellationToken).ConfigureAwait(false);
@@ -269,8 +284,10 @@ public sealed class Uploader : IAsyncDisposable
             using (var handle = File.OpenHandle(state.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
                 read = await FileHasher.ReadFullAsync(handle, buffer.AsMemory(0, length), offset, state.Token).ConfigureAwait(false);
             var body = buffer.AsMemory(0, read);
-            var md5 = MD5.HashData(body.Span);
-            if (read != length || !md5.AsSpan().SequenceEqual(state.Digest.PartMd5s[work.Index])) throw new FileChangedException(state.Path);
+            if (read != length) throw new FileChangedException(state.Path);
+            // Content-MD5 is the part's MD5 from when the file was hashed: the server checks the bytes against it
+            // (BadDigest when the file changed since), so the part is not hashed a second time here.
+            var md5 = state.Digest.PartMd5s[work.Index];
             var etag = await _store.UploadPartAsync(_site.Bucket, state.Key, state.UploadId, work.Index + 1, body, md5, state.Token).ConfigureAwait(false);
             state.SetETag(work.Index, etag);
         }

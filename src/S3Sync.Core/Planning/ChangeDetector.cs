@@ -4,11 +4,23 @@ using S3Sync.Remote;
 
 namespace S3Sync.Planning;
 
-/// <summary>Hashes local files; the real one is <see cref="FileHasher"/>, later behind a cache.</summary>
+/// <summary>Hashes local files: <see cref="DirectDigestSource"/> reads them, <see cref="CachedDigestSource"/> remembers.</summary>
 public interface IDigestSource
 {
     Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken);
+
+    /// <summary>Taken just before a reader other than this source (the uploader) reads the file; null when not needed.</summary>
+    ReadStamp? BeforeRead(LocalEntry entry) => null;
+
+    /// <summary>Records a digest the uploader computed from the bytes it sent, read after <paramref name="stamp"/>.</summary>
+    void Remember(LocalEntry entry, ReadStamp stamp, FileDigest digest) { }
+
+    /// <summary>Drops what is known of a file whose content did not match its digest.</summary>
+    void Forget(LocalEntry entry) { }
 }
+
+/// <summary>A file's fingerprint and the time (Unix ns) just before a read of it began.</summary>
+public sealed record ReadStamp(FileFingerprint Fingerprint, long StartedNs);
 
 /// <summary>Reads the fingerprint s3sync stores with each upload (a HEAD).</summary>
 public interface IFingerprintSource
@@ -45,7 +57,12 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
 
         var parsed = ETag.TryParse(remote.ETag, out var hex, out var parts);
         var extra = parsed && parts > 0 ? ETag.CandidatePartSizes(local.Size, parts) : [];
-        var digest = await digests.GetAsync(local, extra, cancellationToken).ConfigureAwait(false);
+        // When s3sync's own part size gives the remote's part count, try it alone first: a cached digest answers
+        // without a read, and other part sizes are hashed only when it does not match.
+        var ownFirst = extra.Count > 0 && ETag.IsMultipartSize(local.Size) && ETag.PartCount(local.Size, ETag.PartSizeFor(local.Size)) == parts;
+        var digest = await digests.GetAsync(local, ownFirst ? [] : extra, cancellationToken).ConfigureAwait(false);
+        if (ownFirst && !digest.Matches(remote.ETag) && extra.Any(p => p != digest.PartSize))
+            digest = await digests.GetAsync(local, extra, cancellationToken).ConfigureAwait(false);
 
         if (!(parsed && digest.Matches(remote.ETag)))
         {

@@ -19,10 +19,20 @@ public sealed class S3ObjectStore : IObjectStore
     public const string FingerprintKey = "s3sync-md5";
 
     private readonly AmazonS3Client _client;
+    private readonly SignedPut? _signedPut;
 
     public S3ObjectStore(AmazonS3Client client) => _client = client;
 
+    private S3ObjectStore(AmazonS3Client client, SignedPut? signedPut)
+    {
+        _client = client;
+        _signedPut = signedPut;
+    }
+
     public AmazonS3Client Client => _client;
+
+    /// <summary>True while small PUTs go by <see cref="SignedPut"/> rather than the SDK.</summary>
+    internal bool SignedPutActive => _signedPut is { Enabled: true };
 
     /// <summary>Builds a client for a site: its credentials, region and endpoint, else the SDK's default chain.</summary>
     public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null)
@@ -54,23 +64,32 @@ public sealed class S3ObjectStore : IObjectStore
         var client = site.Credentials is { } c
             ? new AmazonS3Client(new BasicAWSCredentials(c.AccessKey, c.SecretKey), config)
             : new AmazonS3Client(config);
-        return new S3ObjectStore(client);
+        // Small PUTs skip the SDK's pipeline where that is simple and safe: static keys, a path-style endpoint.
+        SignedPut? signedPut = null;
+        if (site.Credentials is { } keys && site.Endpoint is not null && site.ForcePathStyle && Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null
+            && Uri.TryCreate(site.Endpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" && string.IsNullOrEmpty(endpoint.Query))
+            signedPut = new SignedPut(endpoint, pathStyle: true, config.AuthenticationRegion, keys.AccessKey, keys.SecretKey, Math.Max(2, connections), retries, config.Timeout ?? TimeSpan.FromSeconds(120));
+        return new S3ObjectStore(client, signedPut);
     }
 
     public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000 };
+        var next = _client.ListObjectsV2Async(request, cancellationToken);
         while (true)
         {
-            var page = await Guard(_client.ListObjectsV2Async(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var page = await Guard(next, cancellationToken).ConfigureAwait(false);
+            // Ask for the next page before handing out this one: the server works while the merge consumes.
+            var more = page.IsTruncated == true && !string.IsNullOrEmpty(page.NextContinuationToken);
+            if (more)
+                next = _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, ContinuationToken = page.NextContinuationToken }, cancellationToken);
             foreach (var o in page.S3Objects ?? [])
             {
                 if (!o.Key.StartsWith(prefix, StringComparison.Ordinal)) continue; // defence: never act outside the prefix
                 yield return new RemoteObject(o.Key[prefix.Length..], o.Size ?? 0, Hashing.ETag.Normalize(o.ETag),
                     StorageClassName(o.StorageClass), o.LastModified?.ToUniversalTime() ?? default);
             }
-            if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken)) yield break;
-            request.ContinuationToken = page.NextContinuationToken;
+            if (!more) yield break;
         }
     }
 
@@ -96,6 +115,8 @@ public sealed class S3ObjectStore : IObjectStore
 
     public async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
     {
+        if (_signedPut is { Enabled: true } && await _signedPut.TryPutAsync(bucket, key, body, md5, headers, cancellationToken).ConfigureAwait(false))
+            return;
         using var stream = AsStream(body);
         var request = new PutObjectRequest
         {
@@ -243,5 +264,9 @@ public sealed class S3ObjectStore : IObjectStore
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(body.ToArray(), writable: false);
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _client.Dispose();
+        _signedPut?.Dispose();
+    }
 }

@@ -56,6 +56,7 @@ public sealed class Scenario : IDisposable
             secret_access_key: {_server.SecretKey}
             upload_workers: 4
             s3_ops_retries: {Retries}
+            state_dir: {Path.Combine(Root, "state")}
             {globals}
             sites:
             {sitesYaml}

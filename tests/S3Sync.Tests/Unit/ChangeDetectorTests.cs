@@ -54,7 +54,39 @@ public class ChangeDetectorTests
         var detector = new ChangeDetector("STANDARD", digests, null);
         var entry = await detector.CompareAsync(new LocalEntry("k", "/k", size, DateTime.UnixEpoch), new RemoteObject("k", size, ETag.FromParts(parts), "STANDARD", DateTime.UnixEpoch), CancellationToken.None);
         Assert.Equal(ChangeReason.InSync, entry.Reason);
-        Assert.Contains(8 * MiB, digests.Asked);
+        Assert.Empty(digests.Asked); // 8 MiB is s3sync's own part size: no other part size needed hashing
+    }
+
+    [Fact]
+    public async Task Hashes_other_part_sizes_only_when_its_own_does_not_match()
+    {
+        // 9 MiB in 2 parts: s3sync's 8 MiB parts give 2 parts too, but this object was uploaded with 5 MiB parts.
+        var size = 9 * MiB;
+        var fiveMiB = ETag.FromParts([MD5.HashData([1]), MD5.HashData([2])]);
+        var digests = new PartSizeDigests(new Dictionary<long, string> { [5 * MiB] = fiveMiB });
+        var detector = new ChangeDetector("STANDARD", digests, null);
+
+        var entry = await detector.CompareAsync(new LocalEntry("k", "/k", size, DateTime.UnixEpoch), new RemoteObject("k", size, fiveMiB, "STANDARD", DateTime.UnixEpoch), CancellationToken.None);
+
+        Assert.Equal(ChangeReason.InSync, entry.Reason);
+        Assert.Equal(2, digests.Calls.Count);
+        Assert.Empty(digests.Calls[0]);
+        Assert.Contains(5 * MiB, digests.Calls[1]);
+    }
+
+    /// <summary>Knows the multipart ETags of some part sizes, and answers only those asked for.</summary>
+    private sealed class PartSizeDigests(Dictionary<long, string> known) : IDigestSource
+    {
+        public List<IReadOnlyList<long>> Calls { get; } = [];
+
+        public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken)
+        {
+            Calls.Add(extraPartSizes);
+            var own = ETag.PartSizeFor(entry.Size);
+            var parts = Enumerable.Range(0, ETag.PartCount(entry.Size, own)).Select(i => MD5.HashData([(byte)(i + 100)])).ToList();
+            var others = extraPartSizes.Where(known.ContainsKey).ToDictionary(p => p, p => known[p]);
+            return Task.FromResult(new FileDigest(entry.Size, MD5.HashData(Content), own, parts, others));
+        }
     }
 
     [Fact]

@@ -1,0 +1,64 @@
+using System.Runtime.InteropServices;
+
+namespace S3Sync.Local;
+
+/// <summary>
+/// What identifies one version of a file without reading it: device, inode, size, and modification and status
+/// change times in nanoseconds. Any write moves the mtime; restoring the mtime (<c>touch -d</c>) moves the ctime,
+/// and replacing the file (rename over it) changes the inode, so an equal fingerprint means the same content.
+/// </summary>
+public readonly partial record struct FileFingerprint(ulong Device, ulong Inode, long Size, long MtimeNs, long CtimeNs)
+{
+    /// <summary>Reads the fingerprint with <c>statx(2)</c> (following symlinks, as a read does); null when the file
+    /// cannot be stat'ed or the platform has no statx.</summary>
+    public static FileFingerprint? TryRead(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return FromFileInfo(path);
+        try
+        {
+            if (Native.statx(Native.AtFdCwd, path, 0, Native.StatxBasicStats, out var buffer) != 0) return null;
+            return new FileFingerprint(
+                ((ulong)buffer.DevMajor << 32) | buffer.DevMinor,
+                buffer.Inode,
+                (long)buffer.Size,
+                buffer.MtimeSec * 1_000_000_000 + buffer.MtimeNsec,
+                buffer.CtimeSec * 1_000_000_000 + buffer.CtimeNsec);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return FromFileInfo(path);
+        }
+    }
+
+    /// <summary>Elsewhere: size and mtime only (no inode, no ctime), still enough to notice ordinary writes.</summary>
+    private static FileFingerprint? FromFileInfo(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists) return null;
+        return new FileFingerprint(0, 0, info.Length, (info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks * 100, 0);
+    }
+
+    private static partial class Native
+    {
+        public const int AtFdCwd = -100;
+        public const uint StatxBasicStats = 0x7ff;
+
+        /// <summary>glibc's statx wrapper (2.28+). struct statx has the same layout on every architecture.</summary>
+        [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        public static partial int statx(int dirfd, string path, int flags, uint mask, out StatxBuffer buffer);
+    }
+
+    /// <summary>struct statx (linux/stat.h), 256 bytes.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct StatxBuffer
+    {
+        [FieldOffset(32)] public ulong Inode;
+        [FieldOffset(40)] public ulong Size;
+        [FieldOffset(96)] public long CtimeSec;
+        [FieldOffset(104)] public uint CtimeNsec;
+        [FieldOffset(112)] public long MtimeSec;
+        [FieldOffset(120)] public uint MtimeNsec;
+        [FieldOffset(136)] public uint DevMajor;
+        [FieldOffset(140)] public uint DevMinor;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Amazon.S3;
+
+namespace S3Sync.Remote;
+
+/// <summary>
+/// The single-request PUT of a small file, signed with SigV4 and sent on a plain <see cref="HttpClient"/>: the one
+/// call a cold sync makes per file, where the SDK's request pipeline costs more CPU than the rest of the upload
+/// (on a machine shared with the server, client CPU is server throughput). Same headers as the SDK path: plain body,
+/// Content-MD5, storage class, content type and the fingerprint metadata. Used only with static credentials and an
+/// endpoint; any signature, clock or TLS problem turns it off and the SDK takes over (<see cref="Enabled"/>).
+/// </summary>
+internal sealed class SignedPut : IDisposable
+{
+    private const string Algorithm = "AWS4-HMAC-SHA256";
+    private readonly HttpClient _http;
+    private readonly Uri _endpoint;
+    private readonly bool _pathStyle;
+    private readonly string _region;
+    private readonly string _accessKey;
+    private readonly string _secretKey;
+    private readonly int _retries;
+    private (string Date, byte[] Key) _signingKey = ("", []);
+    private volatile bool _enabled = true;
+
+    public SignedPut(Uri endpoint, bool pathStyle, string region, string accessKey, string secretKey, int connections, int retries, TimeSpan timeout)
+    {
+        _endpoint = endpoint;
+        _pathStyle = pathStyle;
+        _region = region;
+        _accessKey = accessKey;
+        _secretKey = secretKey;
+        _retries = retries;
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = Math.Max(2, connections),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(50),
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+        }) { Timeout = timeout };
+    }
+
+    /// <summary>False once the fast path was refused; the caller uses the SDK from then on.</summary>
+    public bool Enabled => _enabled;
+
+    /// <summary>Uploads; returns false (and turns itself off) when the caller should use the SDK instead.</summary>
+    public async Task<bool> TryPutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                using var request = Build(bucket, key, body, md5, headers);
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
+            {
+                _enabled = false;
+                return false;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                if (attempt >= _retries) throw;
+                await Backoff(attempt, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            using (response)
+            {
+                if (response.IsSuccessStatusCode) return true;
+                var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                var code = Element(text, "Code") ?? response.StatusCode.ToString();
+                if (code is "SignatureDoesNotMatch" or "RequestTimeTooSkewed" or "AuthorizationHeaderMalformed" or "InvalidAccessKeyId" or "PermanentRedirect" or "InvalidRequest"
+                    || response.StatusCode == HttpStatusCode.MovedPermanently || response.StatusCode == HttpStatusCode.TemporaryRedirect)
+                {
+                    _enabled = false;
+                    return false;
+                }
+                if (((int)response.StatusCode >= 500 || code is "SlowDown" or "RequestTimeout") && attempt < _retries)
+                {
+                    await Backoff(attempt, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                throw new AmazonS3Exception(Element(text, "Message") ?? $"PUT {key}: HTTP {(int)response.StatusCode}")
+                {
+                    ErrorCode = code,
+                    StatusCode = response.StatusCode,
+                };
+            }
+        }
+    }
+
+    private static Task Backoff(int attempt, CancellationToken cancellationToken) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Math.Min(20_000, 100 * (1 << Math.Min(attempt, 8))) * (0.5 + Random.Shared.NextDouble() / 2)), cancellationToken);
+
+    private HttpRequestMessage Build(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers)
+    {
+        var host = _endpoint.IsDefaultPort ? _endpoint.IdnHost : $"{_endpoint.IdnHost}:{_endpoint.Port}";
+        string path;
+        if (_pathStyle)
+        {
+            path = "/" + Encode(bucket) + "/" + Encode(key);
+        }
+        else
+        {
+            host = bucket + "." + host;
+            path = "/" + Encode(key);
+        }
+        var basePath = _endpoint.AbsolutePath.TrimEnd('/');
+        path = basePath + path;
+
+        var now = DateTime.UtcNow;
+        var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var date = amzDate[..8];
+        var payloadHash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
+        var contentMd5 = Convert.ToBase64String(md5);
+
+        // Canonical headers, sorted by name.
+        var signed = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["content-md5"] = contentMd5,
+            ["content-type"] = headers.ContentType,
+            ["host"] = host,
+            ["x-amz-content-sha256"] = payloadHash,
+            ["x-amz-date"] = amzDate,
+            ["x-amz-meta-" + S3ObjectStore.FingerprintKey] = headers.FingerprintMd5Hex,
+            ["x-amz-storage-class"] = headers.StorageClass,
+        };
+        var canonicalHeaders = new StringBuilder();
+        foreach (var (name, value) in signed) canonicalHeaders.Append(name).Append(':').Append(value.Trim()).Append('\n');
+        var signedHeaders = string.Join(';', signed.Keys);
+        var canonicalRequest = $"PUT\n{path}\n\n{canonicalHeaders}\n{signedHeaders}\n{payloadHash}";
+        var scope = $"{date}/{_region}/s3/aws4_request";
+        var stringToSign = $"{Algorithm}\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
+        var signature = Convert.ToHexStringLower(HMACSHA256.HashData(SigningKey(date), Encoding.UTF8.GetBytes(stringToSign)));
+
+        var uri = new Uri($"{_endpoint.Scheme}://{host}{path}", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        var request = new HttpRequestMessage(HttpMethod.Put, uri) { Version = HttpVersion.Version11 };
+        request.Headers.Host = host;
+        request.Headers.TryAddWithoutValidation("x-amz-content-sha256", payloadHash);
+        request.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
+        request.Headers.TryAddWithoutValidation("x-amz-meta-" + S3ObjectStore.FingerprintKey, headers.FingerprintMd5Hex);
+        request.Headers.TryAddWithoutValidation("x-amz-storage-class", headers.StorageClass);
+        request.Headers.TryAddWithoutValidation("Authorization", $"{Algorithm} Credential={_accessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
+        var content = new ReadOnlyMemoryContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", headers.ContentType);
+        content.Headers.TryAddWithoutValidation("Content-MD5", contentMd5);
+        content.Headers.ContentLength = body.Length;
+        request.Content = content;
+        return request;
+    }
+
+    private byte[] SigningKey(string date)
+    {
+        var cached = _signingKey;
+        if (cached.Date == date) return cached.Key;
+        var k = HMACSHA256.HashData(Encoding.UTF8.GetBytes("AWS4" + _secretKey), Encoding.UTF8.GetBytes(date));
+        k = HMACSHA256.HashData(k, Encoding.UTF8.GetBytes(_region));
+        k = HMACSHA256.HashData(k, "s3"u8);
+        k = HMACSHA256.HashData(k, "aws4_request"u8);
+        _signingKey = (date, k);
+        return k;
+    }
+
+    /// <summary>S3's URI encoding of a path: every byte but A-Z a-z 0-9 - _ . ~ and '/' as %XX (once).</summary>
+    internal static string Encode(string key)
+    {
+        var bytes = Encoding.UTF8.GetBytes(key);
+        var sb = new StringBuilder(bytes.Length + 16);
+        foreach (var b in bytes)
+        {
+            if (b is (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'a' and <= (byte)'z') or (>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'_' or (byte)'.' or (byte)'~' or (byte)'/')
+                sb.Append((char)b);
+            else
+                sb.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
+    }
+
+    private static string? Element(string xml, string name)
+    {
+        var start = xml.IndexOf($"<{name}>", StringComparison.Ordinal);
+        if (start < 0) return null;
+        start += name.Length + 2;
+        var end = xml.IndexOf($"</{name}>", start, StringComparison.Ordinal);
+        return end < 0 ? null : WebUtility.HtmlDecode(xml[start..end]);
+    }
+
+    public void Dispose() => _http.Dispose();
+}

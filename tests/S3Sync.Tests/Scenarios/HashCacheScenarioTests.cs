@@ -1,0 +1,156 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
+using S3Sync.Config;
+using S3Sync.Execution;
+using S3Sync.Hashing;
+using S3Sync.Local;
+using S3Sync.Planning;
+using S3Sync.Remote;
+using S3Sync.Tests.Support;
+
+namespace S3Sync.Tests.Scenarios;
+
+/// <summary>sync with the hash cache against the real server: what is read, what is uploaded.</summary>
+[Collection("s3")]
+public sealed class HashCacheScenarioTests(S3ServerFixture server)
+{
+    [Fact]
+    public async Task Resync_of_an_unchanged_tree_reads_no_file_content()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "alpha");
+        s.Write("dir/b.txt", "bravo");
+        var big = new byte[9 * 1024 * 1024];
+        new Random(7).NextBytes(big);
+        s.Write("dir/big.bin", big);
+        s.SiteConfig();
+        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        using var store = S3ObjectStore.ForSite(site, 6, 2);
+        using var cache = HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
+
+        // Given a first sync that uploaded everything (the uploader remembers what it sent)
+        var (first, firstReads) = await SyncAsync(site, store, cache);
+        Assert.Equal(3, first.Stats.Uploaded);
+
+        // When nothing changed, the second sync reads no file
+        var (second, secondReads) = await SyncAsync(site, store, cache);
+        Assert.Equal((0, 3L, 0), (second.Stats.Uploaded, second.Stats.Unchanged, secondReads));
+
+        // And a same-size rewrite with its mtime restored is read and uploaded all the same
+        var path = Path.Combine(s.Local, "a.txt");
+        var mtime = File.GetLastWriteTimeUtc(path);
+        File.WriteAllText(path, "ALPHA");
+        File.SetLastWriteTimeUtc(path, mtime);
+        var (third, thirdReads) = await SyncAsync(site, store, cache);
+        Assert.Equal((1L, 1), (third.Stats.Uploaded, thirdReads));
+        var listed = (await server.ListAsync(s.Bucket)).ToDictionary(o => o.Key);
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData("ALPHA"u8)), ETag.Normalize(listed["a.txt"].ETag));
+        Assert.True(firstReads <= 1, $"the first sync hashed {firstReads} files (only the multipart one needs it)");
+    }
+
+    private static async Task<(SiteResult Result, int Reads)> SyncAsync(Site site, IObjectStore store, HashCache cache)
+    {
+        var counting = new CountingDigests();
+        var digests = new CachedDigestSource(cache, site.Name, counting, time: new LaterClock());
+        var result = await new SiteSync(site, store, digests, new SyncSettings { Workers = 4 }, NullLogger.Instance).RunAsync(default);
+        Assert.Equal(SiteStatus.Done, result.Status);
+        return (result, counting.Reads);
+    }
+
+    /// <summary>An hour ahead, so files written a moment ago are past the racy window.</summary>
+    private sealed class LaterClock : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow.AddHours(1);
+    }
+
+    private sealed class CountingDigests : IDigestSource
+    {
+        private int _reads;
+        public int Reads => _reads;
+
+        public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _reads);
+            return DirectDigestSource.Instance.GetAsync(entry, extraPartSizes, cancellationToken);
+        }
+    }
+}
+
+/// <summary>The signed PUT that replaces the SDK for small files: same object, same headers, on the real server.</summary>
+[Collection("s3")]
+public sealed class SignedPutScenarioTests(S3ServerFixture server)
+{
+    [Theory]
+    [InlineData("plain.txt")]
+    [InlineData("dir/日本語 ünïcødé.html")]
+    [InlineData("signs/a+b%20c%=&?#;,'!*()[]~.css")]
+    public async Task Signed_put_stores_the_body_md5_fingerprint_type_and_class(string key)
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig("storage_class: STANDARD_IA");
+        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        using var store = S3ObjectStore.ForSite(site, 4, 1);
+        var body = "<p>hello</p>"u8.ToArray();
+        var md5 = MD5.HashData(body);
+
+        await store.PutAsync(s.Bucket, key, body, md5, new UploadHeaders("STANDARD_IA", "text/html", Convert.ToHexStringLower(md5)), default);
+
+        Assert.True(store.SignedPutActive, "the signed PUT was refused and the SDK took over");
+        var head = await server.Client.GetObjectMetadataAsync(s.Bucket, key);
+        Assert.Equal(Convert.ToHexStringLower(md5), ETag.Normalize(head.ETag));
+        Assert.Equal("text/html", head.Headers.ContentType);
+        Assert.Equal(Convert.ToHexStringLower(md5), head.Metadata[S3ObjectStore.FingerprintKey]);
+        Assert.Equal("STANDARD_IA", head.StorageClass?.Value);
+        Assert.Equal(body, await server.GetAsync(s.Bucket, key));
+    }
+
+    [Fact]
+    public async Task Signed_put_with_a_wrong_md5_fails_as_bad_digest()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig();
+        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        using var store = S3ObjectStore.ForSite(site, 4, 1);
+
+        var e = await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() =>
+            store.PutAsync(s.Bucket, "k", "abc"u8.ToArray(), MD5.HashData("abd"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
+
+        Assert.Equal("BadDigest", e.ErrorCode);
+        Assert.True(store.SignedPutActive);
+    }
+}
+
+/// <summary>Multipart parts carry the MD5 from when the file was hashed; the server refuses bytes that changed since.</summary>
+[Collection("s3")]
+public sealed class MultipartChangeScenarioTests(S3ServerFixture server)
+{
+    [Fact]
+    public async Task File_changed_after_hashing_is_uploaded_again_with_its_new_content()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var old = new byte[9 * 1024 * 1024];
+        new Random(1).NextBytes(old);
+        var path = s.Write("big.bin", old);
+        s.SiteConfig();
+        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        var stale = await FileHasher.HashAsync(path, null, default);
+        var fresh = (byte[])old.Clone();
+        fresh[5 * 1024 * 1024] ^= 0xFF; // same size, second part differs
+        File.WriteAllBytes(path, fresh);
+        using var store = S3ObjectStore.ForSite(site, 6, 1);
+        var results = new List<UploadResult>();
+
+        await using (var uploader = new Uploader(site, store, 4, 0, NullLogger.Instance, default))
+        {
+            uploader.Completed += r => { lock (results) results.Add(r); };
+            var info = new FileInfo(path);
+            await uploader.EnqueueAsync(new PlanEntry("big.bin", ChangeReason.Missing, PlanAction.Upload, new LocalEntry("big.bin", path, info.Length, info.LastWriteTimeUtc), null) { Digest = stale }, default);
+            await uploader.CompleteAsync();
+        }
+
+        Assert.Equal(UploadOutcome.Uploaded, Assert.Single(results).Outcome);
+        Assert.Equal(fresh, await server.GetAsync(s.Bucket, "big.bin"));
+        var listed = Assert.Single(await server.ListAsync(s.Bucket));
+        Assert.Equal(ETag.FromParts([.. fresh.Chunk(8 * 1024 * 1024).Select(MD5.HashData)]), ETag.Normalize(listed.ETag));
+    }
+}
