@@ -17,6 +17,8 @@ public sealed class ConfigCheckTests : IDisposable
     {
         var path = Path.Combine(_root, "config.yml");
         File.WriteAllText(path, yaml.Replace("{root}", _root, StringComparison.Ordinal));
+        // These files hold secrets: owner-only, as the warning for readable secrets asks (SecurityTests covers it).
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return path;
     }
 
