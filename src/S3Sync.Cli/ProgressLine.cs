@@ -97,34 +97,21 @@ public sealed class ProgressLine : IDisposable
     }
 
     /// <summary>Forwards everything; adds the size of each body the server accepted.</summary>
-    private sealed class CountingStore(IObjectStore inner) : IObjectStore
+    private sealed class CountingStore(IObjectStore inner) : DelegatingObjectStore(inner)
     {
         public long Sent;
 
-        public IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListAsync(bucket, prefix, cancellationToken);
-        public Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) => inner.HeadAsync(bucket, key, cancellationToken);
-
-        public async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
+        public override async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
         {
-            await inner.PutAsync(bucket, key, body, md5, headers, cancellationToken).ConfigureAwait(false);
+            await Inner.PutAsync(bucket, key, body, md5, headers, cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref Sent, body.Length);
         }
 
-        public Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken) => inner.StartMultipartAsync(bucket, key, headers, cancellationToken);
-
-        public async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+        public override async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
         {
-            var etag = await inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken).ConfigureAwait(false);
+            var etag = await Inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref Sent, body.Length);
             return etag;
         }
-
-        public Task CompleteMultipartAsync(string bucket, string key, string uploadId, IReadOnlyList<(int PartNumber, string ETag)> parts, CancellationToken cancellationToken) => inner.CompleteMultipartAsync(bucket, key, uploadId, parts, cancellationToken);
-        public Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken) => inner.AbortMultipartAsync(bucket, key, uploadId, cancellationToken);
-        public IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListOpenUploadsAsync(bucket, prefix, cancellationToken);
-        public Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken) => inner.ChangeStorageClassAsync(bucket, key, storageClass, cancellationToken);
-        public Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.DeleteAsync(bucket, keys, cancellationToken);
-        public Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken) => inner.OpenReadAsync(bucket, key, cancellationToken);
-        public void Dispose() => inner.Dispose();
     }
 }

@@ -4,6 +4,7 @@ using S3Sync.Execution;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Tests.Support;
+using static S3Sync.Tests.Support.TestData;
 
 namespace S3Sync.Tests.Reliability;
 
@@ -12,13 +13,6 @@ namespace S3Sync.Tests.Reliability;
 public sealed class LocalFaultTests(S3ServerFixture server)
 {
     private const int MiB = 1024 * 1024;
-
-    private static byte[] Bytes(int size, int seed)
-    {
-        var b = new byte[size];
-        new Random(seed).NextBytes(b);
-        return b;
-    }
 
     [Fact]
     public async Task Unreadable_file_fails_alone_exits_3_and_its_key_is_kept()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using S3Sync.Tests.Support;
+using static S3Sync.Tests.Support.TestData;
 
 namespace S3Sync.Tests.Reliability;
 
@@ -11,13 +12,6 @@ namespace S3Sync.Tests.Reliability;
 public sealed class ServerFaultTests(FaultServerFixture server, Xunit.Abstractions.ITestOutputHelper log)
 {
     private const int MiB = 1024 * 1024;
-
-    private static byte[] Bytes(int size, int seed)
-    {
-        var b = new byte[size];
-        new Random(seed).NextBytes(b);
-        return b;
-    }
 
     private static async Task<RunResult> WaitAsync(Process p, TimeSpan timeout)
     {

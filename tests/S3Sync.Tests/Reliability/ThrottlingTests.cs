@@ -1,4 +1,5 @@
 using S3Sync.Tests.Support;
+using static S3Sync.Tests.Support.TestData;
 
 namespace S3Sync.Tests.Reliability;
 
@@ -7,13 +8,6 @@ namespace S3Sync.Tests.Reliability;
 public sealed class ThrottlingTests(S3ServerFixture server)
 {
     private const int MiB = 1024 * 1024;
-
-    private static byte[] Bytes(int size, int seed)
-    {
-        var b = new byte[size];
-        new Random(seed).NextBytes(b);
-        return b;
-    }
 
     [Fact(Timeout = 120_000)]
     public async Task SlowDown_and_internal_errors_are_retried_and_the_run_succeeds()

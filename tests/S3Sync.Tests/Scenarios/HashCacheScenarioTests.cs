@@ -57,23 +57,6 @@ public sealed class HashCacheScenarioTests(S3ServerFixture server)
         return (result, counting.Reads);
     }
 
-    /// <summary>An hour ahead, so files written a moment ago are past the racy window.</summary>
-    private sealed class LaterClock : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow.AddHours(1);
-    }
-
-    private sealed class CountingDigests : IDigestSource
-    {
-        private int _reads;
-        public int Reads => _reads;
-
-        public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _reads);
-            return DirectDigestSource.Instance.GetAsync(entry, extraPartSizes, cancellationToken);
-        }
-    }
 }
 
 /// <summary>The signed PUT that replaces the SDK for small files: same object, same headers, on the real server.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using S3Sync.Hashing;
 using S3Sync.Tests.Support;
+using static S3Sync.Tests.Support.TestData;
 
 namespace S3Sync.Tests.Scenarios;
 
@@ -9,13 +10,6 @@ namespace S3Sync.Tests.Scenarios;
 public sealed class SyncScenarioTests(S3ServerFixture server)
 {
     private const int MiB = 1024 * 1024;
-
-    private static byte[] Bytes(int size, int seed)
-    {
-        var b = new byte[size];
-        new Random(seed).NextBytes(b);
-        return b;
-    }
 
     [Fact]
     public async Task Cold_sync_uploads_every_file_byte_for_byte_with_the_right_etags()

@@ -5,6 +5,7 @@ using S3Sync.Hashing;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Tests.Support;
+using static S3Sync.Tests.Support.TestData;
 
 namespace S3Sync.Tests.Scenarios;
 
@@ -13,13 +14,6 @@ namespace S3Sync.Tests.Scenarios;
 public sealed partial class VerifyScenarioTests(S3ServerFixture server)
 {
     private const int MiB = 1024 * 1024;
-
-    internal static byte[] Bytes(int size, int seed)
-    {
-        var b = new byte[size];
-        new Random(seed).NextBytes(b);
-        return b;
-    }
 
     private async Task<RunResult> VerifyAsync(Scenario s, params string[] extra)
     {

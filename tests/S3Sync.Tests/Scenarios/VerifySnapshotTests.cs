@@ -19,7 +19,7 @@ public sealed class VerifySnapshotTests(S3ServerFixture server)
         var archive = Path.Combine(s.Root, "archive");
         Directory.CreateDirectory(archive);
         byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
-        var video = VerifyScenarioTests.Bytes(13 * MiB, 7);
+        var video = TestData.Bytes(13 * MiB, 7);
 
         // Local side.
         s.Write("index.html", "<h1>s3sync</h1>\n");                     // =

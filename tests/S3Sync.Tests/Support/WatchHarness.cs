@@ -21,40 +21,28 @@ public sealed class ListLogger : ILogger
 }
 
 /// <summary>The real store with hooks, to hold a call (a slow network, a listing that takes a while) or see it start.</summary>
-public sealed class HookedStore(IObjectStore inner) : IObjectStore
+public sealed class HookedStore(IObjectStore inner) : DelegatingObjectStore(inner)
 {
     public Func<string, CancellationToken, Task>? BeforeUpload { get; set; }
     public Func<CancellationToken, Task>? BeforeList { get; set; }
 
-    public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (BeforeList is { } hook) await hook(cancellationToken);
-        await foreach (var o in inner.ListAsync(bucket, prefix, cancellationToken)) yield return o;
+        await foreach (var o in Inner.ListAsync(bucket, prefix, cancellationToken)) yield return o;
     }
 
-    public Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) => inner.HeadAsync(bucket, key, cancellationToken);
-
-    public async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
+    public override async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
     {
         if (BeforeUpload is { } hook) await hook(key, cancellationToken);
-        await inner.PutAsync(bucket, key, body, md5, headers, cancellationToken);
+        await Inner.PutAsync(bucket, key, body, md5, headers, cancellationToken);
     }
 
-    public Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken) => inner.StartMultipartAsync(bucket, key, headers, cancellationToken);
-
-    public async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+    public override async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
     {
         if (BeforeUpload is { } hook) await hook(key, cancellationToken);
-        return await inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken);
+        return await Inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken);
     }
-
-    public Task CompleteMultipartAsync(string bucket, string key, string uploadId, IReadOnlyList<(int PartNumber, string ETag)> parts, CancellationToken cancellationToken) => inner.CompleteMultipartAsync(bucket, key, uploadId, parts, cancellationToken);
-    public Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken) => inner.AbortMultipartAsync(bucket, key, uploadId, cancellationToken);
-    public IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListOpenUploadsAsync(bucket, prefix, cancellationToken);
-    public Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken) => inner.ChangeStorageClassAsync(bucket, key, storageClass, cancellationToken);
-    public Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.DeleteAsync(bucket, keys, cancellationToken);
-    public Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken) => inner.OpenReadAsync(bucket, key, cancellationToken);
-    public void Dispose() => inner.Dispose();
 }
 
 /// <summary>The real inotify source, with a switch to drop events (as the kernel does on overflow) and a way to inject one.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using S3Sync.Hashing;
 using S3Sync.Local;
 using S3Sync.Planning;
+using S3Sync.Tests.Support;
 
 namespace S3Sync.Tests.Unit;
 
@@ -255,22 +256,5 @@ public sealed class HashCacheTests : IDisposable
         Assert.Equal((when - DateTime.UnixEpoch).Ticks * 100, fp.MtimeNs);
         Assert.True(fp.CtimeNs > fp.MtimeNs);
         Assert.Null(FileFingerprint.TryRead(Path.Combine(_root, "missing")));
-    }
-
-    private sealed class LaterClock : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow.AddHours(1);
-    }
-
-    private sealed class CountingDigests : IDigestSource
-    {
-        private int _reads;
-        public int Reads => _reads;
-
-        public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _reads);
-            return DirectDigestSource.Instance.GetAsync(entry, extraPartSizes, cancellationToken);
-        }
     }
 }
