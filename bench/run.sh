@@ -3,6 +3,7 @@
 #   bench/run.sh                 every workload, RUNS=3 runs each (median reported)
 #   RUNS=1 bench/run.sh          quicker, less stable
 #   ONLY="w1 w2" bench/run.sh    a subset (w1 w2 w3 w4 w5 w6 mem)
+#   TOOLS="s3sync rclone32" ...   a subset of the tools (names as in results.tsv)
 # Writes bench/results.tsv (every run), bench/RESULTS.md (medians, ratios, checks, date) and bench/chart.svg.
 # Method: bench/README.md. Needs dist/s3sync (./build.sh); installs the peers with apt.
 set -euo pipefail
@@ -22,10 +23,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 log() { echo "bench: $(date -u +%T) $*" >&2; }
 want() { [[ " $ONLY " == *" $1 "* ]]; }
+tools() { local t; for t in "$@"; do [[ -z ${TOOLS:-} || " $TOOLS " == *" $t "* ]] && echo "$t"; done; return 0; }
 # A time budget: past it, loops stop after their first run (RESULTS.md shows the runs counted).
-BUDGET_S=$(( ${BUDGET_MIN:-25} * 60 )); START_S=$SECONDS
+BUDGET_S=$(( ${BUDGET_MIN:-90} * 60 )); START_S=$SECONDS
 more_runs() { # RUN: true when run number RUN may go ahead
-    (( $1 == 1 || SECONDS - START_S < BUDGET_S )) || { log "over the ${BUDGET_MIN:-25} min budget: no run $1"; return 1; }
+    (( $1 == 1 || SECONDS - START_S < BUDGET_S )) || { log "over the ${BUDGET_MIN:-90} min budget: no run $1"; return 1; }
 }
 
 # --- tools ------------------------------------------------------------------------------------------------------
@@ -170,7 +172,7 @@ fi
 if want w1; then
     for r in $(seq 1 "$RUNS_W1"); do
         more_runs "$r" || break
-        for t in $ALL s3sync-w32; do
+        for t in $(tools $ALL s3sync-w32); do
             p=w1-$t-$r
             timed w1 "$t" "$r" "check_tree $W1 $p" -- $(tool_cmd "$t" "$W1" "$p")
         done
@@ -179,10 +181,10 @@ fi
 
 # --- W2: W1 again, nothing changed -------------------------------------------------------------------------------
 if want w2; then
-    for t in $ALL; do [[ -n $(listing "w1-$t-1" 2>/dev/null | head -1) ]] || $(tool_cmd "$t" "$W1" "w1-$t-1") >/dev/null 2>&1; done
+    for t in $(tools $ALL); do [[ -n $(listing "w1-$t-1" 2>/dev/null | head -1) ]] || $(tool_cmd "$t" "$W1" "w1-$t-1") >/dev/null 2>&1; done
     for r in $(seq 1 "$RUNS"); do
         more_runs "$r" || break
-        for t in $ALL rclone-checksum s3sync-rehash; do
+        for t in $(tools $ALL rclone-checksum s3sync-rehash); do
             base=$t; [[ $t == rclone-checksum ]] && base=rclone; [[ $t == s3sync-rehash ]] && base=s3sync
             timed w2 "$t" "$r" "check_tree $W1 w1-$base-1" -- $(tool_cmd "$t" "$W1" "w1-$base-1")
         done
@@ -215,12 +217,16 @@ right = sum(1 for k in changed if after[k][2] == hashlib.md5(open(f"{root}/{k}",
 print(f"uploaded={uploaded};correct={right}/200")
 PY
     }
-    for t in $ALL rclone-checksum; do
-        base=$t; p=w1-$t-1
-        if [[ $t == rclone-checksum ]]; then base=rclone32; p=w4-rclone-checksum; fi
-        [[ -n $(listing "$p" 2>/dev/null | head -1) ]] || $(tool_cmd "$base" "$W1" "$p") >/dev/null 2>&1
-        listing "$p" >"$WORK/w4-before.txt"
-        timed w4 "$t" 1 w4check -- $(tool_cmd "$t" "$DATA/w4" "$p")
+    # Run R edits the prefix each tool uploaded in W1's run R (so every W4 run starts from that tool's own upload).
+    for r in $(seq 1 "$RUNS"); do
+        more_runs "$r" || break
+        for t in $(tools $ALL rclone-checksum); do
+            base=$t; p=w1-$t-$r
+            if [[ $t == rclone-checksum ]]; then base=rclone32; p=w4-rclone-checksum-$r; fi
+            [[ -n $(listing "$p" 2>/dev/null | head -1) ]] || $(tool_cmd "$base" "$W1" "$p") >/dev/null 2>&1
+            listing "$p" >"$WORK/w4-before.txt"
+            timed w4 "$t" "$r" w4check -- $(tool_cmd "$t" "$DATA/w4" "$p")
+        done
     done
 fi
 # W1..W4 objects are no longer needed: free the server's memory (memstore keeps objects in RAM).
@@ -233,7 +239,7 @@ if want w3; then
     sleep 2
     for r in $(seq 1 "$RUNS"); do
         more_runs "$r" || break
-        for t in $ALL; do
+        for t in $(tools $ALL); do
             p=w3-$t-$r
             timed w3 "$t" "$r" "check_tree $DATA/w3 $p" -- $(tool_cmd "$t" "$DATA/w3" "$p")
             $RCLONE purge "s3:$BUCKET/$p" >/dev/null 2>&1 || true
@@ -245,13 +251,16 @@ fi
 if want w5; then
     mkdir -p "$DATA/w5"
     [[ -f $DATA/w5/forty.bin ]] || head -c $((40 << 20)) /dev/urandom >"$DATA/w5/forty.bin"
-    for t in $ALL rclone-checksum; do
-        p=w5-$t
-        $(tool_cmd aws "$DATA/w5" "$p") >/dev/null
-        listing "$p" >"$WORK/w5-before.txt"
-        w5check() { if [[ $(listing "$p") == "$(cat "$WORK/w5-before.txt")" ]]; then echo "uploaded=0"; else echo "uploaded=1"; fi; }
-        sleep 1.1
-        timed w5 "$t" 1 w5check -- $(tool_cmd "$t" "$DATA/w5" "$p")
+    for r in $(seq 1 "$RUNS"); do
+        more_runs "$r" || break
+        for t in $(tools $ALL rclone-checksum); do
+            p=w5-$t-$r
+            $(tool_cmd aws "$DATA/w5" "$p") >/dev/null
+            listing "$p" >"$WORK/w5-before.txt"
+            w5check() { if [[ $(listing "$p") == "$(cat "$WORK/w5-before.txt")" ]]; then echo "uploaded=0"; else echo "uploaded=1"; fi; }
+            sleep 1.1
+            timed w5 "$t" "$r" w5check -- $(tool_cmd "$t" "$DATA/w5" "$p")
+        done
     done
 fi
 
@@ -292,7 +301,7 @@ PY
     count_w6() { echo "count=$($RCLONE size --json "s3:$BUCKET/w6" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')"; }
     for r in $(seq 1 "$RUNS_W6"); do
         more_runs "$r" || break
-        for t in $ALL s3sync-rehash; do
+        for t in $(tools $ALL s3sync-rehash); do
             base=$t; [[ $t == s3sync-rehash ]] && base=s3sync
             timed w6 "$t" "$r" count_w6 -- $(tool_cmd "$t" "$W6" w6)
         done

@@ -34,8 +34,15 @@ public sealed class S3ObjectStore : IObjectStore
     /// <summary>True while small PUTs go by <see cref="SignedPut"/> rather than the SDK.</summary>
     internal bool SignedPutActive => _signedPut is { Enabled: true };
 
+    /// <summary>True while multipart parts go by <see cref="SignedPut"/> rather than the SDK.</summary>
+    internal bool SignedPartsActive => _signedPut is { PartsEnabled: true };
+
     /// <summary>Builds a client for a site: its credentials, region and endpoint, else the SDK's default chain.</summary>
-    public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null)
+    public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null) =>
+        ForSite(site, connections, retries, timeout, signed: Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null);
+
+    /// <summary>As above; <paramref name="signed"/> false sends every PUT through the SDK (tests, S3SYNC_SDK_PUT).</summary>
+    internal static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout, bool signed)
     {
         var config = new AmazonS3Config
         {
@@ -66,7 +73,7 @@ public sealed class S3ObjectStore : IObjectStore
             : new AmazonS3Client(config);
         // Small PUTs skip the SDK's pipeline where that is simple and safe: static keys, a path-style endpoint.
         SignedPut? signedPut = null;
-        if (site.Credentials is { } keys && site.Endpoint is not null && site.ForcePathStyle && Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null
+        if (signed && site.Credentials is { } keys && site.Endpoint is not null && site.ForcePathStyle
             && Uri.TryCreate(site.Endpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" && string.IsNullOrEmpty(endpoint.Query))
             signedPut = new SignedPut(endpoint, pathStyle: true, config.AuthenticationRegion, keys.AccessKey, keys.SecretKey, Math.Max(2, connections), retries, config.Timeout ?? TimeSpan.FromSeconds(120));
         return new S3ObjectStore(client, signedPut);
@@ -149,6 +156,9 @@ public sealed class S3ObjectStore : IObjectStore
 
     public async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
     {
+        if (_signedPut is { PartsEnabled: true }
+            && await _signedPut.TryUploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken).ConfigureAwait(false) is { } signedETag)
+            return signedETag;
         using var stream = AsStream(body);
         var r = await Guard(_client.UploadPartAsync(new UploadPartRequest
         {

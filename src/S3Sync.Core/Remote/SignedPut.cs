@@ -8,11 +8,14 @@ using Amazon.S3;
 namespace S3Sync.Remote;
 
 /// <summary>
-/// The single-request PUT of a small file, signed with SigV4 and sent on a plain <see cref="HttpClient"/>: the one
-/// call a cold sync makes per file, where the SDK's request pipeline costs more CPU than the rest of the upload
-/// (on a machine shared with the server, client CPU is server throughput). Same headers as the SDK path: plain body,
-/// Content-MD5, storage class, content type and the fingerprint metadata. Used only with static credentials and an
-/// endpoint; any signature, clock or TLS problem turns it off and the SDK takes over (<see cref="Enabled"/>).
+/// The PUTs of an upload, signed with SigV4 and sent on a plain <see cref="HttpClient"/>: the single-request PUT of a
+/// small file (the one call a cold sync makes per file, where the SDK's request pipeline costs more CPU than the rest
+/// of the upload) and the parts of a large one. On a machine shared with the server, client CPU is server throughput.
+/// Same headers as the SDK path: plain body, Content-MD5, storage class, content type and the fingerprint metadata.
+/// A part is sent as UNSIGNED-PAYLOAD: the SDK would hash every byte with SHA-256 to sign it (over HTTP), while the
+/// signed Content-MD5 already binds the body to the signature and the server checks it. Used only with static
+/// credentials and an endpoint; any signature, clock or TLS problem turns the path off and the SDK takes over
+/// (<see cref="Enabled"/>, <see cref="PartsEnabled"/>).
 /// </summary>
 internal sealed class SignedPut : IDisposable
 {
@@ -26,6 +29,7 @@ internal sealed class SignedPut : IDisposable
     private readonly int _retries;
     private (string Date, byte[] Key) _signingKey = ("", []);
     private volatile bool _enabled = true;
+    private volatile bool _partsEnabled = true;
 
     public SignedPut(Uri endpoint, bool pathStyle, string region, string accessKey, string secretKey, int connections, int retries, TimeSpan timeout)
     {
@@ -44,24 +48,44 @@ internal sealed class SignedPut : IDisposable
         }) { Timeout = timeout };
     }
 
-    /// <summary>False once the fast path was refused; the caller uses the SDK from then on.</summary>
+    /// <summary>False once the fast path for whole objects was refused; the caller uses the SDK from then on.</summary>
     public bool Enabled => _enabled;
+
+    /// <summary>False once the fast path for parts was refused (say, a server without UNSIGNED-PAYLOAD).</summary>
+    public bool PartsEnabled => _partsEnabled && _enabled;
 
     /// <summary>Uploads; returns false (and turns itself off) when the caller should use the SDK instead.</summary>
     public async Task<bool> TryPutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
+    {
+        var etag = await SendAsync(bucket, key, null, body, md5, headers, cancellationToken).ConfigureAwait(false);
+        if (etag is null) _enabled = false;
+        return etag is not null;
+    }
+
+    /// <summary>Uploads one part; returns its ETag, or null (and turns parts off) when the caller should use the SDK.</summary>
+    public async Task<string?> TryUploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+    {
+        var query = "partNumber=" + partNumber.ToString(CultureInfo.InvariantCulture) + "&uploadId=" + EncodeQueryValue(uploadId);
+        var etag = await SendAsync(bucket, key, query, body, md5, null, cancellationToken).ConfigureAwait(false);
+        if (etag is null) _partsEnabled = false;
+        return etag;
+    }
+
+    /// <summary>Sends one PUT with retries; returns the ETag ("" when the server sent none), or null when the fast
+    /// path was refused and the SDK should take over. <paramref name="query"/> is already canonical (sorted, encoded).</summary>
+    private async Task<string?> SendAsync(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders? headers, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             HttpResponseMessage response;
             try
             {
-                using var request = Build(bucket, key, body, md5, headers);
+                using var request = Build(bucket, key, query, body, md5, headers);
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
             {
-                _enabled = false;
-                return false;
+                return null;
             }
             catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -71,21 +95,19 @@ internal sealed class SignedPut : IDisposable
             }
             using (response)
             {
-                if (response.IsSuccessStatusCode) return true;
+                if (response.IsSuccessStatusCode) return response.Headers.ETag?.Tag ?? (response.Headers.TryGetValues("ETag", out var raw) ? raw.FirstOrDefault() ?? "" : "");
                 var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 var code = Element(text, "Code") ?? response.StatusCode.ToString();
                 if (code is "SignatureDoesNotMatch" or "RequestTimeTooSkewed" or "AuthorizationHeaderMalformed" or "InvalidAccessKeyId" or "PermanentRedirect" or "InvalidRequest"
+                        or "XAmzContentSHA256Mismatch" or "NotImplemented"
                     || response.StatusCode == HttpStatusCode.MovedPermanently || response.StatusCode == HttpStatusCode.TemporaryRedirect)
-                {
-                    _enabled = false;
-                    return false;
-                }
+                    return null;
                 if (((int)response.StatusCode >= 500 || code is "SlowDown" or "RequestTimeout") && attempt < _retries)
                 {
                     await Backoff(attempt, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                throw new AmazonS3Exception(Element(text, "Message") ?? $"PUT {key}: HTTP {(int)response.StatusCode}")
+                throw new AmazonS3Exception(Element(text, "Message") is { Length: > 0 } message ? message : $"{code} (HTTP {(int)response.StatusCode})")
                 {
                     ErrorCode = code,
                     StatusCode = response.StatusCode,
@@ -97,7 +119,7 @@ internal sealed class SignedPut : IDisposable
     private static Task Backoff(int attempt, CancellationToken cancellationToken) =>
         Task.Delay(TimeSpan.FromMilliseconds(Math.Min(20_000, 100 * (1 << Math.Min(attempt, 8))) * (0.5 + Random.Shared.NextDouble() / 2)), cancellationToken);
 
-    private HttpRequestMessage Build(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers)
+    private HttpRequestMessage Build(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders? headers)
     {
         var host = _endpoint.IsDefaultPort ? _endpoint.IdnHost : $"{_endpoint.IdnHost}:{_endpoint.Port}";
         string path;
@@ -116,38 +138,46 @@ internal sealed class SignedPut : IDisposable
         var now = DateTime.UtcNow;
         var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var date = amzDate[..8];
-        var payloadHash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
+        // A whole object's body is small: it is hashed and signed. A part's is not (see the class summary).
+        var payloadHash = query is null ? Convert.ToHexStringLower(SHA256.HashData(body.Span)) : "UNSIGNED-PAYLOAD";
         var contentMd5 = Convert.ToBase64String(md5);
 
         // Canonical headers, sorted by name.
         var signed = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["content-md5"] = contentMd5,
-            ["content-type"] = headers.ContentType,
             ["host"] = host,
             ["x-amz-content-sha256"] = payloadHash,
             ["x-amz-date"] = amzDate,
-            ["x-amz-meta-" + S3ObjectStore.FingerprintKey] = headers.FingerprintMd5Hex,
-            ["x-amz-storage-class"] = headers.StorageClass,
         };
+        if (headers is not null)
+        {
+            signed["content-type"] = headers.ContentType;
+            signed["x-amz-meta-" + S3ObjectStore.FingerprintKey] = headers.FingerprintMd5Hex;
+            signed["x-amz-storage-class"] = headers.StorageClass;
+        }
         var canonicalHeaders = new StringBuilder();
         foreach (var (name, value) in signed) canonicalHeaders.Append(name).Append(':').Append(value.Trim()).Append('\n');
         var signedHeaders = string.Join(';', signed.Keys);
-        var canonicalRequest = $"PUT\n{path}\n\n{canonicalHeaders}\n{signedHeaders}\n{payloadHash}";
+        var canonicalRequest = $"PUT\n{path}\n{query}\n{canonicalHeaders}\n{signedHeaders}\n{payloadHash}";
         var scope = $"{date}/{_region}/s3/aws4_request";
         var stringToSign = $"{Algorithm}\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
         var signature = Convert.ToHexStringLower(HMACSHA256.HashData(SigningKey(date), Encoding.UTF8.GetBytes(stringToSign)));
 
-        var uri = new Uri($"{_endpoint.Scheme}://{host}{path}", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        var target = query is null ? path : path + "?" + query;
+        var uri = new Uri($"{_endpoint.Scheme}://{host}{target}", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
         var request = new HttpRequestMessage(HttpMethod.Put, uri) { Version = HttpVersion.Version11 };
         request.Headers.Host = host;
         request.Headers.TryAddWithoutValidation("x-amz-content-sha256", payloadHash);
         request.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
-        request.Headers.TryAddWithoutValidation("x-amz-meta-" + S3ObjectStore.FingerprintKey, headers.FingerprintMd5Hex);
-        request.Headers.TryAddWithoutValidation("x-amz-storage-class", headers.StorageClass);
+        if (headers is not null)
+        {
+            request.Headers.TryAddWithoutValidation("x-amz-meta-" + S3ObjectStore.FingerprintKey, headers.FingerprintMd5Hex);
+            request.Headers.TryAddWithoutValidation("x-amz-storage-class", headers.StorageClass);
+        }
         request.Headers.TryAddWithoutValidation("Authorization", $"{Algorithm} Credential={_accessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
         var content = new ReadOnlyMemoryContent(body);
-        content.Headers.TryAddWithoutValidation("Content-Type", headers.ContentType);
+        if (headers is not null) content.Headers.TryAddWithoutValidation("Content-Type", headers.ContentType);
         content.Headers.TryAddWithoutValidation("Content-MD5", contentMd5);
         content.Headers.ContentLength = body.Length;
         request.Content = content;
@@ -180,6 +210,9 @@ internal sealed class SignedPut : IDisposable
         }
         return sb.ToString();
     }
+
+    /// <summary>A query value in SigV4's canonical form: every byte but A-Z a-z 0-9 - _ . ~ as %XX ('/' included).</summary>
+    internal static string EncodeQueryValue(string value) => Encode(value).Replace("/", "%2F", StringComparison.Ordinal);
 
     private static string? Element(string xml, string name)
     {

@@ -64,21 +64,22 @@ public sealed class HashCacheScenarioTests(S3ServerFixture server)
 public sealed class SignedPutScenarioTests(S3ServerFixture server)
 {
     [Theory]
-    [InlineData("plain.txt")]
-    [InlineData("dir/日本語 ünïcødé.html")]
-    [InlineData("signs/a+b%20c%=&?#;,'!*()[]~.css")]
-    public async Task Signed_put_stores_the_body_md5_fingerprint_type_and_class(string key)
+    [InlineData("plain.txt", true)]
+    [InlineData("dir/日本語 ünïcødé.html", true)]
+    [InlineData("signs/a+b%20c%=&?#;,'!*()[]~.css", true)]
+    [InlineData("signs/a+b%20c%=&?#;,'!*()[]~.css", false)]
+    public async Task Put_stores_the_body_md5_fingerprint_type_and_class_signed_or_by_the_sdk(string key, bool signed)
     {
         using var s = await Scenario.CreateAsync(server);
         s.SiteConfig("storage_class: STANDARD_IA");
         var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
-        using var store = S3ObjectStore.ForSite(site, 4, 1);
+        using var store = S3ObjectStore.ForSite(site, 4, 1, null, signed);
         var body = "<p>hello</p>"u8.ToArray();
         var md5 = MD5.HashData(body);
 
         await store.PutAsync(s.Bucket, key, body, md5, new UploadHeaders("STANDARD_IA", "text/html", Convert.ToHexStringLower(md5)), default);
 
-        Assert.True(store.SignedPutActive, "the signed PUT was refused and the SDK took over");
+        Assert.True(store.SignedPutActive == signed, "the signed PUT was refused and the SDK took over");
         var head = await server.Client.GetObjectMetadataAsync(s.Bucket, key);
         Assert.Equal(Convert.ToHexStringLower(md5), ETag.Normalize(head.ETag));
         Assert.Equal("text/html", head.Headers.ContentType);
@@ -100,6 +101,56 @@ public sealed class SignedPutScenarioTests(S3ServerFixture server)
 
         Assert.Equal("BadDigest", e.ErrorCode);
         Assert.True(store.SignedPutActive);
+    }
+}
+
+/// <summary>The signed part upload (UNSIGNED-PAYLOAD, signed Content-MD5) that replaces the SDK for multipart parts.</summary>
+[Collection("s3")]
+public sealed class SignedPartScenarioTests(S3ServerFixture server)
+{
+    [Theory]
+    [InlineData("big.bin", true)]
+    [InlineData("dir/日本語 a+b%20c=&?#.bin", true)]
+    [InlineData("dir/日本語 a+b%20c=&?#.bin", false)]
+    public async Task Parts_store_the_bytes_and_the_multipart_etag_signed_or_by_the_sdk(string key, bool signed)
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig();
+        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        using var store = S3ObjectStore.ForSite(site, 4, 1, null, signed);
+        var body = new byte[5 * 1024 * 1024 + 1234];
+        new Random(3).NextBytes(body);
+        var parts = new[] { body.AsMemory(0, 5 * 1024 * 1024), body.AsMemory(5 * 1024 * 1024) };
+        var md5s = parts.Select(p => MD5.HashData(p.Span)).ToArray();
+
+        var uploadId = await store.StartMultipartAsync(s.Bucket, key, new UploadHeaders("STANDARD", "application/octet-stream", Convert.ToHexStringLower(MD5.HashData(body))), default);
+        var etags = new List<(int, string)>();
+        for (var i = 0; i < parts.Length; i++)
+            etags.Add((i + 1, await store.UploadPartAsync(s.Bucket, key, uploadId, i + 1, parts[i], md5s[i], default)));
+        await store.CompleteMultipartAsync(s.Bucket, key, uploadId, etags, default);
+
+        Assert.True(store.SignedPartsActive == signed, "the signed part upload was refused and the SDK took over");
+        Assert.Equal([.. md5s.Select(Convert.ToHexStringLower)], etags.Select(e => ETag.Normalize(e.Item2)).ToArray());
+        var listed = Assert.Single(await server.ListAsync(s.Bucket));
+        Assert.Equal(ETag.FromParts(md5s), ETag.Normalize(listed.ETag));
+        Assert.Equal(body, await server.GetAsync(s.Bucket, key));
+    }
+
+    [Fact]
+    public async Task Signed_part_with_a_wrong_md5_fails_as_bad_digest()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig();
+        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        using var store = S3ObjectStore.ForSite(site, 4, 1);
+        var uploadId = await store.StartMultipartAsync(s.Bucket, "k", new UploadHeaders("STANDARD", "text/plain", "00"), default);
+
+        var e = await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() =>
+            store.UploadPartAsync(s.Bucket, "k", uploadId, 1, "abc"u8.ToArray(), MD5.HashData("abd"u8), default));
+
+        Assert.Equal("BadDigest", e.ErrorCode);
+        Assert.True(store.SignedPartsActive);
+        await store.AbortMultipartAsync(s.Bucket, "k", uploadId, default);
     }
 }
 
