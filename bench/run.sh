@@ -98,7 +98,7 @@ tool_cmd() { # TOOL DIR PREFIX
     local t=$1 dir=$2 prefix=$3
     case $t in
         s3sync) echo "$S3SYNC sync -c $(s3sync_config "$dir" "$prefix")" ;;
-        s3sync-w32) echo "$S3SYNC sync --workers 32 -c $(s3sync_config "$dir" "$prefix")" ;;
+        s3sync-w10) echo "$S3SYNC sync --workers 10 -c $(s3sync_config "$dir" "$prefix")" ;;
         s3sync-rehash) echo "$S3SYNC sync --rehash -c $(s3sync_config "$dir" "$prefix")" ;;
         aws) echo "env AWS_CONFIG_FILE=$WORK/aws-default.cfg $AWS --endpoint-url $EP s3 sync --only-show-errors $dir s3://$BUCKET/$prefix" ;;
         aws64) echo "env AWS_CONFIG_FILE=$WORK/aws-64.cfg $AWS --endpoint-url $EP s3 sync --only-show-errors $dir s3://$BUCKET/$prefix" ;;
@@ -172,7 +172,7 @@ fi
 if want w1; then
     for r in $(seq 1 "$RUNS_W1"); do
         more_runs "$r" || break
-        for t in $(tools $ALL s3sync-w32); do
+        for t in $(tools $ALL s3sync-w10); do
             p=w1-$t-$r
             timed w1 "$t" "$r" "check_tree $W1 $p" -- $(tool_cmd "$t" "$W1" "$p")
         done

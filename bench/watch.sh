@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of `s3sync watch` against the local S3 server (Ceph RGW). Method: bench/README.md, section "watch".
 #   bench/watch.sh            uses $S3SYNC_TEST_ENDPOINT (+ keys) if set, else starts its own server and stops it after
-# Measures, with the default configuration (watch_interval 1000 ms, upload_workers 10):
+# Measures, with the default configuration (watch_interval 1000 ms, upload_workers at its default):
 #   1. close -> readable latency: 200 files written one at a time; for each, the time from the writer's close to the
 #      first successful GET of the object (curl polling the server), median and 99th percentile;
 #   2. burst: 1,000 files written as fast as bash can into 10 new folders; all must be listed, and the upload

@@ -17,7 +17,8 @@ public sealed record UploadResult(PlanEntry Entry, UploadOutcome Outcome, long B
 
 /// <summary>
 /// A pool of <c>upload_workers</c> workers behind a bounded queue (<c>upload_queue_buffer</c>). Small files go up
-/// with one PUT from a buffer hashed as it is sent. Large files go up in parts, and their parts are shared
+/// with one PUT from a buffer hashed as it is sent. The buffers of all workers together hold at most
+/// <see cref="Defaults.UploadBufferBytes"/> of file data (a <see cref="ByteBudget"/>), however many workers there are. Large files go up in parts, and their parts are shared
 /// out to every idle worker, so one large file uses the whole pool. Each part is checked against the MD5 the
 /// file had when it was hashed: a file that changes during the upload is detected and uploaded again, never
 /// stored mixed. A failed multipart upload is aborted.
@@ -33,11 +34,13 @@ public sealed class Uploader : IAsyncDisposable
     private readonly Channel<PlanEntry> _jobs;
     private readonly Channel<PartWork> _parts = Channel.CreateUnbounded<PartWork>();
     private readonly SemaphoreSlim _hashing = new(1);
+    private readonly ByteBudget _buffers;
     private readonly Task[] _workers;
     private readonly CancellationToken _cancellationToken;
 
-    public Uploader(Site site, IObjectStore store, int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken, IDigestSource? digests = null)
+    public Uploader(Site site, IObjectStore store, int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken, IDigestSource? digests = null, ByteBudget? buffers = null)
     {
+        _buffers = buffers ?? new ByteBudget(Defaults.UploadBufferBytes);
         _site = site;
         _store = store;
         _digests = digests ?? DirectDigestSource.Instance;
@@ -200,6 +203,7 @@ public sealed class Uploader : IAsyncDisposable
     {
         var stamp = _digests.BeforeRead(entry.Local!);
         var (size, mtime) = (info.Length, info.LastWriteTimeUtc);
+        using var held = await _buffers.AcquireAsync(size, _cancellationToken).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
         try
         {
@@ -274,11 +278,13 @@ public sealed class Uploader : IAsyncDisposable
         var state = work.State;
         state.Claim();
         byte[]? buffer = null;
+        ByteBudget.Lease? held = null;
         try
         {
             if (state.Error is not null) return;
             var offset = work.Index * state.Digest.PartSize;
             var length = (int)Math.Min(state.Digest.PartSize, state.Digest.Size - offset);
+            held = await _buffers.AcquireAsync(length, state.Token).ConfigureAwait(false);
             buffer = ArrayPool<byte>.Shared.Rent(length);
             int read;
             using (var handle = File.OpenHandle(state.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
@@ -298,6 +304,7 @@ public sealed class Uploader : IAsyncDisposable
         finally
         {
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            held?.Dispose();
             state.Done();
         }
     }

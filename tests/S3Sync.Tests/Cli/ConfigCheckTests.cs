@@ -54,7 +54,7 @@ public sealed class ConfigCheckTests : IDisposable
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("valid; 2 sites", run.Output);
-        Assert.Contains("upload_workers: 10", run.Output);
+        Assert.Contains("upload_workers: 32", run.Output);
         Assert.Contains("s3_ops_retries: 5", run.Output);
         Assert.Contains("- name: www", run.Output);
         Assert.Contains("- name: backups", run.Output);

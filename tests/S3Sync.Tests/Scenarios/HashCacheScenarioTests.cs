@@ -188,3 +188,65 @@ public sealed class MultipartChangeScenarioTests(S3ServerFixture server)
         Assert.Equal(ETag.FromParts([.. fresh.Chunk(8 * 1024 * 1024).Select(MD5.HashData)]), ETag.Normalize(listed.ETag));
     }
 }
+
+/// <summary>However many workers, the file data held in part buffers stays within the uploader's byte budget.</summary>
+[Collection("s3")]
+public sealed class UploadBufferBudgetScenarioTests(S3ServerFixture server)
+{
+    [Fact]
+    public async Task Thirty_two_workers_hold_at_most_the_budget_of_parts_and_the_object_is_whole()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var body = new byte[4 * 8 * 1024 * 1024 + 12345]; // five parts of s3sync's 8 MiB
+        new Random(5).NextBytes(body);
+        var path = s.Write("big.bin", body);
+        s.SiteConfig();
+        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        using var store = new GatedParts(S3ObjectStore.ForSite(site, 32, 1));
+        var budget = new ByteBudget(2 * 8 * 1024 * 1024);
+        var results = new List<UploadResult>();
+
+        await using (var uploader = new Uploader(site, store, 32, 0, NullLogger.Instance, default, buffers: budget))
+        {
+            uploader.Completed += r => { lock (results) results.Add(r); };
+            var info = new FileInfo(path);
+            await uploader.EnqueueAsync(new PlanEntry("big.bin", ChangeReason.Missing, PlanAction.Upload, new LocalEntry("big.bin", path, info.Length, info.LastWriteTimeUtc), null), default);
+            // Let each part through only once the next one has had its chance to start: with no budget all five
+            // would be in flight at once; with room for two, the third waits for the first to end.
+            var held = new Queue<TaskCompletionSource>();
+            for (var arrived = 0; arrived < 5; arrived++)
+            {
+                held.Enqueue(await store.Arrivals.ReadAsync());
+                if (held.Count == 2) held.Dequeue().SetResult();
+            }
+            while (held.Count > 0) held.Dequeue().SetResult();
+            await uploader.CompleteAsync();
+        }
+
+        Assert.Equal(UploadOutcome.Uploaded, Assert.Single(results).Outcome);
+        Assert.Equal(2, store.MostInFlight);
+        Assert.Equal(budget.Capacity, budget.Available);
+        Assert.Equal(body, await server.GetAsync(s.Bucket, "big.bin"));
+    }
+
+    /// <summary>Holds every part at the door until the test lets it through, counting how many are inside at once.</summary>
+    private sealed class GatedParts(IObjectStore inner) : DelegatingObjectStore(inner)
+    {
+        private readonly System.Threading.Channels.Channel<TaskCompletionSource> _arrivals = System.Threading.Channels.Channel.CreateUnbounded<TaskCompletionSource>();
+        private int _inFlight, _most;
+
+        public System.Threading.Channels.ChannelReader<TaskCompletionSource> Arrivals => _arrivals.Reader;
+        public int MostInFlight => Volatile.Read(ref _most);
+
+        public override async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+        {
+            var now = Interlocked.Increment(ref _inFlight);
+            lock (_arrivals) _most = Math.Max(_most, now);
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _arrivals.Writer.TryWrite(gate);
+            await gate.Task;
+            try { return await base.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken); }
+            finally { Interlocked.Decrement(ref _inFlight); }
+        }
+    }
+}
