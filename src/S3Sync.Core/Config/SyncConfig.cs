@@ -24,7 +24,7 @@ public sealed record SyncConfig
 /// <summary>Defaults shared by the loader, the ad-hoc command line and the README.</summary>
 public static class Defaults
 {
-    /// <summary>32, from measuring (bench/): on the local Ceph, W1 (10,000 small files) took a median of 13.7 s with 32
+    /// <summary>32, from measuring (bench/): on the local Ceph, W1 (10,000 small files) took a median of 12.8 s with 32
     /// workers against 16.5 s with the seed's 10 (more requests in flight hide each PUT's latency; more so against a
     /// remote S3). Memory does not grow with it: <see cref="UploadBufferBytes"/> bounds the file data held.</summary>
     public const int UploadWorkers = 32;
