@@ -17,8 +17,9 @@ public sealed record UploadResult(PlanEntry Entry, UploadOutcome Outcome, long B
 
 /// <summary>
 /// A pool of <c>upload_workers</c> workers behind a bounded queue (<c>upload_queue_buffer</c>). Small files go up
-/// with one PUT from a buffer hashed as it is sent. The buffers of all workers together hold at most
-/// <see cref="Defaults.UploadBufferBytes"/> of file data (a <see cref="ByteBudget"/>), however many workers there are. Large files go up in parts, and their parts are shared
+/// with one PUT from a buffer hashed as it is sent. The buffers of all workers of all sites together hold at most
+/// <see cref="Defaults.UploadBufferBytes"/> of file data (one <see cref="ByteBudget"/> per process), however many
+/// workers and sites there are. Large files go up in parts, and their parts are shared
 /// out to every idle worker, so one large file uses the whole pool. Each part is checked against the MD5 the
 /// file had when it was hashed: a file that changes during the upload is detected and uploaded again, never
 /// stored mixed. A failed multipart upload is aborted.
@@ -26,6 +27,9 @@ public sealed record UploadResult(PlanEntry Entry, UploadOutcome Outcome, long B
 public sealed class Uploader : IAsyncDisposable
 {
     private const int MaxAttempts = 3;
+
+    /// <summary>One budget for the whole process: every site's uploader (watch runs them side by side) shares it.</summary>
+    private static readonly ByteBudget ProcessBuffers = new(Defaults.UploadBufferBytes);
 
     private readonly Site _site;
     private readonly IObjectStore _store;
@@ -40,7 +44,7 @@ public sealed class Uploader : IAsyncDisposable
 
     public Uploader(Site site, IObjectStore store, int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken, IDigestSource? digests = null, ByteBudget? buffers = null)
     {
-        _buffers = buffers ?? new ByteBudget(Defaults.UploadBufferBytes);
+        _buffers = buffers ?? ProcessBuffers;
         _site = site;
         _store = store;
         _digests = digests ?? DirectDigestSource.Instance;
