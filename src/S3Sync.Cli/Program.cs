@@ -8,19 +8,19 @@ public static class Program
     public static Task<int> Main(string[] args)
     {
         // `s3sync --version` answers before the command tree is built: scripts and health checks call it often,
-        // and it is the start-up figure in the README. Same text as System.CommandLine's --version.
+        // and it is the start-up figure in the README. Same text as System.CommandLine's --version, written as bytes:
+        // Console.Out would first work out the terminal's encoding for one ASCII line.
         if (args is ["--version"])
         {
-            Console.Out.WriteLine(Version);
+            using var stdout = Console.OpenStandardOutput();
+            stdout.Write(System.Text.Encoding.UTF8.GetBytes(Version + "\n"));
             return Task.FromResult(ExitCodes.Ok);
         }
         return RunAsync(args, Console.Out, Console.Error);
     }
 
     /// <summary>The informational version (<c>0.1.0+commit</c>), as <c>--version</c> prints it.</summary>
-    public static string Version =>
-        typeof(Program).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            is [System.Reflection.AssemblyInformationalVersionAttribute a, ..] ? a.InformationalVersion : "unknown";
+    public static string Version => BuildInfo.Version;
 
     public static RootCommand BuildRoot()
     {

@@ -81,8 +81,11 @@ public sealed class ExamplesTests
         Assert.Contains("VOLUME [\"/var/lib/s3sync\"]", final);
         Assert.Contains(lines, l => l.Contains("sh /rootfs.sh /out/s3sync /etc/ssl/certs/ca-certificates.crt /rootfs", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("-p:StaticExecutable=true -p:LinkerFlavor=lld -p:StaticOpenSslLinking=true", StringComparison.Ordinal));
-        // StaticOpenSslLinking builds the OpenSSL shim with cmake and links the static archives
-        Assert.Contains(lines, l => l.StartsWith("RUN apk add", StringComparison.Ordinal) && new[] { " clang ", " lld ", " cmake ", " openssl-libs-static ", " zlib-static " }.All(p => l.Contains(p, StringComparison.Ordinal)));
+        // StaticOpenSslLinking builds the OpenSSL shim with cmake and links the static archives; the hash cache links
+        // SQLite's (S3Sync.Cli.csproj takes /usr/lib/libsqlite3.a on musl). Continued lines are read as one.
+        var commands = string.Join('\n', lines).Replace("\\\n", " ", StringComparison.Ordinal).Split('\n');
+        Assert.Contains(commands, l => l.StartsWith("RUN apk add", StringComparison.Ordinal)
+            && new[] { " clang ", " lld ", " cmake ", " openssl-libs-static ", " zlib-static ", " sqlite-static " }.All(p => l.Contains(p, StringComparison.Ordinal)));
         // the host's obj/ folders hold restore results for another machine: they must not reach the build context
         var ignored = File.ReadAllLines(Path.Combine(S3ServerFixture.RepoRoot, ".dockerignore"));
         Assert.Contains("**/obj/", ignored);

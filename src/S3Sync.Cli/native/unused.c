@@ -1,0 +1,41 @@
+/*
+ * Stand-ins for native code s3sync links but never runs, so the linker leaves the real objects out of the binary.
+ * Each definition here is found before the archive that holds the real one (see S3Sync.Cli.csproj), so the
+ * archive member is never pulled in. If managed code ever needs another symbol of such a member, the member is
+ * pulled in after all and the link fails on a duplicate symbol: loudly, never silently.
+ *
+ * SQLite: Debian's libsqlite3.a registers FTS3/4, FTS5, R-tree, dbstat and sqlite_stmt on every connection
+ * (its built-in extension table in main.c). The hash cache is one plain table: none of them is used.
+ * (An amalgamation build, as Alpine's, keeps these functions static; there these definitions are simply unused.)
+ *
+ * Brotli: HttpClient's response decompression keeps System.IO.Compression's BrotliStream, whose one class both
+ * decodes and encodes. s3sync only ever decodes, so the encoder (the bulk of brotli) is replaced by one that
+ * refuses to start: BrotliEncoder then throws "failed to create" instead of compressing.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+int sqlite3Fts3Init(void *db) { (void)db; return 0; }
+int sqlite3Fts5Init(void *db) { (void)db; return 0; }
+int sqlite3RtreeInit(void *db) { (void)db; return 0; }
+int sqlite3DbstatRegister(void *db) { (void)db; return 0; }
+int sqlite3StmtVtabInit(void *db) { (void)db; return 0; }
+
+void *BrotliEncoderCreateInstance(void *alloc, void *free_func, void *opaque)
+{
+    (void)alloc; (void)free_func; (void)opaque;
+    return NULL;
+}
+void BrotliEncoderDestroyInstance(void *state) { (void)state; }
+int BrotliEncoderSetParameter(void *state, int param, uint32_t value)
+{
+    (void)state; (void)param; (void)value;
+    return 0;
+}
+int BrotliEncoderCompressStream(void *state, int op, size_t *available_in, const uint8_t **next_in,
+                                size_t *available_out, uint8_t **next_out, size_t *total_out)
+{
+    (void)state; (void)op; (void)available_in; (void)next_in; (void)available_out; (void)next_out; (void)total_out;
+    return 0;
+}
+int BrotliEncoderHasMoreOutput(void *state) { (void)state; return 0; }
