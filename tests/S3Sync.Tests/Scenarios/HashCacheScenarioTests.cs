@@ -23,8 +23,7 @@ public sealed class HashCacheScenarioTests(S3ServerFixture server)
         var big = new byte[9 * 1024 * 1024];
         new Random(7).NextBytes(big);
         s.Write("dir/big.bin", big);
-        s.SiteConfig();
-        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        var site = s.LoadSite();
         using var store = S3ObjectStore.ForSite(site, 6, 2);
         using var cache = HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
 
@@ -71,8 +70,7 @@ public sealed class SignedPutScenarioTests(S3ServerFixture server)
     public async Task Put_stores_the_body_md5_fingerprint_type_and_class_signed_or_by_the_sdk(string key, bool signed)
     {
         using var s = await Scenario.CreateAsync(server);
-        s.SiteConfig("storage_class: STANDARD_IA");
-        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        var site = s.LoadSite("storage_class: STANDARD_IA");
         using var store = S3ObjectStore.ForSite(site, 4, 1, null, signed);
         var body = "<p>hello</p>"u8.ToArray();
         var md5 = MD5.HashData(body);
@@ -92,8 +90,7 @@ public sealed class SignedPutScenarioTests(S3ServerFixture server)
     public async Task Signed_put_with_a_wrong_md5_fails_as_bad_digest()
     {
         using var s = await Scenario.CreateAsync(server);
-        s.SiteConfig();
-        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        var site = s.LoadSite();
         using var store = S3ObjectStore.ForSite(site, 4, 1);
 
         var e = await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() =>
@@ -115,8 +112,7 @@ public sealed class SignedPartScenarioTests(S3ServerFixture server)
     public async Task Parts_store_the_bytes_and_the_multipart_etag_signed_or_by_the_sdk(string key, bool signed)
     {
         using var s = await Scenario.CreateAsync(server);
-        s.SiteConfig();
-        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        var site = s.LoadSite();
         using var store = S3ObjectStore.ForSite(site, 4, 1, null, signed);
         var body = new byte[5 * 1024 * 1024 + 1234];
         new Random(3).NextBytes(body);
@@ -140,8 +136,7 @@ public sealed class SignedPartScenarioTests(S3ServerFixture server)
     public async Task Signed_part_with_a_wrong_md5_fails_as_bad_digest()
     {
         using var s = await Scenario.CreateAsync(server);
-        s.SiteConfig();
-        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        var site = s.LoadSite();
         using var store = S3ObjectStore.ForSite(site, 4, 1);
         var uploadId = await store.StartMultipartAsync(s.Bucket, "k", new UploadHeaders("STANDARD", "text/plain", "00"), default);
 
@@ -165,8 +160,7 @@ public sealed class MultipartChangeScenarioTests(S3ServerFixture server)
         var old = new byte[9 * 1024 * 1024];
         new Random(1).NextBytes(old);
         var path = s.Write("big.bin", old);
-        s.SiteConfig();
-        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        var site = s.LoadSite();
         var stale = await FileHasher.HashAsync(path, null, default);
         var fresh = (byte[])old.Clone();
         fresh[5 * 1024 * 1024] ^= 0xFF; // same size, second part differs
@@ -200,8 +194,7 @@ public sealed class UploadBufferBudgetScenarioTests(S3ServerFixture server)
         var body = new byte[4 * 8 * 1024 * 1024 + 12345]; // five parts of s3sync's 8 MiB
         new Random(5).NextBytes(body);
         var path = s.Write("big.bin", body);
-        s.SiteConfig();
-        var site = ConfigLoader.LoadFile(s.ConfigPath).Sites[0];
+        var site = s.LoadSite();
         using var store = new GatedParts(S3ObjectStore.ForSite(site, 32, 1));
         var budget = new ByteBudget(2 * 8 * 1024 * 1024);
         var results = new List<UploadResult>();

@@ -67,6 +67,13 @@ public sealed class Scenario : IDisposable
     public void SiteConfig(string extra = "", string globals = "") =>
         Config($"- local_path: {Local}\n  bucket: {Bucket}\n" + string.Join("", extra.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l + "\n")), globals);
 
+    /// <summary><see cref="SiteConfig"/>, then that site as s3sync loads it: for tests that drive the core directly.</summary>
+    public S3Sync.Config.Site LoadSite(string extra = "")
+    {
+        SiteConfig(extra);
+        return S3Sync.Config.ConfigLoader.LoadFile(ConfigPath).Sites[0];
+    }
+
     public async Task<RunResult> RunAsync(params string[] args)
     {
         var output = new StringWriter();
