@@ -53,11 +53,14 @@ public sealed class S3ObjectStore : IObjectStore
             MaxConnectionsPerServer = Math.Max(2, connections),
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            // AWS_ENDPOINT_URL(_S3) and a profile's endpoint_url are applied by s3sync (AwsEnvironment), which reads
+            // an empty variable as unset; the SDK would read them again and fail on an empty one ("Custom endpoint ``").
+            IgnoreConfiguredEndpointUrls = true,
         };
         if (site.Endpoint is not null)
         {
             config.ServiceURL = site.Endpoint;
-            config.AuthenticationRegion = site.Region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? Defaults.DefaultRegion;
+            config.AuthenticationRegion = site.Region ?? NonEmpty("AWS_REGION") ?? NonEmpty("AWS_DEFAULT_REGION") ?? Defaults.DefaultRegion;
         }
         else if (site.Region is not null)
         {
@@ -99,6 +102,8 @@ public sealed class S3ObjectStore : IObjectStore
             if (!more) yield break;
         }
     }
+
+    private static string? NonEmpty(string variable) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } v ? v.Trim() : null;
 
     private static string StorageClassName(S3StorageClass? storageClass) =>
         storageClass is null || string.IsNullOrEmpty(storageClass.Value) ? Defaults.StorageClass : storageClass.Value;
