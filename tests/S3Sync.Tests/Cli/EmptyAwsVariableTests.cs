@@ -6,8 +6,8 @@ using S3Sync.Tests.Support;
 namespace S3Sync.Tests.Cli;
 
 /// <summary>
-/// An AWS variable that is set but empty (a template left blank in a compose file or a manifest) counts as unset,
-/// as the AWS CLI has it: s3sync goes to AWS's own endpoint in the default region. AWS is out of reach here, so an
+/// An AWS variable that is set but empty (a template left blank in a compose file or a manifest) counts as unset:
+/// s3sync goes to AWS's own endpoint in the default region. AWS is out of reach here, so an
 /// HTTPS proxy on loopback records where the published binary connects, and refuses it.
 /// </summary>
 public sealed class EmptyAwsVariableTests
