@@ -63,10 +63,19 @@ public static class ETag
         return $"{Hex(MD5.HashData(all))}-{partMd5s.Count}";
     }
 
+    /// <summary>Part sizes other tools use by default or are commonly set to, in MiB: rclone and the AWS SDKs 5,
+    /// the AWS CLI 8, s3cmd 15, mc 16, s5cmd 50, and round values people pass to --part-size or --s3-chunk-size.</summary>
+    private static readonly long[] CommonPartSizesMiB = [5, 8, 10, 15, 16, 32, 50, 64, 100, 128];
+
+    /// <summary>Whole-MiB part sizes giving N parts are all tried when there are at most this many.</summary>
+    private const int MaxRangeCandidates = 4;
+
     /// <summary>
     /// The part sizes worth trying for a multipart ETag with <paramref name="parts"/> parts made by another
-    /// tool: s3sync's own, the common defaults (5, 8, 15, 16, 64 MiB) and size/N rounded up to a MiB, each kept
-    /// only when it yields exactly N parts.
+    /// tool: s3sync's own, the common ones (<see cref="CommonPartSizesMiB"/>), and every whole MiB that gives N
+    /// parts when there are few of them (many parts leave a narrow range), else the smallest: size/N rounded up to a
+    /// MiB. Each is kept only when it yields exactly N parts; each costs one more MD5 over the file, once (the hash
+    /// cache keeps the ETag that matched).
     /// </summary>
     public static IReadOnlyList<long> CandidatePartSizes(long size, int parts)
     {
@@ -76,8 +85,11 @@ public static class ETag
             if (partSize > 0 && PartCount(size, partSize) == parts && !result.Contains(partSize)) result.Add(partSize);
         }
         Add(PartSizeFor(size));
-        foreach (var mib in new long[] { 5, 8, 15, 16, 64 }) Add(mib * MiB);
-        Add(CeilDiv(CeilDiv(size, parts), MiB) * MiB);
+        foreach (var mib in CommonPartSizesMiB) Add(mib * MiB);
+        var smallest = CeilDiv(CeilDiv(size, parts), MiB);
+        var range = 0;
+        while (range <= MaxRangeCandidates && PartCount(size, (smallest + range) * MiB) == parts) range++;
+        for (var i = 0; i < (range <= MaxRangeCandidates ? range : 1); i++) Add((smallest + i) * MiB);
         return result;
     }
 }

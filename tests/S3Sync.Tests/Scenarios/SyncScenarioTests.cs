@@ -187,6 +187,7 @@ public sealed class SyncScenarioTests(S3ServerFixture server)
     [InlineData(8)]
     [InlineData(5)]
     [InlineData(16)]
+    [InlineData(10)] // rclone --s3-chunk-size 10M
     public async Task Object_uploaded_by_another_client_in_parts_is_not_uploaded_again(int partMiB)
     {
         using var s = await Scenario.CreateAsync(server);

@@ -27,7 +27,7 @@ public sealed class VerifySnapshotTests(S3ServerFixture server)
         s.Write("docs/guide.txt", "A longer guide than before.\n");     // * size differs
         s.Write("docs/class.txt", "kept in the wrong class\n");         // * storage class
         s.Write("img/logo.svg", "<svg/>\n");                            // + missing
-        s.Write("media/video.bin", video);                              // ? 3 parts of 6 MiB
+        s.Write("media/video.bin", video);                              // ? 3 parts of 6 MB (decimal)
         s.Write("unicode/ünïcødé.txt", "ü\n");                          // =
         File.WriteAllText(Path.Combine(archive, "a.txt"), "a\n");       // =
 
@@ -36,7 +36,7 @@ public sealed class VerifySnapshotTests(S3ServerFixture server)
         await server.PutAsync(s.Bucket, "www/css/site.css", Utf8("body { color: #222; }\n"));
         await server.PutAsync(s.Bucket, "www/docs/guide.txt", Utf8("A short guide.\n"));
         await server.PutAsync(s.Bucket, "www/docs/class.txt", Utf8("kept in the wrong class\n"), "STANDARD_IA");
-        await server.PutMultipartAsync(s.Bucket, "www/media/video.bin", video, 6 * MiB);
+        await server.PutMultipartAsync(s.Bucket, "www/media/video.bin", video, 6_000_000);
         await server.PutAsync(s.Bucket, "www/old/removed.txt", Utf8("removed locally\n"));   // -
         await server.PutAsync(s.Bucket, "www/unicode/ünïcødé.txt", Utf8("ü\n"));
         await server.PutAsync(s.Bucket, "archive/a.txt", Utf8("a\n"));

@@ -61,6 +61,28 @@ public class ETagTests
         Assert.Contains(7 * MiB, ETag.CandidatePartSizes(size, 6)); // ceil(40/6)=6.67 -> 7 MiB
     }
 
+    [Theory]
+    [InlineData(120, 3, 50)]  // s5cmd's default part size
+    [InlineData(25, 3, 10)]   // rclone --s3-chunk-size 10M
+    [InlineData(250, 3, 100)] // --part-size 100
+    public void Candidate_part_sizes_include_other_tools_defaults_and_round_values(long sizeMiB, int parts, long partMiB)
+    {
+        Assert.Contains(partMiB * MiB, ETag.CandidatePartSizes(sizeMiB * MiB + 12345, parts));
+    }
+
+    [Fact]
+    public void Every_whole_mib_part_size_is_a_candidate_when_the_parts_are_many()
+    {
+        var size = 2L * 1024 * MiB + 12345;
+        for (var p = 5L; p <= 40; p++)
+        {
+            var parts = ETag.PartCount(size, p * MiB);
+            var candidates = ETag.CandidatePartSizes(size, parts);
+            Assert.Contains(p * MiB, candidates);
+            Assert.True(candidates.Count <= 1 + 10 + 4, $"{candidates.Count} candidates for {parts} parts");
+        }
+    }
+
     [Fact]
     public async Task Hasher_computes_md5_and_part_md5s_in_one_read()
     {
