@@ -103,6 +103,29 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
+    /// <summary>
+    /// The whole-file MD5 (lowercase hex) an upload recorded in the object's metadata: s3sync's own
+    /// (<c>s3sync-md5</c>), else rclone's (<c>md5chksum</c>, base64; rclone sets it on multipart uploads), else
+    /// s3cmd's (<c>md5:</c> in <c>s3cmd-attrs</c>). Null when none holds a well-formed MD5.
+    /// </summary>
+    public static string? FingerprintOf(Func<string, string?> metadata)
+    {
+        if (metadata(FingerprintKey) is { } own && IsMd5Hex(own.Trim())) return own.Trim().ToLowerInvariant();
+        if (metadata("md5chksum") is { } rclone)
+        {
+            Span<byte> md5 = stackalloc byte[16];
+            if (Convert.TryFromBase64String(rclone.Trim(), md5, out var written) && written == 16) return Convert.ToHexStringLower(md5);
+        }
+        if (metadata("s3cmd-attrs") is { } attrs)
+        {
+            foreach (var attr in attrs.Split('/'))
+                if (attr.StartsWith("md5:", StringComparison.Ordinal) && IsMd5Hex(attr[4..])) return attr[4..].ToLowerInvariant();
+        }
+        return null;
+    }
+
+    private static bool IsMd5Hex(string s) => s.Length == 32 && s.All(char.IsAsciiHexDigit);
+
     private static string? NonEmpty(string variable) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } v ? v.Trim() : null;
 
     private static string StorageClassName(S3StorageClass? storageClass) =>
@@ -113,9 +136,8 @@ public sealed class S3ObjectStore : IObjectStore
         try
         {
             var r = await Guard(_client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, cancellationToken), cancellationToken).ConfigureAwait(false);
-            var fingerprint = r.Metadata?[FingerprintKey];
             return new ObjectHead(r.ContentLength, Hashing.ETag.Normalize(r.ETag), StorageClassName(r.StorageClass),
-                string.IsNullOrEmpty(fingerprint) ? null : fingerprint.ToLowerInvariant(),
+                r.Metadata is { } metadata ? FingerprintOf(name => metadata[name]) : null,
                 r.ServerSideEncryptionMethod?.Value is { Length: > 0 } sse ? sse : null,
                 r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 });
         }

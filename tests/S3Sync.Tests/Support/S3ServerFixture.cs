@@ -124,10 +124,13 @@ public class S3ServerFixture : IAsyncLifetime
         await Client.PutObjectAsync(request);
     }
 
-    /// <summary>Uploads like another tool would: multipart with the given part size and no s3sync fingerprint.</summary>
-    public async Task PutMultipartAsync(string bucket, string key, byte[] body, int partSize)
+    /// <summary>Uploads like another tool would: multipart with the given part size and no s3sync fingerprint
+    /// (with <paramref name="metadata"/>, the user metadata that tool adds, names without <c>x-amz-meta-</c>).</summary>
+    public async Task PutMultipartAsync(string bucket, string key, byte[] body, int partSize, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var init = await Client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = bucket, Key = key });
+        var initiate = new InitiateMultipartUploadRequest { BucketName = bucket, Key = key };
+        foreach (var (name, value) in metadata ?? new Dictionary<string, string>()) initiate.Metadata[name] = value;
+        var init = await Client.InitiateMultipartUploadAsync(initiate);
         var parts = new List<PartETag>();
         for (int offset = 0, n = 1; offset < body.Length; offset += partSize, n++)
         {
