@@ -29,7 +29,7 @@ public sealed class AwsEnvironment(Func<string, string?> variable, Func<string, 
     /// <summary>The profile in use: <c>AWS_PROFILE</c>, else <c>default</c>.</summary>
     public string ProfileName => Value("AWS_PROFILE") ?? "default";
 
-    private string? Value(string name) => variable(name) is { Length: > 0 } v ? v.Trim() : null;
+    private string? Value(string name) => variable(name)?.Trim() is { Length: > 0 } v ? v : null;
 
     /// <summary>
     /// Fills the document's unset global <c>endpoint</c> and <c>aws_region</c> from the environment and the

@@ -66,10 +66,13 @@ public sealed class S3ObjectStore : IObjectStore
         {
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(site.Region);
         }
-        else if (FallbackRegionFactory.GetRegionEndpoint() is null)
+        else
         {
-            // No region anywhere (file, environment, profile): us-east-1, as rclone does, rather than a run-time failure.
-            config.RegionEndpoint = Amazon.RegionEndpoint.USEast1;
+            // The SDK's own fallback (AWS_REGION, the profile, instance metadata), set explicitly so that the client
+            // does not read AWS_REGION again. No region anywhere, or a blank AWS_REGION: us-east-1, as rclone does,
+            // rather than a run-time failure.
+            var fallback = FallbackRegionFactory.GetRegionEndpoint();
+            config.RegionEndpoint = string.IsNullOrWhiteSpace(fallback?.SystemName) ? Amazon.RegionEndpoint.USEast1 : fallback;
         }
         var client = site.Credentials is { } c
             ? new AmazonS3Client(new BasicAWSCredentials(c.AccessKey, c.SecretKey), config)
@@ -126,7 +129,7 @@ public sealed class S3ObjectStore : IObjectStore
 
     private static bool IsMd5Hex(string s) => s.Length == 32 && s.All(char.IsAsciiHexDigit);
 
-    private static string? NonEmpty(string variable) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } v ? v.Trim() : null;
+    private static string? NonEmpty(string variable) => Environment.GetEnvironmentVariable(variable)?.Trim() is { Length: > 0 } v ? v : null;
 
     private static string StorageClassName(S3StorageClass? storageClass) =>
         storageClass is null || string.IsNullOrEmpty(storageClass.Value) ? Defaults.StorageClass : storageClass.Value;

@@ -6,7 +6,7 @@ using S3Sync.Tests.Support;
 namespace S3Sync.Tests.Cli;
 
 /// <summary>
-/// An AWS variable that is set but empty (a template left blank in a compose file or a manifest) counts as unset:
+/// An AWS variable that is set but empty or blank (a template left blank in a compose file or a manifest) counts as unset:
 /// s3sync goes to AWS's own endpoint in the default region. AWS is out of reach here, so an
 /// HTTPS proxy on loopback records where the published binary connects, and refuses it.
 /// </summary>
@@ -18,7 +18,9 @@ public sealed class EmptyAwsVariableTests
     [InlineData("AWS_REGION")]
     [InlineData("AWS_DEFAULT_REGION")]
     [InlineData("AWS_PROFILE")]
-    public async Task Empty_variable_counts_as_unset(string variable)
+    [InlineData("AWS_ENDPOINT_URL", " ")]
+    [InlineData("AWS_REGION", " ")]
+    public async Task Empty_variable_counts_as_unset(string variable, string value = "")
     {
         var dir = Directory.CreateTempSubdirectory("s3sync-empty-var-").FullName;
         File.WriteAllText(Path.Combine(dir, "a.txt"), "a");
@@ -32,7 +34,7 @@ public sealed class EmptyAwsVariableTests
                 ["AWS_ACCESS_KEY_ID"] = "AKIAIOSFODNN7EXAMPLE",
                 ["AWS_SECRET_ACCESS_KEY"] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
                 ["HTTPS_PROXY"] = $"http://127.0.0.1:{((IPEndPoint)proxy.LocalEndpoint).Port}",
-                [variable] = "",
+                [variable] = value,
             };
 
             // When verify runs in the ad-hoc form
