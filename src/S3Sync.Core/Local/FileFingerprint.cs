@@ -30,6 +30,25 @@ public readonly partial record struct FileFingerprint(ulong Device, ulong Inode,
         }
     }
 
+    /// <summary>
+    /// True for a FIFO, a socket or a device node (not a file, a folder or a link, which it does not follow): things
+    /// that have no content to upload, and that a read would block on (a FIFO) or fail on. Their size is 0, so callers
+    /// ask only for empty entries. False when the platform has no statx or the path cannot be stat'ed.
+    /// </summary>
+    public static bool IsSpecial(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            if (Native.statx(Native.AtFdCwd, path, Native.AtSymlinkNoFollow, Native.StatxType, out var buffer) != 0) return false;
+            return (buffer.Mode & Native.FileTypeMask) is Native.Fifo or Native.CharDevice or Native.BlockDevice or Native.Socket;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Elsewhere: size and mtime only (no inode, no ctime), still enough to notice ordinary writes.</summary>
     private static FileFingerprint? FromFileInfo(string path)
     {
@@ -42,6 +61,9 @@ public readonly partial record struct FileFingerprint(ulong Device, ulong Inode,
     {
         public const int AtFdCwd = -100;
         public const uint StatxBasicStats = 0x7ff;
+        public const uint StatxType = 0x1;
+        public const int AtSymlinkNoFollow = 0x100;
+        public const int FileTypeMask = 0xF000, Fifo = 0x1000, CharDevice = 0x2000, BlockDevice = 0x6000, Socket = 0xC000;
 
         /// <summary>glibc's statx wrapper (2.28+). struct statx has the same layout on every architecture.</summary>
         [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
@@ -52,6 +74,7 @@ public readonly partial record struct FileFingerprint(ulong Device, ulong Inode,
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     private struct StatxBuffer
     {
+        [FieldOffset(28)] public ushort Mode;
         [FieldOffset(32)] public ulong Inode;
         [FieldOffset(40)] public ulong Size;
         [FieldOffset(96)] public long CtimeSec;

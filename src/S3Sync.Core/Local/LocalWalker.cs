@@ -85,6 +85,11 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
                 }
                 if (!site.Filter.Includes(key)) continue;
                 var fi = (FileInfo)info;
+                if (fi.Length == 0 && FileFingerprint.IsSpecial(fi.FullName))
+                {
+                    report?.Invoke(new WalkIssue(fi.FullName, "skipped: not a regular file (a FIFO, socket or device)", false));
+                    continue;
+                }
                 pending.Push(new LocalEntry(key, fi.FullName, fi.Length, fi.LastWriteTimeUtc));
             }
         }

@@ -313,9 +313,10 @@ public sealed class SiteWatcher
     {
         var path = FullPath(key);
         var info = new FileInfo(path);
-        if (!info.Exists || info.LinkTarget is not null)
+        if (!info.Exists || info.LinkTarget is not null || (info.Length == 0 && FileFingerprint.IsSpecial(path)))
         {
-            // Gone again (its removal event follows) or a symlink (never followed, as in the walk).
+            // Gone again (its removal event follows), a symlink (never followed, as in the walk), or a FIFO, socket or
+            // device (skipped, as in the walk, where the warning is given).
             if (st.Running == Op.None && st.Due is null) _keys.Remove(key);
             return;
         }

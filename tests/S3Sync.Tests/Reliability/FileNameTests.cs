@@ -76,6 +76,27 @@ public sealed class FileNameTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Fifo_and_socket_are_skipped_with_a_warning_and_an_empty_file_is_synced()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("data.txt", "data");
+        s.Write("empty.txt", []);
+        Bash($"mkfifo '{Path.Combine(s.Local, "pipe")}'");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(s.Local, "socket")));
+        s.SiteConfig("retire_deleted: true");
+
+        var run = await s.SyncProcessAsync(unprivileged: false); // a child process: the log goes to its stderr
+        var verify = await s.RunAsync("verify", "-c", "{config}");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(2, run.Error.Split('\n').Count(l => l.Contains("skipped: not a regular file (a FIFO, socket or device)", StringComparison.Ordinal)));
+        Assert.Equal(["data.txt", "empty.txt"], await s.KeysAsync());
+        Assert.Empty(await server.GetAsync(s.Bucket, "empty.txt"));
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+    }
+
+    [Fact]
     public async Task Name_whose_key_passes_1024_bytes_is_skipped_with_a_warning()
     {
         using var s = await Scenario.CreateAsync(server);
