@@ -136,12 +136,35 @@ public sealed class PathFilter
 
     private readonly Regex[] _inclusions;
     private readonly Regex[] _exclusions;
+    private readonly Regex[] _folderExclusions;
 
     public PathFilter(IReadOnlyList<Regex> inclusions, IReadOnlyList<Regex> exclusions)
     {
         _inclusions = [.. inclusions];
         _exclusions = [.. exclusions];
+        _folderExclusions = [.. exclusions.Where(r => CannotLookPastItsMatch(r.ToString()))];
     }
+
+    /// <summary>
+    /// True when every path below the folder <paramref name="folderPath"/> (relative, ending in '/') is excluded, so a
+    /// walk need not enter it (nor watch it, nor fail on it when it cannot be read). That holds when an exclusion
+    /// matches the folder's own path and cannot look past the end of its match: every path below extends the
+    /// folder's, so the same match is found in each. An exclusion with an end anchor, a word boundary or a lookahead
+    /// (<c>$</c>, <c>\z</c>, <c>\Z</c>, <c>\b</c>, <c>\B</c>, <c>(?=</c>, <c>(?!</c>) is never used for this, and a match
+    /// that times out does not count.
+    /// </summary>
+    public bool ExcludesAllBelow(string folderPath)
+    {
+        foreach (var r in _folderExclusions)
+        {
+            try { if (r.IsMatch(folderPath)) return true; }
+            catch (RegexMatchTimeoutException) { }
+        }
+        return false;
+    }
+
+    private static bool CannotLookPastItsMatch(string pattern) =>
+        !pattern.Contains('$') && !new[] { @"\z", @"\Z", @"\b", @"\B", @"\G", "(?=", "(?!" }.Any(t => pattern.Contains(t, StringComparison.Ordinal));
 
     public IReadOnlyList<string> Inclusions => [.. _inclusions.Select(r => r.ToString())];
 

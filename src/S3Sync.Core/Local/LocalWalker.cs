@@ -75,6 +75,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
                 }
                 if (info is DirectoryInfo sub)
                 {
+                    if (site.Filter.ExcludesAllBelow(key)) continue; // everything below is excluded: not entered
                     pending.Push((sub, key));
                     continue;
                 }

@@ -27,14 +27,21 @@ public sealed class InotifySource : IChangeSource
     private volatile bool _limitReached, _rootGone, _stopping;
 
     private readonly bool _recursive;
+    private readonly Func<string, bool>? _skipFolder;
 
     /// <param name="recursive">False watches the folder alone (the config file's folder), not the folders below it.</param>
-    public InotifySource(string root, TimeProvider? time = null, bool recursive = true)
+    /// <param name="skipFolder">Folders not to watch, nor anything below them, by their path relative to the root
+    /// with a trailing '/' (the site's <see cref="Config.PathFilter.ExcludesAllBelow"/>).</param>
+    public InotifySource(string root, TimeProvider? time = null, bool recursive = true, Func<string, bool>? skipFolder = null)
     {
         _recursive = recursive;
+        _skipFolder = skipFolder;
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>A site's folder, without the folders its exclusions leave out whole.</summary>
+    public static InotifySource ForSite(Config.Site site) => new(site.LocalPath, skipFolder: site.Filter.ExcludesAllBelow);
 
     public bool Healthy => !_limitReached && !_rootGone;
 
@@ -71,6 +78,7 @@ public sealed class InotifySource : IChangeSource
         while (pending.Count > 0)
         {
             var dir = pending.Pop();
+            if (_skipFolder is not null && dir != _root && _skipFolder(Path.GetRelativePath(_root, dir) + "/")) continue;
             var mask = FolderMask | (dir == _root ? 0 : Native.InDontFollow);
             var wd = Native.inotify_add_watch(_fd, dir, mask);
             if (wd < 0)

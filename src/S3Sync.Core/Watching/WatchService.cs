@@ -22,7 +22,7 @@ public sealed record WatchOptions
     public required Func<Site, SyncConfig, IObjectStore> StoreFactory { get; init; }
 
     /// <summary>Makes the change source of a site; inotify by default. Tests wrap it to drop or inject events.</summary>
-    public Func<Site, IChangeSource> SourceFactory { get; init; } = site => new InotifySource(site.LocalPath);
+    public Func<Site, IChangeSource> SourceFactory { get; init; } = InotifySource.ForSite;
 
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(20);
 

@@ -128,6 +128,33 @@ public sealed class DeleteSafetyTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Unreadable_folder_that_is_excluded_is_not_entered_and_deletions_proceed()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        WriteFiles(s, 3);
+        WriteFiles(s, 2, "private");
+        s.Write("gone.txt", "will be deleted locally");
+        s.SiteConfig("retire_deleted: true\nmax_delete: unlimited\nexclusions:\n  - ^private/");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        File.Delete(Path.Combine(s.Local, "gone.txt"));
+        var locked = Path.Combine(s.Local, "private");
+        File.SetUnixFileMode(locked, UnixFileMode.None);
+        try
+        {
+            var run = await s.SyncProcessAsync(unprivileged: true);
+
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.DoesNotContain("cannot read folder", run.Output + run.Error);
+            Assert.Contains("deleted 1", run.Output);
+            Assert.Equal(["f/000.txt", "f/001.txt", "f/002.txt"], await s.KeysAsync());
+        }
+        finally
+        {
+            File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [Fact]
     public async Task Walk_failing_part_way_uploads_the_rest_deletes_nothing_and_exits_3()
     {
         using var s = await Scenario.CreateAsync(server);

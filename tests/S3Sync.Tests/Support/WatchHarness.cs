@@ -97,7 +97,7 @@ public sealed class WatchHarness : IAsyncDisposable
                 IObjectStore store = S3ObjectStore.ForSite(site, config.UploadWorkers + 2, config.S3OpsRetries, TimeSpan.FromSeconds(30));
                 return wrapStore is null ? store : wrapStore(store);
             },
-            SourceFactory = site => Source = new GatedSource(new InotifySource(site.LocalPath)),
+            SourceFactory = site => Source = new GatedSource(InotifySource.ForSite(site)),
             ShutdownGrace = grace ?? TimeSpan.FromSeconds(20),
             WatchConfigFile = watchConfigFile,
         }, Log);

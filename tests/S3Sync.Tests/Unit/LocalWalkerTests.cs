@@ -49,6 +49,44 @@ public sealed class LocalWalkerTests : IDisposable
         Assert.True(walker.Complete);
     }
 
+    [Theory]
+    [InlineData("node_modules/", "web/node_modules/", true)]
+    [InlineData(@"^\.git/", ".git/", true)]
+    [InlineData("^tmp", "tmpdir/", true)]
+    [InlineData(".[Dd][Ss]_[Ss]tore", "photos/", false)]
+    [InlineData(@"\.log$", "old.log/", false)]    // an end anchor: only paths ending so
+    [InlineData("^cache/$", "cache/", false)]
+    [InlineData("/$", "a/", false)]
+    [InlineData(@"cache\b", "cache/", false)]     // a word boundary looks past the match
+    [InlineData("cache(?!/keep)", "cache/", false)] // so does a lookahead
+    public void Folder_is_skipped_only_when_an_exclusion_matches_every_path_below_it(string pattern, string folder, bool skipped)
+    {
+        var filter = new PathFilter([], [PathFilter.Compile(pattern)]);
+
+        Assert.Equal(skipped, filter.ExcludesAllBelow(folder));
+        // Whatever it says, it agrees with the paths below: skipped means all of them are excluded.
+        if (skipped)
+            Assert.All(new[] { "a", "b/c.txt", "keep", "x$y", " \n" }, child => Assert.False(filter.Includes(folder + child)));
+    }
+
+    [Fact]
+    public async Task Excluded_folder_is_not_entered()
+    {
+        Touch("keep.txt");
+        Touch("node_modules/pkg/index.js");
+        File.CreateSymbolicLink(Path.Combine(_root, "node_modules", "pkg", "link"), "/etc");
+        var issues = new List<WalkIssue>();
+        var site = new Site { Name = "t", LocalPath = _root, Bucket = "b", Filter = new PathFilter([], [PathFilter.Compile("^node_modules/")]) };
+
+        var walked = new List<string>();
+        var walker = new LocalWalker(site, issues.Add);
+        await foreach (var e in walker.WalkAsync()) walked.Add(e.Key);
+
+        Assert.Equal(["keep.txt"], walked);
+        Assert.Empty(issues); // entered, the folder's symlink would have been reported
+        Assert.True(walker.Complete);
+    }
+
     [Fact]
     public async Task A_missing_root_is_an_incomplete_walk()
     {
