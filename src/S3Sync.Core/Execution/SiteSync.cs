@@ -128,6 +128,12 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         if (settings.AbortUploadsStartedBefore is { } cutoff && planner.Complete)
             await AbortStaleUploadsAsync(cutoff, cancellationToken).ConfigureAwait(false);
 
+        if (planner.Complete)
+        {
+            var forgotten = digests.ForgetGone(localFiles, key => site.Filter.Includes(key) && File.Exists(Path.Combine(site.LocalPath, key)));
+            if (forgotten > 0) logger.LogInformation("site {Site}: the hash cache forgot {Count} files that are gone", site.Name, forgotten);
+        }
+
         if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;
         return new SiteResult(site, status, stats, clock.Elapsed, problems);
     }

@@ -305,6 +305,48 @@ public sealed class HashCache : IDisposable
         Commit(force: false);
     }
 
+    /// <summary>
+    /// Forgets the rows of a site's files that are gone, once the site holds clearly more rows than it has files: more
+    /// than <paramref name="liveFiles"/> plus a tenth, and at least 1,000 more. Each row whose path
+    /// <paramref name="stillWanted"/> refuses (deleted, or excluded since) is dropped. So the cache stays within a tenth
+    /// of the tree's size however many files come and go, and the stat per row this costs is paid only that rarely.
+    /// Returns the rows dropped.
+    /// </summary>
+    public int PruneSite(string site, long liveFiles, Func<string, bool> stillWanted)
+    {
+        if (Disabled) return 0;
+        Commit();
+        var gone = new List<string>();
+        try
+        {
+            // A connection of its own, streaming: the rows are never all in memory, and the lock is not held.
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+            connection.Open();
+            using var count = connection.CreateCommand();
+            count.CommandText = "SELECT COUNT(*) FROM digests WHERE site = $site";
+            count.Parameters.AddWithValue("$site", site);
+            var rows = Convert.ToInt64(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+            if (rows <= liveFiles + Math.Max(1000, liveFiles / 10)) return 0;
+            using var select = connection.CreateCommand();
+            select.CommandText = "SELECT path FROM digests WHERE site = $site";
+            select.Parameters.AddWithValue("$site", site);
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                var path = reader.GetString(0);
+                if (!stillWanted(path)) gone.Add(path);
+            }
+        }
+        catch (Exception e) when (e is SqliteException or InvalidOperationException)
+        {
+            _warn($"hash cache {Path}: could not look for rows of deleted files ({Reason(e)})");
+            return 0;
+        }
+        foreach (var path in gone) Remove(site, path);
+        Commit();
+        return gone.Count;
+    }
+
     /// <summary>Commits what is pending when the batch is full, the interval has passed, or <paramref name="force"/>.</summary>
     public void Commit(bool force = true)
     {

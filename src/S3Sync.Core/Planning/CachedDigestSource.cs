@@ -54,6 +54,8 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
 
     public void Forget(LocalEntry entry) => cache?.Remove(site, entry.Key);
 
+    public int ForgetGone(long localFiles, Func<string, bool> stillWanted) => cache?.PruneSite(site, localFiles, stillWanted) ?? 0;
+
     public void Dispose() => _scan?.Dispose();
 
     private static bool Covers(FileDigest digest, IReadOnlyList<long> extraPartSizes) =>

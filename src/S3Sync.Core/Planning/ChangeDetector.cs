@@ -17,6 +17,10 @@ public interface IDigestSource
 
     /// <summary>Drops what is known of a file whose content did not match its digest.</summary>
     void Forget(LocalEntry entry) { }
+
+    /// <summary>After a complete walk of <paramref name="localFiles"/> files: drops what is kept of files that are gone
+    /// (<paramref name="stillWanted"/> false). Returns how many.</summary>
+    int ForgetGone(long localFiles, Func<string, bool> stillWanted) => 0;
 }
 
 /// <summary>A file's fingerprint and the time (Unix ns) just before a read of it began.</summary>

@@ -46,6 +46,44 @@ public sealed class HashCacheTests : IDisposable
 
     private static string Md5(byte[] b) => Convert.ToHexStringLower(MD5.HashData(b));
 
+    [Theory]
+    [InlineData(1_500, 1_500)] // more than 1,000 rows over the 10 files: every gone file is forgotten
+    [InlineData(900, 0)]       // within the slack: nothing is even looked at
+    public async Task Rows_of_gone_files_are_forgotten_once_they_clearly_outnumber_the_files(int gone, int forgotten)
+    {
+        var live = Enumerable.Range(0, 10).Select(i => Write($"live-{i}.txt", [(byte)i])).ToList();
+        using (var cache = Open())
+        {
+            var source = Source(cache);
+            foreach (var e in live) await source.GetAsync(e, [], default);
+            for (var i = 0; i < gone; i++)
+            {
+                var e = Write($"gone-{i:D4}.txt", [1, 2, 3]);
+                await source.GetAsync(e, [], default);
+                File.Delete(e.FullPath);
+            }
+
+            Assert.Equal(forgotten, source.ForgetGone(live.Count, key => File.Exists(Path.Combine(_root, "data", key))));
+        }
+
+        using var reopened = Open();
+        using var readOnly = OpenReadOnly();
+        using var count = new SqliteCommand("SELECT COUNT(*) FROM digests", readOnly);
+        var rows = Convert.ToInt64(count.ExecuteScalar());
+        Assert.Equal(live.Count + gone - forgotten, rows);
+        var again = Source(reopened);
+        foreach (var e in live) await again.GetAsync(e, [], default);
+        Assert.Equal(live.Count, again.Hits); // the live files' rows are kept
+        Assert.Empty(_warnings);
+    }
+
+    private SqliteConnection OpenReadOnly()
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(StateDir, HashCache.FileName)};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
     [Fact]
     public async Task Unchanged_file_is_answered_from_the_cache_without_a_read()
     {
