@@ -56,18 +56,11 @@ public sealed class HashCacheScenarioTests(S3ServerFixture server)
         using var store = S3ObjectStore.ForSite(site, 16, 2);
         var state = Path.Combine(s.Root, "state");
         using var cache = HashCache.Open(state, w => Assert.Fail(w))!;
-        long Rows()
-        {
-            using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(state, HashCache.FileName)};Mode=ReadOnly;Pooling=False");
-            db.Open();
-            using var count = new Microsoft.Data.Sqlite.SqliteCommand("SELECT COUNT(*) FROM digests", db);
-            return Convert.ToInt64(count.ExecuteScalar());
-        }
 
         // Given a sync that remembered every file it uploaded
         using var firstDigests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance);
         var first = await new SiteSync(site, store, firstDigests, new SyncSettings { Workers = 16 }, NullLogger.Instance).RunAsync(default);
-        Assert.Equal((SiteStatus.Done, 1_010L, 1_010L), (first.Status, first.Stats.Uploaded, Rows()));
+        Assert.Equal((SiteStatus.Done, 1_010L, 1_010L), (first.Status, first.Stats.Uploaded, HashCacheFile.Rows(state)));
 
         // When all but 5 files are deleted locally (retire_deleted off: the objects stay)
         for (var i = 5; i < 1_010; i++) File.Delete(Path.Combine(s.Local, "f", $"{i:D4}.txt"));
@@ -76,7 +69,7 @@ public sealed class HashCacheScenarioTests(S3ServerFixture server)
 
         // Then the next complete sync forgets their 1,005 rows and keeps the 5
         Assert.Equal((SiteStatus.Done, 5L), (second.Status, second.Stats.Unchanged));
-        Assert.Equal(5, Rows());
+        Assert.Equal(5, HashCacheFile.Rows(state));
     }
 
     private static async Task<(SiteResult Result, int Reads)> SyncAsync(Site site, IObjectStore store, HashCache cache)

@@ -22,3 +22,16 @@ public sealed class CountingDigests : IDigestSource
         return DirectDigestSource.Instance.GetAsync(entry, extraPartSizes, cancellationToken);
     }
 }
+
+/// <summary>Reads the hash cache's database directly, as a test checks what it holds.</summary>
+public static class HashCacheFile
+{
+    /// <summary>How many rows the cache in <paramref name="stateDir"/> holds, every site together.</summary>
+    public static long Rows(string stateDir)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(stateDir, S3Sync.Hashing.HashCache.FileName)};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var count = new Microsoft.Data.Sqlite.SqliteCommand("SELECT COUNT(*) FROM digests", db);
+        return Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
