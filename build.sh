@@ -104,6 +104,8 @@ demo() {
     start_server
     make_bucket demo
     local config="$SERVER_DIR/demo.yml"
+    # It holds the server's keys: readable by its owner only (s3sync warns otherwise).
+    install -m 600 /dev/null "$config"
     cat >"$config" <<YAML
 endpoint: $S3SYNC_TEST_ENDPOINT
 access_key: $S3SYNC_TEST_ACCESS_KEY
