@@ -18,6 +18,9 @@ public sealed class S3ObjectStore : IObjectStore
     /// <summary>User metadata key holding the whole file's MD5, so content stays comparable whatever the ETag.</summary>
     public const string FingerprintKey = "s3sync-md5";
 
+    /// <summary>The metadata key rclone keeps a multipart object's whole-file MD5 under (base64).</summary>
+    public const string RcloneMd5Key = "md5chksum";
+
     private readonly AmazonS3Client _client;
     private readonly SignedPut? _signedPut;
 
@@ -114,7 +117,7 @@ public sealed class S3ObjectStore : IObjectStore
     public static string? FingerprintOf(Func<string, string?> metadata)
     {
         if (metadata(FingerprintKey) is { } own && IsMd5Hex(own.Trim())) return own.Trim().ToLowerInvariant();
-        if (metadata("md5chksum") is { } rclone)
+        if (metadata(RcloneMd5Key) is { } rclone)
         {
             Span<byte> md5 = stackalloc byte[16];
             if (Convert.TryFromBase64String(rclone.Trim(), md5, out var written) && written == 16) return Convert.ToHexStringLower(md5);
@@ -180,6 +183,8 @@ public sealed class S3ObjectStore : IObjectStore
             ContentType = headers.ContentType,
         };
         request.Metadata[FingerprintKey] = headers.FingerprintMd5Hex;
+        // rclone's name for the same MD5, which it reads on multipart objects only: `rclone check` can then verify them.
+        if (IsMd5Hex(headers.FingerprintMd5Hex)) request.Metadata[RcloneMd5Key] = Convert.ToBase64String(Convert.FromHexString(headers.FingerprintMd5Hex));
         var r = await Guard(_client.InitiateMultipartUploadAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
         return r.UploadId;
     }

@@ -155,6 +155,10 @@ public sealed class SignedPartScenarioTests(S3ServerFixture server)
         var listed = Assert.Single(await server.ListAsync(s.Bucket));
         Assert.Equal(ETag.FromParts(md5s), ETag.Normalize(listed.ETag));
         Assert.Equal(body, await server.GetAsync(s.Bucket, key));
+        // The whole-file MD5 in the metadata twice: s3sync's, and under rclone's name so that `rclone check` can verify it.
+        var head = await server.Client.GetObjectMetadataAsync(s.Bucket, key);
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(body)), head.Metadata[S3ObjectStore.FingerprintKey]);
+        Assert.Equal(Convert.ToBase64String(MD5.HashData(body)), head.Metadata[S3ObjectStore.RcloneMd5Key]);
     }
 
     [Fact]
