@@ -29,7 +29,10 @@ public sealed class AwsEnvironment(Func<string, string?> variable, Func<string, 
     /// <summary>The profile in use: <c>AWS_PROFILE</c>, else <c>default</c>.</summary>
     public string ProfileName => Value("AWS_PROFILE") ?? "default";
 
-    private string? Value(string name) => variable(name)?.Trim() is { Length: > 0 } v ? v : null;
+    private string? Value(string name) => NonEmpty(variable(name));
+
+    /// <summary>A variable's value trimmed, or null when it is unset, empty or blank: a blank one counts as unset.</summary>
+    public static string? NonEmpty(string? value) => value?.Trim() is { Length: > 0 } v ? v : null;
 
     /// <summary>
     /// Fills the document's unset global <c>endpoint</c> and <c>aws_region</c> from the environment and the

@@ -38,6 +38,9 @@ public static class ETag
     /// <summary>Strips quotes and lower-cases an ETag as servers return it.</summary>
     public static string Normalize(string? etag) => (etag ?? "").Trim().Trim('"').ToLowerInvariant();
 
+    /// <summary>True for 32 hexadecimal digits: how an MD5 is written in an ETag or in metadata.</summary>
+    public static bool IsMd5Hex(string s) => s.Length == 32 && s.All(char.IsAsciiHexDigit);
+
     /// <summary>Parses "hex" (parts = 0) or "hex-N" (parts = N); false when it is neither.</summary>
     public static bool TryParse(string? etag, out string hex, out int parts)
     {
@@ -46,7 +49,7 @@ public static class ETag
         parts = 0;
         var dash = e.IndexOf('-', StringComparison.Ordinal);
         var body = dash < 0 ? e : e[..dash];
-        if (body.Length != 32 || !body.All(Uri.IsHexDigit)) return false;
+        if (!IsMd5Hex(body)) return false;
         if (dash >= 0 && (!int.TryParse(e[(dash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out parts) || parts < 1))
             return false;
         hex = body;

@@ -32,15 +32,15 @@ public readonly partial record struct FileFingerprint(ulong Device, ulong Inode,
 
     /// <summary>
     /// True for a FIFO, a socket or a device node (not a file, a folder or a link, which it does not follow): things
-    /// that have no content to upload, and that a read would block on (a FIFO) or fail on. Their size is 0, so callers
-    /// ask only for empty entries. False when the platform has no statx or the path cannot be stat'ed.
+    /// that have no content to upload, and that a read would block on (a FIFO) or fail on. Their size is 0, so only an
+    /// empty entry costs a statx. False when the platform has no statx or the path cannot be stat'ed.
     /// </summary>
-    public static bool IsSpecial(string path)
+    public static bool IsSpecial(FileInfo info)
     {
-        if (!OperatingSystem.IsLinux()) return false;
+        if (info.Length != 0 || !OperatingSystem.IsLinux()) return false;
         try
         {
-            if (Native.statx(Native.AtFdCwd, path, Native.AtSymlinkNoFollow, Native.StatxType, out var buffer) != 0) return false;
+            if (Native.statx(Native.AtFdCwd, info.FullName, Native.AtSymlinkNoFollow, Native.StatxType, out var buffer) != 0) return false;
             return (buffer.Mode & Native.FileTypeMask) is Native.Fifo or Native.CharDevice or Native.BlockDevice or Native.Socket;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)

@@ -86,7 +86,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
                 }
                 if (!site.Filter.Includes(key)) continue;
                 var fi = (FileInfo)info;
-                if (fi.Length == 0 && FileFingerprint.IsSpecial(fi.FullName))
+                if (FileFingerprint.IsSpecial(fi))
                 {
                     report?.Invoke(new WalkIssue(fi.FullName, "skipped: not a regular file (a FIFO, socket or device)", false));
                     continue;

@@ -63,7 +63,8 @@ public sealed class S3ObjectStore : IObjectStore
         if (site.Endpoint is not null)
         {
             config.ServiceURL = site.Endpoint;
-            config.AuthenticationRegion = site.Region ?? NonEmpty("AWS_REGION") ?? NonEmpty("AWS_DEFAULT_REGION") ?? Defaults.DefaultRegion;
+            config.AuthenticationRegion = site.Region ?? AwsEnvironment.NonEmpty(Environment.GetEnvironmentVariable("AWS_REGION"))
+                ?? AwsEnvironment.NonEmpty(Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION")) ?? Defaults.DefaultRegion;
         }
         else if (site.Region is not null)
         {
@@ -116,7 +117,7 @@ public sealed class S3ObjectStore : IObjectStore
     /// </summary>
     public static string? FingerprintOf(Func<string, string?> metadata)
     {
-        if (metadata(FingerprintKey) is { } own && IsMd5Hex(own.Trim())) return own.Trim().ToLowerInvariant();
+        if (metadata(FingerprintKey)?.Trim() is { } own && Hashing.ETag.IsMd5Hex(own)) return own.ToLowerInvariant();
         if (metadata(RcloneMd5Key) is { } rclone)
         {
             Span<byte> md5 = stackalloc byte[16];
@@ -125,14 +126,10 @@ public sealed class S3ObjectStore : IObjectStore
         if (metadata("s3cmd-attrs") is { } attrs)
         {
             foreach (var attr in attrs.Split('/'))
-                if (attr.StartsWith("md5:", StringComparison.Ordinal) && IsMd5Hex(attr[4..])) return attr[4..].ToLowerInvariant();
+                if (attr.StartsWith("md5:", StringComparison.Ordinal) && Hashing.ETag.IsMd5Hex(attr[4..])) return attr[4..].ToLowerInvariant();
         }
         return null;
     }
-
-    private static bool IsMd5Hex(string s) => s.Length == 32 && s.All(char.IsAsciiHexDigit);
-
-    private static string? NonEmpty(string variable) => Environment.GetEnvironmentVariable(variable)?.Trim() is { Length: > 0 } v ? v : null;
 
     private static string StorageClassName(S3StorageClass? storageClass) =>
         storageClass is null || string.IsNullOrEmpty(storageClass.Value) ? Defaults.StorageClass : storageClass.Value;
@@ -184,7 +181,7 @@ public sealed class S3ObjectStore : IObjectStore
         };
         request.Metadata[FingerprintKey] = headers.FingerprintMd5Hex;
         // rclone's name for the same MD5, which it reads on multipart objects only: `rclone check` can then verify them.
-        if (IsMd5Hex(headers.FingerprintMd5Hex)) request.Metadata[RcloneMd5Key] = Convert.ToBase64String(Convert.FromHexString(headers.FingerprintMd5Hex));
+        if (Hashing.ETag.IsMd5Hex(headers.FingerprintMd5Hex)) request.Metadata[RcloneMd5Key] = Convert.ToBase64String(Convert.FromHexString(headers.FingerprintMd5Hex));
         var r = await Guard(_client.InitiateMultipartUploadAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
         return r.UploadId;
     }

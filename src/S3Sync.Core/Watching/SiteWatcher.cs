@@ -313,7 +313,7 @@ public sealed class SiteWatcher
     {
         var path = FullPath(key);
         var info = new FileInfo(path);
-        if (!info.Exists || info.LinkTarget is not null || (info.Length == 0 && FileFingerprint.IsSpecial(path)))
+        if (!info.Exists || info.LinkTarget is not null || FileFingerprint.IsSpecial(info))
         {
             // Gone again (its removal event follows), a symlink (never followed, as in the walk), or a FIFO, socket or
             // device (skipped, as in the walk, where the warning is given).
