@@ -21,6 +21,10 @@ readonly BINARIES=(radosgw radosgw-admin ceph-mon ceph-osd ceph monmaptool)
 readonly ACCESS_KEY=S3SYNCTESTACCESSKEY0
 readonly SECRET_KEY=s3sync-test-secret-key-0000000000000000000
 readonly USER_UID=s3sync-test
+# Keys of Ceph's testing KMS backend (rgw crypt s3 kms backend = testing): test keys, not secrets.
+readonly KMS_KEY_ID=s3sync-test-kms-1
+readonly KMS_KEY_1=czNzeW5jLXRlc3Qta21zLWtleS1vbmUtMzJieXRlcyE=
+readonly KMS_KEY_2=czNzeW5jLXRlc3Qta21zLWtleS10d28tMzJieXRlcyE=
 readonly STORAGE_CLASSES=(STANDARD_IA ONEZONE_IA INTELLIGENT_TIERING GLACIER
                           DEEP_ARCHIVE GLACIER_IR REDUCED_REDUNDANCY)
 readonly DATA_POOL=default.rgw.buckets.data
@@ -275,6 +279,11 @@ rgw thread pool size = 128
 # reclaim tails of deleted/overwritten objects soon (memstore = RAM)
 rgw gc obj min wait = 60
 rgw gc processor period = 60
+# SSE-C and SSE-KMS over plain HTTP (loopback only), with Ceph's built-in testing KMS: the keys below are
+# fixed test keys (NAME=base64 of 32 bytes), named by x-amz-server-side-encryption-aws-kms-key-id.
+rgw crypt require ssl = false
+rgw crypt s3 kms backend = testing
+rgw crypt s3 kms encryption keys = $KMS_KEY_ID=$KMS_KEY_1 s3sync-test-kms-2=$KMS_KEY_2
 CONF
 }
 
@@ -404,6 +413,7 @@ cmd_start() {
 S3SYNC_TEST_ENDPOINT=http://127.0.0.1:$RGW_PORT
 S3SYNC_TEST_ACCESS_KEY=$ACCESS_KEY
 S3SYNC_TEST_SECRET_KEY=$SECRET_KEY
+S3SYNC_TEST_KMS_KEY_ID=$KMS_KEY_ID
 ENV
     trap - EXIT
     log "ready in $((SECONDS - t0))s; env in $DIR/env"

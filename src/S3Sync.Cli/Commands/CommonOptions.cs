@@ -62,6 +62,8 @@ public sealed class CommonOptions
             }
             config = config with { LogLevel = verbosity };
         }
+        // One limit for every transfer of this process (all sites, uploads and downloads).
+        S3Sync.Remote.BandwidthLimiter.Process.SetRate(config.BandwidthLimit);
         if (IsQuiet(result) && config.LogLevel < LogVerbosity.Warn) config = config with { LogLevel = LogVerbosity.Warn };
         var format = result.GetValue(LogFormat) ?? "text";
         if (format is not ("text" or "json"))
@@ -156,7 +158,13 @@ public sealed class CommonOptions
         }
         for (var i = 0; i < all.Count; i++) all[i] ??= new SiteDocument();
         foreach (var (key, flag) in Overrides.Apply(result, document, selected)) origin[key] = flag;
-        foreach (var (key, source) in environment.Apply(document)) origin[key] = source;
+        var profileProblems = new List<(string Key, string Message)>();
+        foreach (var (key, source) in environment.Apply(document, profileProblems)) origin[key] = source;
+        if (profileProblems.Count > 0)
+        {
+            Print(new ConfigException([.. profileProblems.Select(x => lines.ErrorAt(x.Key, x.Message, x.Key.StartsWith("sites[", StringComparison.Ordinal) ? x.Key[..(x.Key.IndexOf(']', StringComparison.Ordinal) + 1)] : null))]), origin, error);
+            return null;
+        }
 
         SyncConfig config;
         try

@@ -54,6 +54,7 @@ public static partial class ConfigCommand
         output.WriteLine($"http_address: {Scalar(config.HttpAddress)}");
         output.WriteLine($"http_port: {(config.HttpPort is { } port ? port.ToString(CultureInfo.InvariantCulture) : "null  # no HTTP endpoint")}");
         output.WriteLine($"state_dir: {(config.StateDir is { } state ? Scalar(state) : "null")}");
+        output.WriteLine($"bandwidth_limit: {(config.BandwidthLimit > 0 ? ByteRate.Format(config.BandwidthLimit) : "0  # no limit")}{From("bandwidth_limit")}");
         output.WriteLine("sites:");
         for (var n = 0; n < config.Sites.Count; n++)
         {
@@ -70,6 +71,13 @@ public static partial class ConfigCommand
             output.WriteLine($"  storage_class: {site.StorageClass}{SiteFrom("storage_class")}");
             output.WriteLine($"  max_delete: {Scalar(site.MaxDelete.ToString())}");
             output.WriteLine($"  watch_interval: {site.WatchInterval}");
+            output.WriteLine($"  sse: {SseName(site.Encryption)}{SiteFrom("sse")}");
+            output.WriteLine($"  sse_kms_key_id: {(site.Encryption.KmsKeyId is { } kms ? Scalar(kms) : site.Encryption.IsKms ? "null  # the account's default KMS key" : "null")}{SiteFrom("sse_kms_key_id")}");
+            // The key file by its path only: the key itself is never printed.
+            output.WriteLine($"  sse_customer_key_file: {(site.Encryption.CustomerKeyFile is { } keyFile ? Scalar(keyFile) : "null")}{SiteFrom("sse_customer_key_file")}");
+            output.WriteLine($"  acl: {(site.Acl is { } acl ? acl : "null  # none sent: the bucket's default")}{SiteFrom("acl")}");
+            output.WriteLine($"  profile: {(site.Profile is { } profile ? Scalar(profile) : "null")}{SiteFrom("profile")}");
+            Headers(site.Headers, output);
             if (site.Credentials is { } c)
             {
                 output.WriteLine($"  access_key: {Scalar(MaskAccessKey(c.AccessKey))}");
@@ -77,7 +85,7 @@ public static partial class ConfigCommand
             }
             else
             {
-                output.WriteLine($"  access_key: null  # credentials from {environment.CredentialSource()}");
+                output.WriteLine($"  access_key: null  # credentials from {environment.CredentialSource(site.Profile)}");
                 output.WriteLine("  secret_access_key: null");
             }
             List("exclusions", site.Filter.Exclusions, output);
@@ -85,6 +93,41 @@ public static partial class ConfigCommand
             if (!Directory.Exists(site.LocalPath))
                 warnings.WriteLine($"s3sync: warning: site {site.Name}: local_path {site.LocalPath} does not exist here (sync would fail for this site)");
         }
+    }
+
+    private static string SseName(Encryption encryption) => encryption.Mode switch
+    {
+        EncryptionMode.None => "none",
+        EncryptionMode.Customer => "null  # SSE-C, key from sse_customer_key_file",
+        _ => encryption.Header!,
+    };
+
+    private static void Headers(HeaderRules rules, TextWriter output)
+    {
+        if (rules.Rules.Count == 0 && rules.Overrides.IsEmpty) { output.WriteLine("  headers: []  # content type from the extension table"); return; }
+        output.WriteLine("  headers:");
+        foreach (var rule in rules.Rules)
+        {
+            output.WriteLine($"  - match: {Quoted(rule.Match.ToString())}");
+            Fields(rule.Headers, output);
+        }
+        if (!rules.Overrides.IsEmpty)
+        {
+            output.WriteLine("  # from flags, over every rule:");
+            output.WriteLine("  - match: ''");
+            Fields(rules.Overrides, output);
+        }
+    }
+
+    private static void Fields(HeaderSet set, TextWriter output)
+    {
+        if (set.ContentType is { } type) output.WriteLine($"    content_type: {Quoted(type)}");
+        if (set.CacheControl is { } cache) output.WriteLine($"    cache_control: {Quoted(cache)}");
+        if (set.ContentEncoding is { } encoding) output.WriteLine($"    content_encoding: {Quoted(encoding)}");
+        if (set.ContentDisposition is { } disposition) output.WriteLine($"    content_disposition: {Quoted(disposition)}");
+        if (set.Metadata.Count == 0) return;
+        output.WriteLine("    metadata:");
+        foreach (var (name, value) in set.Metadata) output.WriteLine($"      {Scalar(name)}: {Quoted(value)}");
     }
 
     private static string RegionNote(Site site, IReadOnlyDictionary<string, string> origin, int i)

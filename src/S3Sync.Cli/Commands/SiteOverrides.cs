@@ -20,7 +20,24 @@ public sealed class SiteOverrides
     public Option<string[]> Include { get; } = new("--include") { Description = "Sync only paths matching this regular expression (repeatable; adds to inclusions)", HelpName = "REGEX" };
     public Option<string?> Name { get; } = new("--name") { Description = "Site name in logs and reports (key: name; default BUCKET/PREFIX)", HelpName = "NAME" };
 
-    public SiteOverrides() => StorageClass.CompletionSources.Add([.. ConfigLoader.StorageClasses]);
+    public Option<string?> Sse { get; } = new("--sse") { Description = "Server-side encryption: AES256, aws:kms, aws:kms:dsse or none (key: sse)", HelpName = "MODE" };
+    public Option<string?> SseKmsKeyId { get; } = new("--sse-kms-key-id") { Description = "KMS key for aws:kms (key: sse_kms_key_id)", HelpName = "KEY" };
+    public Option<string?> SseCustomerKeyFile { get; } = new("--sse-customer-key-file") { Description = "SSE-C: the file holding the 256-bit key (key: sse_customer_key_file)", HelpName = "FILE" };
+    public Option<string?> Acl { get; } = new("--acl") { Description = "Canned ACL of uploads, e.g. bucket-owner-full-control (key: acl)", HelpName = "ACL" };
+    public Option<string?> Profile { get; } = new("--profile") { Description = "Profile of ~/.aws/config and ~/.aws/credentials to use (key: profile; default AWS_PROFILE)", HelpName = "NAME" };
+    public Option<string?> CacheControl { get; } = new("--cache-control") { Description = "Cache-Control of every upload, over the headers rules (key: headers)", HelpName = "VALUE" };
+    public Option<string?> ContentType { get; } = new("--content-type") { Description = "Content-Type of every upload, over the headers rules and the extension table (key: headers)", HelpName = "TYPE" };
+    public Option<string?> ContentEncoding { get; } = new("--content-encoding") { Description = "Content-Encoding of every upload (key: headers)", HelpName = "VALUE" };
+    public Option<string?> ContentDisposition { get; } = new("--content-disposition") { Description = "Content-Disposition of every upload (key: headers)", HelpName = "VALUE" };
+    public Option<string[]> Metadata { get; } = new("--metadata") { Description = "User metadata NAME=VALUE on every upload (repeatable; key: headers)", HelpName = "NAME=VALUE" };
+    public Option<string?> BandwidthLimit { get; } = new("--bwlimit") { Description = "Limit all transfers together to this rate, e.g. 10MiB/s (key: bandwidth_limit)", HelpName = "RATE" };
+
+    public SiteOverrides()
+    {
+        StorageClass.CompletionSources.Add([.. ConfigLoader.StorageClasses]);
+        Acl.CompletionSources.Add([.. ConfigLoader.CannedAcls]);
+        Sse.CompletionSources.Add("AES256", "aws:kms", "aws:kms:dsse", "none");
+    }
 
     public void AddTo(Command command)
     {
@@ -32,6 +49,17 @@ public sealed class SiteOverrides
         command.Options.Add(Exclude);
         command.Options.Add(Include);
         command.Options.Add(Name);
+        command.Options.Add(Sse);
+        command.Options.Add(SseKmsKeyId);
+        command.Options.Add(SseCustomerKeyFile);
+        command.Options.Add(Acl);
+        command.Options.Add(Profile);
+        command.Options.Add(CacheControl);
+        command.Options.Add(ContentType);
+        command.Options.Add(ContentEncoding);
+        command.Options.Add(ContentDisposition);
+        command.Options.Add(Metadata);
+        command.Options.Add(BandwidthLimit);
     }
 
     /// <summary>
@@ -42,6 +70,7 @@ public sealed class SiteOverrides
     {
         var origin = new Dictionary<string, string>(StringComparer.Ordinal);
         var sites = document.Sites ?? [];
+        if (result.GetValue(BandwidthLimit) is { } rate) { document.BandwidthLimit = rate; origin["bandwidth_limit"] = "--bwlimit"; }
         foreach (var i in selected)
         {
             var site = sites[i];
@@ -53,6 +82,36 @@ public sealed class SiteOverrides
             if (result.GetResult(Delete) is { Implicit: false }) { site.RetireDeleted = result.GetValue(Delete); Set("retire_deleted", "--delete"); }
             if (result.GetResult(ForcePathStyle) is { Implicit: false }) { site.ForcePathStyle = result.GetValue(ForcePathStyle); Set("force_path_style", "--force-path-style"); }
             if (result.GetValue(Name) is { } name) { site.Name = name; Set("name", "--name"); }
+            // The three encryption keys are resolved as one (a site's replace the global ones): a flag brings the
+            // site's others along, so --sse aws:kms on a site with an SSE-C key file is the conflict it looks like.
+            if (result.GetValue(Sse) is { } sse) { site.Sse = sse; Set("sse", "--sse"); }
+            if (result.GetValue(SseKmsKeyId) is { } kmsKey) { site.SseKmsKeyId = kmsKey; Set("sse_kms_key_id", "--sse-kms-key-id"); }
+            if (result.GetValue(SseCustomerKeyFile) is { } keyFile) { site.SseCustomerKeyFile = keyFile; Set("sse_customer_key_file", "--sse-customer-key-file"); }
+            if (result.GetValue(Acl) is { } acl) { site.Acl = acl; Set("acl", "--acl"); }
+            if (result.GetValue(Profile) is { } profile) { site.Profile = profile; Set("profile", "--profile"); }
+            var flags = new HeaderRuleDocument
+            {
+                CacheControl = result.GetValue(CacheControl),
+                ContentType = result.GetValue(ContentType),
+                ContentEncoding = result.GetValue(ContentEncoding),
+                ContentDisposition = result.GetValue(ContentDisposition),
+            };
+            foreach (var pair in result.GetValue(Metadata) ?? [])
+            {
+                var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                var (metaName, metaValue) = eq < 0 ? (pair, "") : (pair[..eq], pair[(eq + 1)..]);
+                (flags.Metadata ??= [])[metaName] = metaValue;
+                Set($"header_flags.metadata.{metaName}", "--metadata");
+            }
+            if (flags.CacheControl is not null || flags.ContentType is not null || flags.ContentEncoding is not null || flags.ContentDisposition is not null || flags.Metadata is not null)
+            {
+                site.HeaderFlags = flags;
+                Set("header_flags.cache_control", "--cache-control");
+                Set("header_flags.content_type", "--content-type");
+                Set("header_flags.content_encoding", "--content-encoding");
+                Set("header_flags.content_disposition", "--content-disposition");
+                Set("header_flags.metadata", "--metadata");
+            }
             AddAll(result.GetValue(Exclude), site.Exclusions ??= [], $"{p}.exclusions", "--exclude", origin);
             AddAll(result.GetValue(Include), site.Inclusions ??= [], $"{p}.inclusions", "--include", origin);
             if (site.Exclusions.Count == 0) site.Exclusions = null;

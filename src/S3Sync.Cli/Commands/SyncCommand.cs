@@ -62,7 +62,7 @@ public static class SyncCommand
             if (result.GetValue(dryRun))
                 return VerifyCommand.RunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false, Rehash: rehash), output, cancellationToken);
             var quiet = common.IsQuiet(result);
-            return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash }, quiet ? TextWriter.Null : output, cancellationToken,
+            return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash, Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)) }, quiet ? TextWriter.Null : output, cancellationToken,
                 ProgressLine.Wanted(error, quiet) ? error : null);
         });
         return command;

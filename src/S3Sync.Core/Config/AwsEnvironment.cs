@@ -38,16 +38,28 @@ public sealed class AwsEnvironment(Func<string, string?> variable, Func<string, 
     /// Fills the document's unset global <c>endpoint</c> and <c>aws_region</c> from the environment and the
     /// profile. Returns where each filled key came from (<c>endpoint</c> to <c>AWS_ENDPOINT_URL_S3</c>).
     /// </summary>
-    public Dictionary<string, string> Apply(ConfigDocument document)
+    public Dictionary<string, string> Apply(ConfigDocument document) => Apply(document, []);
+
+    /// <summary>
+    /// As above, and the <c>profile</c> keys: the global one (else <c>AWS_PROFILE</c>) stands in for the default
+    /// profile; a site's own profile gives that site its region and endpoint when neither the file, a flag nor the
+    /// environment does (the AWS CLI's order). A profile named in the file or by <c>--profile</c> that exists in
+    /// neither shared file is added to <paramref name="problems"/> (key path, message).
+    /// </summary>
+    public Dictionary<string, string> Apply(ConfigDocument document, List<(string Key, string Message)> problems)
     {
         var origin = new Dictionary<string, string>(StringComparer.Ordinal);
         CredentialProfile? loaded = null;
         var looked = false;
+        var profileName = NonEmpty(document.Profile) ?? ProfileName;
         CredentialProfile? Profile()
         {
-            if (!looked) { loaded = profile(ProfileName); looked = true; }
+            if (!looked) { loaded = profile(profileName); looked = true; }
             return loaded;
         }
+        if (NonEmpty(document.Profile) is not null && Profile() is null)
+            problems.Add(("profile", $"no profile '{profileName}' in ~/.aws/config or ~/.aws/credentials"));
+        var (fileEndpoint, fileRegion) = (document.Endpoint, document.AwsRegion);
 
         var ignoreEndpoints = string.Equals(Value("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true", StringComparison.OrdinalIgnoreCase);
         if (document.Endpoint is null && !ignoreEndpoints)
@@ -57,7 +69,7 @@ public sealed class AwsEnvironment(Func<string, string?> variable, Func<string, 
             else if (Profile() is { IgnoreConfiguredEndpointUrls: not true, EndpointUrl: { Length: > 0 } url })
             {
                 document.Endpoint = url;
-                origin["endpoint"] = $"profile {ProfileName} endpoint_url";
+                origin["endpoint"] = $"profile {profileName} endpoint_url";
             }
         }
         if (document.AwsRegion is null)
@@ -67,15 +79,39 @@ public sealed class AwsEnvironment(Func<string, string?> variable, Func<string, 
             else if (Profile()?.Region?.SystemName is { Length: > 0 } fromProfile)
             {
                 document.AwsRegion = fromProfile;
-                origin["aws_region"] = $"profile {ProfileName} region";
+                origin["aws_region"] = $"profile {profileName} region";
+            }
+        }
+        var envEndpoint = !ignoreEndpoints && (Value("AWS_ENDPOINT_URL_S3") ?? Value("AWS_ENDPOINT_URL")) is not null;
+        var envRegion = (Value("AWS_REGION") ?? Value("AWS_DEFAULT_REGION")) is not null;
+        var sites = document.Sites ?? [];
+        for (var i = 0; i < sites.Count; i++)
+        {
+            if (sites[i] is not { } site || NonEmpty(site.Profile) is not { } own) continue;
+            var p = own == profileName ? Profile() : profile(own);
+            if (p is null)
+            {
+                problems.Add(($"sites[{i}].profile", $"no profile '{own}' in ~/.aws/config or ~/.aws/credentials"));
+                continue;
+            }
+            if (site.Endpoint is null && fileEndpoint is null && !envEndpoint && !ignoreEndpoints && p is { IgnoreConfiguredEndpointUrls: not true, EndpointUrl: { Length: > 0 } url })
+            {
+                site.Endpoint = url;
+                origin[$"sites[{i}].endpoint"] = $"profile {own} endpoint_url";
+            }
+            if (site.BucketRegion is null && fileRegion is null && !envRegion && p.Region?.SystemName is { Length: > 0 } region)
+            {
+                site.BucketRegion = region;
+                origin[$"sites[{i}].bucket_region"] = $"profile {own} region";
             }
         }
         return origin;
     }
 
     /// <summary>Where a site without keys in the file gets its credentials, in words, for <c>config check</c>.</summary>
-    public string CredentialSource()
+    public string CredentialSource(string? siteProfile = null)
     {
+        if (siteProfile is not null) return $"profile {siteProfile} (~/.aws/credentials, ~/.aws/config)";
         if (Value("AWS_ACCESS_KEY_ID") is not null) return "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)";
         if (Value("AWS_PROFILE") is { } name) return $"profile {name} (~/.aws/credentials, ~/.aws/config)";
         return "the SDK's chain: default profile, web identity, container or instance role";

@@ -23,6 +23,13 @@ public sealed class ConfigDocument
     public string? HttpAddress { get; set; }
     public string? MaxDelete { get; set; }
     public string? StateDir { get; set; }
+    public string? BandwidthLimit { get; set; }
+    public string? Sse { get; set; }
+    public string? SseKmsKeyId { get; set; }
+    public string? SseCustomerKeyFile { get; set; }
+    public string? Acl { get; set; }
+    public List<HeaderRuleDocument>? Headers { get; set; }
+    public string? Profile { get; set; }
     public List<SiteDocument>? Sites { get; set; }
 }
 
@@ -44,10 +51,32 @@ public sealed class SiteDocument
     public string? MaxDelete { get; set; }
     public List<string>? Exclusions { get; set; }
     public List<string>? Inclusions { get; set; }
+
+    /// <summary>Header fields given as flags (<c>--cache-control</c>, ...); never read from YAML (not in the schema).</summary>
+    [YamlIgnore]
+    public HeaderRuleDocument? HeaderFlags { get; set; }
+    public string? Sse { get; set; }
+    public string? SseKmsKeyId { get; set; }
+    public string? SseCustomerKeyFile { get; set; }
+    public string? Acl { get; set; }
+    public List<HeaderRuleDocument>? Headers { get; set; }
+    public string? Profile { get; set; }
+}
+
+/// <summary>One entry of <c>headers:</c> as written.</summary>
+public sealed class HeaderRuleDocument
+{
+    public string? Match { get; set; }
+    public string? ContentType { get; set; }
+    public string? CacheControl { get; set; }
+    public string? ContentEncoding { get; set; }
+    public string? ContentDisposition { get; set; }
+    public Dictionary<string, string>? Metadata { get; set; }
 }
 
 /// <summary>Source-generated YamlDotNet context: the reflection deserializer does not survive Native AOT.</summary>
 [YamlStaticContext]
 [YamlSerializable(typeof(ConfigDocument))]
 [YamlSerializable(typeof(SiteDocument))]
+[YamlSerializable(typeof(HeaderRuleDocument))]
 public partial class ConfigYamlContext : StaticContext;

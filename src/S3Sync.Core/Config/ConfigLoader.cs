@@ -24,7 +24,14 @@ public static class ConfigLoader
         "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE",
     ];
 
-    private enum Kind { String, Int, Bool, StringList, Sites }
+    /// <summary>The canned ACLs an object takes (<c>acl</c>).</summary>
+    public static readonly IReadOnlyList<string> CannedAcls =
+    [
+        "private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
+        "bucket-owner-read", "bucket-owner-full-control",
+    ];
+
+    private enum Kind { String, Int, Bool, StringList, Sites, Headers, StringMap }
 
     private static readonly Dictionary<string, Kind> GlobalKeys = new(StringComparer.Ordinal)
     {
@@ -33,7 +40,8 @@ public static class ConfigLoader
         ["upload_queue_buffer"] = Kind.Int, ["upload_workers"] = Kind.Int, ["watch_interval"] = Kind.Int,
         ["s3_ops_retries"] = Kind.Int, ["rescan_interval"] = Kind.Int, ["http_port"] = Kind.Int,
         ["http_address"] = Kind.String, ["max_delete"] = Kind.String, ["state_dir"] = Kind.String,
-        ["sites"] = Kind.Sites,
+        ["sites"] = Kind.Sites, ["bandwidth_limit"] = Kind.String, ["sse"] = Kind.String, ["sse_kms_key_id"] = Kind.String,
+        ["sse_customer_key_file"] = Kind.String, ["acl"] = Kind.String, ["headers"] = Kind.Headers, ["profile"] = Kind.String,
     };
 
     private static readonly Dictionary<string, Kind> SiteKeys = new(StringComparer.Ordinal)
@@ -43,6 +51,14 @@ public static class ConfigLoader
         ["storage_class"] = Kind.String, ["access_key"] = Kind.String, ["secret_access_key"] = Kind.String,
         ["endpoint"] = Kind.String, ["force_path_style"] = Kind.Bool, ["watch_interval"] = Kind.Int,
         ["max_delete"] = Kind.String, ["exclusions"] = Kind.StringList, ["inclusions"] = Kind.StringList,
+        ["sse"] = Kind.String, ["sse_kms_key_id"] = Kind.String, ["sse_customer_key_file"] = Kind.String,
+        ["acl"] = Kind.String, ["headers"] = Kind.Headers, ["profile"] = Kind.String,
+    };
+
+    private static readonly Dictionary<string, Kind> HeaderRuleKeys = new(StringComparer.Ordinal)
+    {
+        ["match"] = Kind.String, ["content_type"] = Kind.String, ["cache_control"] = Kind.String,
+        ["content_encoding"] = Kind.String, ["content_disposition"] = Kind.String, ["metadata"] = Kind.StringMap,
     };
 
     /// <summary>Loads and resolves a file; throws <see cref="ConfigException"/> with every error found.</summary>
@@ -146,7 +162,8 @@ public static class ConfigLoader
     {
         if (node is not YamlMappingNode mapping)
         {
-            errors.Add(At(file, node, path, path.Length == 0 ? "the top level must be a mapping of keys (upload_workers:, sites:, ...)" : "must be a mapping of keys (local_path:, bucket:, ...)"));
+            errors.Add(At(file, node, path, path.Length == 0 ? "the top level must be a mapping of keys (upload_workers:, sites:, ...)"
+                : schema == HeaderRuleKeys ? "must be a mapping of keys (match:, cache_control:, ...)" : "must be a mapping of keys (local_path:, bucket:, ...)"));
             return;
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -212,6 +229,32 @@ public static class ConfigLoader
                     CheckMapping(file, sites.Children[i], $"sites[{i}]", SiteKeys, errors, lines);
                 }
                 break;
+            case Kind.Headers:
+                if (value is not YamlSequenceNode rules)
+                {
+                    errors.Add(At(file, value, keyPath, $"expected a list of rules (- match: ...), got {Describe(value)}"));
+                    break;
+                }
+                for (var i = 0; i < rules.Children.Count; i++)
+                {
+                    lines.Add($"{keyPath}[{i}]", rules.Children[i]);
+                    CheckMapping(file, rules.Children[i], $"{keyPath}[{i}]", HeaderRuleKeys, errors, lines);
+                }
+                break;
+            case Kind.StringMap:
+                if (value is not YamlMappingNode map)
+                {
+                    errors.Add(At(file, value, keyPath, $"expected a mapping of names to values ({{team: web}}), got {Describe(value)}"));
+                    break;
+                }
+                foreach (var (nameNode, entry) in map.Children)
+                {
+                    var name = (nameNode as YamlScalarNode)?.Value ?? "";
+                    lines.Add($"{keyPath}.{name}", nameNode);
+                    if (nameNode is not YamlScalarNode || entry is not YamlScalarNode)
+                        errors.Add(At(file, nameNode, $"{keyPath}.{name}", "expected a name and a single value"));
+                }
+                break;
         }
     }
 
@@ -275,6 +318,13 @@ public static class ConfigLoader
         var globalLimit = ParseLimit(doc.MaxDelete, "max_delete", errors, Err) ?? DeleteLimit.Default;
         if ((doc.AccessKey is null) != (doc.SecretAccessKey is null))
             errors.Add(Err(doc.AccessKey is null ? "secret_access_key" : "access_key", "access_key and secret_access_key go together; give both or neither"));
+        long bandwidth = 0;
+        if (doc.BandwidthLimit is { } rate && !ByteRate.TryParse(rate, out bandwidth, out var rateWhy)) errors.Add(Err("bandwidth_limit", rateWhy!));
+        var uploads = new UploadOptionsResolver(file, lines, errors);
+        var globalEncryption = uploads.Encryption(doc.Sse, doc.SseKmsKeyId, doc.SseCustomerKeyFile, "");
+        var globalAcl = uploads.Acl(doc.Acl, "");
+        var globalHeaders = uploads.Headers(doc.Headers, "");
+        var globalProfile = uploads.Profile(doc.Profile, "");
 
         var sites = new List<Site>();
         if (doc.Sites is null || doc.Sites.Count == 0)
@@ -306,6 +356,13 @@ public static class ConfigLoader
             var limit = ParseLimit(s.MaxDelete, $"{p}.max_delete", errors, (k, m) => lines.ErrorAt(k, m, p)) ?? globalLimit;
             var exclusions = CompileAll(s.Exclusions, $"{p}.exclusions", errors, lines);
             var inclusions = CompileAll(s.Inclusions, $"{p}.inclusions", errors, lines);
+            var encryption = s.Sse is null && s.SseKmsKeyId is null && s.SseCustomerKeyFile is null
+                ? globalEncryption
+                : uploads.Encryption(s.Sse, s.SseKmsKeyId, s.SseCustomerKeyFile, p);
+            var acl = s.Acl is null ? globalAcl : uploads.Acl(s.Acl, p);
+            var headers = s.Headers is null ? globalHeaders : uploads.Headers(s.Headers, p);
+            if (s.HeaderFlags is { } flags) headers = new HeaderRules(headers.Rules, uploads.Fields(flags, $"{p}.header_flags"));
+            var profile = s.Profile is null ? globalProfile : uploads.Profile(s.Profile, p);
 
             var access = s.AccessKey ?? doc.AccessKey;
             var secret = s.SecretAccessKey ?? doc.SecretAccessKey;
@@ -325,6 +382,10 @@ public static class ConfigLoader
                 WatchInterval = s.WatchInterval ?? doc.WatchInterval ?? Defaults.WatchIntervalMs,
                 MaxDelete = limit,
                 Filter = new PathFilter(inclusions, exclusions),
+                Encryption = encryption,
+                Acl = acl,
+                Headers = headers,
+                Profile = profile,
             });
         }
 
@@ -343,6 +404,7 @@ public static class ConfigLoader
             HttpPort = doc.HttpPort,
             HttpAddress = doc.HttpAddress ?? "127.0.0.1",
             StateDir = doc.StateDir,
+            BandwidthLimit = bandwidth,
             Sites = sites,
         };
     }
@@ -389,22 +451,23 @@ public static class ConfigLoader
         return null;
     }
 
-    private static List<Regex> CompileAll(List<string>? patterns, string key, List<ConfigError> errors, KeyLines lines)
+    internal static List<Regex> CompileAll(List<string>? patterns, string key, List<ConfigError> errors, KeyLines lines, bool indexed = true)
     {
         var result = new List<Regex>();
         for (var i = 0; i < (patterns?.Count ?? 0); i++)
         {
             var pattern = patterns![i];
-            if (pattern is null) { errors.Add(lines.ErrorAt($"{key}[{i}]", "empty pattern")); continue; }
+            var at = indexed ? $"{key}[{i}]" : key;
+            if (pattern is null) { errors.Add(lines.ErrorAt(at, "empty pattern")); continue; }
             try { result.Add(PathFilter.Compile(pattern)); }
-            catch (RegexParseException e) { errors.Add(lines.ErrorAt($"{key}[{i}]", $"invalid regular expression '{pattern}': {Words(e.Error.ToString())} at offset {e.Offset}")); }
-            catch (ArgumentException e) { errors.Add(lines.ErrorAt($"{key}[{i}]", $"invalid regular expression '{pattern}': {e.Message}")); }
+            catch (RegexParseException e) { errors.Add(lines.ErrorAt(at, $"invalid regular expression '{pattern}': {Words(e.Error.ToString())} at offset {e.Offset}")); }
+            catch (ArgumentException e) { errors.Add(lines.ErrorAt(at, $"invalid regular expression '{pattern}': {e.Message}")); }
         }
         return result;
     }
 
     /// <summary>"InsufficientClosingParentheses" to "insufficient closing parentheses".</summary>
-    private static string Words(string name) =>
+    internal static string Words(string name) =>
         string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? " " : "") + char.ToLowerInvariant(c) : c.ToString()));
 
     internal static bool IsValidBucket(string bucket) =>

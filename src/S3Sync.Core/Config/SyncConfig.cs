@@ -18,6 +18,9 @@ public sealed record SyncConfig
     public int? HttpPort { get; init; }
     public string HttpAddress { get; init; } = "127.0.0.1";
     public string? StateDir { get; init; }
+
+    /// <summary>Bytes per second for all transfers of the process together (<c>bandwidth_limit</c>); 0: no limit.</summary>
+    public long BandwidthLimit { get; init; }
     public required IReadOnlyList<Site> Sites { get; init; }
 }
 
@@ -70,6 +73,14 @@ public sealed record Site
     public int WatchInterval { get; init; } = Defaults.WatchIntervalMs;
     public DeleteLimit MaxDelete { get; init; } = DeleteLimit.Default;
     public PathFilter Filter { get; init; } = PathFilter.All;
+    public Encryption Encryption { get; init; } = Encryption.None;
+
+    /// <summary>The canned ACL sent with every upload and copy (<c>acl</c>); null: none is sent (the bucket's default).</summary>
+    public string? Acl { get; init; }
+    public HeaderRules Headers { get; init; } = HeaderRules.None;
+
+    /// <summary>The profile of <c>~/.aws/config</c> whose credentials the site uses (<c>profile</c>, <c>--profile</c>); null: the SDK's chain.</summary>
+    public string? Profile { get; init; }
 
     /// <summary>The listing prefix: the site's prefix plus '/', so prefix "a" never sees "a-b/".</summary>
     public string ListPrefix => Prefix.Length == 0 ? "" : Prefix + "/";

@@ -32,6 +32,9 @@ public sealed record SyncSettings
 
     /// <summary>Hash every file compared, ignoring the hash cache (the <c>--rehash</c> flag).</summary>
     public bool Rehash { get; init; }
+
+    /// <summary>Where the applied upload settings are remembered; null: never compare objects' settings.</summary>
+    public SettingsLedger? Ledger { get; init; }
 }
 
 /// <summary>
@@ -62,7 +65,10 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
         }
 
-        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true }, issue =>
+        var checkSettings = settings.Ledger?.NeedsCheck(site) == true;
+        if (checkSettings)
+            logger.LogInformation("site {Site}: the headers, ACL or encryption settings changed: each object's are compared (a HEAD per object) and brought in line", site.Name);
+        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, CheckSettings = checkSettings }, issue =>
         {
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
@@ -92,7 +98,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                     if (entry.Local is not null) localFiles++;
                     switch (entry.Action)
                     {
-                        case PlanAction.Upload or PlanAction.ChangeStorageClass:
+                        case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.UpdateInPlace:
                             await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
                             break;
                         case PlanAction.Delete:
@@ -135,6 +141,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         }
 
         if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;
+        // Every object now matches the settings: the next run need not look at each again.
+        if (checkSettings && status == SiteStatus.Done && planner.Complete && !settings.Ledger!.Record(site))
+            logger.LogWarning("site {Site}: could not record the applied settings in the state folder; the next sync compares every object again", site.Name);
         return new SiteResult(site, status, stats, clock.Elapsed, problems);
     }
 

@@ -117,9 +117,12 @@ public sealed class Uploader : IAsyncDisposable
         UploadResult result;
         try
         {
-            result = entry.Action == PlanAction.ChangeStorageClass
-                ? await ChangeClassAsync(entry).ConfigureAwait(false)
-                : await UploadAsync(entry).ConfigureAwait(false);
+            result = entry.Action switch
+            {
+                PlanAction.ChangeStorageClass => await ChangeClassAsync(entry).ConfigureAwait(false),
+                PlanAction.UpdateInPlace => await UpdateInPlaceAsync(entry).ConfigureAwait(false),
+                _ => await UploadAsync(entry).ConfigureAwait(false),
+            };
         }
         catch (OperationCanceledException)
         {
@@ -141,6 +144,51 @@ public sealed class Uploader : IAsyncDisposable
             _logger.LogError("{Key}: storage class change failed: {Error}", entry.Key, StoreErrors.Describe(e));
             return new UploadResult(entry, UploadOutcome.Failed, 0, StoreErrors.Describe(e));
         }
+    }
+
+    /// <summary>The largest object CopyObject takes; a larger one is uploaded again instead.</summary>
+    private const long MaxCopyBytes = 5L * 1024 * 1024 * 1024;
+
+    /// <summary>Metadata names of s3sync and other tools that a rewrite keeps (the rest comes from the rules).</summary>
+    private static bool IsToolMetadata(string name) =>
+        (name.StartsWith("s3sync-", StringComparison.Ordinal) && name is not (S3ObjectStore.FingerprintKey or UploadHeaders.SettingsKey))
+        || name is "s3cmd-attrs" or "mtime" or "btime" or "atime" or "mode" or "uid" or "gid";
+
+    /// <summary>
+    /// Brings an object's headers, ACL and encryption in line with a server-side copy, then checks with HEAD that the
+    /// server applied the encryption (Ceph 16 answers a self-copy asking for SSE-KMS with 200 and stores it unencrypted):
+    /// where it did not, or the copy is refused (an SSE-C object under another key, an object over 5 GiB), the file is
+    /// uploaded again.
+    /// </summary>
+    private async Task<UploadResult> UpdateInPlaceAsync(PlanEntry entry)
+    {
+        var key = _site.KeyFor(entry.Key);
+        var head = entry.Head!;
+        if (head.Size <= MaxCopyBytes)
+        {
+            var md5 = entry.Digest?.Md5Hex ?? head.FingerprintMd5 ?? "";
+            var headers = UploadHeaders.For(_site, entry.Key, md5, multipart: entry.Remote?.ETag.Contains('-', StringComparison.Ordinal) == true);
+            var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, value) in head.Metadata) if (IsToolMetadata(name)) metadata[name] = value;
+            foreach (var (name, value) in headers.Metadata) metadata[name] = value;
+            headers = headers with { Metadata = metadata };
+            try
+            {
+                await _store.UpdateInPlaceAsync(_site.Bucket, key, headers, head, _cancellationToken).ConfigureAwait(false);
+                var after = await _store.HeadAsync(_site.Bucket, key, _cancellationToken).ConfigureAwait(false);
+                if (after is not null && ChangeDetector.EncryptionApplied(_site.Encryption, after))
+                {
+                    _logger.LogDebug("{Key}: headers, ACL and encryption updated in place", entry.Key);
+                    return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
+                }
+                _logger.LogInformation("{Key}: the server did not apply {Encryption} to the copy; uploading the file again", entry.Key, _site.Encryption);
+            }
+            catch (Exception e) when (e is Amazon.S3.AmazonS3Exception)
+            {
+                _logger.LogInformation("{Key}: the server refused the in-place copy ({Error}); uploading the file again", entry.Key, StoreErrors.Describe(e));
+            }
+        }
+        return await UploadAsync(entry).ConfigureAwait(false);
     }
 
     private async Task<UploadResult> UploadAsync(PlanEntry entry)
@@ -199,7 +247,7 @@ public sealed class Uploader : IAsyncDisposable
         return new UploadResult(entry, UploadOutcome.Vanished, 0, null);
     }
 
-    private UploadHeaders Headers(string key, string md5Hex) => new(_site.StorageClass, ContentTypes.For(key), md5Hex);
+    private UploadHeaders Headers(string key, string md5Hex) => UploadHeaders.For(_site, key, md5Hex);
 
     /// <summary>One PUT from a buffer. The MD5 sent is the buffer's, so the stored bytes are exactly what was read;
     /// size and mtime before and after the read catch a writer in the middle.</summary>

@@ -50,11 +50,46 @@ public interface IFingerprintSource
 /// </summary>
 /// <remarks>With <paramref name="uploadWhenUnsure"/> (sync), a key that cannot be compared is uploaded so that it carries
 /// a fingerprint from then on; without it (verify), it is reported.</remarks>
-public sealed class ChangeDetector(string storageClass, IDigestSource digests, IFingerprintSource? fingerprints, bool uploadWhenUnsure = false)
+/// <remarks>With <paramref name="checkSettings"/> (a sync whose site's upload settings changed, see
+/// <see cref="Execution.SettingsLedger"/>), a key of the same content is also read with HEAD: when the object's settings
+/// digest or its encryption differ from what the site gives it, <see cref="ChangeReason.SettingsDiffer"/> (rewritten in
+/// place by a copy). Archived objects are left alone.</remarks>
+public sealed class ChangeDetector(string storageClass, IDigestSource digests, IFingerprintSource? fingerprints, bool uploadWhenUnsure = false, Config.Site? checkSettings = null)
 {
     public static bool IsArchived(string storageClass) => storageClass is "GLACIER" or "DEEP_ARCHIVE";
 
     public async Task<PlanEntry> CompareAsync(LocalEntry local, RemoteObject remote, CancellationToken cancellationToken)
+    {
+        var entry = await CompareContentAsync(local, remote, cancellationToken).ConfigureAwait(false);
+        if (checkSettings is null || fingerprints is null || entry.Reason is not (ChangeReason.InSync or ChangeReason.StorageClassDiffers) || IsArchived(remote.StorageClass))
+            return entry;
+        var head = await fingerprints.HeadAsync(local.Key, cancellationToken).ConfigureAwait(false);
+        if (head is null) return entry; // deleted meanwhile: the next run sees it
+        var md5 = entry.Digest?.Md5Hex ?? head.FingerprintMd5 ?? "";
+        var why = SettingsDifference(checkSettings.Encryption, UploadHeaders.For(checkSettings, local.Key, md5).SettingsDigest, head);
+        return why is null ? entry : new PlanEntry(local.Key, ChangeReason.SettingsDiffer, PlanAction.UpdateInPlace, local, remote, why) { Digest = entry.Digest, Head = head };
+    }
+
+    /// <summary>Why an object's settings differ from the site's (null: they do not).</summary>
+    public static string? SettingsDifference(Config.Encryption wanted, string expectedDigest, ObjectHead head)
+    {
+        if ((head.SettingsDigest ?? "") != expectedDigest) return "headers, ACL or encryption settings changed";
+        if (!EncryptionApplied(wanted, head)) return $"encryption {Describe(head)} -> {wanted}";
+        return null;
+    }
+
+    /// <summary>True when the object is encrypted as asked. SSE-S3 and "none" are not checked: a bucket's default
+    /// encryption answers for them, and some servers (Ceph 16) accept AES256 without reporting it.</summary>
+    public static bool EncryptionApplied(Config.Encryption wanted, ObjectHead head) => wanted.Mode switch
+    {
+        Config.EncryptionMode.Kms or Config.EncryptionMode.KmsDsse => head.ServerSideEncryption == wanted.Header,
+        Config.EncryptionMode.Customer => head.CustomerKey,
+        _ => true,
+    };
+
+    private static string Describe(ObjectHead head) => head.CustomerKey ? "SSE-C" : head.ServerSideEncryption ?? "none";
+
+    private async Task<PlanEntry> CompareContentAsync(LocalEntry local, RemoteObject remote, CancellationToken cancellationToken)
     {
         if (local.Size != remote.Size)
             return Upload(local, remote, ChangeReason.SizeDiffers, $"size differs (local {local.Size}, S3 {remote.Size})", null);

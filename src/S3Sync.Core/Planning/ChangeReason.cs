@@ -17,6 +17,9 @@ public enum ChangeReason
     ChecksumDiffers,
     /// <summary><c>*</c> same content, other storage class: change it server-side.</summary>
     StorageClassDiffers,
+    /// <summary><c>*</c> same content, but the headers, ACL or encryption the site's settings give differ: rewritten
+    /// in place by a server-side copy (the storage class with them).</summary>
+    SettingsDiffer,
     /// <summary><c>*</c> same content, other storage class, but archived (GLACIER, DEEP_ARCHIVE): left alone.</summary>
     Archived,
     /// <summary><c>-</c> only in S3, and the site retires deleted files: delete.</summary>
@@ -32,7 +35,7 @@ public enum ChangeReason
 }
 
 /// <summary>What the executor does for an entry. The plan is data: verify prints it, sync executes it.</summary>
-public enum PlanAction { None, Upload, ChangeStorageClass, Delete }
+public enum PlanAction { None, Upload, ChangeStorageClass, Delete, UpdateInPlace }
 
 /// <summary>One key of the plan, with the reason and the action it leads to.</summary>
 public sealed record PlanEntry(string Key, ChangeReason Reason, PlanAction Action, LocalEntry? Local, RemoteObject? Remote, string? Detail = null)
@@ -40,11 +43,14 @@ public sealed record PlanEntry(string Key, ChangeReason Reason, PlanAction Actio
     /// <summary>The local content, when it was hashed while comparing; the uploader reuses it.</summary>
     public FileDigest? Digest { get; init; }
 
+    /// <summary>What a HEAD of the object said, when the plan read one (the in-place update starts from it).</summary>
+    public ObjectHead? Head { get; init; }
+
     public char Symbol => Reason switch
     {
         ChangeReason.InSync => '=',
         ChangeReason.Missing => '+',
-        ChangeReason.SizeDiffers or ChangeReason.ChecksumDiffers or ChangeReason.StorageClassDiffers or ChangeReason.Archived => '*',
+        ChangeReason.SizeDiffers or ChangeReason.ChecksumDiffers or ChangeReason.StorageClassDiffers or ChangeReason.SettingsDiffer or ChangeReason.Archived => '*',
         ChangeReason.RemoteOnly => '-',
         ChangeReason.RemoteOnlyKept => '.',
         ChangeReason.CannotCompare => '?',

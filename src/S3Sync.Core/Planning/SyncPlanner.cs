@@ -17,6 +17,10 @@ public sealed record PlanOptions
 
     /// <summary>How many keys are compared (hashed) at once; the output keeps key order.</summary>
     public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
+
+    /// <summary>Compare each object's headers, ACL and encryption with the site's too (a HEAD per key; see
+    /// <see cref="Execution.SettingsLedger"/>). Needs <see cref="Deep"/>.</summary>
+    public bool CheckSettings { get; init; }
 }
 
 /// <summary>
@@ -37,7 +41,8 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     public async IAsyncEnumerable<PlanEntry> PlanAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         _walker = new LocalWalker(site, report);
-        var detector = new ChangeDetector(site.StorageClass, digests, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure);
+        var detector = new ChangeDetector(site.StorageClass, digests, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure,
+            options.CheckSettings ? site : null);
         var merged = KeyMerger.MergeAsync(_walker.WalkAsync(cancellationToken), ListAsync(cancellationToken), cancellationToken);
 
         // A window of comparisons in flight, yielded in order: hashing runs in parallel, the plan stays sorted.

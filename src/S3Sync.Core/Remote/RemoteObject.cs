@@ -4,13 +4,17 @@ namespace S3Sync.Remote;
 public sealed record RemoteObject(string Key, long Size, string ETag, string StorageClass, DateTime LastModifiedUtc);
 
 /// <summary>What a HEAD tells beyond the listing: the fingerprint s3sync stores and the encryption.</summary>
-public sealed record ObjectHead(long Size, string ETag, string StorageClass, string? FingerprintMd5, string? ServerSideEncryption, bool CustomerKey);
+public sealed record ObjectHead(long Size, string ETag, string StorageClass, string? FingerprintMd5, string? ServerSideEncryption, bool CustomerKey)
+{
+    /// <summary>The <see cref="UploadHeaders.SettingsKey"/> value the object was written with; null when it has none.</summary>
+    public string? SettingsDigest { get; init; }
+
+    /// <summary>The object's user metadata, names without <c>x-amz-meta-</c> (empty when the HEAD did not say).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>A multipart upload left open on the server.</summary>
 public sealed record OpenUpload(string Key, string UploadId, DateTime InitiatedUtc);
-
-/// <summary>What a single PUT or a multipart upload carries besides the body.</summary>
-public sealed record UploadHeaders(string StorageClass, string ContentType, string FingerprintMd5Hex);
 
 /// <summary>
 /// The object store seam. The real implementation is <see cref="S3ObjectStore"/> over AWSSDK.S3; tests of
@@ -35,6 +39,14 @@ public interface IObjectStore : IDisposable
     Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken);
 
     IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Rewrites an object in place with a server-side copy that replaces its headers, metadata, ACL, encryption and
+    /// storage class with <paramref name="headers"/>; <paramref name="head"/> is what the object holds now (its
+    /// encryption decides the copy source's SSE-C key). No bytes are re-sent.
+    /// </summary>
+    Task UpdateInPlaceAsync(string bucket, string key, UploadHeaders headers, ObjectHead head, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this store cannot rewrite objects in place");
 
     /// <summary>Changes an object's storage class in place, server-side; no bytes are re-sent.</summary>
     Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken);

@@ -23,13 +23,17 @@ public sealed class S3ObjectStore : IObjectStore
 
     private readonly AmazonS3Client _client;
     private readonly SignedPut? _signedPut;
+    private readonly Encryption _encryption = Encryption.None;
+    private readonly string? _acl;
 
     public S3ObjectStore(AmazonS3Client client) => _client = client;
 
-    private S3ObjectStore(AmazonS3Client client, SignedPut? signedPut)
+    private S3ObjectStore(AmazonS3Client client, SignedPut? signedPut, Encryption encryption, string? acl)
     {
         _client = client;
         _signedPut = signedPut;
+        _encryption = encryption;
+        _acl = acl;
     }
 
     public AmazonS3Client Client => _client;
@@ -80,13 +84,28 @@ public sealed class S3ObjectStore : IObjectStore
         }
         var client = site.Credentials is { } c
             ? new AmazonS3Client(new BasicAWSCredentials(c.AccessKey, c.SecretKey), config)
-            : new AmazonS3Client(config);
+            : ProfileCredentials(site.Profile) is { } fromProfile
+                ? new AmazonS3Client(fromProfile, config)
+                : new AmazonS3Client(config);
         // Small PUTs skip the SDK's pipeline where that is simple and safe: static keys, a path-style endpoint.
         SignedPut? signedPut = null;
         if (signed && site.Credentials is { } keys && site.Endpoint is not null && site.ForcePathStyle
             && Uri.TryCreate(site.Endpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" && string.IsNullOrEmpty(endpoint.Query))
             signedPut = new SignedPut(endpoint, pathStyle: true, config.AuthenticationRegion, keys.AccessKey, keys.SecretKey, Math.Max(2, connections), retries, config.Timeout ?? TimeSpan.FromSeconds(120));
-        return new S3ObjectStore(client, signedPut);
+        return new S3ObjectStore(client, signedPut, site.Encryption, site.Acl);
+    }
+
+    /// <summary>
+    /// The credentials of a named profile (<c>profile</c>, <c>--profile</c>): keys, a role to assume, SSO, a
+    /// credential_process, as the SDK resolves them from <c>~/.aws/config</c> and <c>~/.aws/credentials</c>. A named
+    /// profile wins over the environment's keys, as <c>aws --profile</c> does. Null without a profile (the SDK's chain,
+    /// which honours <c>AWS_PROFILE</c>).
+    /// </summary>
+    internal static AWSCredentials? ProfileCredentials(string? profile)
+    {
+        if (profile is null) return null;
+        var chain = new Amazon.Runtime.CredentialManagement.CredentialProfileStoreChain();
+        return chain.TryGetAWSCredentials(profile, out var credentials) ? credentials : null;
     }
 
     public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -138,11 +157,26 @@ public sealed class S3ObjectStore : IObjectStore
     {
         try
         {
-            var r = await Guard(_client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var request = new GetObjectMetadataRequest { BucketName = bucket, Key = key };
+            SetCustomerKey(request);
+            GetObjectMetadataResponse r;
+            try
+            {
+                r = await Guard(_client.GetObjectMetadataAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.BadRequest && _encryption.Mode == EncryptionMode.Customer)
+            {
+                // Not encrypted with a customer key (AWS refuses SSE-C headers for such an object): ask again without.
+                r = await Guard(_client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
             return new ObjectHead(r.ContentLength, Hashing.ETag.Normalize(r.ETag), StorageClassName(r.StorageClass),
                 r.Metadata is { } metadata ? FingerprintOf(name => metadata[name]) : null,
                 r.ServerSideEncryptionMethod?.Value is { Length: > 0 } sse ? sse : null,
-                r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 });
+                r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 })
+            {
+                SettingsDigest = r.Metadata?[UploadHeaders.SettingsKey] is { Length: > 0 } digest ? digest : null,
+                Metadata = r.Metadata is { } all ? all.Keys.ToDictionary(k => Unprefixed(k), k => all[k], StringComparer.Ordinal) : new Dictionary<string, string>(),
+            };
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -154,7 +188,7 @@ public sealed class S3ObjectStore : IObjectStore
     {
         if (_signedPut is { Enabled: true } && await _signedPut.TryPutAsync(bucket, key, body, md5, headers, cancellationToken).ConfigureAwait(false))
             return;
-        using var stream = AsStream(body);
+        using var stream = BandwidthLimiter.Process.Wrap(AsStream(body));
         var request = new PutObjectRequest
         {
             BucketName = bucket,
@@ -165,8 +199,12 @@ public sealed class S3ObjectStore : IObjectStore
             UseChunkEncoding = false,
             StorageClass = S3StorageClass.FindValue(headers.StorageClass),
             ContentType = headers.ContentType,
+            CannedACL = headers.Acl is { } acl ? S3CannedACL.FindValue(acl) : null,
         };
-        request.Metadata[FingerprintKey] = headers.FingerprintMd5Hex;
+        SetHeaders(request.Headers, request.Metadata, headers);
+        (request.ServerSideEncryptionMethod, request.ServerSideEncryptionKeyManagementServiceKeyId) = Sse(headers.Encryption);
+        if (headers.Encryption.Mode == EncryptionMode.Customer)
+            (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(headers.Encryption);
         await Guard(_client.PutObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
@@ -178,10 +216,14 @@ public sealed class S3ObjectStore : IObjectStore
             Key = key,
             StorageClass = S3StorageClass.FindValue(headers.StorageClass),
             ContentType = headers.ContentType,
+            CannedACL = headers.Acl is { } acl ? S3CannedACL.FindValue(acl) : null,
         };
-        request.Metadata[FingerprintKey] = headers.FingerprintMd5Hex;
-        // rclone's name for the same MD5, which it reads on multipart objects only: `rclone check` can then verify them.
-        if (Hashing.ETag.IsMd5Hex(headers.FingerprintMd5Hex)) request.Metadata[RcloneMd5Key] = Convert.ToBase64String(Convert.FromHexString(headers.FingerprintMd5Hex));
+        // With Multipart, AllMetadata adds rclone's name for the same MD5, which it reads on multipart objects only:
+        // `rclone check` can then verify them.
+        SetHeaders(request.Headers, request.Metadata, headers with { Multipart = true });
+        (request.ServerSideEncryptionMethod, request.ServerSideEncryptionKeyManagementServiceKeyId) = Sse(headers.Encryption);
+        if (headers.Encryption.Mode == EncryptionMode.Customer)
+            (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(headers.Encryption);
         var r = await Guard(_client.InitiateMultipartUploadAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
         return r.UploadId;
     }
@@ -189,10 +231,10 @@ public sealed class S3ObjectStore : IObjectStore
     public async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
     {
         if (_signedPut is { PartsEnabled: true }
-            && await _signedPut.TryUploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken).ConfigureAwait(false) is { } signedETag)
+            && await _signedPut.TryUploadPartAsync(bucket, key, uploadId, partNumber, body, md5, _encryption, cancellationToken).ConfigureAwait(false) is { } signedETag)
             return signedETag;
-        using var stream = AsStream(body);
-        var r = await Guard(_client.UploadPartAsync(new UploadPartRequest
+        using var stream = BandwidthLimiter.Process.Wrap(AsStream(body));
+        var part = new UploadPartRequest
         {
             BucketName = bucket,
             Key = key,
@@ -202,7 +244,10 @@ public sealed class S3ObjectStore : IObjectStore
             PartSize = body.Length,
             MD5Digest = Convert.ToBase64String(md5),
             UseChunkEncoding = false,
-        }, cancellationToken), cancellationToken).ConfigureAwait(false);
+        };
+        if (_encryption.Mode == EncryptionMode.Customer)
+            (part.ServerSideEncryptionCustomerMethod, part.ServerSideEncryptionCustomerProvidedKey, part.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(_encryption);
+        var r = await Guard(_client.UploadPartAsync(part, cancellationToken), cancellationToken).ConfigureAwait(false);
         return r.ETag;
     }
 
@@ -242,7 +287,8 @@ public sealed class S3ObjectStore : IObjectStore
 
     public async Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken)
     {
-        await Guard(_client.CopyObjectAsync(new CopyObjectRequest
+        // A copy is a new write: without the site's encryption and ACL it would land with the bucket's defaults.
+        var request = new CopyObjectRequest
         {
             SourceBucket = bucket,
             SourceKey = key,
@@ -250,7 +296,33 @@ public sealed class S3ObjectStore : IObjectStore
             DestinationKey = key,
             StorageClass = S3StorageClass.FindValue(storageClass),
             MetadataDirective = S3MetadataDirective.COPY,
-        }, cancellationToken), cancellationToken).ConfigureAwait(false);
+            CannedACL = _acl is { } acl ? S3CannedACL.FindValue(acl) : null,
+        };
+        SetEncryption(request, _encryption, _encryption);
+        await Guard(_client.CopyObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Unprefixed(string name) =>
+        name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) ? name[11..].ToLowerInvariant() : name.ToLowerInvariant();
+
+    public async Task UpdateInPlaceAsync(string bucket, string key, UploadHeaders headers, ObjectHead head, CancellationToken cancellationToken)
+    {
+        var request = new CopyObjectRequest
+        {
+            SourceBucket = bucket,
+            SourceKey = key,
+            DestinationBucket = bucket,
+            DestinationKey = key,
+            StorageClass = S3StorageClass.FindValue(headers.StorageClass),
+            MetadataDirective = S3MetadataDirective.REPLACE,
+            ContentType = headers.ContentType,
+            CannedACL = headers.Acl is { } acl ? S3CannedACL.FindValue(acl) : null,
+        };
+        SetHeaders(request.Headers, request.Metadata, headers);
+        // The source is read with the site's SSE-C key when it is under a customer key (a different key fails the copy:
+        // the caller uploads again).
+        SetEncryption(request, headers.Encryption, head.CustomerKey ? _encryption : Encryption.None);
+        await Guard(_client.CopyObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken)
@@ -267,8 +339,42 @@ public sealed class S3ObjectStore : IObjectStore
 
     public async Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken)
     {
-        var r = await Guard(_client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken), cancellationToken).ConfigureAwait(false);
-        return r.ResponseStream;
+        var request = new GetObjectRequest { BucketName = bucket, Key = key };
+        if (_encryption.Mode == EncryptionMode.Customer)
+            (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(_encryption);
+        var r = await Guard(_client.GetObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return BandwidthLimiter.Process.Wrap(r.ResponseStream);
+    }
+
+    /// <summary>The SDK side of <see cref="UploadHeaders.Wire"/>: the headers and metadata the request types share.</summary>
+    private static void SetHeaders(HeadersCollection target, MetadataCollection metadata, UploadHeaders headers)
+    {
+        if (headers.CacheControl is { } cache) target.CacheControl = cache;
+        if (headers.ContentEncoding is { } encoding) target.ContentEncoding = encoding;
+        if (headers.ContentDisposition is { } disposition) target.ContentDisposition = disposition;
+        foreach (var (name, value) in headers.AllMetadata()) metadata[name] = value;
+    }
+
+    private static (ServerSideEncryptionMethod?, string?) Sse(Encryption encryption) =>
+        encryption.Header is { } mode ? (ServerSideEncryptionMethod.FindValue(mode), encryption.KmsKeyId) : (null, null);
+
+    private static (ServerSideEncryptionCustomerMethod, string, string) CustomerKey(Encryption encryption) =>
+        (ServerSideEncryptionCustomerMethod.AES256, encryption.CustomerKeyBase64, encryption.CustomerKeyMd5Base64);
+
+    private void SetCustomerKey(GetObjectMetadataRequest request)
+    {
+        if (_encryption.Mode == EncryptionMode.Customer)
+            (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(_encryption);
+    }
+
+    /// <summary>A copy's encryption: the target's <paramref name="to"/>, and the key to read a source under SSE-C.</summary>
+    private static void SetEncryption(CopyObjectRequest request, Encryption to, Encryption sourceCustomerKey)
+    {
+        (request.ServerSideEncryptionMethod, request.ServerSideEncryptionKeyManagementServiceKeyId) = Sse(to);
+        if (to.Mode == EncryptionMode.Customer)
+            (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(to);
+        if (sourceCustomerKey.Mode == EncryptionMode.Customer)
+            (request.CopySourceServerSideEncryptionCustomerMethod, request.CopySourceServerSideEncryptionCustomerProvidedKey, request.CopySourceServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(sourceCustomerKey);
     }
 
     /// <summary>

@@ -57,23 +57,24 @@ internal sealed class SignedPut : IDisposable
     /// <summary>Uploads; returns false (and turns itself off) when the caller should use the SDK instead.</summary>
     public async Task<bool> TryPutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
     {
-        var etag = await SendAsync(bucket, key, null, body, md5, headers, cancellationToken).ConfigureAwait(false);
+        var etag = await SendAsync(bucket, key, null, body, md5, [.. headers.Wire()], cancellationToken).ConfigureAwait(false);
         if (etag is null) _enabled = false;
         return etag is not null;
     }
 
     /// <summary>Uploads one part; returns its ETag, or null (and turns parts off) when the caller should use the SDK.</summary>
-    public async Task<string?> TryUploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+    public async Task<string?> TryUploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, Config.Encryption encryption, CancellationToken cancellationToken)
     {
         var query = "partNumber=" + partNumber.ToString(CultureInfo.InvariantCulture) + "&uploadId=" + EncodeQueryValue(uploadId);
-        var etag = await SendAsync(bucket, key, query, body, md5, null, cancellationToken).ConfigureAwait(false);
+        // A part carries the SSE-C key (S3 wants it on every part); SSE-S3/KMS were given when the upload was created.
+        var etag = await SendAsync(bucket, key, query, body, md5, [.. UploadHeaders.EncryptionHeaders(encryption, customerOnly: true)], cancellationToken).ConfigureAwait(false);
         if (etag is null) _partsEnabled = false;
         return etag;
     }
 
     /// <summary>Sends one PUT with retries; returns the ETag ("" when the server sent none), or null when the fast
     /// path was refused and the SDK should take over. <paramref name="query"/> is already canonical (sorted, encoded).</summary>
-    private async Task<string?> SendAsync(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders? headers, CancellationToken cancellationToken)
+    private async Task<string?> SendAsync(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, IReadOnlyList<(string Name, string Value)> headers, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -119,7 +120,7 @@ internal sealed class SignedPut : IDisposable
     private static Task Backoff(int attempt, CancellationToken cancellationToken) =>
         Task.Delay(TimeSpan.FromMilliseconds(Math.Min(20_000, 100 * (1 << Math.Min(attempt, 8))) * (0.5 + Random.Shared.NextDouble() / 2)), cancellationToken);
 
-    private HttpRequestMessage Build(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders? headers)
+    private HttpRequestMessage Build(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, IReadOnlyList<(string Name, string Value)> headers)
     {
         var host = _endpoint.IsDefaultPort ? _endpoint.IdnHost : $"{_endpoint.IdnHost}:{_endpoint.Port}";
         string path;
@@ -150,14 +151,9 @@ internal sealed class SignedPut : IDisposable
             ["x-amz-content-sha256"] = payloadHash,
             ["x-amz-date"] = amzDate,
         };
-        if (headers is not null)
-        {
-            signed["content-type"] = headers.ContentType;
-            signed["x-amz-meta-" + S3ObjectStore.FingerprintKey] = headers.FingerprintMd5Hex;
-            signed["x-amz-storage-class"] = headers.StorageClass;
-        }
+        foreach (var (name, value) in headers) signed[name] = value;
         var canonicalHeaders = new StringBuilder();
-        foreach (var (name, value) in signed) canonicalHeaders.Append(name).Append(':').Append(value.Trim()).Append('\n');
+        foreach (var (name, value) in signed) canonicalHeaders.Append(name).Append(':').Append(CanonicalValue(value)).Append('\n');
         var signedHeaders = string.Join(';', signed.Keys);
         var canonicalRequest = $"PUT\n{path}\n{query}\n{canonicalHeaders}\n{signedHeaders}\n{payloadHash}";
         var scope = $"{date}/{_region}/s3/aws4_request";
@@ -170,18 +166,28 @@ internal sealed class SignedPut : IDisposable
         request.Headers.Host = host;
         request.Headers.TryAddWithoutValidation("x-amz-content-sha256", payloadHash);
         request.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
-        if (headers is not null)
+        HttpContent content = BandwidthLimiter.Process.Enabled ? new ThrottledContent(body, BandwidthLimiter.Process) : new ReadOnlyMemoryContent(body);
+        foreach (var (name, value) in headers)
         {
-            request.Headers.TryAddWithoutValidation("x-amz-meta-" + S3ObjectStore.FingerprintKey, headers.FingerprintMd5Hex);
-            request.Headers.TryAddWithoutValidation("x-amz-storage-class", headers.StorageClass);
+            if (name.StartsWith("content-", StringComparison.Ordinal)) content.Headers.TryAddWithoutValidation(name, value);
+            else request.Headers.TryAddWithoutValidation(name, value);
         }
         request.Headers.TryAddWithoutValidation("Authorization", $"{Algorithm} Credential={_accessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
-        var content = new ReadOnlyMemoryContent(body);
-        if (headers is not null) content.Headers.TryAddWithoutValidation("Content-Type", headers.ContentType);
         content.Headers.TryAddWithoutValidation("Content-MD5", contentMd5);
         content.Headers.ContentLength = body.Length;
         request.Content = content;
         return request;
+    }
+
+    /// <summary>SigV4's canonical header value: trimmed, runs of spaces as one.</summary>
+    internal static string CanonicalValue(string value)
+    {
+        value = value.Trim();
+        if (!value.Contains("  ", StringComparison.Ordinal)) return value;
+        var sb = new StringBuilder(value.Length);
+        foreach (var c in value)
+            if (c != ' ' || sb.Length == 0 || sb[^1] != ' ') sb.Append(c);
+        return sb.ToString();
     }
 
     private byte[] SigningKey(string date)

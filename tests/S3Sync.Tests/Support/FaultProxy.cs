@@ -6,7 +6,15 @@ using System.Text;
 namespace S3Sync.Tests.Support;
 
 /// <summary>One request as the proxy saw it, and what it did with it.</summary>
-public sealed record ProxiedRequest(string Method, string Target, int? FaultStatus, DateTime AtUtc);
+public sealed record ProxiedRequest(string Method, string Target, int? FaultStatus, DateTime AtUtc)
+{
+    /// <summary>The request line and headers as received (a recording proxy: what the client really sent).</summary>
+    public string Head { get; init; } = "";
+
+    /// <summary>The value of a request header (case-insensitive name), or null.</summary>
+    public string? Header(string name) =>
+        Head.Split("\r\n").Skip(1).Select(l => l.Split(':', 2)).FirstOrDefault(p => p.Length == 2 && p[0].Trim().Equals(name, StringComparison.OrdinalIgnoreCase))?[1].Trim();
+}
 
 /// <summary>
 /// A tiny HTTP proxy on loopback in front of the real server, for faults the server cannot be made to answer:
@@ -77,7 +85,7 @@ public sealed class FaultProxy : IDisposable
                 var (method, target) = (parts[0], parts.Length > 1 ? parts[1] : "");
                 var n = Interlocked.Increment(ref _count);
                 var status = Decide(n, method, target);
-                var request = new ProxiedRequest(method, target, status, DateTime.UtcNow);
+                var request = new ProxiedRequest(method, target, status, DateTime.UtcNow) { Head = head };
                 Requests.Enqueue(request);
                 Seen?.Invoke(request);
                 if (status is { } code)

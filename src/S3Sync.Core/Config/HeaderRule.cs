@@ -1,0 +1,7 @@
+using System.Text.RegularExpressions;
+
+namespace S3Sync.Config;
+
+/// <summary>One entry of <c>headers</c>: a regular expression on the relative path (unanchored, like
+/// <c>exclusions</c>) and the headers of the objects it matches.</summary>
+public sealed record HeaderRule(Regex Match, HeaderSet Headers);
