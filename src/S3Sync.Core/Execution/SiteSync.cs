@@ -68,7 +68,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         var checkSettings = settings.Ledger?.NeedsCheck(site) == true;
         if (checkSettings)
             logger.LogInformation("site {Site}: the headers, ACL or encryption settings changed: each object's are compared (a HEAD per object) and brought in line", site.Name);
-        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, CheckSettings = checkSettings }, issue =>
+        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload, CheckSettings = checkSettings }, issue =>
         {
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
@@ -98,7 +98,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                     if (entry.Local is not null) localFiles++;
                     switch (entry.Action)
                     {
-                        case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.UpdateInPlace:
+                        case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata:
                             await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
                             break;
                         case PlanAction.Delete:

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Hashing;
+using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
 
@@ -120,7 +121,7 @@ public sealed class Uploader : IAsyncDisposable
             result = entry.Action switch
             {
                 PlanAction.ChangeStorageClass => await ChangeClassAsync(entry).ConfigureAwait(false),
-                PlanAction.UpdateInPlace => await UpdateInPlaceAsync(entry).ConfigureAwait(false),
+                PlanAction.ChangeMetadata => await ChangeMetadataAsync(entry).ConfigureAwait(false),
                 _ => await UploadAsync(entry).ConfigureAwait(false),
             };
         }
@@ -149,46 +150,56 @@ public sealed class Uploader : IAsyncDisposable
     /// <summary>The largest object CopyObject takes; a larger one is uploaded again instead.</summary>
     private const long MaxCopyBytes = 5L * 1024 * 1024 * 1024;
 
-    /// <summary>Metadata names of s3sync and other tools that a rewrite keeps (the rest comes from the rules).</summary>
-    private static bool IsToolMetadata(string name) =>
-        (name.StartsWith("s3sync-", StringComparison.Ordinal) && name is not (S3ObjectStore.FingerprintKey or UploadHeaders.SettingsKey))
-        || name is "s3cmd-attrs" or "mtime" or "btime" or "atime" or "mode" or "uid" or "gid";
-
     /// <summary>
-    /// Brings an object's headers, ACL and encryption in line with a server-side copy, then checks with HEAD that the
-    /// server applied the encryption (Ceph 16 answers a self-copy asking for SSE-KMS with 200 and stores it unencrypted):
-    /// where it did not, or the copy is refused (an SSE-C object under another key, an object over 5 GiB), the file is
+    /// A file whose content is in S3 but whose mode, owner or mtime changed, or whose object's headers, ACL or
+    /// encryption are not what the site's settings give: the object is rewritten by a server-side copy (with the site's
+    /// storage class, headers, ACL and encryption), no bytes sent. Where the encryption was asked for, a HEAD checks that
+    /// the server applied it (Ceph 16 answers a self-copy asking for SSE-KMS with 200 and stores it unencrypted); where it
+    /// did not, or a settings copy is refused (an SSE-C object under another key, an object over 5 GiB), the file is
     /// uploaded again.
     /// </summary>
-    private async Task<UploadResult> UpdateInPlaceAsync(PlanEntry entry)
+    private async Task<UploadResult> ChangeMetadataAsync(PlanEntry entry)
     {
-        var key = _site.KeyFor(entry.Key);
-        var head = entry.Head!;
-        if (head.Size <= MaxCopyBytes)
+        var local = entry.Local!;
+        var settings = entry.Reason == ChangeReason.SettingsDiffer;
+        try
         {
-            var md5 = entry.Digest?.Md5Hex ?? head.FingerprintMd5 ?? "";
-            var headers = UploadHeaders.For(_site, entry.Key, md5, multipart: entry.Remote?.ETag.Contains('-', StringComparison.Ordinal) == true);
-            var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, value) in head.Metadata) if (IsToolMetadata(name)) metadata[name] = value;
-            foreach (var (name, value) in headers.Metadata) metadata[name] = value;
-            headers = headers with { Metadata = metadata };
+            if (FileMetadata.TryRead(local.FullPath) is not { } file) return Vanished(entry);
+            if (settings && entry.Remote!.Size > MaxCopyBytes) return await UploadAsync(entry).ConfigureAwait(false);
+            var md5Hex = entry.Digest?.Md5Hex ?? (await _digests.GetAsync(local, [], _cancellationToken).ConfigureAwait(false)).Md5Hex;
+            var multipart = ETag.TryParse(entry.Remote!.ETag, out _, out var parts) && parts > 0;
+            var key = _site.KeyFor(entry.Key);
             try
             {
-                await _store.UpdateInPlaceAsync(_site.Bucket, key, headers, head, _cancellationToken).ConfigureAwait(false);
-                var after = await _store.HeadAsync(_site.Bucket, key, _cancellationToken).ConfigureAwait(false);
-                if (after is not null && ChangeDetector.EncryptionApplied(_site.Encryption, after))
-                {
-                    _logger.LogDebug("{Key}: headers, ACL and encryption updated in place", entry.Key);
-                    return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
-                }
-                _logger.LogInformation("{Key}: the server did not apply {Encryption} to the copy; uploading the file again", entry.Key, _site.Encryption);
+                await _store.ReplaceMetadataAsync(_site.Bucket, key, Headers(entry.Key, md5Hex, file), multipart, _cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is Amazon.S3.AmazonS3Exception)
+            catch (Amazon.S3.AmazonS3Exception e) when (settings)
             {
                 _logger.LogInformation("{Key}: the server refused the in-place copy ({Error}); uploading the file again", entry.Key, StoreErrors.Describe(e));
+                return await UploadAsync(entry).ConfigureAwait(false);
             }
+            if (_site.Encryption.IsKms || _site.Encryption.Mode == EncryptionMode.Customer)
+            {
+                var after = await _store.HeadAsync(_site.Bucket, key, _cancellationToken).ConfigureAwait(false);
+                if (after is not null && !ChangeDetector.EncryptionApplied(_site.Encryption, after))
+                {
+                    _logger.LogInformation("{Key}: the server did not apply {Encryption} to the copy; uploading the file again", entry.Key, _site.Encryption);
+                    return await UploadAsync(entry).ConfigureAwait(false);
+                }
+            }
+            _logger.LogDebug("{Key}: metadata and headers changed in place (mode {Mode})", entry.Key, Convert.ToString(file.Permissions, 8));
+            return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
         }
-        return await UploadAsync(entry).ConfigureAwait(false);
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Vanished(entry);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _digests.Forget(local);
+            _logger.LogError("{Key}: metadata change failed: {Error}", entry.Key, StoreErrors.Describe(e));
+            return new UploadResult(entry, UploadOutcome.Failed, 0, StoreErrors.Describe(e));
+        }
     }
 
     private async Task<UploadResult> UploadAsync(PlanEntry entry)
@@ -247,7 +258,7 @@ public sealed class Uploader : IAsyncDisposable
         return new UploadResult(entry, UploadOutcome.Vanished, 0, null);
     }
 
-    private UploadHeaders Headers(string key, string md5Hex) => UploadHeaders.For(_site, key, md5Hex);
+    private UploadHeaders Headers(string key, string md5Hex, FileMetadata? file) => UploadHeaders.For(_site, key, md5Hex, file);
 
     /// <summary>One PUT from a buffer. The MD5 sent is the buffer's, so the stored bytes are exactly what was read;
     /// size and mtime before and after the read catch a writer in the middle.</summary>
@@ -255,6 +266,7 @@ public sealed class Uploader : IAsyncDisposable
     {
         var stamp = _digests.BeforeRead(entry.Local!);
         var (size, mtime) = (info.Length, info.LastWriteTimeUtc);
+        var file = FileMetadata.TryRead(info.FullName);
         using var held = await _buffers.AcquireAsync(size, _cancellationToken).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
         try
@@ -271,7 +283,7 @@ public sealed class Uploader : IAsyncDisposable
             if (info.Length != size || info.LastWriteTimeUtc != mtime) throw new FileChangedException(info.FullName);
             var body = buffer.AsMemory(0, read);
             var md5 = MD5.HashData(body.Span);
-            await _store.PutAsync(_site.Bucket, _site.KeyFor(entry.Key), body, md5, Headers(entry.Key, ETag.Hex(md5)), _cancellationToken).ConfigureAwait(false);
+            await _store.PutAsync(_site.Bucket, _site.KeyFor(entry.Key), body, md5, Headers(entry.Key, ETag.Hex(md5), file), _cancellationToken).ConfigureAwait(false);
             // What was sent is what the file held when its fingerprint was taken: remember it, so the next run reads nothing.
             if (stamp is not null) _digests.Remember(entry.Local!, stamp, new FileDigest(read, md5, 0, [], new Dictionary<long, string>()));
         }
@@ -294,7 +306,7 @@ public sealed class Uploader : IAsyncDisposable
         }
         if (digest.PartMd5s.Count == 0) throw new FileChangedException(local.FullPath);
         var key = _site.KeyFor(entry.Key);
-        var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex), _cancellationToken).ConfigureAwait(false);
+        var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex, FileMetadata.TryRead(local.FullPath)), _cancellationToken).ConfigureAwait(false);
         var state = new MultipartState(local.FullPath, key, uploadId, digest, _cancellationToken);
         try
         {

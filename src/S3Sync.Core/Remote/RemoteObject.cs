@@ -6,11 +6,14 @@ public sealed record RemoteObject(string Key, long Size, string ETag, string Sto
 /// <summary>What a HEAD tells beyond the listing: the fingerprint s3sync stores and the encryption.</summary>
 public sealed record ObjectHead(long Size, string ETag, string StorageClass, string? FingerprintMd5, string? ServerSideEncryption, bool CustomerKey)
 {
+    /// <summary>The file metadata stored with the upload (<see cref="ObjectMetadata"/>), when there is any.</summary>
+    public Local.FileMetadata? File { get; init; }
+
+    /// <summary>When the object was last written (HEAD's Last-Modified).</summary>
+    public DateTime LastModifiedUtc { get; init; }
+
     /// <summary>The <see cref="UploadHeaders.SettingsKey"/> value the object was written with; null when it has none.</summary>
     public string? SettingsDigest { get; init; }
-
-    /// <summary>The object's user metadata, names without <c>x-amz-meta-</c> (empty when the HEAD did not say).</summary>
-    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>A multipart upload left open on the server.</summary>
@@ -40,13 +43,10 @@ public interface IObjectStore : IDisposable
 
     IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Rewrites an object in place with a server-side copy that replaces its headers, metadata, ACL, encryption and
-    /// storage class with <paramref name="headers"/>; <paramref name="head"/> is what the object holds now (its
-    /// encryption decides the copy source's SSE-C key). No bytes are re-sent.
-    /// </summary>
-    Task UpdateInPlaceAsync(string bucket, string key, UploadHeaders headers, ObjectHead head, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("this store cannot rewrite objects in place");
+    /// <summary>Rewrites an object's headers and metadata in place (a server-side copy onto itself with the REPLACE
+    /// directive); no bytes are re-sent. Used when only a file's mode, owner or mtime changed.</summary>
+    Task ReplaceMetadataAsync(string bucket, string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this store cannot rewrite metadata");
 
     /// <summary>Changes an object's storage class in place, server-side; no bytes are re-sent.</summary>
     Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken);

@@ -174,8 +174,9 @@ public sealed class S3ObjectStore : IObjectStore
                 r.ServerSideEncryptionMethod?.Value is { Length: > 0 } sse ? sse : null,
                 r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 })
             {
+                File = r.Metadata is { } m ? ObjectMetadata.Parse(name => m[name]) : null,
+                LastModifiedUtc = r.LastModified?.ToUniversalTime() ?? default,
                 SettingsDigest = r.Metadata?[UploadHeaders.SettingsKey] is { Length: > 0 } digest ? digest : null,
-                Metadata = r.Metadata is { } all ? all.Keys.ToDictionary(k => Unprefixed(k), k => all[k], StringComparer.Ordinal) : new Dictionary<string, string>(),
             };
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
@@ -197,14 +198,9 @@ public sealed class S3ObjectStore : IObjectStore
             AutoCloseStream = false,
             MD5Digest = Convert.ToBase64String(md5),
             UseChunkEncoding = false,
-            StorageClass = S3StorageClass.FindValue(headers.StorageClass),
-            ContentType = headers.ContentType,
-            CannedACL = headers.Acl is { } acl ? S3CannedACL.FindValue(acl) : null,
         };
-        SetHeaders(request.Headers, request.Metadata, headers);
-        (request.ServerSideEncryptionMethod, request.ServerSideEncryptionKeyManagementServiceKeyId) = Sse(headers.Encryption);
-        if (headers.Encryption.Mode == EncryptionMode.Customer)
-            (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(headers.Encryption);
+        Apply(headers.ToHttpHeaders(multipart: false), request.Headers, request.Metadata, c => request.StorageClass = c);
+        SetAclAndEncryption(request, headers);
         await Guard(_client.PutObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
@@ -214,16 +210,9 @@ public sealed class S3ObjectStore : IObjectStore
         {
             BucketName = bucket,
             Key = key,
-            StorageClass = S3StorageClass.FindValue(headers.StorageClass),
-            ContentType = headers.ContentType,
-            CannedACL = headers.Acl is { } acl ? S3CannedACL.FindValue(acl) : null,
         };
-        // With Multipart, AllMetadata adds rclone's name for the same MD5, which it reads on multipart objects only:
-        // `rclone check` can then verify them.
-        SetHeaders(request.Headers, request.Metadata, headers with { Multipart = true });
-        (request.ServerSideEncryptionMethod, request.ServerSideEncryptionKeyManagementServiceKeyId) = Sse(headers.Encryption);
-        if (headers.Encryption.Mode == EncryptionMode.Customer)
-            (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(headers.Encryption);
+        Apply(headers.ToHttpHeaders(multipart: true), request.Headers, request.Metadata, c => request.StorageClass = c);
+        SetAclAndEncryption(request, headers);
         var r = await Guard(_client.InitiateMultipartUploadAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
         return r.UploadId;
     }
@@ -285,6 +274,41 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
+    public async Task ReplaceMetadataAsync(string bucket, string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken)
+    {
+        var request = new CopyObjectRequest
+        {
+            SourceBucket = bucket,
+            SourceKey = key,
+            DestinationBucket = bucket,
+            DestinationKey = key,
+            MetadataDirective = S3MetadataDirective.REPLACE,
+        };
+        Apply(headers.ToHttpHeaders(multipart), request.Headers, request.Metadata, c => request.StorageClass = c);
+        // A copy is a new write: the ACL and encryption are given again. A source under SSE-C is read with the site's
+        // key (under another key the copy fails, and the caller uploads the file again).
+        request.CannedACL = headers.Acl is { } acl ? S3CannedACL.FindValue(acl) : null;
+        SetEncryption(request, headers.Encryption, _encryption);
+        await Guard(_client.CopyObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Puts <see cref="UploadHeaders.ToHttpHeaders"/> on an SDK request: the SDK's own properties for content
+    /// type, storage class and user metadata, the header collection for anything else.</summary>
+    private static void Apply(IReadOnlyList<KeyValuePair<string, string>> headers, HeadersCollection collection, MetadataCollection metadata, Action<S3StorageClass> storageClass)
+    {
+        foreach (var (name, value) in headers)
+        {
+            if (name == "content-type") collection.ContentType = value;
+            else if (name == "x-amz-storage-class") storageClass(S3StorageClass.FindValue(value));
+            else if (name.StartsWith(UploadHeaders.MetaPrefix, StringComparison.Ordinal)) metadata[name[UploadHeaders.MetaPrefix.Length..]] = value;
+            else if (name == "cache-control") collection.CacheControl = value;
+            else if (name == "content-encoding") collection.ContentEncoding = value;
+            else if (name == "content-disposition") collection.ContentDisposition = value;
+            else if (name == "x-amz-acl" || name.StartsWith("x-amz-server-side-encryption", StringComparison.Ordinal)) { } // the SDK's own properties: SetAclAndEncryption
+            else collection[name] = value;
+        }
+    }
+
     public async Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken)
     {
         // A copy is a new write: without the site's encryption and ACL it would land with the bucket's defaults.
@@ -299,29 +323,6 @@ public sealed class S3ObjectStore : IObjectStore
             CannedACL = _acl is { } acl ? S3CannedACL.FindValue(acl) : null,
         };
         SetEncryption(request, _encryption, _encryption);
-        await Guard(_client.CopyObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
-    }
-
-    private static string Unprefixed(string name) =>
-        name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) ? name[11..].ToLowerInvariant() : name.ToLowerInvariant();
-
-    public async Task UpdateInPlaceAsync(string bucket, string key, UploadHeaders headers, ObjectHead head, CancellationToken cancellationToken)
-    {
-        var request = new CopyObjectRequest
-        {
-            SourceBucket = bucket,
-            SourceKey = key,
-            DestinationBucket = bucket,
-            DestinationKey = key,
-            StorageClass = S3StorageClass.FindValue(headers.StorageClass),
-            MetadataDirective = S3MetadataDirective.REPLACE,
-            ContentType = headers.ContentType,
-            CannedACL = headers.Acl is { } acl ? S3CannedACL.FindValue(acl) : null,
-        };
-        SetHeaders(request.Headers, request.Metadata, headers);
-        // The source is read with the site's SSE-C key when it is under a customer key (a different key fails the copy:
-        // the caller uploads again).
-        SetEncryption(request, headers.Encryption, head.CustomerKey ? _encryption : Encryption.None);
         await Guard(_client.CopyObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
@@ -346,13 +347,22 @@ public sealed class S3ObjectStore : IObjectStore
         return BandwidthLimiter.Process.Wrap(r.ResponseStream);
     }
 
-    /// <summary>The SDK side of <see cref="UploadHeaders.Wire"/>: the headers and metadata the request types share.</summary>
-    private static void SetHeaders(HeadersCollection target, MetadataCollection metadata, UploadHeaders headers)
+    /// <summary>The ACL and encryption of <see cref="UploadHeaders.ToHttpHeaders"/> through the SDK's own properties
+    /// (<see cref="Apply"/> leaves those headers to them).</summary>
+    private static void SetAclAndEncryption(PutObjectRequest request, UploadHeaders headers)
     {
-        if (headers.CacheControl is { } cache) target.CacheControl = cache;
-        if (headers.ContentEncoding is { } encoding) target.ContentEncoding = encoding;
-        if (headers.ContentDisposition is { } disposition) target.ContentDisposition = disposition;
-        foreach (var (name, value) in headers.AllMetadata()) metadata[name] = value;
+        request.CannedACL = headers.Acl is { } acl ? S3CannedACL.FindValue(acl) : null;
+        (request.ServerSideEncryptionMethod, request.ServerSideEncryptionKeyManagementServiceKeyId) = Sse(headers.Encryption);
+        if (headers.Encryption.Mode == EncryptionMode.Customer)
+            (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(headers.Encryption);
+    }
+
+    private static void SetAclAndEncryption(InitiateMultipartUploadRequest request, UploadHeaders headers)
+    {
+        request.CannedACL = headers.Acl is { } acl ? S3CannedACL.FindValue(acl) : null;
+        (request.ServerSideEncryptionMethod, request.ServerSideEncryptionKeyManagementServiceKeyId) = Sse(headers.Encryption);
+        if (headers.Encryption.Mode == EncryptionMode.Customer)
+            (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(headers.Encryption);
     }
 
     private static (ServerSideEncryptionMethod?, string?) Sse(Encryption encryption) =>

@@ -11,7 +11,7 @@ namespace S3Sync.Remote;
 /// The PUTs of an upload, signed with SigV4 and sent on a plain <see cref="HttpClient"/>: the single-request PUT of a
 /// small file (the one call a cold sync makes per file, where the SDK's request pipeline costs more CPU than the rest
 /// of the upload) and the parts of a large one. On a machine shared with the server, client CPU is server throughput.
-/// Same headers as the SDK path: plain body, Content-MD5, storage class, content type and the fingerprint metadata.
+/// Same headers as the SDK path: plain body, Content-MD5 and <see cref="UploadHeaders.ToHttpHeaders"/>.
 /// A part is sent as UNSIGNED-PAYLOAD: the SDK would hash every byte with SHA-256 to sign it (over HTTP), while the
 /// signed Content-MD5 already binds the body to the signature and the server checks it. Used only with static
 /// credentials and an endpoint; any signature, clock or TLS problem turns the path off and the SDK takes over
@@ -57,7 +57,7 @@ internal sealed class SignedPut : IDisposable
     /// <summary>Uploads; returns false (and turns itself off) when the caller should use the SDK instead.</summary>
     public async Task<bool> TryPutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
     {
-        var etag = await SendAsync(bucket, key, null, body, md5, [.. headers.Wire()], cancellationToken).ConfigureAwait(false);
+        var etag = await SendAsync(bucket, key, null, body, md5, headers.ToHttpHeaders(multipart: false), cancellationToken).ConfigureAwait(false);
         if (etag is null) _enabled = false;
         return etag is not null;
     }
@@ -67,14 +67,14 @@ internal sealed class SignedPut : IDisposable
     {
         var query = "partNumber=" + partNumber.ToString(CultureInfo.InvariantCulture) + "&uploadId=" + EncodeQueryValue(uploadId);
         // A part carries the SSE-C key (S3 wants it on every part); SSE-S3/KMS were given when the upload was created.
-        var etag = await SendAsync(bucket, key, query, body, md5, [.. UploadHeaders.EncryptionHeaders(encryption, customerOnly: true)], cancellationToken).ConfigureAwait(false);
+        var etag = await SendAsync(bucket, key, query, body, md5, UploadHeaders.EncryptionHeaders(encryption, customerOnly: true), cancellationToken).ConfigureAwait(false);
         if (etag is null) _partsEnabled = false;
         return etag;
     }
 
     /// <summary>Sends one PUT with retries; returns the ETag ("" when the server sent none), or null when the fast
     /// path was refused and the SDK should take over. <paramref name="query"/> is already canonical (sorted, encoded).</summary>
-    private async Task<string?> SendAsync(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, IReadOnlyList<(string Name, string Value)> headers, CancellationToken cancellationToken)
+    private async Task<string?> SendAsync(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -120,7 +120,7 @@ internal sealed class SignedPut : IDisposable
     private static Task Backoff(int attempt, CancellationToken cancellationToken) =>
         Task.Delay(TimeSpan.FromMilliseconds(Math.Min(20_000, 100 * (1 << Math.Min(attempt, 8))) * (0.5 + Random.Shared.NextDouble() / 2)), cancellationToken);
 
-    private HttpRequestMessage Build(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, IReadOnlyList<(string Name, string Value)> headers)
+    private HttpRequestMessage Build(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, IReadOnlyList<KeyValuePair<string, string>> extra)
     {
         var host = _endpoint.IsDefaultPort ? _endpoint.IdnHost : $"{_endpoint.IdnHost}:{_endpoint.Port}";
         string path;
@@ -151,7 +151,8 @@ internal sealed class SignedPut : IDisposable
             ["x-amz-content-sha256"] = payloadHash,
             ["x-amz-date"] = amzDate,
         };
-        foreach (var (name, value) in headers) signed[name] = value;
+        // Every header of UploadHeaders is signed and sent, the same list the SDK path sends.
+        foreach (var (name, value) in extra) signed[name] = value;
         var canonicalHeaders = new StringBuilder();
         foreach (var (name, value) in signed) canonicalHeaders.Append(name).Append(':').Append(CanonicalValue(value)).Append('\n');
         var signedHeaders = string.Join(';', signed.Keys);
@@ -166,18 +167,21 @@ internal sealed class SignedPut : IDisposable
         request.Headers.Host = host;
         request.Headers.TryAddWithoutValidation("x-amz-content-sha256", payloadHash);
         request.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
-        HttpContent content = BandwidthLimiter.Process.Enabled ? new ThrottledContent(body, BandwidthLimiter.Process) : new ReadOnlyMemoryContent(body);
-        foreach (var (name, value) in headers)
-        {
-            if (name.StartsWith("content-", StringComparison.Ordinal)) content.Headers.TryAddWithoutValidation(name, value);
-            else request.Headers.TryAddWithoutValidation(name, value);
-        }
+        foreach (var (name, value) in extra)
+            if (!IsContentHeader(name)) request.Headers.TryAddWithoutValidation(name, value);
         request.Headers.TryAddWithoutValidation("Authorization", $"{Algorithm} Credential={_accessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
+        HttpContent content = BandwidthLimiter.Process.Enabled ? new ThrottledContent(body, BandwidthLimiter.Process) : new ReadOnlyMemoryContent(body);
+        foreach (var (name, value) in extra)
+            if (IsContentHeader(name)) content.Headers.TryAddWithoutValidation(name, value);
         content.Headers.TryAddWithoutValidation("Content-MD5", contentMd5);
         content.Headers.ContentLength = body.Length;
         request.Content = content;
         return request;
     }
+
+    /// <summary>Headers that .NET keeps on the content, not the request.</summary>
+    private static bool IsContentHeader(string name) =>
+        name.StartsWith("content-", StringComparison.Ordinal) || name is "expires";
 
     /// <summary>SigV4's canonical header value: trimmed, runs of spaces as one.</summary>
     internal static string CanonicalValue(string value)

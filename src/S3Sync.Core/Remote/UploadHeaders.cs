@@ -1,21 +1,28 @@
 using System.Security.Cryptography;
 using System.Text;
 using S3Sync.Config;
+using S3Sync.Local;
 
 namespace S3Sync.Remote;
 
 /// <summary>
-/// What a single PUT, a multipart upload or an in-place copy carries besides the body: the one place that turns a site's
-/// settings into headers and metadata, for both the SDK path (<see cref="S3ObjectStore"/>) and the signed path
-/// (<see cref="SignedPut"/>), which read <see cref="Wire"/> so the two cannot drift.
+/// What a single PUT, a multipart upload (at CreateMultipartUpload) or an in-place copy carries besides the body.
+/// <see cref="ToHttpHeaders"/> is the one place these become request headers: the signed PUT and the SDK path
+/// both send exactly its list, so a rule added here reaches every upload. <see cref="For"/> turns a site's settings
+/// (<c>headers</c> rules, <c>acl</c>, encryption) into them.
 /// </summary>
 public sealed record UploadHeaders(string StorageClass, string ContentType, string FingerprintMd5Hex)
 {
+    public const string MetaPrefix = "x-amz-meta-";
+
     /// <summary>User metadata holding <see cref="SettingsDigest"/>: what the site's rules, ACL and encryption gave the
-    /// object when it was written, so a change of them is found by comparing one value (see <see cref="SettingsDigest"/>).</summary>
+    /// object when it was written, so a change of them is found by comparing one value.</summary>
     public const string SettingsKey = "s3sync-hdr";
 
     private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
+
+    /// <summary>The file's mtime, mode and owner, stored as <see cref="ObjectMetadata"/>; null stores none.</summary>
+    public FileMetadata? File { get; init; }
 
     public string? CacheControl { get; init; }
     public string? ContentEncoding { get; init; }
@@ -25,11 +32,8 @@ public sealed record UploadHeaders(string StorageClass, string ContentType, stri
     public string? Acl { get; init; }
     public Encryption Encryption { get; init; } = Encryption.None;
 
-    /// <summary>User metadata besides s3sync's own (from <c>headers</c> rules), names without <c>x-amz-meta-</c>.</summary>
+    /// <summary>User metadata from <c>headers</c> rules, names without <c>x-amz-meta-</c>.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = NoMetadata;
-
-    /// <summary>A multipart upload: it also carries the MD5 under rclone's name (rclone reads it on multipart objects only).</summary>
-    public bool Multipart { get; init; }
 
     /// <summary>
     /// A short digest of the settings that shaped the object: the <c>headers</c> rule's fields (not the content type the
@@ -39,18 +43,18 @@ public sealed record UploadHeaders(string StorageClass, string ContentType, stri
     public string SettingsDigest { get; init; } = "";
 
     /// <summary>The headers of an upload of <paramref name="relativePath"/> to <paramref name="site"/>.</summary>
-    public static UploadHeaders For(Site site, string relativePath, string fingerprintMd5Hex, bool multipart = false)
+    public static UploadHeaders For(Site site, string relativePath, string fingerprintMd5Hex, FileMetadata? file = null)
     {
         var rule = site.Headers.For(relativePath);
         return new UploadHeaders(site.StorageClass, rule.ContentType ?? Execution.ContentTypes.For(relativePath), fingerprintMd5Hex)
         {
+            File = file,
             CacheControl = rule.CacheControl,
             ContentEncoding = rule.ContentEncoding,
             ContentDisposition = rule.ContentDisposition,
             Acl = site.Acl,
             Encryption = site.Encryption,
             Metadata = rule.Metadata,
-            Multipart = multipart,
             SettingsDigest = DigestOf(rule, site.Acl, site.Encryption),
         };
     }
@@ -75,46 +79,49 @@ public sealed record UploadHeaders(string StorageClass, string ContentType, stri
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
     }
 
-    /// <summary>Every user metadata entry the object gets, names without <c>x-amz-meta-</c>.</summary>
-    public IEnumerable<KeyValuePair<string, string>> AllMetadata()
-    {
-        yield return new(S3ObjectStore.FingerprintKey, FingerprintMd5Hex);
-        if (Multipart && Hashing.ETag.IsMd5Hex(FingerprintMd5Hex))
-            yield return new(S3ObjectStore.RcloneMd5Key, Convert.ToBase64String(Convert.FromHexString(FingerprintMd5Hex)));
-        if (SettingsDigest.Length > 0) yield return new(SettingsKey, SettingsDigest);
-        foreach (var pair in Metadata) yield return pair;
-    }
-
     /// <summary>
-    /// The request headers of a PUT or CreateMultipartUpload (and of a copy that replaces the metadata), lowercase
-    /// names, as the signed path sends and signs them; the SDK path sets the same values through the request objects.
+    /// Every header but Content-MD5, names in lowercase, in a fixed order: <c>content-type</c>, the rule's
+    /// <c>cache-control</c>, <c>content-encoding</c>, <c>content-disposition</c>, <c>x-amz-storage-class</c>,
+    /// <c>x-amz-acl</c>, the encryption headers (<see cref="EncryptionHeaders"/>), then user metadata as
+    /// <c>x-amz-meta-NAME</c>: the fingerprint (<c>s3sync-md5</c>; for a multipart upload also rclone's
+    /// <c>md5chksum</c>, which rclone reads on multipart objects only, so that <c>rclone check</c> can verify them), the
+    /// <see cref="File"/> metadata, the <see cref="SettingsDigest"/> and the rule's metadata.
     /// </summary>
-    public IEnumerable<(string Name, string Value)> Wire()
+    public IReadOnlyList<KeyValuePair<string, string>> ToHttpHeaders(bool multipart)
     {
-        yield return ("content-type", ContentType);
-        if (CacheControl is not null) yield return ("cache-control", CacheControl);
-        if (ContentEncoding is not null) yield return ("content-encoding", ContentEncoding);
-        if (ContentDisposition is not null) yield return ("content-disposition", ContentDisposition);
-        yield return ("x-amz-storage-class", StorageClass);
-        if (Acl is not null) yield return ("x-amz-acl", Acl);
-        foreach (var header in EncryptionHeaders(Encryption)) yield return header;
-        foreach (var (name, value) in AllMetadata()) yield return ("x-amz-meta-" + name, value);
+        var headers = new List<KeyValuePair<string, string>>(16) { new("content-type", ContentType) };
+        if (CacheControl is not null) headers.Add(new("cache-control", CacheControl));
+        if (ContentEncoding is not null) headers.Add(new("content-encoding", ContentEncoding));
+        if (ContentDisposition is not null) headers.Add(new("content-disposition", ContentDisposition));
+        headers.Add(new("x-amz-storage-class", StorageClass));
+        if (Acl is not null) headers.Add(new("x-amz-acl", Acl));
+        headers.AddRange(EncryptionHeaders(Encryption));
+        headers.Add(new(MetaPrefix + S3ObjectStore.FingerprintKey, FingerprintMd5Hex));
+        if (multipart && Hashing.ETag.IsMd5Hex(FingerprintMd5Hex))
+            headers.Add(new(MetaPrefix + S3ObjectStore.RcloneMd5Key, Convert.ToBase64String(Convert.FromHexString(FingerprintMd5Hex))));
+        if (File is { } file)
+            foreach (var (name, value) in ObjectMetadata.Entries(file)) headers.Add(new(MetaPrefix + name, value));
+        if (SettingsDigest.Length > 0) headers.Add(new(MetaPrefix + SettingsKey, SettingsDigest));
+        foreach (var (name, value) in Metadata) headers.Add(new(MetaPrefix + name, value));
+        return headers;
     }
 
-    /// <summary>The encryption headers of a write: SSE-S3/KMS on PutObject and CreateMultipartUpload, SSE-C on those,
-    /// on every UploadPart, HEAD and GET (<paramref name="customerOnly"/>: only the SSE-C ones, which those need).</summary>
-    public static IEnumerable<(string Name, string Value)> EncryptionHeaders(Encryption encryption, bool customerOnly = false)
+    /// <summary>The encryption headers of a write: SSE-S3/KMS on PutObject, CreateMultipartUpload and copies; SSE-C on
+    /// those and on every UploadPart, HEAD and GET (<paramref name="customerOnly"/>: only the SSE-C ones, which those need).</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> EncryptionHeaders(Encryption encryption, bool customerOnly = false)
     {
         if (encryption.Mode == EncryptionMode.Customer)
         {
-            yield return ("x-amz-server-side-encryption-customer-algorithm", "AES256");
-            yield return ("x-amz-server-side-encryption-customer-key", encryption.CustomerKeyBase64);
-            yield return ("x-amz-server-side-encryption-customer-key-md5", encryption.CustomerKeyMd5Base64);
+            return
+            [
+                new("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+                new("x-amz-server-side-encryption-customer-key", encryption.CustomerKeyBase64),
+                new("x-amz-server-side-encryption-customer-key-md5", encryption.CustomerKeyMd5Base64),
+            ];
         }
-        else if (!customerOnly && encryption.Header is { } mode)
-        {
-            yield return ("x-amz-server-side-encryption", mode);
-            if (encryption.KmsKeyId is { } key) yield return ("x-amz-server-side-encryption-aws-kms-key-id", key);
-        }
+        if (customerOnly || encryption.Header is not { } mode) return [];
+        return encryption.KmsKeyId is { } key
+            ? [new("x-amz-server-side-encryption", mode), new("x-amz-server-side-encryption-aws-kms-key-id", key)]
+            : [new("x-amz-server-side-encryption", mode)];
     }
 }
