@@ -39,3 +39,23 @@ int BrotliEncoderCompressStream(void *state, int op, size_t *available_in, const
     return 0;
 }
 int BrotliEncoderHasMoreOutput(void *state) { (void)state; return 0; }
+
+/*
+ * SQLite's JSON functions (json.o, registered by func.o and main.o): the hash cache stores no JSON. SQL that calls a
+ * json_* function would fail with "no such function" (s3sync has none).
+ */
+void sqlite3RegisterJsonFunctions(void) { }
+int sqlite3JsonTableFunctions(void *db) { (void)db; return 0; }
+
+/*
+ * zlib: System.IO.Compression's DeflateStream both inflates and deflates. s3sync only ever inflates (HttpClient's
+ * response decompression, the content-type table), so the compressor (deflate.c and its strategies) is replaced by one
+ * that refuses to start: compressing then throws instead. Z_STREAM_ERROR is -2.
+ */
+int deflateInit2_(void *strm, int level, int method, int window_bits, int mem_level, int strategy, const char *version, int stream_size)
+{
+    (void)strm; (void)level; (void)method; (void)window_bits; (void)mem_level; (void)strategy; (void)version; (void)stream_size;
+    return -2;
+}
+int deflate(void *strm, int flush) { (void)strm; (void)flush; return -2; }
+int deflateEnd(void *strm) { (void)strm; return -2; }

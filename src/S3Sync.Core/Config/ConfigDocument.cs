@@ -23,13 +23,14 @@ public sealed class ConfigDocument
     public string? HttpAddress { get; set; }
     public string? MaxDelete { get; set; }
     public string? StateDir { get; set; }
-    public string? BandwidthLimit { get; set; }
-    public string? Sse { get; set; }
-    public string? SseKmsKeyId { get; set; }
-    public string? SseCustomerKeyFile { get; set; }
-    public string? Acl { get; set; }
-    public List<HeaderRuleDocument>? Headers { get; set; }
-    public string? Profile { get; set; }
+    [YamlIgnore] public string? BandwidthLimit { get; set; }
+    // The upload keys are read from the node tree (UploadKeysReader), not by the generated deserializer.
+    [YamlIgnore] public string? Sse { get; set; }
+    [YamlIgnore] public string? SseKmsKeyId { get; set; }
+    [YamlIgnore] public string? SseCustomerKeyFile { get; set; }
+    [YamlIgnore] public string? Acl { get; set; }
+    [YamlIgnore] public List<HeaderRuleDocument>? Headers { get; set; }
+    [YamlIgnore] public string? Profile { get; set; }
     public List<SiteDocument>? Sites { get; set; }
 }
 
@@ -55,15 +56,16 @@ public sealed class SiteDocument
     /// <summary>Header fields given as flags (<c>--cache-control</c>, ...); never read from YAML (not in the schema).</summary>
     [YamlIgnore]
     public HeaderRuleDocument? HeaderFlags { get; set; }
-    public string? Sse { get; set; }
-    public string? SseKmsKeyId { get; set; }
-    public string? SseCustomerKeyFile { get; set; }
-    public string? Acl { get; set; }
-    public List<HeaderRuleDocument>? Headers { get; set; }
-    public string? Profile { get; set; }
+    // The upload keys are read from the node tree (UploadKeysReader), not by the generated deserializer.
+    [YamlIgnore] public string? Sse { get; set; }
+    [YamlIgnore] public string? SseKmsKeyId { get; set; }
+    [YamlIgnore] public string? SseCustomerKeyFile { get; set; }
+    [YamlIgnore] public string? Acl { get; set; }
+    [YamlIgnore] public List<HeaderRuleDocument>? Headers { get; set; }
+    [YamlIgnore] public string? Profile { get; set; }
 }
 
-/// <summary>One entry of <c>headers:</c> as written.</summary>
+/// <summary>One entry of <c>headers:</c> as written (filled by <see cref="UploadKeysReader"/>).</summary>
 public sealed class HeaderRuleDocument
 {
     public string? Match { get; set; }
@@ -78,5 +80,4 @@ public sealed class HeaderRuleDocument
 [YamlStaticContext]
 [YamlSerializable(typeof(ConfigDocument))]
 [YamlSerializable(typeof(SiteDocument))]
-[YamlSerializable(typeof(HeaderRuleDocument))]
 public partial class ConfigYamlContext : StaticContext;

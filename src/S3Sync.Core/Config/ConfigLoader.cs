@@ -131,8 +131,11 @@ public static class ConfigLoader
         {
             var deserializer = new StaticDeserializerBuilder(new ConfigYamlContext())
                 .WithNamingConvention(UnderscoredNamingConvention.Instance)
+                // Unknown keys were refused above; the upload keys are read from the node tree (UploadKeysReader).
+                .IgnoreUnmatchedProperties()
                 .Build();
             var document = deserializer.Deserialize<ConfigDocument>(text) ?? new ConfigDocument();
+            UploadKeysReader.Fill(root, document);
             return (document, lines);
         }
         catch (YamlException e)

@@ -22,11 +22,19 @@ public static class ContentTypes
         return extension.Length > 1 && ByExtension.Value.TryGetValue(extension[1..], out var type) ? type : Default;
     }
 
+    private static string Inflate()
+    {
+        var text = new byte[ContentTypeTable.TextBytes];
+        using (var deflated = new System.IO.Compression.DeflateStream(new MemoryStream(ContentTypeTable.Deflated.ToArray()), System.IO.Compression.CompressionMode.Decompress))
+            deflated.ReadExactly(text);
+        return Encoding.UTF8.GetString(text);
+    }
+
     private static Dictionary<string, string> Parse()
     {
         var table = new Dictionary<string, string>(2048, StringComparer.OrdinalIgnoreCase);
         var major = "application";
-        foreach (var line in Encoding.UTF8.GetString(ContentTypeTable.Text).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var line in Inflate().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (line[0] == '@') { major = line[1..]; continue; }
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -16,6 +16,9 @@ public sealed record WatchSettings
     public int Workers { get; init; } = Defaults.UploadWorkers;
     public int QueueBuffer { get; init; }
 
+    /// <summary>Where full reconciles remember the applied upload settings (see <see cref="Execution.SettingsLedger"/>).</summary>
+    public Execution.SettingsLedger? Ledger { get; init; }
+
     /// <summary>Seconds between full reconciles; 0 turns them off.</summary>
     public int RescanIntervalSeconds { get; init; } = Defaults.RescanIntervalSeconds;
 
@@ -503,7 +506,7 @@ public sealed class SiteWatcher
                 _source.Rewatch();
                 _logger.LogInformation("site {Site}: watches reinstalled ({Folders} folders)", _site.Name, _source.WatchCount);
             }
-            var sync = new SiteSync(_site, _store, DirectDigestSource.Instance, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer }, _logger);
+            var sync = new SiteSync(_site, _store, DirectDigestSource.Instance, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger }, _logger);
             sync.Planned += entry =>
             {
                 if (entry.Action == PlanAction.Delete) { deleted.Add(entry.Key); return; }

@@ -171,6 +171,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             Workers = config.UploadWorkers,
             QueueBuffer = config.UploadQueueBuffer,
             RescanIntervalSeconds = config.RescanInterval,
+            Ledger = new Execution.SettingsLedger(Hashing.HashCache.ResolveDirectory(config.StateDir)),
             ShutdownGrace = options.ShutdownGrace,
             Time = options.Time,
         };
