@@ -44,8 +44,9 @@ public static class Program
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) error.WriteLine($"s3sync: {e.Message}");
-            error.WriteLine("Run 's3sync --help' for usage.");
+            foreach (var e in parse.Errors) error.WriteLine($"s3sync: {UsageErrors.Describe(e, parse)}");
+            var path = UsageErrors.CommandPath(parse.CommandResult.Command);
+            error.WriteLine($"Run 's3sync {(path.Length == 0 ? "" : path + " ")}--help' for usage.");
             return ExitCodes.Usage;
         }
         try

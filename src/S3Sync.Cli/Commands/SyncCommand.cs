@@ -21,7 +21,7 @@ public static class SyncCommand
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep, same exit codes) and change nothing" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<int?>("--workers") { Description = "Upload workers (overrides upload_workers)", HelpName = "N" };
-        var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
+        var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions, 5 no usable credentials.")
             .WithExamples(
                 "s3sync sync -c /etc/s3sync/config.yml --site www",
                 "s3sync sync ./public s3://my-bucket/www --storage-class STANDARD_IA --delete --exclude '*.tmp'",
@@ -107,6 +107,7 @@ public static class SyncCommand
     {
         SiteStatus.Failed => "incomplete: see errors",
         SiteStatus.DeletesRefused => "deletions refused",
+        SiteStatus.Credentials => "no usable credentials",
         _ => "",
     };
 }
