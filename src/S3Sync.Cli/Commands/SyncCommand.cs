@@ -24,7 +24,7 @@ public static class SyncCommand
         var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
             .WithExamples(
                 "s3sync sync -c /etc/s3sync/config.yml --site www",
-                "s3sync sync ./public s3://my-bucket/www --storage-class STANDARD_IA --delete --exclude '\\.tmp$'",
+                "s3sync sync ./public s3://my-bucket/www --storage-class STANDARD_IA --delete --exclude '*.tmp'",
                 "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000 s3sync sync /srv/data s3://backup/host1 --dry-run");
         common.AddTo(command);
         command.Options.Add(dryRun);

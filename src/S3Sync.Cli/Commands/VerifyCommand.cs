@@ -57,7 +57,7 @@ public static class VerifyCommand
             report.SiteHeader(site);
             using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
-            var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = options.Deep }, issue =>
+            var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = options.Deep, Metadata = options.Deep ? MetadataCheck.WhenChangedSinceUpload : MetadataCheck.Never }, issue =>
             {
                 if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals);
                 else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);

@@ -62,7 +62,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
         }
 
-        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true }, issue =>
+        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload }, issue =>
         {
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
@@ -92,7 +92,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                     if (entry.Local is not null) localFiles++;
                     switch (entry.Action)
                     {
-                        case PlanAction.Upload or PlanAction.ChangeStorageClass:
+                        case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata:
                             await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
                             break;
                         case PlanAction.Delete:

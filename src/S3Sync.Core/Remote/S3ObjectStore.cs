@@ -142,7 +142,11 @@ public sealed class S3ObjectStore : IObjectStore
             return new ObjectHead(r.ContentLength, Hashing.ETag.Normalize(r.ETag), StorageClassName(r.StorageClass),
                 r.Metadata is { } metadata ? FingerprintOf(name => metadata[name]) : null,
                 r.ServerSideEncryptionMethod?.Value is { Length: > 0 } sse ? sse : null,
-                r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 });
+                r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 })
+            {
+                File = r.Metadata is { } m ? ObjectMetadata.Parse(name => m[name]) : null,
+                LastModifiedUtc = r.LastModified?.ToUniversalTime() ?? default,
+            };
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -163,10 +167,8 @@ public sealed class S3ObjectStore : IObjectStore
             AutoCloseStream = false,
             MD5Digest = Convert.ToBase64String(md5),
             UseChunkEncoding = false,
-            StorageClass = S3StorageClass.FindValue(headers.StorageClass),
-            ContentType = headers.ContentType,
         };
-        request.Metadata[FingerprintKey] = headers.FingerprintMd5Hex;
+        Apply(headers.ToHttpHeaders(multipart: false), request.Headers, request.Metadata, c => request.StorageClass = c);
         await Guard(_client.PutObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
@@ -176,12 +178,8 @@ public sealed class S3ObjectStore : IObjectStore
         {
             BucketName = bucket,
             Key = key,
-            StorageClass = S3StorageClass.FindValue(headers.StorageClass),
-            ContentType = headers.ContentType,
         };
-        request.Metadata[FingerprintKey] = headers.FingerprintMd5Hex;
-        // rclone's name for the same MD5, which it reads on multipart objects only: `rclone check` can then verify them.
-        if (Hashing.ETag.IsMd5Hex(headers.FingerprintMd5Hex)) request.Metadata[RcloneMd5Key] = Convert.ToBase64String(Convert.FromHexString(headers.FingerprintMd5Hex));
+        Apply(headers.ToHttpHeaders(multipart: true), request.Headers, request.Metadata, c => request.StorageClass = c);
         var r = await Guard(_client.InitiateMultipartUploadAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
         return r.UploadId;
     }
@@ -237,6 +235,33 @@ public sealed class S3ObjectStore : IObjectStore
             if (page.IsTruncated != true) yield break;
             request.KeyMarker = page.NextKeyMarker;
             request.UploadIdMarker = page.NextUploadIdMarker;
+        }
+    }
+
+    public async Task ReplaceMetadataAsync(string bucket, string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken)
+    {
+        var request = new CopyObjectRequest
+        {
+            SourceBucket = bucket,
+            SourceKey = key,
+            DestinationBucket = bucket,
+            DestinationKey = key,
+            MetadataDirective = S3MetadataDirective.REPLACE,
+        };
+        Apply(headers.ToHttpHeaders(multipart), request.Headers, request.Metadata, c => request.StorageClass = c);
+        await Guard(_client.CopyObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Puts <see cref="UploadHeaders.ToHttpHeaders"/> on an SDK request: the SDK's own properties for content
+    /// type, storage class and user metadata, the header collection for anything else.</summary>
+    private static void Apply(IReadOnlyList<KeyValuePair<string, string>> headers, HeadersCollection collection, MetadataCollection metadata, Action<S3StorageClass> storageClass)
+    {
+        foreach (var (name, value) in headers)
+        {
+            if (name == "content-type") collection.ContentType = value;
+            else if (name == "x-amz-storage-class") storageClass(S3StorageClass.FindValue(value));
+            else if (name.StartsWith(UploadHeaders.MetaPrefix, StringComparison.Ordinal)) metadata[name[UploadHeaders.MetaPrefix.Length..]] = value;
+            else collection[name] = value;
         }
     }
 

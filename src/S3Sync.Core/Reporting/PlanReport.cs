@@ -228,6 +228,7 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
         ChangeReason.SizeDiffers => "size_differs",
         ChangeReason.ChecksumDiffers => "content_differs",
         ChangeReason.StorageClassDiffers => "storage_class_differs",
+        ChangeReason.MetadataDiffers => "metadata_differs",
         ChangeReason.Archived => "archived",
         ChangeReason.RemoteOnly => "remote_only",
         ChangeReason.RemoteOnlyKept => "remote_only_kept",
