@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Execution;
 using S3Sync.Planning;
+using S3Sync.Remote;
 using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
@@ -87,7 +88,18 @@ public static class SyncCommand
             var sync = new SiteSync(site, store, digests, settings, logger);
             SiteResult result;
             using (progress is null ? null : new ProgressLine(progress, site.Name, sync, sent))
-                result = await sync.RunAsync(cancellationToken).ConfigureAwait(false);
+            {
+                try
+                {
+                    result = await sync.RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // One site's failure never stops the others.
+                    logger.LogError("site {Site}: {Error}", site.Name, StoreErrors.Describe(e));
+                    result = new SiteResult(site, SiteStatus.Failed, new SiteStats(), clock.Elapsed, [StoreErrors.Describe(e)]);
+                }
+            }
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
             var s = result.Stats;
             output.WriteLine($"site {site.Name}: uploaded {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}), deleted {s.Deleted}, changed in place {s.ChangedInPlace}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}" + (result.Status == SiteStatus.Done ? "" : $" [{StatusText(result.Status)}]"));

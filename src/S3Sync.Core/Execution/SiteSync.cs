@@ -208,10 +208,21 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         var anyFailed = false;
         foreach (var batch in keys.Batches())
         {
-            var failed = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<(string Key, string Error)> failed;
+            try
+            {
+                failed = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // A request that failed is the failure of its keys, not of the run: the next batch is still tried.
+                var why = StoreErrors.Describe(e);
+                failed = [.. batch.Select(key => (key, why))];
+            }
             stats.AddDeleted(batch.Count - failed.Count);
             foreach (var (key, error) in failed)
             {
+                stats.AddFailed();
                 logger.LogError("{Key}: delete failed: {Error}", key, error);
                 problem($"{key}: delete failed: {error}");
             }
