@@ -25,6 +25,17 @@ public sealed class CommonOptions
     {
         LogLevel.CompletionSources.Add("trace", "debug", "info", "warn", "error", "fatal", "panic");
         LogFormat.CompletionSources.Add("text", "json");
+        // DIR and S3_URL take any word, so an option this command does not know (`sync -c cfg.yml --dryrun`) would
+        // land in DIR and earn a misleading error. A folder whose name starts with '-' can be written ./-name.
+        Source.Validators.Add(UnknownOption);
+        Destination.Validators.Add(UnknownOption);
+    }
+
+    private static void UnknownOption(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        foreach (var token in result.Tokens)
+            if (token.Value.Length > 1 && token.Value[0] == '-')
+                result.AddError($"unknown option '{token.Value}'");
     }
 
     public void AddTo(Command command)

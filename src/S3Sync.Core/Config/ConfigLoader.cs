@@ -272,7 +272,7 @@ public static class ConfigLoader
     private static string Truncate(string s) => s.Length > 40 ? s[..40] + "..." : s;
 
     /// <summary>The known key nearest to a misspelt one, when it is near enough to be a likely typo.</summary>
-    internal static string? Closest(string key, IEnumerable<string> known)
+    public static string? Closest(string key, IEnumerable<string> known)
     {
         string? best = null;
         var bestDistance = int.MaxValue;
