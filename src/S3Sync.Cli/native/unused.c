@@ -59,3 +59,26 @@ int deflateInit2_(void *strm, int level, int method, int window_bits, int mem_le
 }
 int deflate(void *strm, int flush) { (void)strm; (void)flush; return -2; }
 int deflateEnd(void *strm) { (void)strm; return -2; }
+
+/*
+ * Brotli's decoder (and with it brotlicommon's 120 KB dictionary): no HttpClient in s3sync asks for compressed
+ * responses (the SDK's and the signed path's handlers have AutomaticDecompression off, and S3 answers with the
+ * stored bytes), so nothing ever decodes brotli. A decoder that cannot start makes BrotliStream throw instead.
+ */
+void *BrotliDecoderCreateInstance(void *alloc, void *free_func, void *opaque)
+{
+    (void)alloc; (void)free_func; (void)opaque;
+    return NULL;
+}
+void BrotliDecoderDestroyInstance(void *state) { (void)state; }
+int BrotliDecoderDecompress(size_t encoded_size, const uint8_t *encoded, size_t *decoded_size, uint8_t *decoded)
+{
+    (void)encoded_size; (void)encoded; (void)decoded_size; (void)decoded;
+    return 0; /* BROTLI_DECODER_RESULT_ERROR */
+}
+int BrotliDecoderDecompressStream(void *state, size_t *available_in, const uint8_t **next_in, size_t *available_out, uint8_t **next_out, size_t *total_out)
+{
+    (void)state; (void)available_in; (void)next_in; (void)available_out; (void)next_out; (void)total_out;
+    return 0; /* BROTLI_DECODER_RESULT_ERROR */
+}
+int BrotliDecoderIsFinished(const void *state) { (void)state; return 0; }
