@@ -8,7 +8,8 @@ using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
 
-public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false);
+/// <param name="Quiet"><c>-q</c>: print nothing but errors.</param>
+public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false, bool Quiet = false);
 
 /// <summary><c>s3sync verify</c>: report every difference between the disks and the bucket; change nothing.</summary>
 public static class VerifyCommand
@@ -36,7 +37,7 @@ public static class VerifyCommand
             var (config, jsonLogs, code) = common.Load(result, result.InvocationConfiguration.Error);
             if (config is null) return Task.FromResult(code);
             if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
-            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash));
+            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash), common.IsQuiet(result));
             return RunAsync(config, jsonLogs, options, result.InvocationConfiguration.Output, cancellationToken);
         });
         return command;
@@ -46,7 +47,7 @@ public static class VerifyCommand
     {
         using var loggers = Logging.Create(config.LogLevel, jsonLogs);
         var logger = loggers.CreateLogger("s3sync");
-        var report = new PlanReport(output, options.Json, options.All);
+        var report = new PlanReport(output, options.Json, options.All) { ErrorsOnly = options.Quiet };
         var clock = Stopwatch.StartNew();
         var complete = true;
         var credentials = false;
