@@ -39,13 +39,13 @@ public sealed class CommandLineErrorTests(S3ServerFixture server) : IDisposable
     public async Task An_unknown_option_with_a_value_is_reported_the_same_in_both_forms()
     {
         Directory.CreateDirectory(Path.Combine(_root, "www"));
-        var withFile = await Binary.RunAsync(["sync", "-c", Config(), "--profile", "x"]);
-        var adHoc = await Binary.RunAsync(["sync", Path.Combine(_root, "www"), "s3://my-bucket", "--profile", "x"]);
+        var withFile = await Binary.RunAsync(["sync", "-c", Config(), "--requester-pays", "x"]);
+        var adHoc = await Binary.RunAsync(["sync", Path.Combine(_root, "www"), "s3://my-bucket", "--requester-pays", "x"]);
 
         Assert.Equal(2, withFile.ExitCode);
         Assert.Equal(2, adHoc.ExitCode);
-        Assert.StartsWith("s3sync: unknown option '--profile' for sync\n", withFile.Error);
-        Assert.StartsWith("s3sync: unknown option '--profile' for sync\n", adHoc.Error);
+        Assert.StartsWith("s3sync: unknown option '--requester-pays' for sync\n", withFile.Error);
+        Assert.StartsWith("s3sync: unknown option '--requester-pays' for sync\n", adHoc.Error);
     }
 
     private Dictionary<string, string> Env(string? secret = null) => new()
