@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Execution;
 using S3Sync.Planning;
+using S3Sync.Remote;
 using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
@@ -18,13 +19,13 @@ public static class SyncCommand
     {
         var common = new CommonOptions();
         var cache = new CacheOptions();
-        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep, same exit codes) and change nothing" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep) and change nothing; exit 0 when it could plan" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<int?>("--workers") { Description = "Upload workers (overrides upload_workers)", HelpName = "N" };
-        var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
+        var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions, 5 no usable credentials.")
             .WithExamples(
                 "s3sync sync -c /etc/s3sync/config.yml --site www",
-                "s3sync sync ./public s3://my-bucket/www --storage-class STANDARD_IA --delete --exclude '\\.tmp$'",
+                "s3sync sync ./public s3://my-bucket/www --storage-class STANDARD_IA --delete --exclude '*.tmp'",
                 "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000 s3sync sync /srv/data s3://backup/host1 --dry-run");
         common.AddTo(command);
         command.Options.Add(dryRun);
@@ -59,13 +60,20 @@ public static class SyncCommand
             if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
             var rehash = result.GetValue(cache.Rehash);
             // The dry run is verify's report with --deep: sync reads s3sync's fingerprint too, so both see the same plan.
+            // It exits 0 when it could plan, differences or not (as aws and rclone do): `set -e` scripts run it first.
             if (result.GetValue(dryRun))
-                return VerifyCommand.RunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false, Rehash: rehash), output, cancellationToken);
+                return DryRunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false, Rehash: rehash, Quiet: common.IsQuiet(result)), output, cancellationToken);
             var quiet = common.IsQuiet(result);
             return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash }, quiet ? TextWriter.Null : output, cancellationToken,
                 ProgressLine.Wanted(error, quiet) ? error : null);
         });
         return command;
+    }
+
+    private static async Task<int> DryRunAsync(SyncConfig config, bool jsonLogs, VerifyOptions options, TextWriter output, CancellationToken cancellationToken)
+    {
+        var code = await VerifyCommand.RunAsync(config, jsonLogs, options, output, cancellationToken).ConfigureAwait(false);
+        return code == ExitCodes.Differences ? ExitCodes.Ok : code;
     }
 
     /// <param name="progress">Where to draw the progress line (a terminal's stderr), or null for none.</param>
@@ -87,7 +95,18 @@ public static class SyncCommand
             var sync = new SiteSync(site, store, digests, settings, logger);
             SiteResult result;
             using (progress is null ? null : new ProgressLine(progress, site.Name, sync, sent))
-                result = await sync.RunAsync(cancellationToken).ConfigureAwait(false);
+            {
+                try
+                {
+                    result = await sync.RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // One site's failure never stops the others.
+                    logger.LogError("site {Site}: {Error}", site.Name, StoreErrors.Describe(e));
+                    result = new SiteResult(site, SiteStatus.Failed, new SiteStats(), clock.Elapsed, [StoreErrors.Describe(e)]);
+                }
+            }
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
             var s = result.Stats;
             output.WriteLine($"site {site.Name}: uploaded {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}), deleted {s.Deleted}, changed in place {s.ChangedInPlace}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}" + (result.Status == SiteStatus.Done ? "" : $" [{StatusText(result.Status)}]"));
@@ -107,6 +126,7 @@ public static class SyncCommand
     {
         SiteStatus.Failed => "incomplete: see errors",
         SiteStatus.DeletesRefused => "deletions refused",
+        SiteStatus.Credentials => "no usable credentials",
         _ => "",
     };
 }

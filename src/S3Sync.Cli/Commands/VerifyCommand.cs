@@ -8,7 +8,8 @@ using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
 
-public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false);
+/// <param name="Quiet"><c>-q</c>: print nothing but errors.</param>
+public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false, bool Quiet = false);
 
 /// <summary><c>s3sync verify</c>: report every difference between the disks and the bucket; change nothing.</summary>
 public static class VerifyCommand
@@ -21,7 +22,7 @@ public static class VerifyCommand
         var all = new Option<bool>("--all") { Description = "Also list keys that are in sync (=)" };
         var deep = new Option<bool>("--deep") { Description = "HEAD objects whose ETag cannot be reproduced and compare s3sync's stored MD5" };
         var download = new Option<bool>("--download") { Description = "Download every matching object and compare its bytes with the file (restore drill)" };
-        var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing. Exit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish.")
+        var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing. Exit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish, 5 no usable credentials.")
             .WithExamples(
                 "s3sync verify -c /etc/s3sync/config.yml --json",
                 "s3sync verify ./public s3://my-bucket/www --all");
@@ -36,7 +37,7 @@ public static class VerifyCommand
             var (config, jsonLogs, code) = common.Load(result, result.InvocationConfiguration.Error);
             if (config is null) return Task.FromResult(code);
             if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
-            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash));
+            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash), common.IsQuiet(result));
             return RunAsync(config, jsonLogs, options, result.InvocationConfiguration.Output, cancellationToken);
         });
         return command;
@@ -46,9 +47,10 @@ public static class VerifyCommand
     {
         using var loggers = Logging.Create(config.LogLevel, jsonLogs);
         var logger = loggers.CreateLogger("s3sync");
-        var report = new PlanReport(output, options.Json, options.All);
+        var report = new PlanReport(output, options.Json, options.All) { ErrorsOnly = options.Quiet };
         var clock = Stopwatch.StartNew();
         var complete = true;
+        var credentials = false;
         using var cache = CacheOptions.Open(config.StateDir, logger);
         foreach (var site in config.Sites)
         {
@@ -57,7 +59,7 @@ public static class VerifyCommand
             report.SiteHeader(site);
             using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
-            var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = options.Deep }, issue =>
+            var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = options.Deep, Metadata = options.Deep ? MetadataCheck.WhenChangedSinceUpload : MetadataCheck.Never }, issue =>
             {
                 if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals);
                 else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
@@ -80,7 +82,8 @@ public static class VerifyCommand
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {StoreErrors.Describe(e)}", totals);
+                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", StoreFailure.Classify(e) == StoreFailureKind.Other ? $"could not finish: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site), totals);
+                credentials |= StoreFailure.Classify(e) == StoreFailureKind.Credentials;
                 siteComplete = false;
             }
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
@@ -88,6 +91,7 @@ public static class VerifyCommand
             complete &= siteComplete && totals.Errors == 0;
         }
         report.TotalSummary(clock.Elapsed);
+        if (credentials) return ExitCodes.Credentials;
         if (!complete) return ExitCodes.Failed;
         return report.Total.Differences > 0 ? ExitCodes.Differences : ExitCodes.Ok;
     }

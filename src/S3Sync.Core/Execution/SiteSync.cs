@@ -4,11 +4,13 @@ using S3Sync.Config;
 using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
+using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 
 /// <summary>How a site's run ended, worst last: the exit code is the worst over all sites.</summary>
-public enum SiteStatus { Done = 0, Failed = 3, DeletesRefused = 4 }
+/// <remarks><see cref="Credentials"/>: no credentials were found, or the server refused them (exit 5).</remarks>
+public enum SiteStatus { Done = 0, Failed = 3, DeletesRefused = 4, Credentials = 5 }
 
 /// <summary>The summary of one site's sync.</summary>
 public sealed record SiteResult(Site Site, SiteStatus Status, SiteStats Stats, TimeSpan Elapsed, IReadOnlyList<string> Problems);
@@ -66,7 +68,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
         }
 
-        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true }, issue =>
+        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload }, issue =>
         {
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
@@ -96,7 +98,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                     if (entry.Local is not null) localFiles++;
                     switch (entry.Action)
                     {
-                        case PlanAction.Upload or PlanAction.ChangeStorageClass:
+                        case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata:
                             await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
                             break;
                         case PlanAction.Delete:
@@ -110,19 +112,22 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError("site {Site}: could not finish planning: {Error}", site.Name, StoreErrors.Describe(e));
-                Problem($"could not finish the walk or the listing: {StoreErrors.Describe(e)}");
-                status = SiteStatus.Failed;
+                // A missing bucket or unusable credentials: one line naming the bucket and what to do.
+                var kind = StoreFailure.Classify(e);
+                var why = kind == StoreFailureKind.Other ? $"could not finish the walk or the listing: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site);
+                logger.LogError("site {Site}: {Error}", site.Name, why);
+                Problem(why);
+                status = kind == StoreFailureKind.Credentials ? SiteStatus.Credentials : SiteStatus.Failed;
             }
             await uploader.CompleteAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
 
-        if (!planner.Complete || status == SiteStatus.Failed)
+        if (!planner.Complete || status is SiteStatus.Failed or SiteStatus.Credentials)
         {
             if (deletes.Count > 0 || site.RetireDeleted)
                 logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
-            status = SiteStatus.Failed;
+            if (status != SiteStatus.Credentials) status = SiteStatus.Failed;
         }
         else if (deletes.Count > 0)
         {
@@ -188,6 +193,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         }
     }
 
+    /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
+    private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
+
     private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string> problem, CancellationToken cancellationToken)
     {
         var verdict = _guard.Check(keys.Count, remoteCount, localFiles);
@@ -210,15 +218,30 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         var anyFailed = false;
         foreach (var batch in keys.Batches())
         {
-            var failed = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<(string Key, string Error)> failed;
+            try
+            {
+                failed = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // A request that failed is the failure of its keys, not of the run: the next batch is still tried.
+                var why = StoreErrors.Describe(e);
+                failed = [.. batch.Select(key => (key, why))];
+            }
             stats.AddDeleted(batch.Count - failed.Count);
             foreach (var (key, error) in failed)
             {
-                logger.LogError("{Key}: delete failed: {Error}", key, error);
-                problem($"{key}: delete failed: {error}");
+                stats.AddFailed();
+                logger.LogError("{Key}: delete failed: {Error}", Relative(key), error);
+                problem($"{Relative(key)}: delete failed: {error}");
             }
-            if (logger.IsEnabled(LogLevel.Debug))
-                foreach (var key in batch) logger.LogDebug("{Key}: deleted", key);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var gone = failed.Count == 0 ? null : failed.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+                foreach (var key in batch)
+                    if (gone?.Contains(key) != true) ActionLine.Log(logger, ActionLine.Delete, Relative(key));
+            }
             anyFailed |= failed.Count > 0;
         }
         return anyFailed ? SiteStatus.Failed : SiteStatus.Done;

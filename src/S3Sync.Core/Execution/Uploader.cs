@@ -4,8 +4,10 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Hashing;
+using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
+using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 
@@ -53,6 +55,9 @@ public sealed class Uploader : IAsyncDisposable
         _jobs = Channel.CreateBounded<PlanEntry>(new BoundedChannelOptions(Math.Max(1, queueBuffer)) { FullMode = BoundedChannelFullMode.Wait });
         _workers = [.. Enumerable.Range(0, workers).Select(_ => Task.Run(WorkerAsync, CancellationToken.None))];
     }
+
+    /// <summary>Log each upload and copy as its <see cref="ActionLine"/> (true by default). Watch logs its own, with the site's name.</summary>
+    public bool LogsActions { get; init; } = true;
 
     /// <summary>Raised on a worker thread as a job is taken from the queue, before the file is read (watch uses it to
     /// know whether a queued job will still see a later change).</summary>
@@ -117,9 +122,12 @@ public sealed class Uploader : IAsyncDisposable
         UploadResult result;
         try
         {
-            result = entry.Action == PlanAction.ChangeStorageClass
-                ? await ChangeClassAsync(entry).ConfigureAwait(false)
-                : await UploadAsync(entry).ConfigureAwait(false);
+            result = entry.Action switch
+            {
+                PlanAction.ChangeStorageClass => await ChangeClassAsync(entry).ConfigureAwait(false),
+                PlanAction.ChangeMetadata => await ChangeMetadataAsync(entry).ConfigureAwait(false),
+                _ => await UploadAsync(entry).ConfigureAwait(false),
+            };
         }
         catch (OperationCanceledException)
         {
@@ -133,12 +141,38 @@ public sealed class Uploader : IAsyncDisposable
         try
         {
             await _store.ChangeStorageClassAsync(_site.Bucket, _site.KeyFor(entry.Key), _site.StorageClass, _cancellationToken).ConfigureAwait(false);
-            _logger.LogDebug("{Key}: storage class changed to {StorageClass}", entry.Key, _site.StorageClass);
+            if (LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, _site.StorageClass);
             return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _logger.LogError("{Key}: storage class change failed: {Error}", entry.Key, StoreErrors.Describe(e));
+            return new UploadResult(entry, UploadOutcome.Failed, 0, StoreErrors.Describe(e));
+        }
+    }
+
+    /// <summary>A file whose content is in S3 but whose mode, owner or mtime changed: the object's metadata is
+    /// rewritten by a server-side copy (with the site's storage class), no bytes sent.</summary>
+    private async Task<UploadResult> ChangeMetadataAsync(PlanEntry entry)
+    {
+        var local = entry.Local!;
+        try
+        {
+            if (FileMetadata.TryRead(local.FullPath) is not { } file) return Vanished(entry);
+            var md5Hex = entry.Digest?.Md5Hex ?? (await _digests.GetAsync(local, [], _cancellationToken).ConfigureAwait(false)).Md5Hex;
+            var multipart = ETag.TryParse(entry.Remote!.ETag, out _, out var parts) && parts > 0;
+            await _store.ReplaceMetadataAsync(_site.Bucket, _site.KeyFor(entry.Key), Headers(entry.Key, md5Hex, file), multipart, _cancellationToken).ConfigureAwait(false);
+            if (LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, "metadata, mode " + Convert.ToString(file.Permissions, 8));
+            return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Vanished(entry);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _digests.Forget(local);
+            _logger.LogError("{Key}: metadata change failed: {Error}", entry.Key, StoreErrors.Describe(e));
             return new UploadResult(entry, UploadOutcome.Failed, 0, StoreErrors.Describe(e));
         }
     }
@@ -160,7 +194,8 @@ public sealed class Uploader : IAsyncDisposable
                     await PutMultipartAsync(entry, size, digest).ConfigureAwait(false);
                 else
                     await PutSingleAsync(entry, info).ConfigureAwait(false);
-                _logger.LogDebug("{Key}: uploaded ({Size} bytes)", entry.Key, size);
+                if (LogsActions) ActionLine.Log(_logger, ActionLine.Upload, entry.Key);
+                _logger.LogDebug("{Key}: {Size} bytes sent", entry.Key, size);
                 return new UploadResult(entry, UploadOutcome.Uploaded, size, null);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -199,7 +234,7 @@ public sealed class Uploader : IAsyncDisposable
         return new UploadResult(entry, UploadOutcome.Vanished, 0, null);
     }
 
-    private UploadHeaders Headers(string key, string md5Hex) => new(_site.StorageClass, ContentTypes.For(key), md5Hex);
+    private UploadHeaders Headers(string key, string md5Hex, FileMetadata? file) => new(_site.StorageClass, ContentTypes.For(key), md5Hex) { File = file };
 
     /// <summary>One PUT from a buffer. The MD5 sent is the buffer's, so the stored bytes are exactly what was read;
     /// size and mtime before and after the read catch a writer in the middle.</summary>
@@ -207,6 +242,7 @@ public sealed class Uploader : IAsyncDisposable
     {
         var stamp = _digests.BeforeRead(entry.Local!);
         var (size, mtime) = (info.Length, info.LastWriteTimeUtc);
+        var file = FileMetadata.TryRead(info.FullName);
         using var held = await _buffers.AcquireAsync(size, _cancellationToken).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
         try
@@ -223,7 +259,7 @@ public sealed class Uploader : IAsyncDisposable
             if (info.Length != size || info.LastWriteTimeUtc != mtime) throw new FileChangedException(info.FullName);
             var body = buffer.AsMemory(0, read);
             var md5 = MD5.HashData(body.Span);
-            await _store.PutAsync(_site.Bucket, _site.KeyFor(entry.Key), body, md5, Headers(entry.Key, ETag.Hex(md5)), _cancellationToken).ConfigureAwait(false);
+            await _store.PutAsync(_site.Bucket, _site.KeyFor(entry.Key), body, md5, Headers(entry.Key, ETag.Hex(md5), file), _cancellationToken).ConfigureAwait(false);
             // What was sent is what the file held when its fingerprint was taken: remember it, so the next run reads nothing.
             if (stamp is not null) _digests.Remember(entry.Local!, stamp, new FileDigest(read, md5, 0, [], new Dictionary<long, string>()));
         }
@@ -246,7 +282,7 @@ public sealed class Uploader : IAsyncDisposable
         }
         if (digest.PartMd5s.Count == 0) throw new FileChangedException(local.FullPath);
         var key = _site.KeyFor(entry.Key);
-        var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex), _cancellationToken).ConfigureAwait(false);
+        var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex, FileMetadata.TryRead(local.FullPath)), _cancellationToken).ConfigureAwait(false);
         var state = new MultipartState(local.FullPath, key, uploadId, digest, _cancellationToken);
         try
         {

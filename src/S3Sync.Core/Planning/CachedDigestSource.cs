@@ -12,6 +12,7 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly HashCache.Scan? _scan = cache is null || rehash ? null : cache.ScanSite(site);
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<FileDigest, object> _fromCache = new();
     private long _hits, _hashed;
 
     /// <summary>Files answered from the cache without a read.</summary>
@@ -32,6 +33,7 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
         if (cached is not null && Covers(cached, extraPartSizes))
         {
             Interlocked.Increment(ref _hits);
+            _fromCache.AddOrUpdate(cached, this);
             return cached;
         }
         // Hash every part size asked for now or before, so the row keeps what it knew.
@@ -42,6 +44,8 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
         if (FileFingerprint.TryRead(entry.FullPath) == before) cache.Put(site, entry.Key, before.Value, started, digest);
         return digest;
     }
+
+    public bool FromCache(FileDigest digest) => _fromCache.TryGetValue(digest, out _);
 
     public ReadStamp? BeforeRead(LocalEntry entry) =>
         cache is not null && FileFingerprint.TryRead(entry.FullPath) is { } fingerprint ? new ReadStamp(fingerprint, NowNs()) : null;

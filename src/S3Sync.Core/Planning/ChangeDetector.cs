@@ -15,6 +15,10 @@ public interface IDigestSource
     /// <summary>Records a digest the uploader computed from the bytes it sent, read after <paramref name="stamp"/>.</summary>
     void Remember(LocalEntry entry, ReadStamp stamp, FileDigest digest) { }
 
+    /// <summary>True when <paramref name="digest"/> came from a cache row whose fingerprint (inode, size, mtime, ctime)
+    /// the file still has: nothing about it changed since the row was written, its metadata included.</summary>
+    bool FromCache(FileDigest digest) => false;
+
     /// <summary>Drops what is known of a file whose content did not match its digest.</summary>
     void Forget(LocalEntry entry) { }
 
@@ -49,9 +53,18 @@ public interface IFingerprintSource
 /// </list>
 /// </summary>
 /// <remarks>With <paramref name="uploadWhenUnsure"/> (sync), a key that cannot be compared is uploaded so that it carries
-/// a fingerprint from then on; without it (verify), it is reported.</remarks>
-public sealed class ChangeDetector(string storageClass, IDigestSource digests, IFingerprintSource? fingerprints, bool uploadWhenUnsure = false)
+/// a fingerprint from then on; without it (verify), it is reported.
+/// <para>Same content, then the file metadata (<paramref name="metadata"/>, needs a fingerprint source): the object's
+/// stored mtime, mode and owner are read with a HEAD only when the hash cache does not vouch for the file and, for
+/// <see cref="MetadataCheck.WhenChangedSinceUpload"/>, the file's ctime is not older than the object (a chmod, chown
+/// or touch sets the ctime; an upload after it does not), so the no-op path makes no request. A difference is
+/// <see cref="ChangeReason.MetadataDiffers"/> and the cache row is dropped, so a later run looks again.</para></remarks>
+public sealed class ChangeDetector(string storageClass, IDigestSource digests, IFingerprintSource? fingerprints, bool uploadWhenUnsure = false,
+    MetadataCheck metadata = MetadataCheck.Never, bool compareOwner = true)
 {
+    /// <summary>A ctime this close to the object's Last-Modified (whole seconds in listings, clocks apart) counts as newer.</summary>
+    private static readonly long MarginNs = 2_000_000_000;
+
     public static bool IsArchived(string storageClass) => storageClass is "GLACIER" or "DEEP_ARCHIVE";
 
     public async Task<PlanEntry> CompareAsync(LocalEntry local, RemoteObject remote, CancellationToken cancellationToken)
@@ -83,7 +96,7 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
                 {
                     if (md5 != digest.Md5Hex)
                         return Upload(local, remote, ChangeReason.ChecksumDiffers, "content differs", digest);
-                    return ClassCheck(local, remote, digest);
+                    return await SameContentAsync(local, remote, digest, head, cancellationToken).ConfigureAwait(false);
                 }
                 if (encrypted && head is not null)
                     why = $"the ETag is not an MD5 ({(head.CustomerKey ? "SSE-C" : "SSE-KMS")}) and there is no fingerprint";
@@ -92,7 +105,36 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
                 return Upload(local, remote, ChangeReason.ChecksumDiffers, "content differs", digest);
             return new PlanEntry(local.Key, ChangeReason.CannotCompare, uploadWhenUnsure ? PlanAction.Upload : PlanAction.None, local, remote, $"cannot compare: {why}") { Digest = digest };
         }
-        return ClassCheck(local, remote, digest);
+        return await SameContentAsync(local, remote, digest, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Content is the same: storage class, then (when asked and worth a HEAD) the file metadata.</summary>
+    private async Task<PlanEntry> SameContentAsync(LocalEntry local, RemoteObject remote, FileDigest digest, ObjectHead? head, CancellationToken cancellationToken)
+    {
+        var entry = ClassCheck(local, remote, digest);
+        if (metadata == MetadataCheck.Never || fingerprints is null || entry.Reason == ChangeReason.Archived || digests.FromCache(digest)) return entry;
+        if (metadata == MetadataCheck.WhenChangedSinceUpload)
+        {
+            var uploadedNs = (remote.LastModifiedUtc.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
+            if (FileFingerprint.TryRead(local.FullPath) is not { } now || now.CtimeNs < uploadedNs - MarginNs) return entry;
+        }
+        head ??= await fingerprints.HeadAsync(local.Key, cancellationToken).ConfigureAwait(false);
+        // An object without s3sync's metadata (another tool's upload) has nothing to compare with: left alone.
+        if (head?.File is not { } stored || FileMetadata.TryRead(local.FullPath) is not { } actual || actual.SameAs(stored, compareOwner)) return entry;
+        digests.Forget(local);
+        return new PlanEntry(local.Key, ChangeReason.MetadataDiffers, PlanAction.ChangeMetadata, local, remote, Describe(actual, stored, compareOwner)) { Digest = digest };
+    }
+
+    /// <summary>"mode 600, S3 644; mtime 2026-01-01T00:00:00.000000001Z, S3 ...": each part that differs.</summary>
+    public static string Describe(FileMetadata local, FileMetadata stored, bool owner)
+    {
+        var parts = new List<string>();
+        if (local.Permissions != stored.Permissions) parts.Add($"mode {Convert.ToString(local.Permissions, 8)}, S3 {Convert.ToString(stored.Permissions, 8)}");
+        if (local.MtimeNs != stored.MtimeNs) parts.Add($"mtime {ObjectMetadata.FormatMtime(local.MtimeNs)}, S3 {ObjectMetadata.FormatMtime(stored.MtimeNs)}");
+        if (owner && stored.Uid is { } u && local.Uid is { } lu && u != lu) parts.Add($"uid {lu}, S3 {u}");
+        if (owner && stored.Gid is { } g && local.Gid is { } lg && g != lg) parts.Add($"gid {lg}, S3 {g}");
+        if (local.LinkTarget != stored.LinkTarget) parts.Add($"link target {local.LinkTarget}, S3 {stored.LinkTarget}");
+        return "metadata differs: " + string.Join("; ", parts);
     }
 
     private PlanEntry ClassCheck(LocalEntry local, RemoteObject remote, FileDigest digest) => ClassCheck(storageClass, local, remote, digest);

@@ -17,6 +17,9 @@ public enum ChangeReason
     ChecksumDiffers,
     /// <summary><c>*</c> same content, other storage class: change it server-side.</summary>
     StorageClassDiffers,
+    /// <summary><c>*</c> same content, but the file's mode, owner or mtime is not what the object's metadata holds:
+    /// the metadata is rewritten in place (sync) or applied to the file (restore).</summary>
+    MetadataDiffers,
     /// <summary><c>*</c> same content, other storage class, but archived (GLACIER, DEEP_ARCHIVE): left alone.</summary>
     Archived,
     /// <summary><c>-</c> only in S3, and the site retires deleted files: delete.</summary>
@@ -32,7 +35,7 @@ public enum ChangeReason
 }
 
 /// <summary>What the executor does for an entry. The plan is data: verify prints it, sync executes it.</summary>
-public enum PlanAction { None, Upload, ChangeStorageClass, Delete }
+public enum PlanAction { None, Upload, ChangeStorageClass, ChangeMetadata, Delete }
 
 /// <summary>One key of the plan, with the reason and the action it leads to.</summary>
 public sealed record PlanEntry(string Key, ChangeReason Reason, PlanAction Action, LocalEntry? Local, RemoteObject? Remote, string? Detail = null)
@@ -44,7 +47,7 @@ public sealed record PlanEntry(string Key, ChangeReason Reason, PlanAction Actio
     {
         ChangeReason.InSync => '=',
         ChangeReason.Missing => '+',
-        ChangeReason.SizeDiffers or ChangeReason.ChecksumDiffers or ChangeReason.StorageClassDiffers or ChangeReason.Archived => '*',
+        ChangeReason.SizeDiffers or ChangeReason.ChecksumDiffers or ChangeReason.StorageClassDiffers or ChangeReason.MetadataDiffers or ChangeReason.Archived => '*',
         ChangeReason.RemoteOnly => '-',
         ChangeReason.RemoteOnlyKept => '.',
         ChangeReason.CannotCompare => '?',

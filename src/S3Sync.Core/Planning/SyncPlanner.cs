@@ -15,6 +15,9 @@ public sealed record PlanOptions
     /// <summary>Upload keys that cannot be compared (sync) instead of reporting them (verify).</summary>
     public bool UploadWhenUnsure { get; init; }
 
+    /// <summary>When the file's mtime, mode and owner are compared with the object's (a HEAD; see <see cref="ChangeDetector"/>).</summary>
+    public MetadataCheck Metadata { get; init; }
+
     /// <summary>How many keys are compared (hashed) at once; the output keeps key order.</summary>
     public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
 }
@@ -37,7 +40,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     public async IAsyncEnumerable<PlanEntry> PlanAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         _walker = new LocalWalker(site, report);
-        var detector = new ChangeDetector(site.StorageClass, digests, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure);
+        var detector = new ChangeDetector(site.StorageClass, digests, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure, options.Metadata);
         var merged = KeyMerger.MergeAsync(_walker.WalkAsync(cancellationToken), ListAsync(cancellationToken), cancellationToken);
 
         // A window of comparisons in flight, yielded in order: hashing runs in parallel, the plan stays sorted.

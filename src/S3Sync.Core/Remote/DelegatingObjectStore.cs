@@ -17,6 +17,7 @@ public abstract class DelegatingObjectStore(IObjectStore inner) : IObjectStore
     public virtual Task CompleteMultipartAsync(string bucket, string key, string uploadId, IReadOnlyList<(int PartNumber, string ETag)> parts, CancellationToken cancellationToken) => inner.CompleteMultipartAsync(bucket, key, uploadId, parts, cancellationToken);
     public virtual Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken) => inner.AbortMultipartAsync(bucket, key, uploadId, cancellationToken);
     public virtual IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListOpenUploadsAsync(bucket, prefix, cancellationToken);
+    public virtual Task ReplaceMetadataAsync(string bucket, string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken) => inner.ReplaceMetadataAsync(bucket, key, headers, multipart, cancellationToken);
     public virtual Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken) => inner.ChangeStorageClassAsync(bucket, key, storageClass, cancellationToken);
     public virtual Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.DeleteAsync(bucket, keys, cancellationToken);
     public virtual Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken) => inner.OpenReadAsync(bucket, key, cancellationToken);

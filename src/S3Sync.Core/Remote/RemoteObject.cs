@@ -4,13 +4,17 @@ namespace S3Sync.Remote;
 public sealed record RemoteObject(string Key, long Size, string ETag, string StorageClass, DateTime LastModifiedUtc);
 
 /// <summary>What a HEAD tells beyond the listing: the fingerprint s3sync stores and the encryption.</summary>
-public sealed record ObjectHead(long Size, string ETag, string StorageClass, string? FingerprintMd5, string? ServerSideEncryption, bool CustomerKey);
+public sealed record ObjectHead(long Size, string ETag, string StorageClass, string? FingerprintMd5, string? ServerSideEncryption, bool CustomerKey)
+{
+    /// <summary>The file metadata stored with the upload (<see cref="ObjectMetadata"/>), when there is any.</summary>
+    public Local.FileMetadata? File { get; init; }
+
+    /// <summary>When the object was last written (HEAD's Last-Modified).</summary>
+    public DateTime LastModifiedUtc { get; init; }
+}
 
 /// <summary>A multipart upload left open on the server.</summary>
 public sealed record OpenUpload(string Key, string UploadId, DateTime InitiatedUtc);
-
-/// <summary>What a single PUT or a multipart upload carries besides the body.</summary>
-public sealed record UploadHeaders(string StorageClass, string ContentType, string FingerprintMd5Hex);
 
 /// <summary>
 /// The object store seam. The real implementation is <see cref="S3ObjectStore"/> over AWSSDK.S3; tests of
@@ -35,6 +39,11 @@ public interface IObjectStore : IDisposable
     Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken);
 
     IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Rewrites an object's headers and metadata in place (a server-side copy onto itself with the REPLACE
+    /// directive); no bytes are re-sent. Used when only a file's mode, owner or mtime changed.</summary>
+    Task ReplaceMetadataAsync(string bucket, string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this store cannot rewrite metadata");
 
     /// <summary>Changes an object's storage class in place, server-side; no bytes are re-sent.</summary>
     Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken);

@@ -11,7 +11,7 @@ namespace S3Sync.Remote;
 /// The PUTs of an upload, signed with SigV4 and sent on a plain <see cref="HttpClient"/>: the single-request PUT of a
 /// small file (the one call a cold sync makes per file, where the SDK's request pipeline costs more CPU than the rest
 /// of the upload) and the parts of a large one. On a machine shared with the server, client CPU is server throughput.
-/// Same headers as the SDK path: plain body, Content-MD5, storage class, content type and the fingerprint metadata.
+/// Same headers as the SDK path: plain body, Content-MD5 and <see cref="UploadHeaders.ToHttpHeaders"/>.
 /// A part is sent as UNSIGNED-PAYLOAD: the SDK would hash every byte with SHA-256 to sign it (over HTTP), while the
 /// signed Content-MD5 already binds the body to the signature and the server checks it. Used only with static
 /// credentials and an endpoint; any signature, clock or TLS problem turns the path off and the SDK takes over
@@ -150,12 +150,9 @@ internal sealed class SignedPut : IDisposable
             ["x-amz-content-sha256"] = payloadHash,
             ["x-amz-date"] = amzDate,
         };
-        if (headers is not null)
-        {
-            signed["content-type"] = headers.ContentType;
-            signed["x-amz-meta-" + S3ObjectStore.FingerprintKey] = headers.FingerprintMd5Hex;
-            signed["x-amz-storage-class"] = headers.StorageClass;
-        }
+        // Every header of UploadHeaders is signed and sent, the same list the SDK path sends.
+        var extra = headers?.ToHttpHeaders(multipart: false) ?? [];
+        foreach (var (name, value) in extra) signed[name] = value;
         var canonicalHeaders = new StringBuilder();
         foreach (var (name, value) in signed) canonicalHeaders.Append(name).Append(':').Append(value.Trim()).Append('\n');
         var signedHeaders = string.Join(';', signed.Keys);
@@ -170,19 +167,21 @@ internal sealed class SignedPut : IDisposable
         request.Headers.Host = host;
         request.Headers.TryAddWithoutValidation("x-amz-content-sha256", payloadHash);
         request.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
-        if (headers is not null)
-        {
-            request.Headers.TryAddWithoutValidation("x-amz-meta-" + S3ObjectStore.FingerprintKey, headers.FingerprintMd5Hex);
-            request.Headers.TryAddWithoutValidation("x-amz-storage-class", headers.StorageClass);
-        }
+        foreach (var (name, value) in extra)
+            if (!IsContentHeader(name)) request.Headers.TryAddWithoutValidation(name, value);
         request.Headers.TryAddWithoutValidation("Authorization", $"{Algorithm} Credential={_accessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
         var content = new ReadOnlyMemoryContent(body);
-        if (headers is not null) content.Headers.TryAddWithoutValidation("Content-Type", headers.ContentType);
+        foreach (var (name, value) in extra)
+            if (IsContentHeader(name)) content.Headers.TryAddWithoutValidation(name, value);
         content.Headers.TryAddWithoutValidation("Content-MD5", contentMd5);
         content.Headers.ContentLength = body.Length;
         request.Content = content;
         return request;
     }
+
+    /// <summary>Headers that .NET keeps on the content, not the request.</summary>
+    private static bool IsContentHeader(string name) =>
+        name.StartsWith("content-", StringComparison.Ordinal) || name is "expires";
 
     private byte[] SigningKey(string date)
     {

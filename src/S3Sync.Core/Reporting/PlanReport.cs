@@ -102,9 +102,12 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
 
     public ReportTotals Total => _total;
 
+    /// <summary><c>verify -q</c>: only error lines (<c>!</c>); no headers, differences or summaries. Totals still count.</summary>
+    public bool ErrorsOnly { get; init; }
+
     public void SiteHeader(Site site)
     {
-        if (json) return;
+        if (json || ErrorsOnly) return;
         output.WriteLine($"site {site.Name}: {site.LocalPath} -> s3://{site.Bucket}/{site.ListPrefix}");
     }
 
@@ -113,6 +116,7 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
         FlushPending(site, entry.Key);
         totals.Add(entry);
         if (entry.Reason == ChangeReason.Vanished || (entry.Reason == ChangeReason.InSync && !all)) return;
+        if (ErrorsOnly && entry.Symbol != '!') return;
         if (json)
         {
             Write(new JsonReportLine
@@ -169,6 +173,7 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
         FlushPending(site, null);
         _total.Add(totals);
         _totalComplete &= complete;
+        if (ErrorsOnly) return;
         if (json)
         {
             Write(new JsonReportLine { Type = "summary", Site = site.Name, Totals = totals, Differences = totals.Differences, Seconds = Seconds(elapsed), Complete = complete });
@@ -180,6 +185,7 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
     /// <summary>The last line, always: the whole run.</summary>
     public void TotalSummary(TimeSpan elapsed)
     {
+        if (ErrorsOnly) return;
         if (json)
         {
             Write(new JsonReportLine { Type = "total", Totals = _total, Differences = _total.Differences, Seconds = Seconds(elapsed), Complete = _totalComplete });
@@ -228,6 +234,7 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
         ChangeReason.SizeDiffers => "size_differs",
         ChangeReason.ChecksumDiffers => "content_differs",
         ChangeReason.StorageClassDiffers => "storage_class_differs",
+        ChangeReason.MetadataDiffers => "metadata_differs",
         ChangeReason.Archived => "archived",
         ChangeReason.RemoteOnly => "remote_only",
         ChangeReason.RemoteOnlyKept => "remote_only_kept",
@@ -236,20 +243,6 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
         _ => "vanished",
     };
 
-    /// <summary>Keys may hold newlines or control characters; one entry stays one line.</summary>
-    public static string Escape(string key)
-    {
-        if (!key.Any(char.IsControl)) return key;
-        var sb = new System.Text.StringBuilder();
-        foreach (var c in key)
-        {
-            if (c == '\\') sb.Append("\\\\");
-            else if (c == '\n') sb.Append("\\n");
-            else if (c == '\t') sb.Append("\\t");
-            else if (c == '\r') sb.Append("\\r");
-            else if (char.IsControl(c)) sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
-            else sb.Append(c);
-        }
-        return sb.ToString();
-    }
+    /// <summary>Keys may hold newlines or control characters; one entry stays one line (see <see cref="Printable"/>).</summary>
+    public static string Escape(string key) => Printable.Escape(key);
 }

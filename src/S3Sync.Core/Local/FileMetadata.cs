@@ -1,0 +1,83 @@
+using System.Runtime.InteropServices;
+
+namespace S3Sync.Local;
+
+/// <summary>
+/// What a restore needs besides the bytes: modification time (Unix nanoseconds), <c>st_mode</c> (type and permission
+/// bits), owner and group (ids, and names when the system knows them) and, for a symbolic link, its target. Stored with
+/// every upload as object metadata (<see cref="Remote.ObjectMetadata"/>), applied by restore.
+/// </summary>
+public sealed partial record FileMetadata(long MtimeNs, int Mode, int? Uid = null, int? Gid = null, string? UserName = null, string? GroupName = null)
+{
+    /// <summary>File type bits of <c>st_mode</c>.</summary>
+    public const int TypeMask = 0xF000, RegularFile = 0x8000, Directory = 0x4000, SymbolicLink = 0xA000;
+
+    /// <summary>Permission bits including setuid, setgid and sticky (07777).</summary>
+    public const int PermissionMask = 0xFFF;
+
+    /// <summary>The target of a symbolic link, stored with <c>symlinks: preserve</c>; null for anything else.</summary>
+    public string? LinkTarget { get; init; }
+
+    public int Permissions => Mode & PermissionMask;
+
+    public bool IsSymbolicLink => (Mode & TypeMask) == SymbolicLink;
+
+    public DateTime MtimeUtc => DateTime.UnixEpoch.AddTicks(MtimeNs / 100);
+
+    /// <summary>
+    /// True when a restore from <paramref name="other"/> would leave this file as it is: same mtime to the nanosecond,
+    /// same permission bits, same owner and group where both sides know them. Names are not compared (the ids are).
+    /// </summary>
+    public bool SameAs(FileMetadata other, bool owner = true) =>
+        MtimeNs == other.MtimeNs && Permissions == other.Permissions
+        && (!owner || Uid is null || other.Uid is null || Uid == other.Uid)
+        && (!owner || Gid is null || other.Gid is null || Gid == other.Gid)
+        && LinkTarget == other.LinkTarget;
+
+    /// <summary>Reads the metadata of <paramref name="path"/> itself (a link is not followed) with <c>statx(2)</c>, and
+    /// the owner's and group's names (cached per id); null when it cannot be stat'ed or the platform has no statx.</summary>
+    public static FileMetadata? TryRead(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return FromFileInfo(path);
+        try
+        {
+            if (Native.statx(Native.AtFdCwd, path, Native.AtSymlinkNoFollow, Native.StatxBasicStats, out var b) != 0) return null;
+            var uid = (int)b.Uid;
+            var gid = (int)b.Gid;
+            return new FileMetadata(b.MtimeSec * 1_000_000_000 + b.MtimeNsec, b.Mode, uid, gid, PosixAccounts.UserName(uid), PosixAccounts.GroupName(gid));
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return FromFileInfo(path);
+        }
+    }
+
+    private static FileMetadata? FromFileInfo(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists) return null;
+        var mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)info.UnixFileMode;
+        return new FileMetadata((info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks * 100, RegularFile | mode);
+    }
+
+    private static partial class Native
+    {
+        public const int AtFdCwd = -100;
+        public const uint StatxBasicStats = 0x7ff;
+        public const int AtSymlinkNoFollow = 0x100;
+
+        [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        public static partial int statx(int dirfd, string path, int flags, uint mask, out StatxBuffer buffer);
+    }
+
+    /// <summary>struct statx (linux/stat.h), 256 bytes.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct StatxBuffer
+    {
+        [FieldOffset(20)] public uint Uid;
+        [FieldOffset(24)] public uint Gid;
+        [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(112)] public long MtimeSec;
+        [FieldOffset(120)] public uint MtimeNsec;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using S3Sync.Local;
+
+namespace S3Sync.Remote;
+
+/// <summary>
+/// The user metadata (<c>x-amz-meta-*</c>) in which s3sync keeps a file's <see cref="FileMetadata"/>, and how it is read
+/// back. The names follow the peers where they have one, so their tools read what s3sync wrote:
+/// <list type="table">
+/// <item><term><c>mtime</c></term><description>modification time as rclone writes it: Unix seconds, a dot, nine digits
+/// of nanoseconds (<c>1700000000.123456789</c>); rclone reads it as the object's modification time. RFC 3339 is
+/// accepted on reading too.</description></item>
+/// <item><term><c>mode</c></term><description><c>st_mode</c> in octal with the type bits (<c>100644</c>), the form of
+/// rclone's local metadata.</description></item>
+/// <item><term><c>uid</c>, <c>gid</c></term><description>owner and group ids, decimal.</description></item>
+/// <item><term><c>uname</c>, <c>gname</c></term><description>owner and group names when the system knows them
+/// (s3cmd's names), percent-encoded UTF-8.</description></item>
+/// <item><term><c>s3sync-symlink</c></term><description>a preserved link's target, percent-encoded UTF-8.</description></item>
+/// </list>
+/// </summary>
+public static class ObjectMetadata
+{
+    public const string MtimeKey = "mtime";
+    public const string ModeKey = "mode";
+    public const string UidKey = "uid";
+    public const string GidKey = "gid";
+    public const string UserNameKey = "uname";
+    public const string GroupNameKey = "gname";
+    public const string LinkTargetKey = "s3sync-symlink";
+
+    /// <summary>The metadata entries for a file, in a fixed order; values are ASCII (header-safe).</summary>
+    public static IEnumerable<KeyValuePair<string, string>> Entries(FileMetadata file)
+    {
+        yield return new(MtimeKey, FormatMtime(file.MtimeNs));
+        yield return new(ModeKey, Convert.ToString(file.Mode, 8));
+        if (file.Uid is { } uid) yield return new(UidKey, uid.ToString(CultureInfo.InvariantCulture));
+        if (file.Gid is { } gid) yield return new(GidKey, gid.ToString(CultureInfo.InvariantCulture));
+        if (file.UserName is { Length: > 0 } user) yield return new(UserNameKey, Uri.EscapeDataString(user));
+        if (file.GroupName is { Length: > 0 } group) yield return new(GroupNameKey, Uri.EscapeDataString(group));
+        if (file.LinkTarget is { } target) yield return new(LinkTargetKey, Uri.EscapeDataString(target));
+    }
+
+    /// <summary>rclone's form: <c>seconds.nanoseconds</c>, nine digits after the dot (negative before 1970).</summary>
+    public static string FormatMtime(long ns)
+    {
+        var seconds = Math.DivRem(ns, 1_000_000_000, out var rest);
+        if (rest < 0) { seconds--; rest += 1_000_000_000; }
+        return seconds.ToString(CultureInfo.InvariantCulture) + "." + rest.ToString("D9", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Reads <c>seconds[.fraction]</c> or an RFC 3339 time; null when it is neither.</summary>
+    public static long? ParseMtime(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        text = text.Trim();
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        var whole = dot < 0 ? text : text[..dot];
+        if (long.TryParse(whole, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds) && seconds is > -100_000_000_000 and < 100_000_000_000)
+        {
+            long fraction = 0;
+            if (dot >= 0)
+            {
+                var digits = text[(dot + 1)..];
+                if (digits.Length is 0 or > 9 || !digits.All(char.IsAsciiDigit)) return null;
+                fraction = long.Parse(digits.PadRight(9, '0'), CultureInfo.InvariantCulture);
+            }
+            return whole.StartsWith('-') ? seconds * 1_000_000_000 - fraction : seconds * 1_000_000_000 + fraction;
+        }
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        {
+            // DateTimeOffset keeps 100 ns ticks; RFC 3339's further digits are read by hand.
+            var ns = (time.UtcDateTime - DateTime.UnixEpoch).Ticks * 100;
+            var frac = System.Text.RegularExpressions.Regex.Match(text, @"[T ]\d\d:\d\d:\d\d\.(\d{8,9})");
+            if (frac.Success) ns = ns / 1_000_000_000 * 1_000_000_000 + long.Parse(frac.Groups[1].Value.PadRight(9, '0'), CultureInfo.InvariantCulture);
+            return ns;
+        }
+        return null;
+    }
+
+    /// <summary>The file metadata held by an object, or null when it has no (well-formed) <c>mtime</c> and <c>mode</c>.
+    /// <paramref name="metadata"/> answers a name without the <c>x-amz-meta-</c> prefix.</summary>
+    public static FileMetadata? Parse(Func<string, string?> metadata)
+    {
+        var mtime = ParseMtime(metadata(MtimeKey));
+        int mode;
+        try
+        {
+            if (mtime is null || metadata(ModeKey)?.Trim() is not { Length: > 0 and <= 7 } octal || !octal.All(c => c is >= '0' and <= '7')) return null;
+            mode = Convert.ToInt32(octal, 8);
+        }
+        catch (FormatException) { return null; }
+        if ((mode & FileMetadata.TypeMask) == 0) mode |= FileMetadata.RegularFile;
+        return new FileMetadata(mtime.Value, mode, Id(metadata(UidKey)), Id(metadata(GidKey)), Text(metadata(UserNameKey)), Text(metadata(GroupNameKey)))
+        {
+            LinkTarget = Text(metadata(LinkTargetKey)),
+        };
+    }
+
+    private static int? Id(string? text) =>
+        int.TryParse(text?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+
+    private static string? Text(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        try { return Uri.UnescapeDataString(text.Trim()); }
+        catch (UriFormatException) { return null; }
+    }
+}
