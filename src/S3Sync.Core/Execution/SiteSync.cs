@@ -187,16 +187,8 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
     private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string> problem, CancellationToken cancellationToken)
     {
         var limit = settings.MaxDelete ?? site.MaxDelete;
-        if (localFiles == 0)
+        if (DeleteGuard.Refusal(keys.Count, localFiles, remoteCount, limit, $"local_path {site.LocalPath}", $"s3://{site.Bucket}/{site.ListPrefix}", "objects") is { } message)
         {
-            var message = $"local_path {site.LocalPath} is empty while s3://{site.Bucket}/{site.ListPrefix} holds {remoteCount} objects; refusing to delete them (is the disk mounted?)";
-            logger.LogError("site {Site}: {Message}", site.Name, message);
-            problem(message);
-            return SiteStatus.DeletesRefused;
-        }
-        if (!limit.Allows(keys.Count, remoteCount))
-        {
-            var message = $"would delete {keys.Count} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}, more than max_delete {limit}; nothing was deleted. If that is intended, run again with --max-delete {keys.Count} (or set max_delete)";
             logger.LogError("site {Site}: {Message}", site.Name, message);
             problem(message);
             return SiteStatus.DeletesRefused;

@@ -30,7 +30,7 @@ public sealed class Uploader : IAsyncDisposable
     private const int MaxAttempts = 3;
 
     /// <summary>One budget for the whole process: every site's uploader (watch runs them side by side) shares it.</summary>
-    private static readonly ByteBudget ProcessBuffers = new(Defaults.UploadBufferBytes);
+    internal static readonly ByteBudget ProcessBuffers = new(Defaults.UploadBufferBytes);
 
     private readonly Site _site;
     private readonly IObjectStore _store;

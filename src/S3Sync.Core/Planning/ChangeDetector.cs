@@ -122,7 +122,7 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
         // An object without s3sync's metadata (another tool's upload) has nothing to compare with: left alone.
         if (head?.File is not { } stored || FileMetadata.TryRead(local.FullPath) is not { } actual || actual.SameAs(stored, compareOwner)) return entry;
         digests.Forget(local);
-        return new PlanEntry(local.Key, ChangeReason.MetadataDiffers, PlanAction.ChangeMetadata, local, remote, Describe(actual, stored, compareOwner)) { Digest = digest };
+        return new PlanEntry(local.Key, ChangeReason.MetadataDiffers, PlanAction.ChangeMetadata, local, remote, Describe(actual, stored, compareOwner)) { Digest = digest, Stored = stored };
     }
 
     /// <summary>"mode 600, S3 644; mtime 2026-01-01T00:00:00.000000001Z, S3 ...": each part that differs.</summary>
