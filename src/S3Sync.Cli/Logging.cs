@@ -17,9 +17,10 @@ public static class Logging
         _ => LogLevel.Critical,
     };
 
+    /// <summary>Every message is escaped (<see cref="EscapingLogger"/>): keys may hold control characters.</summary>
     public static ILoggerFactory Create(LogVerbosity verbosity, bool json)
     {
-        return LoggerFactory.Create(builder =>
+        return new EscapingLoggerFactory(LoggerFactory.Create(builder =>
         {
             builder.SetMinimumLevel(ToLevel(verbosity));
             builder.AddFilter("Amazon", LogLevel.Warning);
@@ -41,6 +42,6 @@ public static class Logging
                 });
             }
             builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        });
+        }));
     }
 }

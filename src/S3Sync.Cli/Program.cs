@@ -45,10 +45,13 @@ public static class Program
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) error.WriteLine($"s3sync: {e.Message}");
-            error.WriteLine("Run 's3sync --help' for usage.");
+            foreach (var e in parse.Errors) error.WriteLine($"s3sync: {UsageErrors.Describe(e, parse)}");
+            var path = UsageErrors.CommandPath(parse.CommandResult.Command);
+            error.WriteLine($"Run 's3sync {(path.Length == 0 ? "" : path + " ")}--help' for usage.");
             return ExitCodes.Usage;
         }
+        // watch handles SIGTERM/SIGINT itself (its stop waits for uploads); every other command through Interruption.
+        using var interruption = parse.CommandResult.Command.Name == "watch" ? null : new Interruption(cancellationToken, error);
         try
         {
             var code = await parse.InvokeAsync(new InvocationConfiguration
@@ -56,11 +59,13 @@ public static class Program
                 Output = output,
                 Error = error,
                 EnableDefaultExceptionHandler = false,
-                // watch handles SIGTERM/SIGINT itself: its stop waits for uploads longer than System.CommandLine's 2 s.
-                ProcessTerminationTimeout = parse.CommandResult.Command.Name == "watch" ? null : TimeSpan.FromSeconds(2),
-            }, cancellationToken).ConfigureAwait(false);
-            // SIGINT/SIGTERM: System.CommandLine cancels the command and answers 130 itself.
-            if (code == ExitCodes.Interrupted) error.WriteLine("s3sync: interrupted");
+                ProcessTerminationTimeout = null,
+            }, interruption?.Token ?? cancellationToken).ConfigureAwait(false);
+            if (interruption is { Signalled: true } || code == ExitCodes.Interrupted)
+            {
+                error.WriteLine("s3sync: interrupted");
+                return ExitCodes.Interrupted;
+            }
             return code;
         }
         catch (OperationCanceledException)

@@ -16,6 +16,7 @@ public sealed class CommonOptions
     public Argument<string?> Destination { get; } = new("S3_URL") { Description = "Ad-hoc form: s3://BUCKET[/PREFIX]", Arity = ArgumentArity.ZeroOrOne };
     public Option<string[]> Sites { get; } = new("--site") { Description = "Only the site with this name (repeatable)", HelpName = "NAME", AllowMultipleArgumentsPerToken = false };
     public SiteOverrides Overrides { get; } = new();
+    public FilterOptions Filters { get; } = new();
     public Option<string?> LogLevel { get; } = new("--loglevel") { Description = "Override loglevel: trace, debug, info, warn, error, fatal, panic", HelpName = "LEVEL" };
     public Option<string?> LogFormat { get; } = new("--log-format") { Description = "Log format on stderr: text (default) or json (one JSON object a line, for containers)", HelpName = "FORMAT" };
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Only warnings and errors: no progress line, no info logs, no summary" };
@@ -24,6 +25,17 @@ public sealed class CommonOptions
     {
         LogLevel.CompletionSources.Add("trace", "debug", "info", "warn", "error", "fatal", "panic");
         LogFormat.CompletionSources.Add("text", "json");
+        // DIR and S3_URL take any word, so an option this command does not know (`sync -c cfg.yml --dryrun`) would
+        // land in DIR and earn a misleading error. A folder whose name starts with '-' can be written ./-name.
+        Source.Validators.Add(UnknownOption);
+        Destination.Validators.Add(UnknownOption);
+    }
+
+    private static void UnknownOption(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        foreach (var token in result.Tokens)
+            if (token.Value.Length > 1 && token.Value[0] == '-')
+                result.AddError($"unknown option '{token.Value}'");
     }
 
     public void AddTo(Command command)
@@ -33,6 +45,7 @@ public sealed class CommonOptions
         command.Options.Add(Config);
         command.Options.Add(Sites);
         Overrides.AddTo(command);
+        Filters.AddTo(command);
         command.Options.Add(LogLevel);
         command.Options.Add(LogFormat);
         command.Options.Add(Quiet);
@@ -177,6 +190,8 @@ public sealed class CommonOptions
             return null;
         }
         if (selected.Count != config.Sites.Count) config = config with { Sites = [.. selected.Select(i => config.Sites[i])] };
+        if (Filters.Rules(result, error) is not { } rules) return null;
+        if (rules.Count > 0) config = config with { Sites = [.. config.Sites.Select(s => s with { Filter = s.Filter.WithRules(rules) })] };
         return new Loaded(config, origin, environment, selected);
     }
 

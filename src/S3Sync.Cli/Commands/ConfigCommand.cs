@@ -82,6 +82,11 @@ public static partial class ConfigCommand
             }
             List("exclusions", site.Filter.Exclusions, output);
             List("inclusions", site.Filter.Inclusions, output);
+            if (site.Filter.Rules.Count > 0)
+            {
+                output.WriteLine("  # then the command-line filters, in order (the last one matching a path decides):");
+                foreach (var rule in site.Filter.Rules) output.WriteLine($"  #   {rule.Flag} {Quoted(rule.Pattern)}");
+            }
             if (!Directory.Exists(site.LocalPath))
                 warnings.WriteLine($"s3sync: warning: site {site.Name}: local_path {site.LocalPath} does not exist here (sync would fail for this site)");
         }

@@ -6,8 +6,8 @@ namespace S3Sync.Cli.Commands;
 /// <summary>
 /// The flags that mirror site keys of the configuration file. They are applied to the <see cref="ConfigDocument"/>
 /// before <see cref="ConfigLoader.Resolve"/>, so a value given as a flag is checked exactly like the same value in a file.
-/// With a file they override the key in every selected site (flags win); <c>--exclude</c>/<c>--include</c> add to the
-/// site's lists. In the ad-hoc form (no file) they are the only source of settings besides the environment.
+/// With a file they override the key in every selected site (flags win); the filters are <see cref="FilterOptions"/>.
+/// In the ad-hoc form (no file) they are the only source of settings besides the environment.
 /// </summary>
 public sealed class SiteOverrides
 {
@@ -16,8 +16,6 @@ public sealed class SiteOverrides
     public Option<string?> StorageClass { get; } = new("--storage-class") { Description = "Storage class of uploads, e.g. STANDARD_IA (key: storage_class)", HelpName = "CLASS" };
     public Option<bool> Delete { get; } = new("--delete") { Description = "Delete objects whose file is gone (key: retire_deleted; --delete false turns it off)" };
     public Option<bool> ForcePathStyle { get; } = new("--force-path-style") { Description = "Path-style requests (key: force_path_style; default: on with an endpoint)" };
-    public Option<string[]> Exclude { get; } = new("--exclude") { Description = "Skip paths matching this regular expression (repeatable; adds to exclusions)", HelpName = "REGEX" };
-    public Option<string[]> Include { get; } = new("--include") { Description = "Sync only paths matching this regular expression (repeatable; adds to inclusions)", HelpName = "REGEX" };
     public Option<string?> Name { get; } = new("--name") { Description = "Site name in logs and reports (key: name; default BUCKET/PREFIX)", HelpName = "NAME" };
 
     public SiteOverrides() => StorageClass.CompletionSources.Add([.. ConfigLoader.StorageClasses]);
@@ -29,8 +27,6 @@ public sealed class SiteOverrides
         command.Options.Add(StorageClass);
         command.Options.Add(Delete);
         command.Options.Add(ForcePathStyle);
-        command.Options.Add(Exclude);
-        command.Options.Add(Include);
         command.Options.Add(Name);
     }
 
@@ -53,23 +49,9 @@ public sealed class SiteOverrides
             if (result.GetResult(Delete) is { Implicit: false }) { site.RetireDeleted = result.GetValue(Delete); Set("retire_deleted", "--delete"); }
             if (result.GetResult(ForcePathStyle) is { Implicit: false }) { site.ForcePathStyle = result.GetValue(ForcePathStyle); Set("force_path_style", "--force-path-style"); }
             if (result.GetValue(Name) is { } name) { site.Name = name; Set("name", "--name"); }
-            AddAll(result.GetValue(Exclude), site.Exclusions ??= [], $"{p}.exclusions", "--exclude", origin);
-            AddAll(result.GetValue(Include), site.Inclusions ??= [], $"{p}.inclusions", "--include", origin);
-            if (site.Exclusions.Count == 0) site.Exclusions = null;
-            if (site.Inclusions.Count == 0) site.Inclusions = null;
         }
         return origin;
     }
-
-    private static void AddAll(string[]? patterns, List<string> list, string key, string flag, Dictionary<string, string> origin)
-    {
-        foreach (var pattern in patterns ?? [])
-        {
-            origin[$"{key}[{list.Count}]"] = flag;
-            list.Add(pattern);
-        }
-    }
-
 
     /// <summary>
     /// An error as the user should read it: a key set by a flag is named by the flag, without the file's line

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Execution;
 using S3Sync.Planning;
+using S3Sync.Remote;
 using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
@@ -21,10 +22,10 @@ public static class SyncCommand
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep, same exit codes) and change nothing" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<int?>("--workers") { Description = "Upload workers (overrides upload_workers)", HelpName = "N" };
-        var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
+        var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions, 5 no usable credentials.")
             .WithExamples(
                 "s3sync sync -c /etc/s3sync/config.yml --site www",
-                "s3sync sync ./public s3://my-bucket/www --storage-class STANDARD_IA --delete --exclude '\\.tmp$'",
+                "s3sync sync ./public s3://my-bucket/www --storage-class STANDARD_IA --delete --exclude '*.tmp'",
                 "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000 s3sync sync /srv/data s3://backup/host1 --dry-run",
                 "s3sync sync s3://backup/host1 /srv/restore   # the other way: restore");
         common.AddTo(command);
@@ -91,7 +92,18 @@ public static class SyncCommand
             var sync = new SiteSync(site, store, digests, settings, logger);
             SiteResult result;
             using (progress is null ? null : new ProgressLine(progress, site.Name, sync, sent))
-                result = await sync.RunAsync(cancellationToken).ConfigureAwait(false);
+            {
+                try
+                {
+                    result = await sync.RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // One site's failure never stops the others.
+                    logger.LogError("site {Site}: {Error}", site.Name, StoreErrors.Describe(e));
+                    result = new SiteResult(site, SiteStatus.Failed, new SiteStats(), clock.Elapsed, [StoreErrors.Describe(e)]);
+                }
+            }
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
             var s = result.Stats;
             output.WriteLine($"site {site.Name}: uploaded {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}), deleted {s.Deleted}, changed in place {s.ChangedInPlace}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}" + (result.Status == SiteStatus.Done ? "" : $" [{StatusText(result.Status)}]"));
@@ -111,6 +123,7 @@ public static class SyncCommand
     {
         SiteStatus.Failed => "incomplete: see errors",
         SiteStatus.DeletesRefused => "deletions refused",
+        SiteStatus.Credentials => "no usable credentials",
         _ => "",
     };
 }

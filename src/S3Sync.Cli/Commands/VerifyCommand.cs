@@ -22,7 +22,7 @@ public static class VerifyCommand
         var deep = new Option<bool>("--deep") { Description = "HEAD objects whose ETag cannot be reproduced and compare s3sync's stored MD5" };
         var download = new Option<bool>("--download") { Description = "Download every matching object and compare its bytes with the file (restore drill)" };
         var at = new Option<string?>("--at") { Description = "Compare with the tree as it was at this time on a versioned bucket (RFC 3339 or a local date and time)", HelpName = "TIME" };
-        var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing. Exit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish.")
+        var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing. Exit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish, 5 no usable credentials.")
             .WithExamples(
                 "s3sync verify -c /etc/s3sync/config.yml --json",
                 "s3sync verify ./public s3://my-bucket/www --all");
@@ -66,6 +66,7 @@ public static class VerifyCommand
         var report = new PlanReport(output, options.Json, options.All);
         var clock = Stopwatch.StartNew();
         var complete = true;
+        var credentials = false;
         using var cache = CacheOptions.Open(config.StateDir, logger);
         foreach (var site in config.Sites)
         {
@@ -97,7 +98,8 @@ public static class VerifyCommand
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {StoreErrors.Describe(e)}", totals);
+                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", StoreFailure.Classify(e) == StoreFailureKind.Other ? $"could not finish: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site), totals);
+                credentials |= StoreFailure.Classify(e) == StoreFailureKind.Credentials;
                 siteComplete = false;
             }
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
@@ -105,6 +107,7 @@ public static class VerifyCommand
             complete &= siteComplete && totals.Errors == 0;
         }
         report.TotalSummary(clock.Elapsed);
+        if (credentials) return ExitCodes.Credentials;
         if (!complete) return ExitCodes.Failed;
         return report.Total.Differences > 0 ? ExitCodes.Differences : ExitCodes.Ok;
     }

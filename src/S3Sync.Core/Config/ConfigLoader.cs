@@ -226,7 +226,7 @@ public static class ConfigLoader
     private static string Truncate(string s) => s.Length > 40 ? s[..40] + "..." : s;
 
     /// <summary>The known key nearest to a misspelt one, when it is near enough to be a likely typo.</summary>
-    internal static string? Closest(string key, IEnumerable<string> known)
+    public static string? Closest(string key, IEnumerable<string> known)
     {
         string? best = null;
         var bestDistance = int.MaxValue;
@@ -397,11 +397,19 @@ public static class ConfigLoader
             var pattern = patterns![i];
             if (pattern is null) { errors.Add(lines.ErrorAt($"{key}[{i}]", "empty pattern")); continue; }
             try { result.Add(PathFilter.Compile(pattern)); }
-            catch (RegexParseException e) { errors.Add(lines.ErrorAt($"{key}[{i}]", $"invalid regular expression '{pattern}': {Words(e.Error.ToString())} at offset {e.Offset}")); }
+            catch (RegexParseException e) { errors.Add(lines.ErrorAt($"{key}[{i}]", RegexError(pattern, e) + GlobHint(pattern))); }
             catch (ArgumentException e) { errors.Add(lines.ErrorAt($"{key}[{i}]", $"invalid regular expression '{pattern}': {e.Message}")); }
         }
         return result;
     }
+
+    /// <summary>"invalid regular expression '(x': insufficient closing parentheses at offset 2".</summary>
+    public static string RegexError(string pattern, RegexParseException e) =>
+        $"invalid regular expression '{pattern}': {Words(e.Error.ToString())} at offset {e.Offset}";
+
+    /// <summary>For a pattern that reads like a glob (<c>*.log</c>): the regular expression it most likely meant.</summary>
+    internal static string GlobHint(string pattern) =>
+        GlobPattern.LooksLikeGlob(pattern) ? $" (patterns are regular expressions; did you mean '{GlobPattern.SuggestRegex(pattern)}'?)" : "";
 
     /// <summary>"InsufficientClosingParentheses" to "insufficient closing parentheses".</summary>
     private static string Words(string name) =>

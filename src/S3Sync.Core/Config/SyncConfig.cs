@@ -129,6 +129,7 @@ public readonly record struct DeleteLimit(long Count, double Percent, long Floor
 /// (unanchored, like the original's Go regexps). A path is synced when it matches an inclusion (all do
 /// when there are none) and no exclusion. Patterns run on the non-backtracking engine so no pattern can
 /// hang a run; the few constructs it lacks fall back to the backtracking engine with a match timeout.
+/// Command-line <see cref="Rules"/> come after: the last rule matching a path decides, else the lists do.
 /// </summary>
 public sealed class PathFilter
 {
@@ -137,13 +138,22 @@ public sealed class PathFilter
     private readonly Regex[] _inclusions;
     private readonly Regex[] _exclusions;
     private readonly Regex[] _folderExclusions;
+    private readonly FilterRule[] _rules;
 
-    public PathFilter(IReadOnlyList<Regex> inclusions, IReadOnlyList<Regex> exclusions)
+    public PathFilter(IReadOnlyList<Regex> inclusions, IReadOnlyList<Regex> exclusions, IReadOnlyList<FilterRule>? rules = null)
     {
         _inclusions = [.. inclusions];
         _exclusions = [.. exclusions];
         _folderExclusions = [.. exclusions.Where(r => CannotLookPastItsMatch(r.ToString()))];
+        _rules = [.. rules ?? []];
     }
+
+    /// <summary>This filter with <paramref name="rules"/> added after its own rules.</summary>
+    public PathFilter WithRules(IReadOnlyList<FilterRule> rules) =>
+        rules.Count == 0 ? this : new PathFilter(_inclusions, _exclusions, [.. _rules, .. rules]);
+
+    /// <summary>The command-line rules, in the order they apply.</summary>
+    public IReadOnlyList<FilterRule> Rules => _rules;
 
     /// <summary>
     /// True when every path below the folder <paramref name="folderPath"/> (relative, ending in '/') is excluded, so a
@@ -153,8 +163,18 @@ public sealed class PathFilter
     /// (<c>$</c>, <c>\z</c>, <c>\Z</c>, <c>\b</c>, <c>\B</c>, <c>(?=</c>, <c>(?!</c>) is never used for this, and a match
     /// that times out does not count.
     /// </summary>
+    /// <remarks>With command-line rules: an exclude rule that matches every path below counts when no include rule
+    /// comes after it, and the lists count only when no include rule exists at all (a later include could take a
+    /// path back).</remarks>
     public bool ExcludesAllBelow(string folderPath)
     {
+        var laterInclude = false;
+        for (var i = _rules.Length - 1; i >= 0; i--)
+        {
+            if (_rules[i].Include) { laterInclude = true; continue; }
+            if (!laterInclude && _rules[i].MatchesAllBelow(folderPath)) return true;
+        }
+        if (laterInclude) return false;
         foreach (var r in _folderExclusions)
         {
             try { if (r.IsMatch(folderPath)) return true; }
@@ -163,7 +183,7 @@ public sealed class PathFilter
         return false;
     }
 
-    private static bool CannotLookPastItsMatch(string pattern) =>
+    internal static bool CannotLookPastItsMatch(string pattern) =>
         !pattern.Contains('$') && !new[] { @"\z", @"\Z", @"\b", @"\B", @"\G", "(?=", "(?!" }.Any(t => pattern.Contains(t, StringComparison.Ordinal));
 
     public IReadOnlyList<string> Inclusions => [.. _inclusions.Select(r => r.ToString())];
@@ -189,6 +209,8 @@ public sealed class PathFilter
     /// exclusion errs towards leaving the file alone.</summary>
     public bool Includes(string relativePath)
     {
+        for (var i = _rules.Length - 1; i >= 0; i--)
+            if (_rules[i].Matches(relativePath)) return _rules[i].Include;
         if (_inclusions.Length > 0 && !_inclusions.Any(r => SafeMatch(r, relativePath))) return false;
         return !_exclusions.Any(r => SafeMatch(r, relativePath));
     }

@@ -8,7 +8,8 @@ using S3Sync.Remote;
 namespace S3Sync.Execution;
 
 /// <summary>How a site's run ended, worst last: the exit code is the worst over all sites.</summary>
-public enum SiteStatus { Done = 0, Failed = 3, DeletesRefused = 4 }
+/// <remarks><see cref="Credentials"/>: no credentials were found, or the server refused them (exit 5).</remarks>
+public enum SiteStatus { Done = 0, Failed = 3, DeletesRefused = 4, Credentials = 5 }
 
 /// <summary>The summary of one site's sync.</summary>
 public sealed record SiteResult(Site Site, SiteStatus Status, SiteStats Stats, TimeSpan Elapsed, IReadOnlyList<string> Problems);
@@ -106,19 +107,22 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError("site {Site}: could not finish planning: {Error}", site.Name, StoreErrors.Describe(e));
-                Problem($"could not finish the walk or the listing: {StoreErrors.Describe(e)}");
-                status = SiteStatus.Failed;
+                // A missing bucket or unusable credentials: one line naming the bucket and what to do.
+                var kind = StoreFailure.Classify(e);
+                var why = kind == StoreFailureKind.Other ? $"could not finish the walk or the listing: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site);
+                logger.LogError("site {Site}: {Error}", site.Name, why);
+                Problem(why);
+                status = kind == StoreFailureKind.Credentials ? SiteStatus.Credentials : SiteStatus.Failed;
             }
             await uploader.CompleteAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
 
-        if (!planner.Complete || status == SiteStatus.Failed)
+        if (!planner.Complete || status is SiteStatus.Failed or SiteStatus.Credentials)
         {
             if (deletes.Count > 0 || site.RetireDeleted)
                 logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
-            status = SiteStatus.Failed;
+            if (status != SiteStatus.Credentials) status = SiteStatus.Failed;
         }
         else if (deletes.Count > 0)
         {
@@ -196,10 +200,21 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         var anyFailed = false;
         foreach (var batch in keys.Batches())
         {
-            var failed = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<(string Key, string Error)> failed;
+            try
+            {
+                failed = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // A request that failed is the failure of its keys, not of the run: the next batch is still tried.
+                var why = StoreErrors.Describe(e);
+                failed = [.. batch.Select(key => (key, why))];
+            }
             stats.AddDeleted(batch.Count - failed.Count);
             foreach (var (key, error) in failed)
             {
+                stats.AddFailed();
                 logger.LogError("{Key}: delete failed: {Error}", key, error);
                 problem($"{key}: delete failed: {error}");
             }

@@ -91,7 +91,7 @@ public sealed class S3ObjectStore : IObjectStore
 
     public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000 };
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, Encoding = EncodingType.Url };
         var next = _client.ListObjectsV2Async(request, cancellationToken);
         while (true)
         {
@@ -99,11 +99,12 @@ public sealed class S3ObjectStore : IObjectStore
             // Ask for the next page before handing out this one: the server works while the merge consumes.
             var more = page.IsTruncated == true && !string.IsNullOrEmpty(page.NextContinuationToken);
             if (more)
-                next = _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, ContinuationToken = page.NextContinuationToken }, cancellationToken);
+                next = _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, ContinuationToken = page.NextContinuationToken, Encoding = EncodingType.Url }, cancellationToken);
             foreach (var o in page.S3Objects ?? [])
             {
-                if (!o.Key.StartsWith(prefix, StringComparison.Ordinal)) continue; // defence: never act outside the prefix
-                yield return new RemoteObject(o.Key[prefix.Length..], o.Size ?? 0, Hashing.ETag.Normalize(o.ETag),
+                var key = ListingKeys.Decode(o.Key);
+                if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue; // defence: never act outside the prefix
+                yield return new RemoteObject(key[prefix.Length..], o.Size ?? 0, Hashing.ETag.Normalize(o.ETag),
                     StorageClassName(o.StorageClass), o.LastModified?.ToUniversalTime() ?? default);
             }
             if (!more) yield break;
@@ -255,14 +256,14 @@ public sealed class S3ObjectStore : IObjectStore
 
     public async IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListMultipartUploadsRequest { BucketName = bucket, Prefix = prefix };
+        var request = new ListMultipartUploadsRequest { BucketName = bucket, Prefix = prefix, Encoding = EncodingType.Url };
         while (true)
         {
             var page = await Guard(_client.ListMultipartUploadsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
             foreach (var u in page.MultipartUploads ?? [])
-                yield return new OpenUpload(u.Key, u.UploadId, u.Initiated?.ToUniversalTime() ?? default);
+                yield return new OpenUpload(ListingKeys.Decode(u.Key), u.UploadId, u.Initiated?.ToUniversalTime() ?? default);
             if (page.IsTruncated != true) yield break;
-            request.KeyMarker = page.NextKeyMarker;
+            request.KeyMarker = page.NextKeyMarker is { } marker ? ListingKeys.Decode(marker) : null;
             request.UploadIdMarker = page.NextUploadIdMarker;
         }
     }
@@ -307,16 +308,54 @@ public sealed class S3ObjectStore : IObjectStore
         }, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Deletes with DeleteObjects, 1,000 keys a request, except keys that cannot travel in its XML body: a control
+    /// character (XML 1.0 forbids most C0 controls, and parsers turn a CR into a LF, naming another key), U+FFFE,
+    /// U+FFFF or a lone surrogate. Those go one by one with DeleteObject, where the key is percent-encoded in the
+    /// path. A request that fails is the failure of its keys only: the rest are still tried.
+    /// </summary>
     public async Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var failed = new List<(string, string)>();
-        foreach (var batch in keys.Chunk(1000))
+        foreach (var batch in keys.Where(FitsDeleteBody).Chunk(1000))
         {
-            var request = new DeleteObjectsRequest { BucketName = bucket, Quiet = true, Objects = [.. batch.Select(k => new KeyVersion { Key = k })] };
-            var r = await Guard(_client.DeleteObjectsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
-            foreach (var e in r.DeleteErrors ?? []) failed.Add((e.Key, $"{e.Code}: {e.Message}"));
+            try
+            {
+                var request = new DeleteObjectsRequest { BucketName = bucket, Quiet = true, Objects = [.. batch.Select(k => new KeyVersion { Key = k })] };
+                var r = await Guard(_client.DeleteObjectsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+                foreach (var e in r.DeleteErrors ?? []) failed.Add((e.Key, $"{e.Code}: {e.Message}"));
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                var why = StoreErrors.Describe(e);
+                foreach (var key in batch) failed.Add((key, why));
+            }
+        }
+        foreach (var key in keys.Where(k => !FitsDeleteBody(k)))
+        {
+            try
+            {
+                await Guard(_client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key }, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                failed.Add((key, StoreErrors.Describe(e)));
+            }
         }
         return failed;
+    }
+
+    /// <summary>True when the key can be written into a DeleteObjects XML body and read back unchanged.</summary>
+    internal static bool FitsDeleteBody(string key)
+    {
+        for (var i = 0; i < key.Length; i++)
+        {
+            var c = key[i];
+            if (char.IsControl(c) || c is '\uFFFE' or '\uFFFF') return false;
+            if (char.IsHighSurrogate(c) && i + 1 < key.Length && char.IsLowSurrogate(key[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(c)) return false;
+        }
+        return true;
     }
 
     public async Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken)

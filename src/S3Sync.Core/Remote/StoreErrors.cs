@@ -13,7 +13,8 @@ public static class StoreErrors
         {
             var code = string.IsNullOrEmpty(s.ErrorCode) ? "error" : s.ErrorCode;
             var head = $"{code} (HTTP {(int)s.StatusCode})";
-            return message.Length == 0 || message == code ? head : $"{head}: {message}";
+            // The store may already have put the code and status into the message (Ceph sends none of its own).
+            return message.Length == 0 || message == code || message == head ? head : $"{head}: {message}";
         }
         return message.Length == 0 ? e.GetType().Name : message;
     }

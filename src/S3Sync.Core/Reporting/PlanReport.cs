@@ -242,20 +242,6 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
         _ => "vanished",
     };
 
-    /// <summary>Keys may hold newlines or control characters; one entry stays one line.</summary>
-    public static string Escape(string key)
-    {
-        if (!key.Any(char.IsControl)) return key;
-        var sb = new System.Text.StringBuilder();
-        foreach (var c in key)
-        {
-            if (c == '\\') sb.Append("\\\\");
-            else if (c == '\n') sb.Append("\\n");
-            else if (c == '\t') sb.Append("\\t");
-            else if (c == '\r') sb.Append("\\r");
-            else if (char.IsControl(c)) sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
-            else sb.Append(c);
-        }
-        return sb.ToString();
-    }
+    /// <summary>Keys may hold newlines or control characters; one entry stays one line (see <see cref="Printable"/>).</summary>
+    public static string Escape(string key) => Printable.Escape(key);
 }

@@ -121,7 +121,7 @@ public sealed class ConfigCheckTests : IDisposable
     [Fact]
     public async Task Flags_override_the_file_in_the_selected_site_only_and_say_so()
     {
-        var run = await Run("config", "check", "-c", WriteConfig(TwoSites), "--site", "www", "--storage-class", "ONEZONE_IA", "--delete", "--exclude", "^tmp/", "--endpoint", "http://127.0.0.1:9000");
+        var run = await Run("config", "check", "-c", WriteConfig(TwoSites), "--site", "www", "--storage-class", "ONEZONE_IA", "--delete", "--exclude", "tmp/*", "--include-regex", "^tmp/keep", "--endpoint", "http://127.0.0.1:9000");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("valid; 1 site", run.Output);
@@ -131,7 +131,7 @@ public sealed class ConfigCheckTests : IDisposable
         Assert.Contains("endpoint: http://127.0.0.1:9000  # from --endpoint", run.Output);
         Assert.Contains("force_path_style: true", run.Output);
         Assert.Contains(@"- '\.DS_Store$'", run.Output);
-        Assert.Contains("- '^tmp/'", run.Output);
+        Assert.Contains("  #   --exclude 'tmp/*'\n  #   --include-regex '^tmp/keep'", run.Output.ReplaceLineEndings("\n"));
     }
 
     [Fact]
@@ -156,7 +156,9 @@ public sealed class ConfigCheckTests : IDisposable
         { ["sync", "{root}/www", "s3:///x"], "s3sync: 's3:///x' names no bucket; expected s3://BUCKET[/PREFIX]" },
         { ["sync", "{root}/www"], "s3sync: missing the destination after {root}/www: give s3://BUCKET[/PREFIX]" },
         { ["sync", "{root}/nope", "s3://my-bucket"], "s3sync: DIR: '{root}/nope' does not exist" },
-        { ["verify", "{root}/www", "s3://my-bucket", "--exclude", "(x"], "s3sync: --exclude: invalid regular expression '(x': insufficient closing parentheses at offset 2" },
+        { ["verify", "{root}/www", "s3://my-bucket", "--exclude-regex", "(x"], "s3sync: --exclude-regex: invalid regular expression '(x': insufficient closing parentheses at offset 2" },
+        { ["verify", "{root}/www", "s3://my-bucket", "--include", "[z-a]"], "s3sync: --include: invalid pattern '[z-a]': a character range in [] is in reverse order" },
+        { ["verify", "{root}/www", "s3://my-bucket", "--exclude-from", "{root}/none.txt"], "s3sync: --exclude-from: cannot read {root}/none.txt: Could not find file '{root}/none.txt'." },
         { ["verify", "{root}/www", "s3://my-bucket", "--endpoint", "ftp://x"], "s3sync: --endpoint: 'ftp://x' is not an http:// or https:// URL" },
         { ["sync"], "s3sync: give -c FILE, or DIR s3://BUCKET[/PREFIX] (see --help)" },
         { ["sync", "-c", "{root}/config.yml", "{root}/www", "s3://my-bucket"], "s3sync: give either -c FILE or DIR s3://BUCKET[/PREFIX], not both" },

@@ -28,7 +28,7 @@ public sealed class AdHocScenarioTests(S3ServerFixture server)
         s.Write("css/site.css", "body{}");
         s.Write("tmp/scratch.tmp", "skip me");
 
-        var run = await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}/www/", "--storage-class", "STANDARD_IA", "--exclude", @"\.tmp$"], EnvironmentCredentials());
+        var run = await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}/www/", "--storage-class", "STANDARD_IA", "--exclude", "*.tmp"], EnvironmentCredentials());
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains($"site {s.Bucket}/www: uploaded 2 files", run.Output);
@@ -117,11 +117,35 @@ public sealed class AdHocScenarioTests(S3ServerFixture server)
         s.Write("b.log", "b");
         s.SiteConfig("storage_class: STANDARD");
 
-        var run = await s.SyncAsync("--storage-class", "ONEZONE_IA", "--exclude", @"\.log$");
+        var run = await s.SyncAsync("--storage-class", "ONEZONE_IA", "--exclude", "*.log");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var listed = await server.ListAsync(s.Bucket);
         Assert.Equal(["a.txt"], listed.Select(o => o.Key));
         Assert.Equal("ONEZONE_IA", listed[0].StorageClass?.Value);
+    }
+
+    [Fact]
+    public async Task Ad_hoc_globs_match_the_relative_path_star_crosses_slashes_and_the_last_filter_wins()
+    {
+        // Given the tree of the issue's report: .gz files below doc/ at any depth, a doc/git/ folder and a .git/ folder.
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("doc/a.gz", "1");
+        s.Write("doc/deep/b.gz", "2");
+        s.Write("doc/git/manual.txt", "3");
+        s.Write(".git/config", "4");
+        s.Write("src/c.gz", "5");
+        s.Write("src/keep.log", "6");
+        s.Write("src/drop.log", "7");
+        var patterns = Path.Combine(s.Root, "patterns.txt");
+        File.WriteAllText(patterns, "# version control\n.git/*\n\n*.log\n");
+
+        // When: globs on the command line and from a file, then a later include taking one file back.
+        var run = await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}", "--exclude", "doc/*.gz", "--exclude-from", patterns, "--include", "src/keep.*"], EnvironmentCredentials());
+
+        // Then: doc/*.gz reached doc/deep/, .git/* left doc/git/ alone, and src/keep.log came back.
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var keys = (await server.ListAsync(s.Bucket)).Select(o => o.Key).Order(StringComparer.Ordinal);
+        Assert.Equal(["doc/git/manual.txt", "src/c.gz", "src/keep.log"], keys);
     }
 }

@@ -99,10 +99,11 @@ public class S3ServerFixture : IAsyncLifetime
     public async Task<List<S3Object>> ListAsync(string bucket, string prefix = "")
     {
         var all = new List<S3Object>();
-        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, Encoding = EncodingType.Url };
         while (true)
         {
             var page = await Client.ListObjectsV2Async(request);
+            foreach (var o in page.S3Objects ?? []) o.Key = S3Sync.Remote.ListingKeys.Decode(o.Key);
             all.AddRange(page.S3Objects ?? []);
             if (page.IsTruncated != true) return all;
             request.ContinuationToken = page.NextContinuationToken;
