@@ -137,11 +137,15 @@ public sealed class Downloader : IAsyncDisposable
             temp = TargetFolder.NewTempName();
             string? warning;
             ObjectDownload? head;
-            if (remote.Size <= SingleGetLimit)
-                head = await WriteWholeAsync(folder, temp, key, remote).ConfigureAwait(false);
-            else
-                head = await WritePartsAsync(folder, temp, key, remote).ConfigureAwait(false);
+            head = await WritePartsAsync(folder, temp, key, remote).ConfigureAwait(false);
             var stored = head.File;
+            if (stored?.LinkTarget is { } target)
+            {
+                // A preserved link: the object's body is the target too; the link replaces the temporary file.
+                TargetFolder.Remove(folder, temp);
+                TargetFolder.CreateLink(folder, temp, target);
+                TargetFolder.ApplyToLink(folder, temp, stored.MtimeNs, Owner(stored));
+            }
             if (stored?.LinkTarget is null)
             {
                 // Verify what landed on disk, read back through the folder's descriptor.
@@ -205,39 +209,14 @@ public sealed class Downloader : IAsyncDisposable
         return "written unverified: the ETag is not an MD5 of the bytes and the object holds no MD5";
     }
 
-    /// <summary>One GET into a budgeted buffer, then written; a preserved link becomes a link at the temporary name.</summary>
-    private async Task<ObjectDownload> WriteWholeAsync(SafeFileHandle folder, string temp, string key, RemoteObject remote)
-    {
-        using var held = await _buffers.AcquireAsync(remote.Size, _cancellationToken).ConfigureAwait(false);
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, remote.Size));
-        try
-        {
-            using var download = await _store.GetAsync(_site.Bucket, key, 0, null, remote.VersionId, remote.VersionId is null ? remote.ETag : null, _cancellationToken).ConfigureAwait(false);
-            var read = await download.Body.ReadAtLeastAsync(buffer.AsMemory(0, (int)remote.Size), (int)remote.Size, throwOnEndOfStream: false, _cancellationToken).ConfigureAwait(false);
-            if (read != remote.Size || await download.Body.ReadAsync(new byte[1], _cancellationToken).ConfigureAwait(false) > 0)
-                throw new InvalidDataException($"the object's body is not the {remote.Size} bytes listed (replaced during the restore?)");
-            if (download.File?.LinkTarget is { } target)
-            {
-                TargetFolder.CreateLink(folder, temp, target);
-                TargetFolder.ApplyToLink(folder, temp, download.File.MtimeNs, Owner(download.File));
-                return download;
-            }
-            using var file = TargetFolder.CreateFile(folder, temp);
-            if (read > 0) await RandomAccess.WriteAsync(file, buffer.AsMemory(0, read), 0, _cancellationToken).ConfigureAwait(false);
-            return download;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
     /// <summary>Ranged GETs of the object's part size (so part ETags line up), several at once, written at their offsets.</summary>
     private async Task<ObjectDownload> WritePartsAsync(SafeFileHandle folder, string temp, string key, RemoteObject remote)
     {
-        var partSize = ETag.TryParse(remote.ETag, out _, out var parts) && parts > 0
-            ? ETag.CandidatePartSizes(remote.Size, parts).DefaultIfEmpty(ETag.PartSizeFor(remote.Size)).First()
-            : ETag.PartSizeFor(remote.Size);
+        // Up to 8 MiB: one GET of the whole object. Larger: its part size, so each part's ETag lines up.
+        var partSize = remote.Size <= SingleGetLimit ? Math.Max(1, remote.Size)
+            : ETag.TryParse(remote.ETag, out _, out var parts) && parts > 0
+                ? ETag.CandidatePartSizes(remote.Size, parts).DefaultIfEmpty(ETag.PartSizeFor(remote.Size)).First()
+                : ETag.PartSizeFor(remote.Size);
         var count = ETag.PartCount(remote.Size, partSize);
         var ifMatch = remote.VersionId is null ? remote.ETag : null;
         using var file = TargetFolder.CreateFile(folder, temp);
@@ -262,11 +241,12 @@ public sealed class Downloader : IAsyncDisposable
             var buffer = ArrayPool<byte>.Shared.Rent(length);
             try
             {
-                var download = await _store.GetAsync(_site.Bucket, key, offset, length, remote.VersionId, ifMatch, token).ConfigureAwait(false);
+                var download = await _store.GetAsync(_site.Bucket, key, offset, count == 1 ? null : length, remote.VersionId, ifMatch, token).ConfigureAwait(false);
                 try
                 {
                     var read = await download.Body.ReadAtLeastAsync(buffer.AsMemory(0, length), length, throwOnEndOfStream: false, token).ConfigureAwait(false);
-                    if (read != length) throw new InvalidDataException($"part {i + 1} of the object came short ({read} of {length} bytes)");
+                    if (read != length || (count == 1 && await download.Body.ReadAsync(new byte[1], token).ConfigureAwait(false) > 0))
+                        throw new InvalidDataException($"the object's body is not the {remote.Size} bytes listed (replaced during the restore?)");
                     await RandomAccess.WriteAsync(file, buffer.AsMemory(0, length), offset, token).ConfigureAwait(false);
                 }
                 finally
