@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
+using S3Sync.Execution;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Reporting;
@@ -75,8 +76,10 @@ public static class VerifyCommand
             report.SiteHeader(site);
             using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
+            var links = new LinkSummary();
             var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = options.Deep, At = options.At, Metadata = options.Deep ? MetadataCheck.WhenChangedSinceUpload : MetadataCheck.Never }, issue =>
             {
+                if (links.TryAdd(issue, logger)) return;
                 if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals);
                 else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
             });
@@ -103,6 +106,7 @@ public static class VerifyCommand
                 siteComplete = false;
             }
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
+            links.Report(logger, site.Name, site.Symlinks);
             report.SiteSummary(site, totals, siteClock.Elapsed, siteComplete);
             complete &= siteComplete && totals.Errors == 0;
         }

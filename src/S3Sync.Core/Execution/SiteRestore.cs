@@ -41,8 +41,10 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         }
         using var _ = target;
 
+        var links = new LinkSummary();
         var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Download = true, Metadata = MetadataCheck.Always, CompareOwner = settings.Owner, At = settings.At }, issue =>
         {
+            if (links.TryAdd(issue, logger)) return;
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
             else logger.LogDebug("{Path}: {Message}", issue.Path, issue.Message);
         });
@@ -92,6 +94,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
             await downloader.CompleteAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
+        links.Report(logger, site.Name, site.Symlinks);
 
         if (!planner.Complete || status == SiteStatus.Failed)
         {

@@ -63,8 +63,10 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
         }
 
+        var links = new LinkSummary();
         var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload }, issue =>
         {
+            if (links.TryAdd(issue, logger)) return;
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
         });
@@ -117,6 +119,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             await uploader.CompleteAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
+        links.Report(logger, site.Name, site.Symlinks);
 
         if (!planner.Complete || status is SiteStatus.Failed or SiteStatus.Credentials)
         {

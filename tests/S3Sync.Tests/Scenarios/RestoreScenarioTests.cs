@@ -243,6 +243,56 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
         return path;
     }
 
+    [Fact]
+    public async Task Preserved_links_to_files_folders_and_nowhere_come_back_as_the_same_links()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("dir/file.txt", "content");
+        File.CreateSymbolicLink(Path.Combine(s.Local, "to-file"), "dir/file.txt");
+        Directory.CreateSymbolicLink(Path.Combine(s.Local, "to-dir"), "dir");
+        File.CreateSymbolicLink(Path.Combine(s.Local, "dangling"), "/nowhere/ünïcødé");
+        Run("touch", "-h", "-m", "-d", "2003-04-05 06:07:08.5 UTC", Path.Combine(s.Local, "to-file"));
+        s.SiteConfig("symlinks: preserve");
+        var sync = await s.SyncAsync();
+        Assert.True(sync.ExitCode == 0, sync.ToString());
+        Assert.Equal(["dangling", "dir/file.txt", "to-dir", "to-file"], await s.KeysAsync());
+        Assert.Equal("dir/file.txt", System.Text.Encoding.UTF8.GetString(await server.GetAsync(s.Bucket, "to-file")));
+        Assert.Contains("uploaded 0 files", (await s.SyncAsync()).Output); // links compare by target: nothing to do
+        var target = Path.Combine(s.Root, "out");
+
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("dir/file.txt", Run("readlink", Path.Combine(target, "to-file")));
+        Assert.Equal("dir", Run("readlink", Path.Combine(target, "to-dir")));
+        Assert.Equal("/nowhere/ünïcødé", Run("readlink", Path.Combine(target, "dangling")));
+        Assert.Equal(Stat("%y", Path.Combine(s.Local, "to-file")).Replace("'", ""), Run("stat", "-c", "%y", Path.Combine(target, "to-file")));
+        Assert.Equal("content", File.ReadAllText(Path.Combine(target, "to-file")));
+        var again = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+        Assert.Contains("restored 0 files", again.Output);
+    }
+
+    [Fact]
+    public async Task Followed_links_upload_the_targets_content_and_restore_as_files()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("dir/file.txt", "content");
+        File.CreateSymbolicLink(Path.Combine(s.Local, "to-file"), "dir/file.txt");
+        Directory.CreateSymbolicLink(Path.Combine(s.Local, "to-dir"), "dir");
+        s.SiteConfig("symlinks: follow");
+        var sync = await s.SyncAsync();
+        Assert.True(sync.ExitCode == 0, sync.ToString());
+        Assert.Equal(["dir/file.txt", "to-dir/file.txt", "to-file"], await s.KeysAsync());
+        var target = Path.Combine(s.Root, "out");
+
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("content", File.ReadAllText(Path.Combine(target, "to-file")));
+        Assert.False(new FileInfo(Path.Combine(target, "to-file")).Attributes.HasFlag(FileAttributes.ReparsePoint));
+        Assert.Equal("content", File.ReadAllText(Path.Combine(target, "to-dir/file.txt")));
+    }
+
     private static string Stat(string format, string path) => Run("stat", "-c", format, path);
 
     private static string Run(string file, params string[] args)
