@@ -109,8 +109,15 @@ public sealed class Downloader : IAsyncDisposable
         {
             using var folder = _target.OpenFolder(segments.AsSpan(0, segments.Length - 1));
             var stored = entry.Stored!;
-            using (var file = TargetFolder.OpenExisting(folder, segments[^1]))
+            if (entry.Local?.LinkTarget is not null)
+            {
+                TargetFolder.ApplyToLink(folder, segments[^1], stored.MtimeNs, Owner(stored));
+            }
+            else
+            {
+                using var file = TargetFolder.OpenExisting(folder, segments[^1]);
                 TargetFolder.Apply(file, stored.Permissions, stored.MtimeNs, Owner(stored));
+            }
             _digests.Forget(entry.Local!);
             _logger.LogDebug("{Key}: mode, owner and mtime set from the object", entry.Key);
             return new DownloadResult(entry, DownloadOutcome.MetadataApplied, 0, null);
