@@ -65,7 +65,8 @@ public static class ObjectMetadata
                 if (digits.Length is 0 or > 9 || !digits.All(char.IsAsciiDigit)) return null;
                 fraction = long.Parse(digits.PadRight(9, '0'), CultureInfo.InvariantCulture);
             }
-            return whole.StartsWith('-') ? seconds * 1_000_000_000 - fraction : seconds * 1_000_000_000 + fraction;
+            // Before 1970 too the fraction counts up from the (floored) seconds, as Go's Unix() and Nanosecond() give them.
+            return seconds * 1_000_000_000 + fraction;
         }
         return null;
     }
