@@ -5,6 +5,7 @@
 #   ./build.sh publish    only publish dist/s3sync (fails on any IL2xxx/IL3xxx warning)
 #   ./build.sh static     publish dist/static/s3sync: fully static (glibc, OpenSSL linked in), runs on any x64 Linux
 #   ./build.sh rootfs     static, then dist/rootfs: exactly what the scratch image of Dockerfile.alpine holds
+#   ./build.sh docs       regenerate docs/commands.md and docs/s3sync.1 from the command tree (a test checks them)
 # Installs what is missing (clang, lld, zlib for AOT; Ceph for the server) with apt on Debian.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -155,5 +156,6 @@ case "${1:-demo}" in
     publish) publish ;;
     static) publish_static ;;
     rootfs) rootfs ;;
-    *) echo "usage: ./build.sh [demo|test|publish|static|rootfs]" >&2; exit 2 ;;
+    docs) dotnet run --project tools/S3Sync.DocGen -c Release -- docs ;;
+    *) echo "usage: ./build.sh [demo|test|publish|static|rootfs|docs]" >&2; exit 2 ;;
 esac

@@ -20,6 +20,9 @@ public static class HelpExamples
         return command;
     }
 
+    /// <summary>A command's examples (none when it has no section), for the generated reference.</summary>
+    public static IReadOnlyList<string> Of(Command command) => Table.TryGetValue(command, out var examples) ? examples : [];
+
     /// <summary>Adds the section to the help of every command under <paramref name="root"/>.</summary>
     public static void Enable(RootCommand root)
     {

@@ -19,6 +19,8 @@ public sealed class CommonOptions
     public FilterOptions Filters { get; } = new();
     public Option<string?> LogLevel { get; } = new("--loglevel") { Description = "Override loglevel: trace, debug, info, warn, error, fatal, panic", HelpName = "LEVEL" };
     public Option<string?> LogFormat { get; } = new("--log-format") { Description = "Log format on stderr: text (default) or json (one JSON object a line, for containers)", HelpName = "FORMAT" };
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Debug logs (loglevel debug); -vv for trace" };
+    public Option<bool> VeryVerbose { get; } = new("-vv") { Description = "Trace logs (loglevel trace)" };
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Only warnings and errors: no progress line, no info logs, no summary" };
 
     public CommonOptions()
@@ -48,6 +50,8 @@ public sealed class CommonOptions
         Filters.AddTo(command);
         command.Options.Add(LogLevel);
         command.Options.Add(LogFormat);
+        command.Options.Add(Verbose);
+        command.Options.Add(VeryVerbose);
         command.Options.Add(Quiet);
     }
 
@@ -80,6 +84,8 @@ public sealed class CommonOptions
             }
             config = config with { LogLevel = verbosity };
         }
+        else if (result.GetValue(VeryVerbose)) config = config with { LogLevel = LogVerbosity.Trace };
+        else if (result.GetValue(Verbose)) config = config with { LogLevel = LogVerbosity.Debug };
         if (IsQuiet(result) && config.LogLevel < LogVerbosity.Warn) config = config with { LogLevel = LogVerbosity.Warn };
         var format = result.GetValue(LogFormat) ?? "text";
         if (format is not ("text" or "json"))

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using S3Sync.Config;
+using S3Sync.Hashing;
 
 namespace S3Sync.Cli.Commands;
 
@@ -53,7 +54,7 @@ public static partial class ConfigCommand
         output.WriteLine($"rescan_interval: {config.RescanInterval}");
         output.WriteLine($"http_address: {Scalar(config.HttpAddress)}");
         output.WriteLine($"http_port: {(config.HttpPort is { } port ? port.ToString(CultureInfo.InvariantCulture) : "null  # no HTTP endpoint")}");
-        output.WriteLine($"state_dir: {(config.StateDir is { } state ? Scalar(state) : "null")}");
+        output.WriteLine($"state_dir: {Scalar(HashCache.ResolveDirectory(config.StateDir))}  # {StateDirOrigin(config.StateDir, origin)}");
         output.WriteLine("sites:");
         for (var n = 0; n < config.Sites.Count; n++)
         {
@@ -90,6 +91,15 @@ public static partial class ConfigCommand
             if (!Directory.Exists(site.LocalPath))
                 warnings.WriteLine($"s3sync: warning: site {site.Name}: local_path {site.LocalPath} does not exist here (sync would fail for this site)");
         }
+    }
+
+    /// <summary>Where the hash cache's folder comes from, in <see cref="HashCache.ResolveDirectory"/>'s order.</summary>
+    private static string StateDirOrigin(string? configured, IReadOnlyDictionary<string, string> origin)
+    {
+        if (!string.IsNullOrWhiteSpace(configured)) return origin.TryGetValue("state_dir", out var flag) ? $"from {flag}" : "from state_dir";
+        if (Environment.GetEnvironmentVariable("S3SYNC_STATE_DIR") is { Length: > 0 }) return "from S3SYNC_STATE_DIR";
+        if (Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg && Path.IsPathRooted(xdg)) return "default: $XDG_STATE_HOME/s3sync";
+        return "default: ~/.local/state/s3sync";
     }
 
     private static string RegionNote(Site site, IReadOnlyDictionary<string, string> origin, int i)

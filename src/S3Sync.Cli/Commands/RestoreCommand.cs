@@ -30,7 +30,7 @@ public static class RestoreCommand
         var workers = new Option<int?>("--workers") { Description = "Download workers (default upload_workers)", HelpName = "N" };
         var noOwner = new Option<bool>("--no-owner") { Description = "Do not set owner and group (they are set only when running as root)" };
         var at = new Option<string?>("--at") { Description = "Point in time on a versioned bucket: RFC 3339 (2026-11-30T12:00:00Z) or a local date and time (2026-11-30 12:00)", HelpName = "TIME" };
-        var command = new Command("restore", "Restore sites from their bucket by content, with modes, mtimes and owners. Exit 0 done, 1 differences (--dry-run), 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
+        var command = new Command("restore", "Restore sites from their bucket by content, with modes, mtimes and owners. Exit 0 done (--dry-run: planned), 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
             .WithExamples(
                 "s3sync restore -c /etc/s3sync/config.yml --site etc --to /srv/restore",
                 "s3sync restore -c /etc/s3sync/config.yml --in-place --at 2026-11-30T12:00:00Z --dry-run",
@@ -164,8 +164,8 @@ public static class RestoreCommand
         if (options.DryRun)
         {
             plan.TotalSummary(clock.Elapsed);
-            if (worst != SiteStatus.Done) return ExitCodes.Failed;
-            return plan.Total.Differences > 0 ? ExitCodes.Differences : ExitCodes.Ok;
+            // As sync --dry-run: 0 when it could plan, whatever the plan holds; 3 when it could not (or a key cannot be restored).
+            return worst != SiteStatus.Done ? ExitCodes.Failed : ExitCodes.Ok;
         }
         return (int)worst;
     }

@@ -19,7 +19,7 @@ public static class SyncCommand
     {
         var common = new CommonOptions();
         var cache = new CacheOptions();
-        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep, same exit codes) and change nothing" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep) and change nothing; exit 0 when it could plan" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<int?>("--workers") { Description = "Upload workers (overrides upload_workers)", HelpName = "N" };
         var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions, 5 no usable credentials.")
@@ -64,13 +64,20 @@ public static class SyncCommand
             if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
             var rehash = result.GetValue(cache.Rehash);
             // The dry run is verify's report with --deep: sync reads s3sync's fingerprint too, so both see the same plan.
+            // It exits 0 when it could plan, differences or not (as aws and rclone do): `set -e` scripts run it first.
             if (result.GetValue(dryRun))
-                return VerifyCommand.RunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false, Rehash: rehash), output, cancellationToken);
+                return DryRunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false, Rehash: rehash, Quiet: common.IsQuiet(result)), output, cancellationToken);
             var quiet = common.IsQuiet(result);
             return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash }, quiet ? TextWriter.Null : output, cancellationToken,
                 ProgressLine.Wanted(error, quiet) ? error : null);
         });
         return command;
+    }
+
+    private static async Task<int> DryRunAsync(SyncConfig config, bool jsonLogs, VerifyOptions options, TextWriter output, CancellationToken cancellationToken)
+    {
+        var code = await VerifyCommand.RunAsync(config, jsonLogs, options, output, cancellationToken).ConfigureAwait(false);
+        return code == ExitCodes.Differences ? ExitCodes.Ok : code;
     }
 
     /// <param name="progress">Where to draw the progress line (a terminal's stderr), or null for none.</param>

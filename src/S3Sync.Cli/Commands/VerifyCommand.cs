@@ -9,7 +9,9 @@ using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
 
-public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false, DateTime? At = null);
+/// <param name="Quiet"><c>-q</c>: print nothing but errors.</param>
+/// <param name="At">Point in time: compare with the versions current then (a versioned bucket).</param>
+public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false, bool Quiet = false, DateTime? At = null);
 
 /// <summary><c>s3sync verify</c>: report every difference between the disks and the bucket; change nothing.</summary>
 public static class VerifyCommand
@@ -54,7 +56,7 @@ public static class VerifyCommand
                 }
                 when = parsed;
             }
-            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash), when);
+            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash), common.IsQuiet(result), when);
             return RunAsync(config, jsonLogs, options, result.InvocationConfiguration.Output, cancellationToken);
         });
         return command;
@@ -64,7 +66,7 @@ public static class VerifyCommand
     {
         using var loggers = Logging.Create(config.LogLevel, jsonLogs);
         var logger = loggers.CreateLogger("s3sync");
-        var report = new PlanReport(output, options.Json, options.All);
+        var report = new PlanReport(output, options.Json, options.All) { ErrorsOnly = options.Quiet };
         var clock = Stopwatch.StartNew();
         var complete = true;
         var credentials = false;

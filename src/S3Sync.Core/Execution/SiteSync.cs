@@ -4,6 +4,7 @@ using S3Sync.Config;
 using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
+using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 
@@ -191,6 +192,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         }
     }
 
+    /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
+    private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
+
     private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string> problem, CancellationToken cancellationToken)
     {
         var limit = settings.MaxDelete ?? site.MaxDelete;
@@ -218,11 +222,15 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             foreach (var (key, error) in failed)
             {
                 stats.AddFailed();
-                logger.LogError("{Key}: delete failed: {Error}", key, error);
-                problem($"{key}: delete failed: {error}");
+                logger.LogError("{Key}: delete failed: {Error}", Relative(key), error);
+                problem($"{Relative(key)}: delete failed: {error}");
             }
-            if (logger.IsEnabled(LogLevel.Debug))
-                foreach (var key in batch) logger.LogDebug("{Key}: deleted", key);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var gone = failed.Count == 0 ? null : failed.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+                foreach (var key in batch)
+                    if (gone?.Contains(key) != true) ActionLine.Log(logger, ActionLine.Delete, Relative(key));
+            }
             anyFailed |= failed.Count > 0;
         }
         return anyFailed ? SiteStatus.Failed : SiteStatus.Done;

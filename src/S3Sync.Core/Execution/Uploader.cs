@@ -7,6 +7,7 @@ using S3Sync.Hashing;
 using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
+using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 
@@ -54,6 +55,9 @@ public sealed class Uploader : IAsyncDisposable
         _jobs = Channel.CreateBounded<PlanEntry>(new BoundedChannelOptions(Math.Max(1, queueBuffer)) { FullMode = BoundedChannelFullMode.Wait });
         _workers = [.. Enumerable.Range(0, workers).Select(_ => Task.Run(WorkerAsync, CancellationToken.None))];
     }
+
+    /// <summary>Log each upload and copy as its <see cref="ActionLine"/> (true by default). Watch logs its own, with the site's name.</summary>
+    public bool LogsActions { get; init; } = true;
 
     /// <summary>Raised on a worker thread as a job is taken from the queue, before the file is read (watch uses it to
     /// know whether a queued job will still see a later change).</summary>
@@ -137,7 +141,7 @@ public sealed class Uploader : IAsyncDisposable
         try
         {
             await _store.ChangeStorageClassAsync(_site.Bucket, _site.KeyFor(entry.Key), _site.StorageClass, _cancellationToken).ConfigureAwait(false);
-            _logger.LogDebug("{Key}: storage class changed to {StorageClass}", entry.Key, _site.StorageClass);
+            if (LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, _site.StorageClass);
             return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -159,7 +163,7 @@ public sealed class Uploader : IAsyncDisposable
             var md5Hex = entry.Digest?.Md5Hex ?? (await _digests.GetAsync(local, [], _cancellationToken).ConfigureAwait(false)).Md5Hex;
             var multipart = ETag.TryParse(entry.Remote!.ETag, out _, out var parts) && parts > 0;
             await _store.ReplaceMetadataAsync(_site.Bucket, _site.KeyFor(entry.Key), Headers(entry.Key, md5Hex, file), multipart, _cancellationToken).ConfigureAwait(false);
-            _logger.LogDebug("{Key}: metadata changed in place (mode {Mode})", entry.Key, Convert.ToString(file.Permissions, 8));
+            if (LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, "metadata, mode " + Convert.ToString(file.Permissions, 8));
             return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -202,7 +206,8 @@ public sealed class Uploader : IAsyncDisposable
                     await PutMultipartAsync(entry, size, digest).ConfigureAwait(false);
                 else
                     await PutSingleAsync(entry, info).ConfigureAwait(false);
-                _logger.LogDebug("{Key}: uploaded ({Size} bytes)", entry.Key, size);
+                if (LogsActions) ActionLine.Log(_logger, ActionLine.Upload, entry.Key);
+                _logger.LogDebug("{Key}: {Size} bytes sent", entry.Key, size);
                 return new UploadResult(entry, UploadOutcome.Uploaded, size, null);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

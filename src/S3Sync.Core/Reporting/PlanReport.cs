@@ -102,9 +102,12 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
 
     public ReportTotals Total => _total;
 
+    /// <summary><c>verify -q</c>: only error lines (<c>!</c>); no headers, differences or summaries. Totals still count.</summary>
+    public bool ErrorsOnly { get; init; }
+
     public void SiteHeader(Site site, bool download = false)
     {
-        if (json) return;
+        if (json || ErrorsOnly) return;
         output.WriteLine(download
             ? $"site {site.Name}: s3://{site.Bucket}/{site.ListPrefix} -> {site.LocalPath}"
             : $"site {site.Name}: {site.LocalPath} -> s3://{site.Bucket}/{site.ListPrefix}");
@@ -115,6 +118,7 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
         FlushPending(site, entry.Key);
         totals.Add(entry);
         if (entry.Reason == ChangeReason.Vanished || (entry.Reason == ChangeReason.InSync && !all)) return;
+        if (ErrorsOnly && entry.Symbol != '!') return;
         if (json)
         {
             Write(new JsonReportLine
@@ -172,6 +176,7 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
         FlushPending(site, null);
         _total.Add(totals);
         _totalComplete &= complete;
+        if (ErrorsOnly) return;
         if (json)
         {
             Write(new JsonReportLine { Type = "summary", Site = site.Name, Totals = totals, Differences = totals.Differences, Seconds = Seconds(elapsed), Complete = complete });
@@ -183,6 +188,7 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
     /// <summary>The last line, always: the whole run.</summary>
     public void TotalSummary(TimeSpan elapsed)
     {
+        if (ErrorsOnly) return;
         if (json)
         {
             Write(new JsonReportLine { Type = "total", Totals = _total, Differences = _total.Differences, Seconds = Seconds(elapsed), Complete = _totalComplete });

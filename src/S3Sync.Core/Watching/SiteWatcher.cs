@@ -7,6 +7,7 @@ using S3Sync.Execution;
 using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
+using S3Sync.Reporting;
 
 namespace S3Sync.Watching;
 
@@ -97,7 +98,7 @@ public sealed class SiteWatcher
         _stop = stop;
         using var uploads = new CancellationTokenSource();
         using var rescans = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        _uploader = new Uploader(_site, _store, _settings.Workers, _settings.QueueBuffer, _logger, uploads.Token);
+        _uploader = new Uploader(_site, _store, _settings.Workers, _settings.QueueBuffer, _logger, uploads.Token) { LogsActions = false };
         _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var st)) st.Started = true; };
         _uploader.Completed += result => _done.Writer.TryWrite(result);
         _metrics.InitialSyncDone = false;
@@ -356,7 +357,7 @@ public sealed class SiteWatcher
                 _metrics.AddUpload(result.Bytes);
                 if (st.FirstChange is { } first) _metrics.ObserveDelay(_time.GetElapsedTime(first, now));
                 st.Failures = 0;
-                _logger.LogInformation("site {Site}: {Key}: uploaded ({Bytes} bytes)", _site.Name, key, result.Bytes);
+                ActionLine.Log(_logger, ActionLine.Upload, key, site: _site.Name);
                 Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Uploaded, key));
                 break;
             case UploadOutcome.Vanished:
@@ -460,7 +461,7 @@ public sealed class SiteWatcher
         _metrics.AddDeletes(done.Deleted.Count);
         foreach (var key in done.Deleted)
         {
-            _logger.LogInformation("site {Site}: {Key}: deleted", _site.Name, key);
+            ActionLine.Log(_logger, ActionLine.Delete, key, site: _site.Name);
             Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Deleted, key));
         }
         foreach (var (key, error) in done.Failed)
