@@ -78,7 +78,7 @@ public static class WatchCommand
         {
             try
             {
-                status = new StatusServer(config.HttpAddress, port, () => service.Healthy, service.Metrics.Render, logger);
+                status = new StatusServer(config.HttpAddress, port, () => service.Healthy, service.Metrics.Render, logger, () => service.Problem);
                 status.Start();
             }
             catch (SocketException e)

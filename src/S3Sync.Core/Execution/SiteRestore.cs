@@ -103,8 +103,15 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         }
         else if (deletes.Count > 0)
         {
-            var limit = settings.MaxDelete ?? site.MaxDelete;
-            if (DeleteGuard.Refusal(deletes.Count, remoteObjects, localFiles, limit, $"s3://{site.Bucket}/{site.ListPrefix}", site.LocalPath, "files") is { } message)
+            // The delete guard of sync, the other way round: the side deleted from is the folder, the source the listing.
+            var guard = new DeleteGuard(settings.MaxDelete ?? site.MaxDelete);
+            var verdict = guard.Check(deletes.Count, localFiles, remoteObjects);
+            var message = verdict.EmptyRoot
+                ? $"s3://{site.Bucket}/{site.ListPrefix} is empty while {site.LocalPath} holds {localFiles} files; refusing to delete them (is the bucket or prefix right?)"
+                : !verdict.Allowed
+                    ? $"would delete {deletes.Count} of {localFiles} files under {site.LocalPath}, more than max_delete {guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {deletes.Count} (or set max_delete)"
+                    : null;
+            if (message is not null)
             {
                 logger.LogError("site {Site}: {Message}", site.Name, message);
                 Problem(message);

@@ -41,8 +41,12 @@ public sealed record SyncSettings
 /// (so transfers start while the walk and listing still run); deletions wait until every upload has ended, and
 /// happen only when the walk and the listing both completed and the delete guard allows them.
 /// </summary>
-public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digests, SyncSettings settings, ILogger logger)
+/// <remarks>Deletions pass the <see cref="DeleteGuard"/>: a new one per run by default; <c>watch</c> passes its site's
+/// guard so its full syncs and its events share one window.</remarks>
+public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digests, SyncSettings settings, ILogger logger, DeleteGuard? guard = null)
 {
+    private readonly DeleteGuard _guard = guard ?? new DeleteGuard(settings.MaxDelete ?? site.MaxDelete);
+
     public event Action<PlanEntry>? Planned;
     public event Action<UploadResult>? Uploaded;
 
@@ -197,9 +201,19 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
 
     private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string> problem, CancellationToken cancellationToken)
     {
-        var limit = settings.MaxDelete ?? site.MaxDelete;
-        if (DeleteGuard.Refusal(keys.Count, localFiles, remoteCount, limit, $"local_path {site.LocalPath}", $"s3://{site.Bucket}/{site.ListPrefix}", "objects") is { } message)
+        var verdict = _guard.Check(keys.Count, remoteCount, localFiles);
+        if (verdict.EmptyRoot)
         {
+            var message = $"local_path {site.LocalPath} is empty while s3://{site.Bucket}/{site.ListPrefix} holds {remoteCount} objects; refusing to delete them (is the disk mounted?)";
+            logger.LogError("site {Site}: {Message}", site.Name, message);
+            problem(message);
+            return SiteStatus.DeletesRefused;
+        }
+        if (!verdict.Allowed)
+        {
+            var earlier = verdict.InWindow - keys.Count;
+            var window = earlier > 0 ? $" (with {earlier} deleted in the last {_guard.Window.TotalSeconds:0} s)" : "";
+            var message = $"would delete {keys.Count} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}{window}, more than max_delete {_guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {verdict.InWindow} (or set max_delete)";
             logger.LogError("site {Site}: {Message}", site.Name, message);
             problem(message);
             return SiteStatus.DeletesRefused;

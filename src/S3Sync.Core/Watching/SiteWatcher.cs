@@ -30,7 +30,7 @@ public sealed record WatchSettings
 }
 
 /// <summary>What a site watcher did, for logs, metrics and tests that wait for it.</summary>
-public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow }
+public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow, DeletesHeld }
 
 public sealed record WatchActivity(string Site, WatchActivityKind Kind, string? Key = null);
 
@@ -45,7 +45,9 @@ public sealed record WatchActivity(string Site, WatchActivityKind Kind, string? 
 /// <item>deleting a file or moving a folder away deletes the keys with <c>retire_deleted</c>, and only keys whose file
 /// is really gone at the time of the delete; a delete waits for a running upload of the same key to end;</item>
 /// <item>a failed upload is tried again after 1 s, 2 s, 4 s ... up to <see cref="WatchSettings.MaxRetryDelay"/>;</item>
-/// <item>an overflow or watch-limit error, and every <c>rescan_interval</c>, runs the full sync again.</item>
+/// <item>an overflow or watch-limit error, and every <c>rescan_interval</c>, runs the full sync again;</item>
+/// <item>every deletion, from an event or a full sync, passes the site's one <see cref="DeleteGuard"/> (<c>max_delete</c>
+/// over any 60 s): deletions over it are held, not made; the site is unhealthy until a full sync decides them again.</item>
 /// </list>
 /// Uploads go through the same <see cref="Uploader"/> (bounded queue, <c>upload_workers</c> workers) as <c>sync</c>.
 /// </summary>
@@ -70,7 +72,11 @@ public sealed class SiteWatcher
     private Task? _deleting, _rescan;
     private string? _rescanAgain;
     private long _nextRescan = long.MaxValue;
-    private bool _degraded, _rootGone, _stopping;
+    private readonly DeleteGuard _guard;
+    private bool _degraded, _stopping;
+    private volatile bool _rootGone, _holding;
+    private long _heldUnlogged;
+    private long? _heldLogDue;
     private CancellationToken _stop;
 
     public SiteWatcher(Site site, IObjectStore store, IChangeSource source, WatchSettings settings, SiteMetrics metrics, ILogger logger)
@@ -84,6 +90,7 @@ public sealed class SiteWatcher
         _time = settings.Time;
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(site.LocalPath));
         _prefixBytes = Encoding.UTF8.GetByteCount(site.ListPrefix);
+        _guard = new DeleteGuard(site.MaxDelete, _time);
     }
 
     public Site Site => _site;
@@ -175,7 +182,7 @@ public sealed class SiteWatcher
 
     private long NextDeadline()
     {
-        var next = _nextRescan;
+        var next = Math.Min(_nextRescan, _heldLogDue ?? long.MaxValue);
         while (_due.TryPeek(out var key, out var due))
         {
             if (_keys.TryGetValue(key, out var st) && st.Due == due) return Math.Min(next, due);
@@ -303,6 +310,12 @@ public sealed class SiteWatcher
             st.Due = null;
             await StartUploadAsync(key, st).ConfigureAwait(false);
         }
+        if (_heldLogDue <= now)
+        {
+            _heldLogDue = null;
+            LogHeld(_heldUnlogged, $"more than max_delete {_guard.Limit} of {_guard.Objects} objects in {_guard.Window.TotalSeconds:0} s");
+            _heldUnlogged = 0;
+        }
         if (_nextRescan <= now && _rescan is null)
         {
             _nextRescan = long.MaxValue;
@@ -416,6 +429,7 @@ public sealed class SiteWatcher
     {
         var keys = new List<string>();
         var failed = new List<(string, string)>();
+        var held = 0;
         try
         {
             foreach (var item in items)
@@ -428,9 +442,22 @@ public sealed class SiteWatcher
                     if (_site.Filter.Includes(key)) keys.Add(key);
                 }
             }
-            // Never delete when the folder itself is gone: an unmounted disk is not a deleted tree.
-            var gone = Directory.Exists(_root) ? keys.Where(k => !File.Exists(FullPath(k)) && !Directory.Exists(FullPath(k))).Distinct().ToList() : [];
-            if (gone.Count > 0)
+            // Never delete when the folder itself is gone, or empty: an unmounted disk is not a deleted tree.
+            var rootThere = !_rootGone && Directory.Exists(_root);
+            var gone = rootThere ? keys.Where(k => !File.Exists(FullPath(k)) && !Directory.Exists(FullPath(k))).Distinct().ToList() : [];
+            var verdict = gone.Count == 0 ? default : _guard.CheckEvents(gone.Count, !Directory.EnumerateFileSystemEntries(_root).Any());
+            if (gone.Count > 0 && verdict.EmptyRoot)
+            {
+                _logger.LogWarning("site {Site}: local_path {Path} is empty; {Count} deletions not made (is the disk mounted?)", _site.Name, _root, gone.Count);
+                keys = [];
+            }
+            else if (gone.Count > 0 && (_holding || !verdict.Allowed))
+            {
+                _holding = true;
+                held = gone.Count;
+                keys = [];
+            }
+            else if (gone.Count > 0)
             {
                 var errors = await _store.DeleteAsync(_site.Bucket, [.. gone.Select(_site.KeyFor)], _stop).ConfigureAwait(false);
                 var prefix = _site.ListPrefix;
@@ -452,13 +479,22 @@ public sealed class SiteWatcher
         {
             keys = [];
         }
-        _done.Writer.TryWrite(new DeletesDone(items, keys, failed));
+        _done.Writer.TryWrite(new DeletesDone(items, keys, failed, held));
     }
 
     private async Task OnDeletedAsync(DeletesDone done)
     {
         _deleting = null;
         _metrics.AddDeletes(done.Deleted.Count);
+        if (done.Held > 0)
+        {
+            // One line per burst: said once the holding has been quiet for a second, with the count of the burst.
+            _metrics.DeletesHeld += done.Held;
+            _heldUnlogged += done.Held;
+            _heldLogDue = _time.GetTimestamp() + _time.TimestampFrequency;
+            UpdateGauges();
+            Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.DeletesHeld));
+        }
         foreach (var key in done.Deleted)
         {
             ActionLine.Log(_logger, ActionLine.Delete, key, site: _site.Name);
@@ -476,6 +512,10 @@ public sealed class SiteWatcher
             await ContinueAsync(item, st).ConfigureAwait(false);
         }
     }
+
+    private void LogHeld(long count, string why) =>
+        _logger.LogError("site {Site}: {Count} deletions held, not made ({Why}); the objects stay and /healthz answers 503 until a full sync decides them again. To apply them run: s3sync sync --site {Site} --max-delete {Total} (or raise max_delete and reload)",
+            _site.Name, count, why, _site.Name, _metrics.DeletesHeld);
 
     private void RequestRescan(string reason, CancellationToken rescanToken)
     {
@@ -504,7 +544,7 @@ public sealed class SiteWatcher
                 _source.Rewatch();
                 _logger.LogInformation("site {Site}: watches reinstalled ({Folders} folders)", _site.Name, _source.WatchCount);
             }
-            var sync = new SiteSync(_site, _store, DirectDigestSource.Instance, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer }, _logger);
+            var sync = new SiteSync(_site, _store, DirectDigestSource.Instance, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer }, _logger, _guard);
             sync.Planned += entry =>
             {
                 if (entry.Action == PlanAction.Delete) { deleted.Add(entry.Key); return; }
@@ -541,13 +581,27 @@ public sealed class SiteWatcher
             _metrics.InitialSyncDone = true;
             _degraded = false;
             if (r.Status != SiteStatus.Done) _metrics.AddError();
+            // The full sync decided every deletion again: what it refused is what is held now.
+            if (r.Status == SiteStatus.DeletesRefused)
+            {
+                _holding = true;
+                _metrics.DeletesHeld = done.Deleted.Count;
+                LogHeld(done.Deleted.Count, "the full sync refused them");
+            }
+            else if (r.Status == SiteStatus.Done)
+            {
+                _holding = false;
+                _metrics.DeletesHeld = 0;
+                _heldLogDue = null;
+                _heldUnlogged = 0;
+            }
             _logger.LogInformation("site {Site}: full sync done ({Reason}): uploaded {Uploaded}, deleted {Deleted}, unchanged {Unchanged}, failed {Failed} in {Seconds:0.0} s{Status}",
                 _site.Name, done.Reason, s.Uploaded, s.Deleted, s.Unchanged, s.Failed, r.Elapsed.TotalSeconds, r.Status == SiteStatus.Done ? "" : $" [{r.Status}]");
             UpdateGauges(); // health is current before anyone hears that the sync is done
             Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.FullSyncDone));
             // A file created after the walk passed its key but uploaded (by its event) before the listing did, looks
             // remote-only to the sync and is deleted: put it back.
-            foreach (var key in done.Deleted.Where(k => File.Exists(FullPath(k))))
+            foreach (var key in done.Deleted.Where(k => r.Status != SiteStatus.DeletesRefused && File.Exists(FullPath(k))))
                 await WantUploadAsync(key, now, complete: true).ConfigureAwait(false);
             foreach (var key in done.Failed)
             {
@@ -620,7 +674,7 @@ public sealed class SiteWatcher
         public int Failures { get; set; }
     }
 
-    private sealed record DeletesDone(List<string> Items, List<string> Deleted, List<(string Key, string Error)> Failed);
+    private sealed record DeletesDone(List<string> Items, List<string> Deleted, List<(string Key, string Error)> Failed, int Held);
 
     private sealed record RescanDone(string Reason, SiteResult? Result, long Objects, long Bytes, List<string> Deleted, List<string> Failed, string? Error);
 }

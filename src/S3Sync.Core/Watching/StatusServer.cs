@@ -14,12 +14,15 @@ public sealed class StatusServer : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly Func<bool> _healthy;
     private readonly Func<string> _metrics;
+    private readonly Func<string?>? _problem;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private Task? _accepting;
 
-    public StatusServer(string address, int port, Func<bool> healthy, Func<string> metrics, ILogger logger)
+    /// <param name="problem">Why the service is unhealthy (the 503 body names each site and what is wrong), or null.</param>
+    public StatusServer(string address, int port, Func<bool> healthy, Func<string> metrics, ILogger logger, Func<string?>? problem = null)
     {
+        _problem = problem;
         var ip = address == "localhost" ? IPAddress.Loopback : IPAddress.Parse(address);
         _listener = new TcpListener(ip, port);
         _healthy = healthy;
@@ -84,7 +87,7 @@ public sealed class StatusServer : IAsyncDisposable
         var path = requestLine[1].Split('?', 2)[0];
         return path switch
         {
-            "/healthz" => _healthy() ? ("200 OK", "text/plain", "ok\n") : ("503 Service Unavailable", "text/plain", "not ready: initial sync running or watches degraded\n"),
+            "/healthz" => _healthy() ? ("200 OK", "text/plain", "ok\n") : ("503 Service Unavailable", "text/plain", (_problem?.Invoke() ?? "not ready: initial sync running or watches degraded") + "\n"),
             "/metrics" => ("200 OK", "text/plain; version=0.0.4; charset=utf-8", _metrics()),
             _ => ("404 Not Found", "text/plain", "not found (try /healthz or /metrics)\n"),
         };

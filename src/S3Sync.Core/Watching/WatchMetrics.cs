@@ -11,7 +11,7 @@ public sealed class SiteMetrics(string site)
     public static readonly double[] DelayBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
     private readonly long[] _delayCounts = new long[DelayBuckets.Length + 1];
-    private long _uploads, _uploadedBytes, _deletes, _errors, _objects, _bytes, _rescans, _overflows, _delayMicros;
+    private long _deletesHeld, _uploads, _uploadedBytes, _deletes, _errors, _objects, _bytes, _rescans, _overflows, _delayMicros;
     private int _queueDepth, _watches;
     private double _lastFullSync;
     private volatile bool _initialDone, _watchHealthy;
@@ -23,7 +23,17 @@ public sealed class SiteMetrics(string site)
     public long Rescans => Interlocked.Read(ref _rescans);
     public bool InitialSyncDone { get => _initialDone; set => _initialDone = value; }
     public bool WatchHealthy { get => _watchHealthy; set => _watchHealthy = value; }
-    public bool Healthy => _initialDone && _watchHealthy;
+    /// <summary>Deletions the delete guard held back (not made) since the last full sync that completed.</summary>
+    public long DeletesHeld { get => Interlocked.Read(ref _deletesHeld); set => Interlocked.Exchange(ref _deletesHeld, value); }
+
+    public bool Healthy => _initialDone && _watchHealthy && DeletesHeld == 0;
+
+    /// <summary>Why the site is not healthy, in one line; null when it is.</summary>
+    public string? Problem =>
+        !_initialDone ? "initial sync running"
+        : DeletesHeld > 0 ? $"{DeletesHeld} deletions held by max_delete (apply with: s3sync sync --site {site} --max-delete N)"
+        : !_watchHealthy ? "watches degraded (a full sync is catching up, or local_path is gone)"
+        : null;
 
     public void AddUpload(long bytes) { Interlocked.Increment(ref _uploads); Interlocked.Add(ref _uploadedBytes, bytes); }
     public void AddDeletes(long count) => Interlocked.Add(ref _deletes, count);
@@ -56,6 +66,7 @@ public sealed class SiteMetrics(string site)
         w.Sample("s3sync_data_total_size", l, Interlocked.Read(ref _bytes));
         w.Sample("s3sync_data_objects_count", l, Interlocked.Read(ref _objects));
         w.Sample("s3sync_errors_count", l, Errors);
+        w.Sample("s3sync_deletes_held", l, DeletesHeld);
         w.Sample("s3sync_uploads_total", l, Uploads);
         w.Sample("s3sync_uploaded_bytes_total", l, Interlocked.Read(ref _uploadedBytes));
         w.Sample("s3sync_deletes_total", l, Deletes);
@@ -86,12 +97,13 @@ public sealed class WatchMetrics
         ("s3sync_data_total_size", "gauge", "Bytes under the site's prefix in S3, as of the last full sync."),
         ("s3sync_data_objects_count", "gauge", "Objects under the site's prefix in S3, as of the last full sync."),
         ("s3sync_errors_count", "counter", "Failed uploads, deletes and full syncs since start."),
+        ("s3sync_deletes_held", "gauge", "Deletions held back by max_delete (not made) until a full sync decides them again; the site is unhealthy while this is above 0."),
         ("s3sync_uploads_total", "counter", "Objects uploaded (PUT or multipart) since start, by events and full syncs."),
         ("s3sync_uploaded_bytes_total", "counter", "Bytes uploaded since start."),
         ("s3sync_deletes_total", "counter", "Keys deleted since start."),
         ("s3sync_queue_depth", "gauge", "Changes waiting: queued uploads plus files waiting to be quiet or retried."),
         ("s3sync_watched_folders", "gauge", "Folders with an inotify watch."),
-        ("s3sync_watch_healthy", "gauge", "1 when the initial sync is done and every folder is watched."),
+        ("s3sync_watch_healthy", "gauge", "1 when the initial sync is done, every folder is watched and no deletion is held."),
         ("s3sync_overflows_total", "counter", "Times the kernel dropped events or the watch limit was hit (each one triggers a rescan)."),
         ("s3sync_full_syncs_total", "counter", "Full reconciles finished (initial, periodic, after overflow or reload)."),
         ("s3sync_last_full_sync_timestamp_seconds", "gauge", "Unix time the last full reconcile finished."),

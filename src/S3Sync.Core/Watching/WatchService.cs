@@ -66,6 +66,18 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         }
     }
 
+    /// <summary>What keeps the running sites from being healthy, one "site NAME: why" per line; null when healthy.</summary>
+    public string? Problem
+    {
+        get
+        {
+            var sites = _config?.Sites;
+            if (sites is not { Count: > 0 }) return "not ready: no site is running";
+            var lines = sites.Select(s => Metrics.For(s.Name)).Where(m => !m.Healthy).Select(m => $"site {m.Site}: {m.Problem}").ToList();
+            return lines.Count == 0 ? null : "not ready: " + string.Join("\n", lines);
+        }
+    }
+
     /// <summary>Asks the running service to reload its configuration (SIGHUP, file change); returns at once.</summary>
     public void RequestReload(string why) => _reloads.Writer.TryWrite(why);
 

@@ -33,7 +33,7 @@ public sealed class WatchMetricsTests
 
         var text = metrics.Render();
 
-        Assert.Equal(13, text.Split('\n').Count(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)));
+        Assert.Equal(14, text.Split('\n').Count(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)));
         Assert.Contains("s3sync_data_objects_count{site=\"a\\\"b\"} 0", text);
         Assert.Contains("s3sync_errors_count{site=\"c\"} 0", text);
         Assert.Contains("# TYPE s3sync_errors_count counter", text);
