@@ -83,8 +83,11 @@ public static class SyncCommand
     /// <param name="progress">Where to draw the progress line (a terminal's stderr), or null for none.</param>
     public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, SyncSettings settings, TextWriter output, CancellationToken cancellationToken, TextWriter? progress = null)
     {
-        using var loggers = Logging.Create(config.LogLevel, jsonLogs);
-        var logger = loggers.CreateLogger("s3sync");
+        // On a terminal the log is written through the progress line's terminal, above the line, never glued to it.
+        // JSON logs are for machines: no progress line with them.
+        var terminal = progress is null || jsonLogs ? null : new StatusTerminal(progress);
+        using var loggers = terminal is null ? Logging.Create(config.LogLevel, jsonLogs) : null;
+        var logger = loggers?.CreateLogger("s3sync") ?? new EscapingLogger(new TerminalLogger(terminal!, Logging.ToLevel(config.LogLevel)));
         var clock = Stopwatch.StartNew();
         var worst = SiteStatus.Done;
         long files = 0, bytes = 0, failed = 0;
@@ -92,13 +95,13 @@ public static class SyncCommand
         foreach (var site in config.Sites)
         {
             Func<long>? sent = null;
-            using var store = progress is null
+            using var store = terminal is null
                 ? SiteStores.For(site, settings.Workers, config.S3OpsRetries)
                 : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries), out sent);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
             var sync = new SiteSync(site, store, digests, settings, logger);
             SiteResult result;
-            using (progress is null ? null : new ProgressLine(progress, site.Name, sync, sent))
+            using (terminal is null ? null : new ProgressLine(terminal, site.Name, sync, sent))
             {
                 try
                 {

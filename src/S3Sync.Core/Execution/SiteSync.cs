@@ -50,6 +50,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
     public event Action<PlanEntry>? Planned;
     public event Action<UploadResult>? Uploaded;
 
+    /// <summary>Raised once the plan has been read to its end (the walk and the listing are over), or has failed.</summary>
+    public event Action? PlanComplete;
+
     public async Task<SiteResult> RunAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -121,6 +124,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 Problem(why);
                 status = kind == StoreFailureKind.Credentials ? SiteStatus.Credentials : SiteStatus.Failed;
             }
+            PlanComplete?.Invoke();
             await uploader.CompleteAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
