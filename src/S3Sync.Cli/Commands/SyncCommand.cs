@@ -26,7 +26,8 @@ public static class SyncCommand
             .WithExamples(
                 "s3sync sync -c /etc/s3sync/config.yml --site www",
                 "s3sync sync ./public s3://my-bucket/www --storage-class STANDARD_IA --delete --exclude '*.tmp'",
-                "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000 s3sync sync /srv/data s3://backup/host1 --dry-run");
+                "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000 s3sync sync /srv/data s3://backup/host1 --dry-run",
+                "s3sync sync s3://backup/host1 /srv/restore   # the other way: restore");
         common.AddTo(command);
         command.Options.Add(dryRun);
         command.Options.Add(maxDelete);
@@ -34,6 +35,9 @@ public static class SyncCommand
         cache.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
+            // s3sync sync s3://BUCKET[/PREFIX] DIR: the download direction, which is restore.
+            if (common.IsDownload(result))
+                return RestoreCommand.RunParsedAsync(result, common, cache, null, dryRun, null, null, maxDelete, workers, null, null, cancellationToken);
             var output = result.InvocationConfiguration.Output;
             var error = result.InvocationConfiguration.Error;
             var (config, jsonLogs, code) = common.Load(result, error);

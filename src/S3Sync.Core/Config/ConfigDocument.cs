@@ -52,6 +52,7 @@ public sealed class SiteDocument
     public string? MaxDelete { get; set; }
     public List<string>? Exclusions { get; set; }
     public List<string>? Inclusions { get; set; }
+    public string? Symlinks { get; set; }
 
     /// <summary>Header fields given as flags (<c>--cache-control</c>, ...); never read from YAML (not in the schema).</summary>
     [YamlIgnore]

@@ -73,6 +73,7 @@ public sealed record Site
     public int WatchInterval { get; init; } = Defaults.WatchIntervalMs;
     public DeleteLimit MaxDelete { get; init; } = DeleteLimit.Default;
     public PathFilter Filter { get; init; } = PathFilter.All;
+    public SymlinkMode Symlinks { get; init; } = SymlinkMode.Skip;
     public Encryption Encryption { get; init; } = Encryption.None;
 
     /// <summary>The canned ACL sent with every upload and copy (<c>acl</c>); null: none is sent (the bucket's default).</summary>

@@ -74,11 +74,13 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
         }
 
+        var links = new LinkSummary();
         var checkSettings = settings.Ledger?.NeedsCheck(site) == true;
         if (checkSettings)
             logger.LogInformation("site {Site}: the headers, ACL or encryption settings changed: each object's are compared (a HEAD per object) and brought in line", site.Name);
         var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload, CheckSettings = checkSettings }, issue =>
         {
+            if (links.TryAdd(issue, logger)) return;
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
         });
@@ -132,6 +134,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             await uploader.CompleteAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
+        links.Report(logger, site.Name, site.Symlinks);
 
         if (!planner.Complete || status is SiteStatus.Failed or SiteStatus.Credentials)
         {

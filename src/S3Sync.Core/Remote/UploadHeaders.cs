@@ -99,8 +99,7 @@ public sealed record UploadHeaders(string StorageClass, string ContentType, stri
         headers.Add(new(MetaPrefix + S3ObjectStore.FingerprintKey, FingerprintMd5Hex));
         if (multipart && Hashing.ETag.IsMd5Hex(FingerprintMd5Hex))
             headers.Add(new(MetaPrefix + S3ObjectStore.RcloneMd5Key, Convert.ToBase64String(Convert.FromHexString(FingerprintMd5Hex))));
-        if (File is { } file)
-            foreach (var (name, value) in ObjectMetadata.Entries(file)) headers.Add(new(MetaPrefix + name, value));
+        if (File is { } file) ObjectMetadata.AddTo(headers, file);
         if (SettingsDigest.Length > 0) headers.Add(new(MetaPrefix + SettingsKey, SettingsDigest));
         foreach (var (name, value) in Metadata) headers.Add(new(MetaPrefix + name, value));
         return headers;
