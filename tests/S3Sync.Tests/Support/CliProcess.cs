@@ -46,7 +46,12 @@ public static class CliProcess
         }
         else
         {
-            psi = new ProcessStartInfo(Binary);
+            // A test run started in the background by a non-interactive shell inherits SIGINT as ignored, and
+            // ignored signals stay ignored across exec: the .NET runtime then never sees the SIGINT a test sends.
+            // env(1) puts the default disposition back and execs the binary (same PID).
+            psi = new ProcessStartInfo("env");
+            psi.ArgumentList.Add("--default-signal=INT,QUIT");
+            psi.ArgumentList.Add(Binary);
         }
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.RedirectStandardOutput = true;
