@@ -113,7 +113,7 @@ public sealed class SiteWatcher
         using var uploads = new CancellationTokenSource();
         using var rescans = CancellationTokenSource.CreateLinkedTokenSource(stop);
         // Event uploads read the file anyway: the cache keeps the digest they computed (never consulted for them).
-        using var eventDigests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, rehash: true);
+        using var eventDigests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, rehash: true, time: _time);
         _uploader = new Uploader(_site, _store, _settings.Workers, _settings.QueueBuffer, _logger, uploads.Token, eventDigests) { LogsActions = false };
         _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var st)) st.Started = true; };
         _uploader.Completed += result => _done.Writer.TryWrite(result);
@@ -553,7 +553,9 @@ public sealed class SiteWatcher
                 _source.Rewatch();
                 _logger.LogInformation("site {Site}: watches reinstalled ({Folders} folders)", _site.Name, _source.WatchCount);
             }
-            using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader);
+            // The scan reads committed rows only: commit what events and earlier full syncs stored, so it sees them.
+            _settings.Cache?.Commit();
+            using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
             var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer }, _logger, _guard);
             sync.Planned += entry =>
             {

@@ -11,7 +11,7 @@ public sealed class WatchHashCacheTests(S3ServerFixture server)
     [Fact]
     public async Task Watch_restart_over_an_in_sync_tree_reads_no_file()
     {
-        // Given a tree whose files are past the cache's racy window (written an hour ago)
+        // Given a tree, on a clock an hour ahead so the files are past the cache's racy window
         using var s = await Scenario.CreateAsync(server);
         for (var i = 0; i < 20; i++)
         {
@@ -24,7 +24,7 @@ public sealed class WatchHashCacheTests(S3ServerFixture server)
 
         // When a first watch uploads it and stops
         var first = new CountingDigests();
-        await using (var w = new WatchHarness(s, cache: cache, reader: first))
+        await using (var w = new WatchHarness(s, cache: cache, reader: first, time: new LaterClock()))
         {
             await w.StartAsync();
         }
@@ -32,7 +32,7 @@ public sealed class WatchHashCacheTests(S3ServerFixture server)
 
         // Then a second start's initial sync reads nothing: every file is answered by the cache
         var second = new CountingDigests();
-        await using (var w = new WatchHarness(s, cache: cache, reader: second))
+        await using (var w = new WatchHarness(s, cache: cache, reader: second, time: new LaterClock()))
         {
             await w.StartAsync();
             Assert.True(w.Service.Healthy);
