@@ -32,6 +32,7 @@ public static class Program
                 "s3sync config check -c /etc/s3sync/config.yml");
         root.Subcommands.Add(SyncCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(RestoreCommand.Create());
         root.Subcommands.Add(WatchCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
         HelpExamples.Enable(root);

@@ -8,12 +8,14 @@ namespace S3Sync.Cli;
 
 /// <summary>
 /// One line on stderr, redrawn in place while a site syncs: files and bytes uploaded of those planned so far,
-/// the rate and the time left. Only for a person at a terminal: when stderr is a file, a pipe or a container
+/// the rate, and the time left once the walk has ended (before, the totals are only "found so far", and a time left
+/// computed from them would be a guess). Log lines are written above it (<see cref="StatusTerminal"/>), never glued
+/// to it. Only for a person at a terminal: when stderr is a file, a pipe or a container
 /// log, nothing of it is written (<see cref="Wanted"/>), so logs stay clean.
 /// </summary>
 public sealed class ProgressLine : IDisposable
 {
-    private readonly TextWriter _error;
+    private readonly StatusTerminal _terminal;
     private readonly string _site;
     private readonly TimeProvider _time;
     private readonly long _start;
@@ -21,7 +23,8 @@ public sealed class ProgressLine : IDisposable
     private readonly Lock _gate = new();
     private readonly Func<long>? _sentBytes;
     private long _plannedFiles, _plannedBytes, _doneFiles, _doneBytes;
-    private bool _drawn, _disposed;
+    private bool _disposed;
+    private volatile bool _walking = true;
 
     /// <summary>Wraps a site's store so the bytes of every PUT and part count as they are sent, not only when a
     /// whole file is done (a large file would otherwise stand at 0 bytes until its last part).</summary>
@@ -33,9 +36,14 @@ public sealed class ProgressLine : IDisposable
     }
 
     public ProgressLine(TextWriter error, string site, SiteSync sync, Func<long>? sentBytes = null, TimeProvider? time = null)
+        : this(new StatusTerminal(error), site, sync, sentBytes, time)
+    {
+    }
+
+    public ProgressLine(StatusTerminal terminal, string site, SiteSync sync, Func<long>? sentBytes = null, TimeProvider? time = null)
     {
         _sentBytes = sentBytes;
-        _error = error;
+        _terminal = terminal;
         _site = site;
         _time = time ?? TimeProvider.System;
         _start = _time.GetTimestamp();
@@ -51,6 +59,7 @@ public sealed class ProgressLine : IDisposable
             Interlocked.Increment(ref _doneFiles);
             Interlocked.Add(ref _doneBytes, result.Entry.Local?.Size ?? result.Bytes);
         };
+        sync.PlanComplete += () => _walking = false;
         _timer = _time.CreateTimer(_ => Draw(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
     }
 
@@ -64,19 +73,24 @@ public sealed class ProgressLine : IDisposable
         var planned = Interlocked.Read(ref _plannedBytes);
         // Bytes sent so far (parts included), never more than planned: a file changed while it was being sent goes up again.
         var done = Math.Min(planned, Math.Max(Interlocked.Read(ref _doneBytes), _sentBytes?.Invoke() ?? 0));
-        var text = Format(_site, Interlocked.Read(ref _doneFiles), Interlocked.Read(ref _plannedFiles), done, planned, _time.GetElapsedTime(_start));
+        var text = Format(_site, Interlocked.Read(ref _doneFiles), Interlocked.Read(ref _plannedFiles), done, planned, _time.GetElapsedTime(_start), _walking);
         lock (_gate)
         {
             if (_disposed) return; // a tick that raced Dispose must not redraw over the summary
-            _error.Write("\r\u001b[K" + text);
-            _error.Flush();
-            _drawn = true;
+            _terminal.SetStatus(text);
         }
     }
 
-    /// <summary>The line's text: <c>www: 12/340 files, 1.2 MiB/3.4 GiB, 45.6 MiB/s, ETA 1m15s</c>.</summary>
-    public static string Format(string site, long doneFiles, long plannedFiles, long doneBytes, long plannedBytes, TimeSpan elapsed)
+    /// <summary>The line's text: <c>www: 12/340 files, 1.2 MiB/3.4 GiB, 45.6 MiB/s, ETA 1m15s</c>; while the walk
+    /// runs, <c>www: 12/340 files found so far, 1.2 MiB/3.4 GiB, 45.6 MiB/s</c>.</summary>
+    public static string Format(string site, long doneFiles, long plannedFiles, long doneBytes, long plannedBytes, TimeSpan elapsed, bool walking = false)
     {
+        if (walking)
+        {
+            var soFar = elapsed.TotalSeconds > 0.5 ? doneBytes / elapsed.TotalSeconds : 0;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{site}: {doneFiles}/{plannedFiles} files found so far, {Sizes.Bytes(doneBytes)}/{Sizes.Bytes(plannedBytes)}, {Sizes.Bytes((long)soFar)}/s");
+        }
         var rate = elapsed.TotalSeconds > 0.5 ? doneBytes / elapsed.TotalSeconds : 0;
         var left = plannedBytes - doneBytes;
         var eta = plannedFiles == 0 ? "?" : left <= 0 ? "0s" : rate > 0 && left / rate < 100 * 3600 ? Sizes.Duration(TimeSpan.FromSeconds(left / rate)) : "?";
@@ -90,9 +104,8 @@ public sealed class ProgressLine : IDisposable
         _timer.Dispose();
         lock (_gate)
         {
-            if (_drawn) { _error.Write("\r\u001b[K"); _error.Flush(); }
-            _drawn = false;
             _disposed = true;
+            _terminal.ClearStatus();
         }
     }
 

@@ -55,6 +55,11 @@ public sealed class CommonOptions
         command.Options.Add(Quiet);
     }
 
+    /// <summary>True for the ad-hoc download form, <c>s3://BUCKET[/PREFIX] DIR</c> (the URL first).</summary>
+    public bool IsDownload(ParseResult result) =>
+        result.GetValue(Source) is { } first && first.StartsWith(S3Url.Scheme, StringComparison.OrdinalIgnoreCase)
+        && (result.GetValue(Destination) is not { } second || !second.StartsWith(S3Url.Scheme, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>True when <c>--quiet</c> was given.</summary>
     public bool IsQuiet(ParseResult result) => result.GetValue(Quiet);
 
@@ -135,9 +140,12 @@ public sealed class CommonOptions
         }
         else
         {
-            if (url is null)
+            // The download direction, as the peers do it: s3://BUCKET[/PREFIX] DIR (the folder need not exist yet).
+            var download = IsDownload(result);
+            if (download) (dir, url) = (url, dir);
+            if (url is null || dir is null)
             {
-                error.WriteLine($"s3sync: missing the destination after {dir}: give s3://BUCKET[/PREFIX]");
+                error.WriteLine(download ? $"s3sync: missing the folder after {url}: give DIR" : $"s3sync: missing the destination after {dir}: give s3://BUCKET[/PREFIX]");
                 return null;
             }
             if (!S3Url.TryParse(url, out var target, out var why))
@@ -146,7 +154,7 @@ public sealed class CommonOptions
                 return null;
             }
             var full = Path.GetFullPath(dir!);
-            if (!Directory.Exists(full))
+            if (download ? File.Exists(full) : !Directory.Exists(full))
             {
                 error.WriteLine($"s3sync: DIR: '{dir}' " + (File.Exists(full) ? "is a file, not a folder" : "does not exist"));
                 return null;

@@ -16,6 +16,7 @@ public sealed class SiteOverrides
     public Option<string?> StorageClass { get; } = new("--storage-class") { Description = "Storage class of uploads, e.g. STANDARD_IA (key: storage_class)", HelpName = "CLASS" };
     public Option<bool> Delete { get; } = new("--delete") { Description = "Delete objects whose file is gone (key: retire_deleted; --delete false turns it off)" };
     public Option<bool> ForcePathStyle { get; } = new("--force-path-style") { Description = "Path-style requests (key: force_path_style; default: on with an endpoint)" };
+    public Option<string?> Symlinks { get; } = new("--symlinks") { Description = "Symbolic links: skip (default), follow, or preserve them as links (key: symlinks)", HelpName = "MODE" };
     public Option<string?> Name { get; } = new("--name") { Description = "Site name in logs and reports (key: name; default BUCKET/PREFIX)", HelpName = "NAME" };
 
     public SiteOverrides() => StorageClass.CompletionSources.Add([.. ConfigLoader.StorageClasses]);
@@ -28,6 +29,7 @@ public sealed class SiteOverrides
         command.Options.Add(Delete);
         command.Options.Add(ForcePathStyle);
         command.Options.Add(Name);
+        command.Options.Add(Symlinks);
     }
 
     /// <summary>
@@ -49,6 +51,7 @@ public sealed class SiteOverrides
             if (result.GetResult(Delete) is { Implicit: false }) { site.RetireDeleted = result.GetValue(Delete); Set("retire_deleted", "--delete"); }
             if (result.GetResult(ForcePathStyle) is { Implicit: false }) { site.ForcePathStyle = result.GetValue(ForcePathStyle); Set("force_path_style", "--force-path-style"); }
             if (result.GetValue(Name) is { } name) { site.Name = name; Set("name", "--name"); }
+            if (result.GetValue(Symlinks) is { } symlinks) { site.Symlinks = symlinks; Set("symlinks", "--symlinks"); }
         }
         return origin;
     }

@@ -26,7 +26,8 @@ public static class SyncCommand
             .WithExamples(
                 "s3sync sync -c /etc/s3sync/config.yml --site www",
                 "s3sync sync ./public s3://my-bucket/www --storage-class STANDARD_IA --delete --exclude '*.tmp'",
-                "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000 s3sync sync /srv/data s3://backup/host1 --dry-run");
+                "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000 s3sync sync /srv/data s3://backup/host1 --dry-run",
+                "s3sync sync s3://backup/host1 /srv/restore   # the other way: restore");
         common.AddTo(command);
         command.Options.Add(dryRun);
         command.Options.Add(maxDelete);
@@ -34,6 +35,9 @@ public static class SyncCommand
         cache.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
+            // s3sync sync s3://BUCKET[/PREFIX] DIR: the download direction, which is restore.
+            if (common.IsDownload(result))
+                return RestoreCommand.RunParsedAsync(result, common, cache, null, dryRun, null, null, maxDelete, workers, null, null, cancellationToken);
             var output = result.InvocationConfiguration.Output;
             var error = result.InvocationConfiguration.Error;
             var (config, jsonLogs, code) = common.Load(result, error);
@@ -79,8 +83,11 @@ public static class SyncCommand
     /// <param name="progress">Where to draw the progress line (a terminal's stderr), or null for none.</param>
     public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, SyncSettings settings, TextWriter output, CancellationToken cancellationToken, TextWriter? progress = null)
     {
-        using var loggers = Logging.Create(config.LogLevel, jsonLogs);
-        var logger = loggers.CreateLogger("s3sync");
+        // On a terminal the log is written through the progress line's terminal, above the line, never glued to it.
+        // JSON logs are for machines: no progress line with them.
+        var terminal = progress is null || jsonLogs ? null : new StatusTerminal(progress);
+        using var loggers = terminal is null ? Logging.Create(config.LogLevel, jsonLogs) : null;
+        var logger = loggers?.CreateLogger("s3sync") ?? new EscapingLogger(new TerminalLogger(terminal!, Logging.ToLevel(config.LogLevel)));
         var clock = Stopwatch.StartNew();
         var worst = SiteStatus.Done;
         long files = 0, bytes = 0, failed = 0;
@@ -88,13 +95,13 @@ public static class SyncCommand
         foreach (var site in config.Sites)
         {
             Func<long>? sent = null;
-            using var store = progress is null
+            using var store = terminal is null
                 ? SiteStores.For(site, settings.Workers, config.S3OpsRetries)
                 : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries), out sent);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
             var sync = new SiteSync(site, store, digests, settings, logger);
             SiteResult result;
-            using (progress is null ? null : new ProgressLine(progress, site.Name, sync, sent))
+            using (terminal is null ? null : new ProgressLine(terminal, site.Name, sync, sent))
             {
                 try
                 {

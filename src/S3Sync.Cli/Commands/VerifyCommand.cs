@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
+using S3Sync.Execution;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Reporting;
@@ -9,7 +10,8 @@ using S3Sync.Reporting;
 namespace S3Sync.Cli.Commands;
 
 /// <param name="Quiet"><c>-q</c>: print nothing but errors.</param>
-public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false, bool Quiet = false);
+/// <param name="At">Point in time: compare with the versions current then (a versioned bucket).</param>
+public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false, bool Quiet = false, DateTime? At = null);
 
 /// <summary><c>s3sync verify</c>: report every difference between the disks and the bucket; change nothing.</summary>
 public static class VerifyCommand
@@ -22,6 +24,7 @@ public static class VerifyCommand
         var all = new Option<bool>("--all") { Description = "Also list keys that are in sync (=)" };
         var deep = new Option<bool>("--deep") { Description = "HEAD objects whose ETag cannot be reproduced and compare s3sync's stored MD5" };
         var download = new Option<bool>("--download") { Description = "Download every matching object and compare its bytes with the file (restore drill)" };
+        var at = new Option<string?>("--at") { Description = "Compare with the tree as it was at this time on a versioned bucket (RFC 3339 or a local date and time)", HelpName = "TIME" };
         var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing. Exit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish, 5 no usable credentials.")
             .WithExamples(
                 "s3sync verify -c /etc/s3sync/config.yml --json",
@@ -31,13 +34,29 @@ public static class VerifyCommand
         command.Options.Add(all);
         command.Options.Add(deep);
         command.Options.Add(download);
+        command.Options.Add(at);
         cache.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
             var (config, jsonLogs, code) = common.Load(result, result.InvocationConfiguration.Error);
             if (config is null) return Task.FromResult(code);
             if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
-            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash), common.IsQuiet(result));
+            DateTime? when = null;
+            if (result.GetValue(at) is { } atText)
+            {
+                if (!RestoreCommand.TryParseTime(atText, out var parsed))
+                {
+                    result.InvocationConfiguration.Error.WriteLine($"s3sync: --at: '{atText}' is not a time: give RFC 3339 (2026-11-30T12:00:00Z) or a local date and time (2026-11-30 12:00)");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+                if (result.GetValue(download))
+                {
+                    result.InvocationConfiguration.Error.WriteLine("s3sync: --at and --download cannot be combined: restore --at --to an empty folder, then verify --at it");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+                when = parsed;
+            }
+            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash), common.IsQuiet(result), when);
             return RunAsync(config, jsonLogs, options, result.InvocationConfiguration.Output, cancellationToken);
         });
         return command;
@@ -59,8 +78,10 @@ public static class VerifyCommand
             report.SiteHeader(site);
             using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
-            var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = options.Deep, Metadata = options.Deep ? MetadataCheck.WhenChangedSinceUpload : MetadataCheck.Never }, issue =>
+            var links = new LinkSummary();
+            var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = options.Deep, At = options.At, Metadata = options.Deep ? MetadataCheck.WhenChangedSinceUpload : MetadataCheck.Never }, issue =>
             {
+                if (links.TryAdd(issue, logger)) return;
                 if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals);
                 else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
             });
@@ -87,6 +108,7 @@ public static class VerifyCommand
                 siteComplete = false;
             }
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
+            links.Report(logger, site.Name, site.Symlinks);
             report.SiteSummary(site, totals, siteClock.Elapsed, siteComplete);
             complete &= siteComplete && totals.Errors == 0;
         }

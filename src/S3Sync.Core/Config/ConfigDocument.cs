@@ -44,6 +44,7 @@ public sealed class SiteDocument
     public string? MaxDelete { get; set; }
     public List<string>? Exclusions { get; set; }
     public List<string>? Inclusions { get; set; }
+    public string? Symlinks { get; set; }
 }
 
 /// <summary>Source-generated YamlDotNet context: the reflection deserializer does not survive Native AOT.</summary>

@@ -43,6 +43,7 @@ public static class ConfigLoader
         ["storage_class"] = Kind.String, ["access_key"] = Kind.String, ["secret_access_key"] = Kind.String,
         ["endpoint"] = Kind.String, ["force_path_style"] = Kind.Bool, ["watch_interval"] = Kind.Int,
         ["max_delete"] = Kind.String, ["exclusions"] = Kind.StringList, ["inclusions"] = Kind.StringList,
+        ["symlinks"] = Kind.String,
     };
 
     /// <summary>Loads and resolves a file; throws <see cref="ConfigException"/> with every error found.</summary>
@@ -299,6 +300,9 @@ public static class ConfigLoader
                 var hint = Closest(storageClass.ToUpperInvariant(), StorageClasses);
                 errors.Add(SErr("storage_class", $"unknown storage class '{s.StorageClass}'" + (hint is null ? $" (valid: {string.Join(", ", StorageClasses)})" : $" (did you mean '{hint}'?)")));
             }
+            SymlinkMode? mode = s.Symlinks?.Trim() switch { null or "skip" => SymlinkMode.Skip, "follow" => SymlinkMode.Follow, "preserve" => SymlinkMode.Preserve, _ => null };
+            if (mode is null) errors.Add(SErr("symlinks", $"unknown value '{s.Symlinks}' (valid: skip, follow, preserve)"));
+            var symlinks = mode ?? SymlinkMode.Skip;
             if (s.WatchInterval is < 0) errors.Add(SErr("watch_interval", $"must be 0 or more milliseconds, got {s.WatchInterval}"));
             CheckEndpoint(s.Endpoint, $"{p}.endpoint", errors, (k, m) => lines.ErrorAt(k, m, p));
             if ((s.AccessKey is null) != (s.SecretAccessKey is null))
@@ -325,6 +329,7 @@ public static class ConfigLoader
                 WatchInterval = s.WatchInterval ?? doc.WatchInterval ?? Defaults.WatchIntervalMs,
                 MaxDelete = limit,
                 Filter = new PathFilter(inclusions, exclusions),
+                Symlinks = symlinks,
             });
         }
 

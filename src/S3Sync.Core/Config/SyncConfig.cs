@@ -70,6 +70,7 @@ public sealed record Site
     public int WatchInterval { get; init; } = Defaults.WatchIntervalMs;
     public DeleteLimit MaxDelete { get; init; } = DeleteLimit.Default;
     public PathFilter Filter { get; init; } = PathFilter.All;
+    public SymlinkMode Symlinks { get; init; } = SymlinkMode.Skip;
 
     /// <summary>The listing prefix: the site's prefix plus '/', so prefix "a" never sees "a-b/".</summary>
     public string ListPrefix => Prefix.Length == 0 ? "" : Prefix + "/";

@@ -50,6 +50,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
     public event Action<PlanEntry>? Planned;
     public event Action<UploadResult>? Uploaded;
 
+    /// <summary>Raised once the plan has been read to its end (the walk and the listing are over), or has failed.</summary>
+    public event Action? PlanComplete;
+
     public async Task<SiteResult> RunAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -68,8 +71,10 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
         }
 
+        var links = new LinkSummary();
         var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload }, issue =>
         {
+            if (links.TryAdd(issue, logger)) return;
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
         });
@@ -119,9 +124,11 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 Problem(why);
                 status = kind == StoreFailureKind.Credentials ? SiteStatus.Credentials : SiteStatus.Failed;
             }
+            PlanComplete?.Invoke();
             await uploader.CompleteAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
+        links.Report(logger, site.Name, site.Symlinks);
 
         if (!planner.Complete || status is SiteStatus.Failed or SiteStatus.Credentials)
         {

@@ -31,7 +31,7 @@ public sealed class Uploader : IAsyncDisposable
     private const int MaxAttempts = 3;
 
     /// <summary>One budget for the whole process: every site's uploader (watch runs them side by side) shares it.</summary>
-    private static readonly ByteBudget ProcessBuffers = new(Defaults.UploadBufferBytes);
+    internal static readonly ByteBudget ProcessBuffers = new(Defaults.UploadBufferBytes);
 
     private readonly Site _site;
     private readonly IObjectStore _store;
@@ -158,7 +158,8 @@ public sealed class Uploader : IAsyncDisposable
         var local = entry.Local!;
         try
         {
-            if (FileMetadata.TryRead(local.FullPath) is not { } file) return Vanished(entry);
+            if (FileMetadata.TryRead(local.FullPath, followLinks: local.LinkTarget is null) is not { } file) return Vanished(entry);
+            if (local.LinkTarget is { } linkTarget) file = file with { LinkTarget = linkTarget };
             var md5Hex = entry.Digest?.Md5Hex ?? (await _digests.GetAsync(local, [], _cancellationToken).ConfigureAwait(false)).Md5Hex;
             var multipart = ETag.TryParse(entry.Remote!.ETag, out _, out var parts) && parts > 0;
             await _store.ReplaceMetadataAsync(_site.Bucket, _site.KeyFor(entry.Key), Headers(entry.Key, md5Hex, file), multipart, _cancellationToken).ConfigureAwait(false);
@@ -186,7 +187,18 @@ public sealed class Uploader : IAsyncDisposable
         {
             try
             {
+                if (local.LinkTarget is { } target)
+                {
+                    await PutLinkAsync(entry, target).ConfigureAwait(false);
+                    return new UploadResult(entry, UploadOutcome.Uploaded, local.Size, null);
+                }
                 var info = new FileInfo(local.FullPath);
+                // symlinks: follow: what is read, sized and timed is the link's final target (the walk checked it).
+                if (info.LinkTarget is not null)
+                {
+                    if (info.ResolveLinkTarget(returnFinalTarget: true) is not FileInfo resolved) return Vanished(entry);
+                    info = resolved;
+                }
                 if (!info.Exists) return Vanished(entry);
                 var size = info.Length;
                 if (digest is not null && digest.Size != size) digest = null;
@@ -236,13 +248,26 @@ public sealed class Uploader : IAsyncDisposable
 
     private UploadHeaders Headers(string key, string md5Hex, FileMetadata? file) => new(_site.StorageClass, ContentTypes.For(key), md5Hex) { File = file };
 
+    /// <summary>A preserved symbolic link: a small object whose body is the target, with the target in its metadata.</summary>
+    private async Task PutLinkAsync(PlanEntry entry, string target)
+    {
+        var local = entry.Local!;
+        if (FileMetadata.TryRead(local.FullPath) is not { IsSymbolicLink: true } link) throw new FileNotFoundException(local.FullPath);
+        var current = File.ResolveLinkTarget(local.FullPath, returnFinalTarget: false) is null ? null : new FileInfo(local.FullPath).LinkTarget;
+        if (current != target) throw new FileChangedException(local.FullPath);
+        var body = System.Text.Encoding.UTF8.GetBytes(target);
+        var md5 = MD5.HashData(body);
+        var headers = new UploadHeaders(_site.StorageClass, "application/octet-stream", ETag.Hex(md5)) { File = link with { LinkTarget = target } };
+        await _store.PutAsync(_site.Bucket, _site.KeyFor(entry.Key), body, md5, headers, _cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>One PUT from a buffer. The MD5 sent is the buffer's, so the stored bytes are exactly what was read;
     /// size and mtime before and after the read catch a writer in the middle.</summary>
     private async Task PutSingleAsync(PlanEntry entry, FileInfo info)
     {
         var stamp = _digests.BeforeRead(entry.Local!);
         var (size, mtime) = (info.Length, info.LastWriteTimeUtc);
-        var file = FileMetadata.TryRead(info.FullName);
+        var file = FileMetadata.TryRead(info.FullName, followLinks: true);
         using var held = await _buffers.AcquireAsync(size, _cancellationToken).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
         try
@@ -282,7 +307,7 @@ public sealed class Uploader : IAsyncDisposable
         }
         if (digest.PartMd5s.Count == 0) throw new FileChangedException(local.FullPath);
         var key = _site.KeyFor(entry.Key);
-        var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex, FileMetadata.TryRead(local.FullPath)), _cancellationToken).ConfigureAwait(false);
+        var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex, FileMetadata.TryRead(local.FullPath, followLinks: true)), _cancellationToken).ConfigureAwait(false);
         var state = new MultipartState(local.FullPath, key, uploadId, digest, _cancellationToken);
         try
         {

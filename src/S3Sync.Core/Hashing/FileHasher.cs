@@ -11,6 +11,9 @@ public sealed record FileDigest(long Size, byte[] Md5, long PartSize, IReadOnlyL
 {
     public string Md5Hex => ETag.Hex(Md5);
 
+    /// <summary>True when it came from a hash-cache row the file still matches (see <see cref="Planning.IDigestSource.FromCache"/>).</summary>
+    public bool FromCache { get; init; }
+
     /// <summary>The ETag an upload by s3sync of this file produces.</summary>
     public string OwnETag => PartMd5s.Count == 0 ? Md5Hex : ETag.FromParts(PartMd5s);
 

@@ -36,12 +36,12 @@ public sealed partial record FileMetadata(long MtimeNs, int Mode, int? Uid = nul
 
     /// <summary>Reads the metadata of <paramref name="path"/> itself (a link is not followed) with <c>statx(2)</c>, and
     /// the owner's and group's names (cached per id); null when it cannot be stat'ed or the platform has no statx.</summary>
-    public static FileMetadata? TryRead(string path)
+    public static FileMetadata? TryRead(string path, bool followLinks = false)
     {
         if (!OperatingSystem.IsLinux()) return FromFileInfo(path);
         try
         {
-            if (Native.statx(Native.AtFdCwd, path, Native.AtSymlinkNoFollow, Native.StatxBasicStats, out var b) != 0) return null;
+            if (Native.statx(Native.AtFdCwd, path, followLinks ? 0 : Native.AtSymlinkNoFollow, Native.StatxBasicStats, out var b) != 0) return null;
             var uid = (int)b.Uid;
             var gid = (int)b.Gid;
             return new FileMetadata(b.MtimeSec * 1_000_000_000 + b.MtimeNsec, b.Mode, uid, gid, PosixAccounts.UserName(uid), PosixAccounts.GroupName(gid));
@@ -49,6 +49,21 @@ public sealed partial record FileMetadata(long MtimeNs, int Mode, int? Uid = nul
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             return FromFileInfo(path);
+        }
+    }
+
+    /// <summary>The ctime (ns) of a path itself, a link not followed; null when it cannot be stat'ed.</summary>
+    public static long? CtimeOfLink(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        try
+        {
+            if (Native.statx(Native.AtFdCwd, path, Native.AtSymlinkNoFollow, Native.StatxBasicStats, out var b) != 0) return null;
+            return b.CtimeSec * 1_000_000_000 + b.CtimeNsec;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
         }
     }
 
@@ -77,6 +92,8 @@ public sealed partial record FileMetadata(long MtimeNs, int Mode, int? Uid = nul
         [FieldOffset(20)] public uint Uid;
         [FieldOffset(24)] public uint Gid;
         [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(96)] public long CtimeSec;
+        [FieldOffset(104)] public uint CtimeNsec;
         [FieldOffset(112)] public long MtimeSec;
         [FieldOffset(120)] public uint MtimeNsec;
     }

@@ -4,7 +4,15 @@ namespace S3Sync.Local;
 /// A regular file under a site's folder. <see cref="Key"/> is its path relative to the folder with '/'
 /// separators: the S3 key without the site's prefix.
 /// </summary>
-public sealed record LocalEntry(string Key, string FullPath, long Size, DateTime LastWriteUtc);
+public sealed record LocalEntry(string Key, string FullPath, long Size, DateTime LastWriteUtc)
+{
+    /// <summary>With <c>symlinks: preserve</c>, a link's target: the entry's content is the target's UTF-8 bytes.</summary>
+    public string? LinkTarget { get; init; }
+}
 
 /// <summary>Something the walk met and could not use, reported per path.</summary>
-public sealed record WalkIssue(string Path, string Message, bool IsError);
+public sealed record WalkIssue(string Path, string Message, bool IsError)
+{
+    /// <summary>A symbolic link skipped or refused: summed up in one warning per run (<see cref="Execution.LinkSummary"/>).</summary>
+    public bool IsLink { get; init; }
+}

@@ -9,7 +9,8 @@ namespace S3Sync.Local;
 /// Streams the files under a folder in S3 key order, holding one directory's listing per level, never the tree.
 /// Siblings are sorted by name with '/' appended to folders: every key below folder "a" starts with "a/", so
 /// "a-b" (0x2D) comes before everything in "a/" (0x2F), and "a0" after it, exactly as S3 lists them.
-/// Symlinks are never followed; they are reported and skipped.
+/// Symbolic links are skipped, kept as links or followed as the site's <see cref="SymlinkMode"/> says; a followed link
+/// that dangles, loops or leaves local_path is refused.
 /// </summary>
 public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
 {
@@ -31,7 +32,9 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
         var prefixBytes = Encoding.UTF8.GetByteCount(site.ListPrefix);
         // The stack holds folders to visit; a folder's children are pushed in reverse so they pop in order.
         var pending = new Stack<object>();
-        pending.Push((root, ""));
+        // With symlinks: follow, each folder carries the real paths of the folders above it: a link to one of them is a loop.
+        var rootReal = site.Symlinks == SymlinkMode.Follow ? Path.TrimEndingDirectorySeparator(root.ResolveLinkTarget(true)?.FullName ?? root.FullName) : "";
+        pending.Push((root, "", rootReal));
         while (pending.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -41,7 +44,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
                 yield return file;
                 continue;
             }
-            var (dir, keyPrefix) = ((DirectoryInfo, string))item;
+            var (dir, keyPrefix, real) = ((DirectoryInfo, string, string))item;
             List<(string SortKey, FileSystemInfo Info)> children;
             try
             {
@@ -49,7 +52,8 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
                 foreach (var info in dir.EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = 0, ReturnSpecialDirectories = false }))
                 {
                     var name = info.Name;
-                    var isDir = info is DirectoryInfo;
+                    // A link counts as a folder only when it is followed (its key sorts with the '/' then).
+                    var isDir = info is DirectoryInfo && (site.Symlinks == SymlinkMode.Follow || !info.Attributes.HasFlag(FileAttributes.ReparsePoint));
                     children.Add((keyPrefix + name + (isDir ? "/" : ""), info));
                 }
             }
@@ -63,9 +67,31 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
             {
                 var (key, info) = children[i];
                 // The attribute comes with the directory listing; LinkTarget costs a readlink, so only links pay it.
-                if (info.Attributes.HasFlag(FileAttributes.ReparsePoint) && info.LinkTarget is not null)
+                if (info.Attributes.HasFlag(FileAttributes.ReparsePoint) && info.LinkTarget is { } target)
                 {
-                    report?.Invoke(new WalkIssue(info.FullName, $"skipped: symbolic link to {info.LinkTarget} (links are not followed)", false));
+                    if (site.Symlinks == SymlinkMode.Skip)
+                    {
+                        report?.Invoke(new WalkIssue(info.FullName, $"skipped: symbolic link to {target} (symlinks: skip)", false) { IsLink = true });
+                        continue;
+                    }
+                    if (site.Symlinks == SymlinkMode.Preserve)
+                    {
+                        if (!site.Filter.Includes(key) || prefixBytes + Encoding.UTF8.GetByteCount(key) > MaxKeyBytes) continue;
+                        pending.Push(new LocalEntry(key, info.FullName, Encoding.UTF8.GetByteCount(target), info.LastWriteTimeUtc) { LinkTarget = target });
+                        continue;
+                    }
+                    if (Follow(info, real, rootReal) is not { } final)
+                        continue;
+                    if (final is DirectoryInfo)
+                    {
+                        if (site.Filter.ExcludesAllBelow(key)) continue;
+                        pending.Push((new DirectoryInfo(info.FullName), key, real + "\0" + final.FullName));
+                        continue;
+                    }
+                    if (!site.Filter.Includes(key) || prefixBytes + Encoding.UTF8.GetByteCount(key) > MaxKeyBytes) continue;
+                    var followed = (FileInfo)final;
+                    if (FileFingerprint.IsSpecial(followed)) continue;
+                    pending.Push(new LocalEntry(key, info.FullName, followed.Length, followed.LastWriteTimeUtc));
                     continue;
                 }
                 if (key.Contains('\uFFFD', StringComparison.Ordinal))
@@ -76,7 +102,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
                 if (info is DirectoryInfo sub)
                 {
                     if (site.Filter.ExcludesAllBelow(key)) continue; // everything below is excluded: not entered
-                    pending.Push((sub, key));
+                    pending.Push((sub, key, real.Length == 0 ? "" : real + "\0" + real[(real.LastIndexOf('\0') + 1)..] + "/" + sub.Name));
                     continue;
                 }
                 if (prefixBytes + Encoding.UTF8.GetByteCount(key) > MaxKeyBytes)
@@ -94,6 +120,22 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
                 pending.Push(new LocalEntry(key, fi.FullName, fi.Length, fi.LastWriteTimeUtc));
             }
         }
+    }
+
+    /// <summary>The final target of a link to follow, or null (reported) when it dangles, loops, or leaves local_path.</summary>
+    /// <param name="ancestors">The real paths of the folders above, joined by NUL (the link's folder last).</param>
+    private FileSystemInfo? Follow(FileSystemInfo link, string ancestors, string rootReal)
+    {
+        FileSystemInfo? final;
+        try { final = link.ResolveLinkTarget(returnFinalTarget: true); }
+        catch (IOException) { final = null; }
+        string? why = null;
+        if (final is null || !final.Exists) why = "it dangles or loops";
+        else if (final.FullName != rootReal && !final.FullName.StartsWith(rootReal + "/", StringComparison.Ordinal)) why = $"its target {final.FullName} is outside local_path";
+        else if (final is DirectoryInfo && ancestors.Split('\0').Any(a => a == final.FullName)) why = "it loops (it points at a folder above it)";
+        if (why is null) return final;
+        report?.Invoke(new WalkIssue(link.FullName, $"refused: symbolic link to {link.LinkTarget}: {why}", false) { IsLink = true });
+        return null;
     }
 
     private void Fail(string path, string message)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
 namespace S3Sync.Local;
@@ -7,13 +6,24 @@ namespace S3Sync.Local;
 /// LDAP count too). Names by id are cached for the process: a tree holds few owners and many files.</summary>
 public static unsafe partial class PosixAccounts
 {
-    private static readonly ConcurrentDictionary<int, string?> Users = new(), Groups = new();
+    private static readonly Dictionary<int, string?> Users = [], Groups = [];
 
     /// <summary>The user name of a uid (getpwuid_r, so NSS sources count too); null when there is none.</summary>
-    public static string? UserName(int uid) => Users.GetOrAdd(uid, static id => Lookup(id, group: false));
+    public static string? UserName(int uid) => Cached(Users, uid, group: false);
 
     /// <summary>The group name of a gid (getgrgid_r); null when there is none.</summary>
-    public static string? GroupName(int gid) => Groups.GetOrAdd(gid, static id => Lookup(id, group: true));
+    public static string? GroupName(int gid) => Cached(Groups, gid, group: true);
+
+    private static string? Cached(Dictionary<int, string?> names, int id, bool group)
+    {
+        lock (names)
+        {
+            if (names.TryGetValue(id, out var known)) return known;
+        }
+        var name = Lookup(id, group);
+        lock (names) names[id] = name;
+        return name;
+    }
 
     /// <summary>The uid of a user name, or null.</summary>
     public static int? UserId(string name) => LookupId(name, group: false);

@@ -12,7 +12,6 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly HashCache.Scan? _scan = cache is null || rehash ? null : cache.ScanSite(site);
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<FileDigest, object> _fromCache = new();
     private long _hits, _hashed;
 
     /// <summary>Files answered from the cache without a read.</summary>
@@ -33,8 +32,7 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
         if (cached is not null && Covers(cached, extraPartSizes))
         {
             Interlocked.Increment(ref _hits);
-            _fromCache.AddOrUpdate(cached, this);
-            return cached;
+            return cached with { FromCache = true };
         }
         // Hash every part size asked for now or before, so the row keeps what it knew.
         var wanted = cached is null ? extraPartSizes : [.. extraPartSizes.Union(cached.OtherETags.Keys)];
@@ -45,7 +43,7 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
         return digest;
     }
 
-    public bool FromCache(FileDigest digest) => _fromCache.TryGetValue(digest, out _);
+    public bool FromCache(FileDigest digest) => digest.FromCache;
 
     public ReadStamp? BeforeRead(LocalEntry entry) =>
         cache is not null && FileFingerprint.TryRead(entry.FullPath) is { } fingerprint ? new ReadStamp(fingerprint, NowNs()) : null;

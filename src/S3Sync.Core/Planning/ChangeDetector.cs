@@ -72,6 +72,15 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
         if (local.Size != remote.Size)
             return Upload(local, remote, ChangeReason.SizeDiffers, $"size differs (local {local.Size}, S3 {remote.Size})", null);
 
+        if (local.LinkTarget is { } target)
+        {
+            // A preserved link's content is its target: compared with the object without reading anything.
+            var md5 = System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(target));
+            var linkDigest = new FileDigest(local.Size, md5, 0, [], new Dictionary<long, string>());
+            if (ETag.Normalize(remote.ETag) != linkDigest.Md5Hex)
+                return Upload(local, remote, ChangeReason.ChecksumDiffers, "link target differs", linkDigest);
+            return await SameContentAsync(local, remote, linkDigest, null, cancellationToken).ConfigureAwait(false);
+        }
         var parsed = ETag.TryParse(remote.ETag, out var hex, out var parts);
         var extra = parsed && parts > 0 ? ETag.CandidatePartSizes(local.Size, parts) : [];
         // When s3sync's own part size gives the remote's part count, try it alone first: a cached digest answers
@@ -116,13 +125,15 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
         if (metadata == MetadataCheck.WhenChangedSinceUpload)
         {
             var uploadedNs = (remote.LastModifiedUtc.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
-            if (FileFingerprint.TryRead(local.FullPath) is not { } now || now.CtimeNs < uploadedNs - MarginNs) return entry;
+            if ((local.LinkTarget is null ? FileFingerprint.TryRead(local.FullPath)?.CtimeNs : FileMetadata.CtimeOfLink(local.FullPath)) is not { } ctime || ctime < uploadedNs - MarginNs) return entry;
         }
         head ??= await fingerprints.HeadAsync(local.Key, cancellationToken).ConfigureAwait(false);
         // An object without s3sync's metadata (another tool's upload) has nothing to compare with: left alone.
-        if (head?.File is not { } stored || FileMetadata.TryRead(local.FullPath) is not { } actual || actual.SameAs(stored, compareOwner)) return entry;
+        if (head?.File is not { } stored || FileMetadata.TryRead(local.FullPath, followLinks: local.LinkTarget is null) is not { } read) return entry;
+        var actual = local.LinkTarget is null ? read : read with { LinkTarget = local.LinkTarget };
+        if (actual.SameAs(stored, compareOwner)) return entry;
         digests.Forget(local);
-        return new PlanEntry(local.Key, ChangeReason.MetadataDiffers, PlanAction.ChangeMetadata, local, remote, Describe(actual, stored, compareOwner)) { Digest = digest };
+        return new PlanEntry(local.Key, ChangeReason.MetadataDiffers, PlanAction.ChangeMetadata, local, remote, Describe(actual, stored, compareOwner)) { Digest = digest, Stored = stored };
     }
 
     /// <summary>"mode 600, S3 644; mtime 2026-01-01T00:00:00.000000001Z, S3 ...": each part that differs.</summary>

@@ -26,6 +26,10 @@ public enum ChangeReason
     RemoteOnly,
     /// <summary><c>.</c> only in S3, kept because the site does not retire deleted files.</summary>
     RemoteOnlyKept,
+    /// <summary><c>-</c> restore: only on the disk, and --delete was given: delete the file.</summary>
+    LocalOnly,
+    /// <summary><c>.</c> restore: only on the disk, kept.</summary>
+    LocalOnlyKept,
     /// <summary><c>?</c> the ETag cannot be reproduced and no fingerprint says otherwise.</summary>
     CannotCompare,
     /// <summary><c>!</c> the local file could not be read.</summary>
@@ -35,7 +39,9 @@ public enum ChangeReason
 }
 
 /// <summary>What the executor does for an entry. The plan is data: verify prints it, sync executes it.</summary>
-public enum PlanAction { None, Upload, ChangeStorageClass, ChangeMetadata, Delete }
+/// <remarks>Restore adds <see cref="Download"/> (write the object to the file), <see cref="ApplyMetadata"/> (same bytes:
+/// set the file's mode, owner and mtime from the object) and uses <see cref="Delete"/> for the local file.</remarks>
+public enum PlanAction { None, Upload, ChangeStorageClass, ChangeMetadata, Delete, Download, ApplyMetadata }
 
 /// <summary>One key of the plan, with the reason and the action it leads to.</summary>
 public sealed record PlanEntry(string Key, ChangeReason Reason, PlanAction Action, LocalEntry? Local, RemoteObject? Remote, string? Detail = null)
@@ -43,13 +49,16 @@ public sealed record PlanEntry(string Key, ChangeReason Reason, PlanAction Actio
     /// <summary>The local content, when it was hashed while comparing; the uploader reuses it.</summary>
     public FileDigest? Digest { get; init; }
 
+    /// <summary>The file metadata the object holds, when a HEAD read it (restore applies it).</summary>
+    public FileMetadata? Stored { get; init; }
+
     public char Symbol => Reason switch
     {
         ChangeReason.InSync => '=',
         ChangeReason.Missing => '+',
         ChangeReason.SizeDiffers or ChangeReason.ChecksumDiffers or ChangeReason.StorageClassDiffers or ChangeReason.MetadataDiffers or ChangeReason.Archived => '*',
-        ChangeReason.RemoteOnly => '-',
-        ChangeReason.RemoteOnlyKept => '.',
+        ChangeReason.RemoteOnly or ChangeReason.LocalOnly => '-',
+        ChangeReason.RemoteOnlyKept or ChangeReason.LocalOnlyKept => '.',
         ChangeReason.CannotCompare => '?',
         ChangeReason.Error => '!',
         _ => ' ',

@@ -18,21 +18,40 @@ public sealed record PlanOptions
     /// <summary>When the file's mtime, mode and owner are compared with the object's (a HEAD; see <see cref="ChangeDetector"/>).</summary>
     public MetadataCheck Metadata { get; init; }
 
+    /// <summary>Restore: the bucket is the reference and the disk is brought in line with it (see <see cref="SyncPlanner"/>).</summary>
+    public bool Download { get; init; }
+
+    /// <summary>Compare owner and group too (restore only when it can set them: as root, without --no-owner).</summary>
+    public bool CompareOwner { get; init; } = true;
+
+    /// <summary>Point in time: the listing is of the versions current at this instant (restore --at, verify --at).</summary>
+    public DateTime? At { get; init; }
+
     /// <summary>How many keys are compared (hashed) at once; the output keeps key order.</summary>
     public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
 }
 
 /// <summary>
 /// Turns a site into a stream of <see cref="PlanEntry"/> in key order: walk, listing, merge, compare. The one
-/// implementation behind <c>sync</c>, <c>sync --dry-run</c> and <c>verify</c>. Nothing here writes to S3.
+/// implementation behind <c>sync</c>, <c>sync --dry-run</c>, <c>verify</c> and <c>restore</c>. Nothing here writes.
 /// </summary>
+/// <remarks>With <see cref="PlanOptions.Download"/> (restore) the same merge and the same comparison run the other way
+/// round: only in S3 → <see cref="PlanAction.Download"/>; both and different by content (or not comparable) →
+/// download; same content but other mode, owner or mtime → <see cref="PlanAction.ApplyMetadata"/>; storage class does
+/// not matter; archived objects are reported (a GET needs an S3 restore first); only on disk → kept
+/// (<see cref="ChangeReason.LocalOnlyKept"/>), or deleted with <c>retire_deleted</c>/<c>--delete</c>
+/// (<see cref="ChangeReason.LocalOnly"/>). A key that cannot be a file (<see cref="RestorePath"/>) or that lies below
+/// another key's file is an error entry, never a write; leftover temporary files of a killed restore come out as
+/// <see cref="ChangeReason.Vanished"/> entries for the executor to remove.</remarks>
 public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource digests, PlanOptions options, Action<WalkIssue>? report = null)
 {
     private LocalWalker? _walker;
     private bool _listed;
 
     /// <summary>True once the plan has been read to the end with the walk and the listing both complete.</summary>
-    public bool Complete => _walker is { Complete: true } && _listed;
+    public bool Complete => (_walker is { Complete: true } || _noTarget) && _listed;
+
+    private bool _noTarget;
 
     /// <summary>Objects under the prefix, counted as the listing streams (for the delete guard).</summary>
     public long RemoteCount { get; private set; }
@@ -40,8 +59,11 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     public async IAsyncEnumerable<PlanEntry> PlanAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         _walker = new LocalWalker(site, report);
-        var detector = new ChangeDetector(site.StorageClass, digests, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure, options.Metadata);
-        var merged = KeyMerger.MergeAsync(_walker.WalkAsync(cancellationToken), ListAsync(cancellationToken), cancellationToken);
+        var detector = new ChangeDetector(site.StorageClass, digests, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure, options.Metadata, options.CompareOwner);
+        // A restore's target folder that does not exist yet (a dry run creates nothing) holds no files.
+        _noTarget = options.Download && !Directory.Exists(site.LocalPath) && !File.Exists(site.LocalPath);
+        var local = _noTarget ? AsyncEnumerable.Empty<LocalEntry>() : _walker.WalkAsync(cancellationToken);
+        var merged = KeyMerger.MergeAsync(local, ListAsync(cancellationToken), cancellationToken);
 
         // A window of comparisons in flight, yielded in order: hashing runs in parallel, the plan stays sorted.
         var window = new Queue<Task<PlanEntry>>();
@@ -57,7 +79,10 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
 
     private async IAsyncEnumerable<RemoteObject> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var o in store.ListAsync(site.Bucket, site.ListPrefix, cancellationToken).ConfigureAwait(false))
+        var listing = options.At is { } at
+            ? store.ListAtAsync(site.Bucket, site.ListPrefix, at, cancellationToken)
+            : store.ListAsync(site.Bucket, site.ListPrefix, cancellationToken);
+        await foreach (var o in listing.ConfigureAwait(false))
         {
             RemoteCount++;
             // Folder markers ("a/b/") have no local twin and are left alone; so are excluded keys.
@@ -67,8 +92,11 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         }
     }
 
+    private readonly List<string> _fileKeys = [];
+
     private Task<PlanEntry> DecideAsync(MergedKey item, ChangeDetector detector, CancellationToken cancellationToken)
     {
+        if (options.Download) return DecideDownloadAsync(item, detector, cancellationToken);
         if (item.Remote is null)
             return Task.FromResult(new PlanEntry(item.Key, ChangeReason.Missing, PlanAction.Upload, item.Local, null, $"{item.Local!.Size}"));
         if (item.Local is null)
@@ -76,6 +104,43 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
                 ? new PlanEntry(item.Key, ChangeReason.RemoteOnly, PlanAction.Delete, null, item.Remote)
                 : new PlanEntry(item.Key, ChangeReason.RemoteOnlyKept, PlanAction.None, null, item.Remote, "only in S3 (kept)"));
         return CompareAsync(item.Local, item.Remote, detector, cancellationToken);
+    }
+
+    private async Task<PlanEntry> DecideDownloadAsync(MergedKey item, ChangeDetector detector, CancellationToken cancellationToken)
+    {
+        if (item.Remote is null)
+        {
+            var name = item.Key[(item.Key.LastIndexOf('/') + 1)..];
+            if (TargetFolder.IsTempName(name))
+                return new PlanEntry(item.Key, ChangeReason.Vanished, PlanAction.None, item.Local, null, "temporary file of an interrupted restore");
+            return site.RetireDeleted
+                ? new PlanEntry(item.Key, ChangeReason.LocalOnly, PlanAction.Delete, item.Local, null, "only on disk")
+                : new PlanEntry(item.Key, ChangeReason.LocalOnlyKept, PlanAction.None, item.Local, null, "only on disk (kept)");
+        }
+        if (!RestorePath.TryParse(item.Key, out _, out var why))
+            return new PlanEntry(item.Key, ChangeReason.Error, PlanAction.None, item.Local, item.Remote, $"not restored: {why}");
+        // Keys with a common start are contiguous in key order: a key below a file key ("a" then "a/b") is seen while
+        // "a" is still on this list. The file wins; the keys below it cannot be written.
+        _fileKeys.RemoveAll(k => !item.Key.StartsWith(k, StringComparison.Ordinal));
+        var clash = _fileKeys.FirstOrDefault(k => item.Key.Length > k.Length && item.Key[k.Length] == '/');
+        _fileKeys.Add(item.Key);
+        if (clash is not null)
+            return new PlanEntry(item.Key, ChangeReason.Error, PlanAction.None, item.Local, item.Remote, $"not restored: '{clash}' is also an object, so it cannot be a folder");
+        if (ChangeDetector.IsArchived(item.Remote.StorageClass) && item.Local is null)
+            return new PlanEntry(item.Key, ChangeReason.Archived, PlanAction.None, null, item.Remote, $"archived ({item.Remote.StorageClass}): restore it in S3 first");
+        if (item.Local is null)
+            return new PlanEntry(item.Key, ChangeReason.Missing, PlanAction.Download, null, item.Remote, $"{item.Remote.Size}");
+        var entry = await CompareAsync(item.Local, item.Remote, detector, cancellationToken).ConfigureAwait(false);
+        return entry switch
+        {
+            { Reason: ChangeReason.StorageClassDiffers } => entry with { Reason = ChangeReason.InSync, Action = PlanAction.None, Detail = null },
+            { Reason: ChangeReason.MetadataDiffers } => entry with { Action = PlanAction.ApplyMetadata },
+            { Reason: ChangeReason.Archived } => entry with { Reason = ChangeReason.InSync, Action = PlanAction.None, Detail = null },
+            { Action: PlanAction.Upload } when ChangeDetector.IsArchived(item.Remote.StorageClass) =>
+                entry with { Reason = ChangeReason.Archived, Action = PlanAction.None, Detail = $"archived ({item.Remote.StorageClass}): restore it in S3 first" },
+            { Action: PlanAction.Upload } => entry with { Action = PlanAction.Download },
+            _ => entry,
+        };
     }
 
     private static async Task<PlanEntry> CompareAsync(LocalEntry local, RemoteObject remote, ChangeDetector detector, CancellationToken cancellationToken)

@@ -10,6 +10,7 @@ public abstract class DelegatingObjectStore(IObjectStore inner) : IObjectStore
     protected IObjectStore Inner => inner;
 
     public virtual IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListAsync(bucket, prefix, cancellationToken);
+    public virtual IAsyncEnumerable<RemoteObject> ListAtAsync(string bucket, string prefix, DateTime at, CancellationToken cancellationToken) => inner.ListAtAsync(bucket, prefix, at, cancellationToken);
     public virtual Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) => inner.HeadAsync(bucket, key, cancellationToken);
     public virtual Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken) => inner.PutAsync(bucket, key, body, md5, headers, cancellationToken);
     public virtual Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken) => inner.StartMultipartAsync(bucket, key, headers, cancellationToken);
@@ -20,6 +21,7 @@ public abstract class DelegatingObjectStore(IObjectStore inner) : IObjectStore
     public virtual Task ReplaceMetadataAsync(string bucket, string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken) => inner.ReplaceMetadataAsync(bucket, key, headers, multipart, cancellationToken);
     public virtual Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken) => inner.ChangeStorageClassAsync(bucket, key, storageClass, cancellationToken);
     public virtual Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.DeleteAsync(bucket, keys, cancellationToken);
+    public virtual Task<ObjectDownload> GetAsync(string bucket, string key, long offset, long? length, string? versionId, string? ifMatch, CancellationToken cancellationToken) => inner.GetAsync(bucket, key, offset, length, versionId, ifMatch, cancellationToken);
     public virtual Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken) => inner.OpenReadAsync(bucket, key, cancellationToken);
 
     public void Dispose()

@@ -8,8 +8,7 @@ namespace S3Sync.Remote;
 /// back. The names follow the peers where they have one, so their tools read what s3sync wrote:
 /// <list type="table">
 /// <item><term><c>mtime</c></term><description>modification time as rclone writes it: Unix seconds, a dot, nine digits
-/// of nanoseconds (<c>1700000000.123456789</c>); rclone reads it as the object's modification time. RFC 3339 is
-/// accepted on reading too.</description></item>
+/// of nanoseconds (<c>1700000000.123456789</c>); rclone reads it as the object's modification time.</description></item>
 /// <item><term><c>mode</c></term><description><c>st_mode</c> in octal with the type bits (<c>100644</c>), the form of
 /// rclone's local metadata.</description></item>
 /// <item><term><c>uid</c>, <c>gid</c></term><description>owner and group ids, decimal.</description></item>
@@ -28,16 +27,18 @@ public static class ObjectMetadata
     public const string GroupNameKey = "gname";
     public const string LinkTargetKey = "s3sync-symlink";
 
-    /// <summary>The metadata entries for a file, in a fixed order; values are ASCII (header-safe).</summary>
-    public static IEnumerable<KeyValuePair<string, string>> Entries(FileMetadata file)
+    /// <summary>Adds the metadata entries for a file, in a fixed order, to <paramref name="headers"/> as
+    /// <c>x-amz-meta-NAME</c>; values are ASCII (header-safe).</summary>
+    public static void AddTo(List<KeyValuePair<string, string>> headers, FileMetadata file)
     {
-        yield return new(MtimeKey, FormatMtime(file.MtimeNs));
-        yield return new(ModeKey, Convert.ToString(file.Mode, 8));
-        if (file.Uid is { } uid) yield return new(UidKey, uid.ToString(CultureInfo.InvariantCulture));
-        if (file.Gid is { } gid) yield return new(GidKey, gid.ToString(CultureInfo.InvariantCulture));
-        if (file.UserName is { Length: > 0 } user) yield return new(UserNameKey, Uri.EscapeDataString(user));
-        if (file.GroupName is { Length: > 0 } group) yield return new(GroupNameKey, Uri.EscapeDataString(group));
-        if (file.LinkTarget is { } target) yield return new(LinkTargetKey, Uri.EscapeDataString(target));
+        void Add(string name, string value) => headers.Add(new(UploadHeaders.MetaPrefix + name, value));
+        Add(MtimeKey, FormatMtime(file.MtimeNs));
+        Add(ModeKey, Convert.ToString(file.Mode, 8));
+        if (file.Uid is { } uid) Add(UidKey, uid.ToString(CultureInfo.InvariantCulture));
+        if (file.Gid is { } gid) Add(GidKey, gid.ToString(CultureInfo.InvariantCulture));
+        if (file.UserName is { Length: > 0 } user) Add(UserNameKey, Uri.EscapeDataString(user));
+        if (file.GroupName is { Length: > 0 } group) Add(GroupNameKey, Uri.EscapeDataString(group));
+        if (file.LinkTarget is { } target) Add(LinkTargetKey, Uri.EscapeDataString(target));
     }
 
     /// <summary>rclone's form: <c>seconds.nanoseconds</c>, nine digits after the dot (negative before 1970).</summary>
@@ -48,7 +49,7 @@ public static class ObjectMetadata
         return seconds.ToString(CultureInfo.InvariantCulture) + "." + rest.ToString("D9", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Reads <c>seconds[.fraction]</c> or an RFC 3339 time; null when it is neither.</summary>
+    /// <summary>Reads <c>seconds[.fraction]</c> (up to nine digits); null when it is not that.</summary>
     public static long? ParseMtime(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
@@ -64,15 +65,8 @@ public static class ObjectMetadata
                 if (digits.Length is 0 or > 9 || !digits.All(char.IsAsciiDigit)) return null;
                 fraction = long.Parse(digits.PadRight(9, '0'), CultureInfo.InvariantCulture);
             }
-            return whole.StartsWith('-') ? seconds * 1_000_000_000 - fraction : seconds * 1_000_000_000 + fraction;
-        }
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
-        {
-            // DateTimeOffset keeps 100 ns ticks; RFC 3339's further digits are read by hand.
-            var ns = (time.UtcDateTime - DateTime.UnixEpoch).Ticks * 100;
-            var frac = System.Text.RegularExpressions.Regex.Match(text, @"[T ]\d\d:\d\d:\d\d\.(\d{8,9})");
-            if (frac.Success) ns = ns / 1_000_000_000 * 1_000_000_000 + long.Parse(frac.Groups[1].Value.PadRight(9, '0'), CultureInfo.InvariantCulture);
-            return ns;
+            // Before 1970 too the fraction counts up from the (floored) seconds, as Go's Unix() and Nanosecond() give them.
+            return seconds * 1_000_000_000 + fraction;
         }
         return null;
     }

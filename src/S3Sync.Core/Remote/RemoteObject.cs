@@ -1,7 +1,11 @@
 namespace S3Sync.Remote;
 
 /// <summary>An object under a site's prefix. <see cref="Key"/> is relative to the prefix, like <see cref="Local.LocalEntry.Key"/>.</summary>
-public sealed record RemoteObject(string Key, long Size, string ETag, string StorageClass, DateTime LastModifiedUtc);
+public sealed record RemoteObject(string Key, long Size, string ETag, string StorageClass, DateTime LastModifiedUtc)
+{
+    /// <summary>The version listed (point-in-time restore), or null for the current object.</summary>
+    public string? VersionId { get; init; }
+}
 
 /// <summary>What a HEAD tells beyond the listing: the fingerprint s3sync stores and the encryption.</summary>
 public sealed record ObjectHead(long Size, string ETag, string StorageClass, string? FingerprintMd5, string? ServerSideEncryption, bool CustomerKey)
@@ -24,6 +28,14 @@ public interface IObjectStore : IDisposable
 {
     /// <summary>Lists every object under <paramref name="prefix"/> in key order, page by page.</summary>
     IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lists the tree as it was at <paramref name="at"/> on a versioned bucket: per key, the newest version last modified
+    /// at or before it, with its <see cref="RemoteObject.VersionId"/>; keys whose newest version then was a delete
+    /// marker, or that did not exist yet, are left out. Key order, like <see cref="ListAsync"/>.
+    /// </summary>
+    IAsyncEnumerable<RemoteObject> ListAtAsync(string bucket, string prefix, DateTime at, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this store cannot list versions");
 
     Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken);
 
@@ -52,4 +64,10 @@ public interface IObjectStore : IDisposable
     Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken);
 
     Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken);
+
+    /// <summary>GETs an object, or <paramref name="length"/> bytes of it from <paramref name="offset"/> (length null:
+    /// all), of one version when given, only while its ETag is <paramref name="ifMatch"/> when given (a part of an object
+    /// replaced mid-download fails instead of mixing two versions).</summary>
+    Task<ObjectDownload> GetAsync(string bucket, string key, long offset, long? length, string? versionId, string? ifMatch, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this store cannot download");
 }

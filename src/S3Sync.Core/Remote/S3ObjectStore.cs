@@ -111,6 +111,35 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
+    public async IAsyncEnumerable<RemoteObject> ListAtAsync(string bucket, string prefix, DateTime at, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListVersionsRequest { BucketName = bucket, Prefix = prefix, MaxKeys = 1000 };
+        string? key = null;
+        var decided = false; // the current key's version at `at` was found (or was a delete marker)
+        while (true)
+        {
+            var page = await Guard(_client.ListVersionsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            // Versions of one key come newest first; a key's versions may span pages.
+            foreach (var v in page.Versions ?? [])
+            {
+                if (!v.Key.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                if (v.Key != key) { key = v.Key; decided = false; }
+                if (decided) continue;
+                var modified = v.LastModified?.ToUniversalTime() ?? default;
+                if (modified > at) continue;
+                decided = true;
+                if (v.IsDeleteMarker == true) continue;
+                yield return new RemoteObject(v.Key[prefix.Length..], v.Size ?? 0, Hashing.ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), modified)
+                {
+                    VersionId = string.IsNullOrEmpty(v.VersionId) ? "null" : v.VersionId,
+                };
+            }
+            if (page.IsTruncated != true) yield break;
+            request.KeyMarker = page.NextKeyMarker;
+            request.VersionIdMarker = page.NextVersionIdMarker;
+        }
+    }
+
     /// <summary>
     /// The whole-file MD5 (lowercase hex) an upload recorded in the object's metadata: s3sync's own
     /// (<c>s3sync-md5</c>), else rclone's (<c>md5chksum</c>, base64; rclone sets it on multipart uploads), else
@@ -333,6 +362,19 @@ public sealed class S3ObjectStore : IObjectStore
     {
         var r = await Guard(_client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken), cancellationToken).ConfigureAwait(false);
         return r.ResponseStream;
+    }
+
+    public async Task<ObjectDownload> GetAsync(string bucket, string key, long offset, long? length, string? versionId, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var request = new GetObjectRequest { BucketName = bucket, Key = key, VersionId = versionId };
+        if (ifMatch is { Length: > 0 }) request.EtagToMatch = "\"" + ifMatch + "\"";
+        if (length is { } n) request.ByteRange = new ByteRange(offset, offset + Math.Max(0, n - 1));
+        var r = await Guard(_client.GetObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var metadata = r.Metadata;
+        var encrypted = r.ServerSideEncryptionMethod?.Value is "aws:kms" or "aws:kms:dsse" || r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 };
+        return new ObjectDownload(r.ResponseStream, r.ContentLength, Hashing.ETag.Normalize(r.ETag),
+            metadata is null ? null : FingerprintOf(name => metadata[name]),
+            metadata is null ? null : ObjectMetadata.Parse(name => metadata[name]), encrypted, r);
     }
 
     /// <summary>

@@ -28,8 +28,7 @@ public sealed record UploadHeaders(string StorageClass, string ContentType, stri
         };
         if (multipart && Hashing.ETag.IsMd5Hex(FingerprintMd5Hex))
             headers.Add(new(MetaPrefix + S3ObjectStore.RcloneMd5Key, Convert.ToBase64String(Convert.FromHexString(FingerprintMd5Hex))));
-        if (File is { } file)
-            foreach (var (name, value) in ObjectMetadata.Entries(file)) headers.Add(new(MetaPrefix + name, value));
+        if (File is { } file) ObjectMetadata.AddTo(headers, file);
         return headers;
     }
 

@@ -34,10 +34,10 @@ public sealed class ReportTotals
         switch (e.Symbol)
         {
             case '=': InSync++; InSyncBytes += e.Local?.Size ?? 0; break;
-            case '+': Missing++; MissingBytes += e.Local?.Size ?? 0; break;
+            case '+': Missing++; MissingBytes += e.Local?.Size ?? e.Remote?.Size ?? 0; break;
             case '*': Differs++; DiffersBytes += e.Local?.Size ?? 0; break;
-            case '-': RemoteOnly++; RemoteOnlyBytes += e.Remote?.Size ?? 0; break;
-            case '.': Kept++; KeptBytes += e.Remote?.Size ?? 0; break;
+            case '-': RemoteOnly++; RemoteOnlyBytes += e.Remote?.Size ?? e.Local?.Size ?? 0; break;
+            case '.': Kept++; KeptBytes += e.Remote?.Size ?? e.Local?.Size ?? 0; break;
             case '?': CannotCompare++; CannotCompareBytes += e.Local?.Size ?? 0; break;
             case '!': Errors++; break;
         }
@@ -105,10 +105,12 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
     /// <summary><c>verify -q</c>: only error lines (<c>!</c>); no headers, differences or summaries. Totals still count.</summary>
     public bool ErrorsOnly { get; init; }
 
-    public void SiteHeader(Site site)
+    public void SiteHeader(Site site, bool download = false)
     {
         if (json || ErrorsOnly) return;
-        output.WriteLine($"site {site.Name}: {site.LocalPath} -> s3://{site.Bucket}/{site.ListPrefix}");
+        output.WriteLine(download
+            ? $"site {site.Name}: s3://{site.Bucket}/{site.ListPrefix} -> {site.LocalPath}"
+            : $"site {site.Name}: {site.LocalPath} -> s3://{site.Bucket}/{site.ListPrefix}");
     }
 
     public void Entry(Site site, PlanEntry entry, ReportTotals totals)
@@ -137,7 +139,8 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
         }
         var text = entry.Reason switch
         {
-            ChangeReason.Missing => entry.Local!.Size.ToString(CultureInfo.InvariantCulture),
+            ChangeReason.Missing => (entry.Local?.Size ?? entry.Remote!.Size).ToString(CultureInfo.InvariantCulture),
+            ChangeReason.LocalOnly => null,
             ChangeReason.RemoteOnly or ChangeReason.InSync => null,
             ChangeReason.SizeDiffers => "size differs",
             ChangeReason.ChecksumDiffers => "content differs",
@@ -238,6 +241,8 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
         ChangeReason.Archived => "archived",
         ChangeReason.RemoteOnly => "remote_only",
         ChangeReason.RemoteOnlyKept => "remote_only_kept",
+        ChangeReason.LocalOnly => "local_only",
+        ChangeReason.LocalOnlyKept => "local_only_kept",
         ChangeReason.CannotCompare => "cannot_compare",
         ChangeReason.Error => "error",
         _ => "vanished",

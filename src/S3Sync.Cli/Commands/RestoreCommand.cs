@@ -1,0 +1,196 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using S3Sync.Config;
+using S3Sync.Execution;
+using S3Sync.Planning;
+using S3Sync.Remote;
+using S3Sync.Reporting;
+
+namespace S3Sync.Cli.Commands;
+
+/// <summary>Where and how a restore writes (the command line's choices).</summary>
+/// <param name="To">The target folder (<c>--to</c>; each site in a folder of its name when there are several), or null with <c>--in-place</c>.</param>
+public sealed record RestoreOptions(string? To, bool DryRun, bool Json, bool All, RestoreSettings Settings, bool Rehash = false);
+
+/// <summary><c>s3sync restore</c>: bring folders in line with the bucket (the download direction of sync).</summary>
+public static class RestoreCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var cache = new CacheOptions();
+        var to = new Option<string?>("--to") { Description = "Restore into this folder (each site into DIR/<site name> when several are selected)", HelpName = "DIR" };
+        var inPlace = new Option<bool>("--in-place") { Description = "Restore into each site's local_path itself" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be written or deleted (verify's report) and change nothing" };
+        var json = new Option<bool>("--json") { Description = "With --dry-run: JSON Lines" };
+        var all = new Option<bool>("--all") { Description = "With --dry-run: also list files that are already right (=)" };
+        var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more local files than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
+        var workers = new Option<int?>("--workers") { Description = "Download workers (default upload_workers)", HelpName = "N" };
+        var noOwner = new Option<bool>("--no-owner") { Description = "Do not set owner and group (they are set only when running as root)" };
+        var at = new Option<string?>("--at") { Description = "Point in time on a versioned bucket: RFC 3339 (2026-11-30T12:00:00Z) or a local date and time (2026-11-30 12:00)", HelpName = "TIME" };
+        var command = new Command("restore", "Restore sites from their bucket by content, with modes, mtimes and owners. Exit 0 done (--dry-run: planned), 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
+            .WithExamples(
+                "s3sync restore -c /etc/s3sync/config.yml --site etc --to /srv/restore",
+                "s3sync restore -c /etc/s3sync/config.yml --in-place --at 2026-11-30T12:00:00Z --dry-run",
+                "s3sync sync s3://backup/host1 /srv/restore");
+        common.AddTo(command);
+        command.Options.Add(to);
+        command.Options.Add(inPlace);
+        command.Options.Add(dryRun);
+        command.Options.Add(json);
+        command.Options.Add(all);
+        command.Options.Add(maxDelete);
+        command.Options.Add(workers);
+        command.Options.Add(noOwner);
+        command.Options.Add(at);
+        cache.AddTo(command);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var error = result.InvocationConfiguration.Error;
+            var download = common.IsDownload(result);
+            var target = result.GetValue(to);
+            var here = result.GetValue(inPlace);
+            if (!download && (target is null) == !here)
+            {
+                error.WriteLine(here ? "s3sync: give either --to DIR or --in-place, not both" : "s3sync: give --to DIR (where to restore), or --in-place to restore into each site's local_path");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            if (download && (target is not null || here))
+            {
+                error.WriteLine("s3sync: s3://BUCKET[/PREFIX] DIR restores into DIR: --to and --in-place do not apply");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            return RunParsedAsync(result, common, cache, download || here ? null : target, dryRun, json, all, maxDelete, workers, noOwner, at, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>The part of the action shared with <c>sync s3://BUCKET[/PREFIX] DIR</c>.</summary>
+    internal static Task<int> RunParsedAsync(ParseResult result, CommonOptions common, CacheOptions cache, string? to, Option<bool> dryRun, Option<bool>? json, Option<bool>? all,
+        Option<string?> maxDelete, Option<int?> workers, Option<bool>? noOwner, Option<string?>? at, CancellationToken cancellationToken)
+    {
+        var output = result.InvocationConfiguration.Output;
+        var error = result.InvocationConfiguration.Error;
+        var (config, jsonLogs, code) = common.Load(result, error);
+        if (config is null) return Task.FromResult(code);
+        DeleteLimit? limit = null;
+        if (result.GetValue(maxDelete) is { } text)
+        {
+            if (!DeleteLimit.TryParse(text, out var parsed))
+            {
+                error.WriteLine($"s3sync: --max-delete: '{text}' is not a count (like 100), a percentage (like 10%) or 'unlimited'");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            limit = parsed;
+        }
+        var n = result.GetValue(workers) ?? config.UploadWorkers;
+        if (n < 1)
+        {
+            error.WriteLine($"s3sync: --workers: must be at least 1, got {n}");
+            return Task.FromResult(ExitCodes.Usage);
+        }
+        DateTime? when = null;
+        if (at is not null && result.GetValue(at) is { } atText)
+        {
+            if (!TryParseTime(atText, out var parsedAt))
+            {
+                error.WriteLine($"s3sync: --at: '{atText}' is not a time: give RFC 3339 (2026-11-30T12:00:00Z) or a local date and time (2026-11-30 12:00)");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            when = parsedAt;
+        }
+        if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
+        var owner = Environment.IsPrivilegedProcess && !(noOwner is not null && result.GetValue(noOwner));
+        var options = new RestoreOptions(to, result.GetValue(dryRun), json is not null && result.GetValue(json), all is not null && result.GetValue(all),
+            new RestoreSettings(n, owner, limit, when), result.GetValue(cache.Rehash));
+        return RunAsync(config, jsonLogs, options, common.IsQuiet(result) ? TextWriter.Null : output, output, cancellationToken);
+    }
+
+    /// <summary>RFC 3339 with an offset, or a date and time without one (read as local time).</summary>
+    public static bool TryParseTime(string text, out DateTime utc)
+    {
+        utc = default;
+        if (!DateTime.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal | DateTimeStyles.AdjustToUniversal, out var time)) return false;
+        utc = DateTime.SpecifyKind(time, DateTimeKind.Utc);
+        return true;
+    }
+
+    /// <summary>Where a site is restored: its local_path (in place), the target itself (one site) or target/name.</summary>
+    private static string? TargetOf(Site site, RestoreOptions options, int sites, TextWriter error)
+    {
+        if (options.To is null) return site.LocalPath;
+        var root = Path.GetFullPath(options.To);
+        if (sites == 1) return root;
+        var name = site.Name.Replace('/', '_');
+        if (name is "." or ".." || name.Length == 0 || name.Contains('\0', StringComparison.Ordinal))
+        {
+            error.WriteLine($"s3sync: site '{site.Name}': its name cannot be a folder under --to; give the site a name");
+            return null;
+        }
+        return Path.Combine(root, name);
+    }
+
+    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, RestoreOptions options, TextWriter output, TextWriter report, CancellationToken cancellationToken)
+    {
+        using var loggers = Logging.Create(config.LogLevel, jsonLogs);
+        var logger = loggers.CreateLogger("s3sync");
+        using var cache = CacheOptions.Open(config.StateDir, logger);
+        var clock = Stopwatch.StartNew();
+        var worst = SiteStatus.Done;
+        var plan = new PlanReport(report, options.Json, options.All);
+        foreach (var configured in config.Sites)
+        {
+            if (TargetOf(configured, options, config.Sites.Count, report) is not { } target) return ExitCodes.Usage;
+            var site = configured with { LocalPath = target };
+            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries);
+            // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
+            using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, options.Rehash);
+            if (options.DryRun)
+            {
+                var complete = await DryRunAsync(site, store, digests, options, plan, cancellationToken).ConfigureAwait(false);
+                if (!complete) worst = SiteStatus.Failed;
+                continue;
+            }
+            var result = await new SiteRestore(site, store, digests, options.Settings, logger).RunAsync(cancellationToken).ConfigureAwait(false);
+            var s = result.Stats;
+            output.WriteLine($"site {site.Name}: restored {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}) into {site.LocalPath}, metadata set {s.ChangedInPlace}, deleted {s.Deleted}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}"
+                + (result.Status == SiteStatus.Done ? "" : result.Status == SiteStatus.DeletesRefused ? " [deletions refused]" : " [incomplete: see errors]"));
+            foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");
+            if (result.Problems.Count > 20) output.WriteLine($"  ! ... and {result.Problems.Count - 20} more (see the log)");
+            if (result.Status > worst) worst = result.Status;
+        }
+        if (options.DryRun)
+        {
+            plan.TotalSummary(clock.Elapsed);
+            // As sync --dry-run: 0 when it could plan, whatever the plan holds; 3 when it could not (or a key cannot be restored).
+            return worst != SiteStatus.Done ? ExitCodes.Failed : ExitCodes.Ok;
+        }
+        return (int)worst;
+    }
+
+    private static async Task<bool> DryRunAsync(Site site, IObjectStore store, CachedDigestSource digests, RestoreOptions options, PlanReport report, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var totals = new ReportTotals();
+        report.SiteHeader(site, download: true);
+        var planner = new SyncPlanner(site, store, digests, new PlanOptions
+        {
+            Deep = true, UploadWhenUnsure = true, Download = true, Metadata = MetadataCheck.Always, CompareOwner = options.Settings.Owner, At = options.Settings.At,
+        }, issue => { if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals); });
+        var complete = true;
+        try
+        {
+            await foreach (var entry in planner.PlanAsync(cancellationToken).ConfigureAwait(false)) report.Entry(site, entry, totals);
+            complete = planner.Complete;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {StoreErrors.Describe(e)}", totals);
+            complete = false;
+        }
+        report.SiteSummary(site, totals, clock.Elapsed, complete);
+        return complete && totals.Errors == 0;
+    }
+}

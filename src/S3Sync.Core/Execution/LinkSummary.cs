@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+using S3Sync.Local;
+
+namespace S3Sync.Execution;
+
+/// <summary>
+/// Symbolic links a walk skipped or refused, summed up in one warning per site and run (count and the first few paths),
+/// so that a tree like /etc (about a thousand links) does not write a line per link into every cron mail; each link's
+/// own line is at debug level.
+/// </summary>
+public sealed class LinkSummary
+{
+    private const int Shown = 5;
+    private readonly List<string> _first = [];
+    private int _count;
+
+    /// <summary>Takes a link issue (logged at debug); false for any other issue.</summary>
+    public bool TryAdd(WalkIssue issue, ILogger logger)
+    {
+        if (!issue.IsLink) return false;
+        logger.LogDebug("{Path}: {Message}", issue.Path, issue.Message);
+        lock (_first)
+        {
+            _count++;
+            if (_first.Count < Shown) _first.Add(issue.Path);
+        }
+        return true;
+    }
+
+    public int Count => _count;
+
+    /// <summary>The one warning, when there was any link.</summary>
+    public void Report(ILogger logger, string site, Config.SymlinkMode mode)
+    {
+        if (_count == 0) return;
+        var more = _count > _first.Count ? $", and {_count - _first.Count} more (--loglevel debug lists each)" : "";
+        var hint = mode == Config.SymlinkMode.Skip ? "; set symlinks: preserve (or follow) to back them up" : "";
+        logger.LogWarning("site {Site}: {Count} symbolic links {What}: {Paths}{More}{Hint}", site, _count,
+            mode == Config.SymlinkMode.Skip ? "skipped" : "refused", string.Join(", ", _first), more, hint);
+    }
+}

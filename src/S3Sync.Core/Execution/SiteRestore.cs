@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using S3Sync.Config;
+using S3Sync.Local;
+using S3Sync.Planning;
+using S3Sync.Remote;
+
+namespace S3Sync.Execution;
+
+/// <summary>
+/// Executes a site's plan the other way round (restore): the <see cref="SyncPlanner"/> with
+/// <see cref="PlanOptions.Download"/> over the target folder and the bucket; downloads and metadata fixes go to the
+/// <see cref="Downloader"/> as the plan streams; local deletions (<c>--delete</c>) wait until every download has
+/// ended and happen only when the walk and the listing both completed and the <see cref="DeleteGuard"/> allows them.
+/// </summary>
+/// <param name="site">The site, its <c>local_path</c> already the restore's target folder.</param>
+public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource digests, RestoreSettings settings, ILogger logger)
+{
+    public event Action<PlanEntry>? Planned;
+
+    public async Task<SiteResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var stats = new SiteStats();
+        var problems = new List<string>();
+        void Problem(string message)
+        {
+            lock (problems) problems.Add(message);
+        }
+
+        TargetFolder target;
+        try
+        {
+            target = TargetFolder.Open(site.LocalPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("site {Site}: cannot restore into {Path}: {Error}", site.Name, site.LocalPath, e.Message);
+            Problem($"cannot restore into {site.LocalPath}: {e.Message}");
+            return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
+        }
+        using var _ = target;
+
+        var links = new LinkSummary();
+        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Download = true, Metadata = MetadataCheck.Always, CompareOwner = settings.Owner, At = settings.At }, issue =>
+        {
+            if (links.TryAdd(issue, logger)) return;
+            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
+            else logger.LogDebug("{Path}: {Message}", issue.Path, issue.Message);
+        });
+
+        var deletes = new List<string>();
+        long remoteObjects = 0, localFiles = 0;
+        var status = SiteStatus.Done;
+        await using (var downloader = new Downloader(site, store, target, digests, settings, logger, cancellationToken))
+        {
+            downloader.Completed += result =>
+            {
+                switch (result.Outcome)
+                {
+                    case DownloadOutcome.Written: stats.AddUploaded(result.Bytes); break;
+                    case DownloadOutcome.MetadataApplied: stats.AddChangedInPlace(); break;
+                    default: stats.AddFailed(); Problem($"{result.Entry.Key}: {result.Error}"); break;
+                }
+            };
+            try
+            {
+                await foreach (var entry in planner.PlanAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    Planned?.Invoke(entry);
+                    if (entry.Remote is not null) remoteObjects++;
+                    if (entry.Local is not null && entry.Reason != ChangeReason.Vanished) localFiles++;
+                    switch (entry.Action)
+                    {
+                        case PlanAction.Download or PlanAction.ApplyMetadata:
+                            await downloader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
+                            break;
+                        case PlanAction.Delete:
+                            deletes.Add(entry.Key);
+                            break;
+                        default:
+                            if (entry.Reason == ChangeReason.Vanished && entry.Local is not null) RemoveLeftover(target, entry.Key);
+                            Count(entry, stats, Problem);
+                            break;
+                    }
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError("site {Site}: could not finish planning: {Error}", site.Name, StoreErrors.Describe(e));
+                Problem($"could not finish the walk or the listing: {StoreErrors.Describe(e)}");
+                status = SiteStatus.Failed;
+            }
+            await downloader.CompleteAsync().ConfigureAwait(false);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        links.Report(logger, site.Name, site.Symlinks);
+
+        if (!planner.Complete || status == SiteStatus.Failed)
+        {
+            if (deletes.Count > 0) logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
+            status = SiteStatus.Failed;
+        }
+        else if (deletes.Count > 0)
+        {
+            // The delete guard of sync, the other way round: the side deleted from is the folder, the source the listing.
+            var guard = new DeleteGuard(settings.MaxDelete ?? site.MaxDelete);
+            var verdict = guard.Check(deletes.Count, localFiles, remoteObjects);
+            var message = verdict.EmptyRoot
+                ? $"s3://{site.Bucket}/{site.ListPrefix} is empty while {site.LocalPath} holds {localFiles} files; refusing to delete them (is the bucket or prefix right?)"
+                : !verdict.Allowed
+                    ? $"would delete {deletes.Count} of {localFiles} files under {site.LocalPath}, more than max_delete {guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {deletes.Count} (or set max_delete)"
+                    : null;
+            if (message is not null)
+            {
+                logger.LogError("site {Site}: {Message}", site.Name, message);
+                Problem(message);
+                status = SiteStatus.DeletesRefused;
+            }
+            else
+            {
+                foreach (var key in deletes) Delete(target, key, stats, Problem);
+            }
+        }
+        if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;
+        return new SiteResult(site, status, stats, clock.Elapsed, problems);
+    }
+
+    private void Delete(TargetFolder target, string key, SiteStats stats, Action<string> problem)
+    {
+        var segments = key.Split('/');
+        try
+        {
+            using var folder = target.OpenFolder(segments.AsSpan(0, segments.Length - 1));
+            if (TargetFolder.Remove(folder, segments[^1])) stats.AddDeleted(1);
+            logger.LogDebug("{Key}: deleted from disk", key);
+        }
+        catch (IOException e)
+        {
+            stats.AddFailed();
+            logger.LogError("{Key}: delete failed: {Error}", key, e.Message);
+            problem($"{key}: delete failed: {e.Message}");
+        }
+    }
+
+    /// <summary>A temporary file an interrupted restore left behind: removed, never reported as a file of the tree.</summary>
+    private void RemoveLeftover(TargetFolder target, string key)
+    {
+        var segments = key.Split('/');
+        try
+        {
+            using var folder = target.OpenFolder(segments.AsSpan(0, segments.Length - 1));
+            TargetFolder.Remove(folder, segments[^1]);
+            logger.LogDebug("{Key}: removed a temporary file of an interrupted restore", key);
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning("{Key}: could not remove a temporary file of an interrupted restore: {Error}", key, e.Message);
+        }
+    }
+
+    private static void Count(PlanEntry entry, SiteStats stats, Action<string> problem)
+    {
+        switch (entry.Reason)
+        {
+            case ChangeReason.InSync: stats.AddUnchanged(); break;
+            case ChangeReason.LocalOnlyKept: stats.AddKept(); break;
+            case ChangeReason.Vanished: break;
+            case ChangeReason.Error or ChangeReason.CannotCompare or ChangeReason.Archived:
+                stats.AddFailed();
+                problem($"{entry.Key}: {entry.Detail}");
+                break;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace S3Sync.Remote;
+
+/// <summary>A GET's body and what its headers say: ETag, the stored fingerprint and file metadata, the encryption.
+/// Disposing closes the body.</summary>
+public sealed class ObjectDownload(Stream body, long contentLength, string etag, string? fingerprintMd5, Local.FileMetadata? file, bool encrypted, IDisposable? response = null) : IDisposable
+{
+    public Stream Body => body;
+    public long ContentLength => contentLength;
+    public string ETag => etag;
+    public string? FingerprintMd5 => fingerprintMd5;
+    public Local.FileMetadata? File => file;
+
+    /// <summary>SSE-KMS or SSE-C: the ETag is not the MD5 of the bytes.</summary>
+    public bool Encrypted => encrypted;
+
+    public void Dispose()
+    {
+        body.Dispose();
+        response?.Dispose();
+    }
+}

@@ -1,0 +1,318 @@
+using System.Diagnostics;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Logging.Abstractions;
+using S3Sync.Config;
+using S3Sync.Execution;
+using S3Sync.Local;
+using S3Sync.Planning;
+using S3Sync.Remote;
+using S3Sync.Tests.Support;
+using static S3Sync.Tests.Support.TestData;
+
+namespace S3Sync.Tests.Scenarios;
+
+/// <summary>restore against the real server, checked with stat(1) and the bytes on disk, not with s3sync.</summary>
+[Collection("s3")]
+public sealed class RestoreScenarioTests(S3ServerFixture server)
+{
+    private const int MiB = 1024 * 1024;
+
+    private static readonly Dictionary<string, (int Size, int Mode, string Mtime)> Tree = new()
+    {
+        ["top.txt"] = (3, 0x1A4, "2001-02-03 04:05:06.123456789"),
+        ["a/b/c/deep.txt"] = (10, 0x180, "1999-12-31 23:59:59.000000001"),
+        ["unicode/日本語 ünïcødé.txt"] = (20, 0x1ED, "2010-06-07 08:09:10.5"),
+        ["empty.bin"] = (0, 0x180, "2020-01-01 00:00:00"),
+        ["big/at-threshold.bin"] = (8 * MiB, 0x1A4, "2015-05-05 05:05:05.555555555"),
+        ["big/over-threshold.bin"] = (8 * MiB + 1, 0x1ED, "2016-06-06 06:06:06"),
+        ["big/three-parts.bin"] = (17 * MiB, 0x180, "2017-07-07 07:07:07.7"),
+    };
+
+    private static void WriteTree(Scenario s)
+    {
+        var seed = 1;
+        foreach (var (key, (size, mode, mtime)) in Tree)
+        {
+            var path = s.Write(key, Bytes(size, seed++));
+            File.SetUnixFileMode(path, (UnixFileMode)mode);
+            Run("touch", "-m", "-d", mtime + " UTC", path);
+        }
+    }
+
+    [Fact]
+    public async Task Restore_into_an_empty_folder_gives_the_same_bytes_modes_and_mtimes_and_verify_finds_no_difference()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        WriteTree(s);
+        s.SiteConfig("bucket_path: host");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var target = Path.Combine(s.Root, "restored");
+
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains($"restored {Tree.Count} files", run.Output);
+        foreach (var key in Tree.Keys)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(s.Local, key)), File.ReadAllBytes(Path.Combine(target, key)));
+            Assert.Equal(Stat("%a %y", Path.Combine(s.Local, key)), Stat("%a %y", Path.Combine(target, key)));
+        }
+        Assert.Empty(Directory.EnumerateFiles(target, ".s3sync-restore-*", SearchOption.AllDirectories));
+        var verify = await s.RunAsync("verify", "-c", ConfigFor(s, target), "--deep");
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Contains("0 differences", verify.Output);
+
+        // A second restore over the restored tree writes nothing
+        var again = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("restored 0 files", again.Output);
+        Assert.Contains($"unchanged {Tree.Count}", again.Output);
+    }
+
+    [Fact]
+    public async Task Ad_hoc_sync_from_a_url_to_a_folder_restores_and_dry_run_prints_the_plan()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "alpha");
+        s.Write("d/b.txt", "bravo");
+        s.SiteConfig();
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var target = Path.Combine(s.Root, "out");
+        var env = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = server.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = server.SecretKey, ["AWS_ENDPOINT_URL_S3"] = server.Endpoint };
+
+        var dry = await Binary.RunAsync(["sync", $"s3://{s.Bucket}", target, "--dry-run"], env);
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.True(dry.Output.Contains("+ a.txt  5", StringComparison.Ordinal) && dry.Output.Contains("+ d/b.txt  5", StringComparison.Ordinal), dry.ToString());
+        Assert.False(Directory.Exists(target));
+
+        var run = await Binary.RunAsync(["sync", $"s3://{s.Bucket}", target], env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("bravo", File.ReadAllText(Path.Combine(target, "d/b.txt")));
+    }
+
+    [Fact]
+    public async Task Local_only_files_are_kept_or_deleted_with_delete_under_the_guard()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        for (var i = 0; i < 4; i++) s.Write($"f{i}.txt", $"{i}");
+        s.SiteConfig();
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var target = Path.Combine(s.Root, "out");
+        Directory.CreateDirectory(target);
+        for (var i = 0; i < 6; i++) File.WriteAllText(Path.Combine(target, $"extra{i}.txt"), "x");
+
+        var kept = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+        Assert.True(kept.ExitCode == 0, kept.ToString());
+        Assert.Contains("kept 6", kept.Output);
+        Assert.True(File.Exists(Path.Combine(target, "extra0.txt")));
+
+        var refused = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target, "--delete", "--max-delete", "5");
+        Assert.True(refused.ExitCode == 4, refused.ToString());
+        Assert.Contains("more than max_delete 5", refused.Output);
+        Assert.Equal(6, Directory.EnumerateFiles(target, "extra*").Count());
+
+        var deleted = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target, "--delete", "--max-delete", "6");
+        Assert.True(deleted.ExitCode == 0, deleted.ToString());
+        Assert.Empty(Directory.EnumerateFiles(target, "extra*"));
+        Assert.Equal(4, Directory.EnumerateFiles(target).Count());
+    }
+
+    [Fact]
+    public async Task Hostile_keys_put_nothing_outside_the_target_and_are_reported()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        string[] hostile = ["../escaped.txt", "a/../../escaped2.txt", "/abs.txt", "a/./b.txt", "a//c.txt", "clash", "clash/below.txt", "ok/fine.txt", "marker/"];
+        var stored = new List<string>();
+        foreach (var key in hostile)
+        {
+            try { await server.PutAsync(s.Bucket, "p/" + key, "hostile"u8.ToArray()); stored.Add(key); }
+            catch (Amazon.S3.AmazonS3Exception) { } // the server refused the key itself
+        }
+        var listed = (await server.ListAsync(s.Bucket)).Select(o => o.Key).ToList();
+        Assert.Contains("p/ok/fine.txt", listed);
+        Assert.Contains("p/clash/below.txt", listed);
+        var target = Path.Combine(s.Root, "deep", "target");
+        s.SiteConfig("bucket_path: p");
+
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Contains("clash/below.txt: not restored: 'clash' is also an object", run.Output);
+        // Every file written is inside the target; the keys that can be files are there, the others are not
+        var outside = Directory.EnumerateFiles(s.Root, "*", SearchOption.AllDirectories)
+            .Where(p => !p.StartsWith(s.Local + "/", StringComparison.Ordinal) && !p.StartsWith(Path.Combine(s.Root, "state") + "/", StringComparison.Ordinal) && p != s.ConfigPath)
+            .Where(p => !p.StartsWith(target + "/", StringComparison.Ordinal));
+        Assert.Empty(outside);
+        Assert.Equal("hostile", File.ReadAllText(Path.Combine(target, "ok/fine.txt")));
+        Assert.True(File.Exists(Path.Combine(target, "clash")));
+        foreach (var key in listed.Select(k => k[2..]))
+            Assert.Equal(RestorePath.TryParse(key, out _, out _) && key != "clash/below.txt", File.Exists(Path.Combine(target, key.TrimStart('/'))) && Path.GetFullPath(Path.Combine(target, key.TrimStart('/'))).StartsWith(target + "/", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(s.Root, "escaped.txt")));
+        Assert.False(File.Exists(Path.Combine(s.Root, "deep", "escaped.txt")));
+        Assert.False(File.Exists("/abs.txt"));
+    }
+
+    [Fact]
+    public async Task An_object_replaced_out_of_band_with_the_same_size_is_downloaded_again()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("same.txt", "aaaa");
+        s.SiteConfig();
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var target = Path.Combine(s.Root, "out");
+        Assert.Equal(0, (await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target)).ExitCode);
+
+        await server.PutAsync(s.Bucket, "same.txt", "bbbb"u8.ToArray());
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("restored 1 files", run.Output);
+        Assert.Equal("bbbb", File.ReadAllText(Path.Combine(target, "same.txt")));
+    }
+
+    [Fact]
+    public async Task A_restore_interrupted_mid_way_and_run_again_gives_the_same_tree_with_no_temporary_files()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        WriteTree(s);
+        var site = s.LoadSite();
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var target = Path.Combine(s.Root, "out");
+        // A temporary file as a restore killed with SIGKILL leaves it
+        Directory.CreateDirectory(Path.Combine(target, "big"));
+        var leftover = Path.Combine(target, "big", TargetFolder.NewTempName());
+        File.WriteAllBytes(leftover, Bytes(1000, 9));
+
+        // Given a restore cancelled as its third download starts
+        using var cts = new CancellationTokenSource();
+        using (var store = new CancelOnGet(S3ObjectStore.ForSite(site, 4, 1), 3, cts))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                new SiteRestore(site with { LocalPath = target }, store, DirectDigestSource.Instance, new RestoreSettings(2, false), NullLogger.Instance).RunAsync(cts.Token));
+        }
+        Assert.DoesNotContain(Directory.EnumerateFiles(target, ".s3sync-restore-*", SearchOption.AllDirectories), p => p != leftover);
+
+        // When it runs again
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        foreach (var key in Tree.Keys)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(s.Local, key)), File.ReadAllBytes(Path.Combine(target, key)));
+            Assert.Equal(Stat("%a %y", Path.Combine(s.Local, key)), Stat("%a %y", Path.Combine(target, key)));
+        }
+        Assert.Empty(Directory.EnumerateFiles(target, ".s3sync-restore-*", SearchOption.AllDirectories));
+        Assert.Equal(Tree.Count, Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Count());
+    }
+
+    [Fact]
+    public async Task Restore_at_a_time_on_a_versioned_bucket_gives_the_earlier_tree()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        await server.Client.PutBucketVersioningAsync(new PutBucketVersioningRequest { BucketName = s.Bucket, VersioningConfig = new S3BucketVersioningConfig { Status = Amazon.S3.VersionStatus.Enabled } });
+        s.Write("kept.txt", "v1");
+        s.Write("edited.txt", "v1");
+        s.Write("deleted.txt", "v1");
+        s.SiteConfig("retire_deleted: true");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var at = (await server.ListAsync(s.Bucket)).Max(o => o.LastModified!.Value).ToUniversalTime();
+        await Task.Delay(1100); // the next versions must carry a later Last-Modified than `at`
+        File.WriteAllText(Path.Combine(s.Local, "edited.txt"), "v2 longer");
+        File.Delete(Path.Combine(s.Local, "deleted.txt"));
+        s.Write("added.txt", "new");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var target = Path.Combine(s.Root, "then");
+
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target, "--at", at.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["deleted.txt", "edited.txt", "kept.txt"], Directory.EnumerateFiles(target).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal("v1", File.ReadAllText(Path.Combine(target, "edited.txt")));
+        Assert.Equal("v1", File.ReadAllText(Path.Combine(target, "deleted.txt")));
+        var verifyThen = await s.RunAsync("verify", "-c", ConfigFor(s, target), "--at", at.ToString("o"));
+        Assert.True(verifyThen.ExitCode == 0, verifyThen.ToString());
+        var verifyNow = await s.RunAsync("verify", "-c", ConfigFor(s, target));
+        Assert.True(verifyNow.ExitCode == 1, verifyNow.ToString());
+    }
+
+    /// <summary>The scenario's config with local_path pointing at <paramref name="folder"/>.</summary>
+    private static string ConfigFor(Scenario s, string folder)
+    {
+        var path = Path.Combine(s.Root, "restored.yml");
+        File.WriteAllText(path, File.ReadAllText(s.ConfigPath).Replace($"local_path: {s.Local}", $"local_path: {folder}", StringComparison.Ordinal));
+        return path;
+    }
+
+    [Fact]
+    public async Task Preserved_links_to_files_folders_and_nowhere_come_back_as_the_same_links()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("dir/file.txt", "content");
+        File.CreateSymbolicLink(Path.Combine(s.Local, "to-file"), "dir/file.txt");
+        Directory.CreateSymbolicLink(Path.Combine(s.Local, "to-dir"), "dir");
+        File.CreateSymbolicLink(Path.Combine(s.Local, "dangling"), "/nowhere/ünïcødé");
+        Run("touch", "-h", "-m", "-d", "2003-04-05 06:07:08.5 UTC", Path.Combine(s.Local, "to-file"));
+        s.SiteConfig("symlinks: preserve");
+        var sync = await s.SyncAsync();
+        Assert.True(sync.ExitCode == 0, sync.ToString());
+        Assert.Equal(["dangling", "dir/file.txt", "to-dir", "to-file"], await s.KeysAsync());
+        Assert.Equal("dir/file.txt", System.Text.Encoding.UTF8.GetString(await server.GetAsync(s.Bucket, "to-file")));
+        Assert.Contains("uploaded 0 files", (await s.SyncAsync()).Output); // links compare by target: nothing to do
+        var target = Path.Combine(s.Root, "out");
+
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("dir/file.txt", Run("readlink", Path.Combine(target, "to-file")));
+        Assert.Equal("dir", Run("readlink", Path.Combine(target, "to-dir")));
+        Assert.Equal("/nowhere/ünïcødé", Run("readlink", Path.Combine(target, "dangling")));
+        Assert.Equal(Stat("%y", Path.Combine(s.Local, "to-file")).Replace("'", ""), Run("stat", "-c", "%y", Path.Combine(target, "to-file")));
+        Assert.Equal("content", File.ReadAllText(Path.Combine(target, "to-file")));
+        var again = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+        Assert.Contains("restored 0 files", again.Output);
+    }
+
+    [Fact]
+    public async Task Followed_links_upload_the_targets_content_and_restore_as_files()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("dir/file.txt", "content");
+        File.CreateSymbolicLink(Path.Combine(s.Local, "to-file"), "dir/file.txt");
+        Directory.CreateSymbolicLink(Path.Combine(s.Local, "to-dir"), "dir");
+        s.SiteConfig("symlinks: follow");
+        var sync = await s.SyncAsync();
+        Assert.True(sync.ExitCode == 0, sync.ToString());
+        Assert.Equal(["dir/file.txt", "to-dir/file.txt", "to-file"], await s.KeysAsync());
+        var target = Path.Combine(s.Root, "out");
+
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("content", File.ReadAllText(Path.Combine(target, "to-file")));
+        Assert.False(new FileInfo(Path.Combine(target, "to-file")).Attributes.HasFlag(FileAttributes.ReparsePoint));
+        Assert.Equal("content", File.ReadAllText(Path.Combine(target, "to-dir/file.txt")));
+    }
+
+    private static string Stat(string format, string path) => Run("stat", "-c", format, path);
+
+    private static string Run(string file, params string[] args)
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var text = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {p.StandardError.ReadToEnd()}");
+        return text;
+    }
+
+    /// <summary>Cancels the run as the n-th GET starts: the seam for an interrupted restore.</summary>
+    private sealed class CancelOnGet(IObjectStore inner, int n, CancellationTokenSource cts) : DelegatingObjectStore(inner)
+    {
+        private int _gets;
+
+        public override Task<ObjectDownload> GetAsync(string bucket, string key, long offset, long? length, string? versionId, string? ifMatch, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _gets) == n) cts.Cancel();
+            return base.GetAsync(bucket, key, offset, length, versionId, ifMatch, cancellationToken);
+        }
+    }
+}
