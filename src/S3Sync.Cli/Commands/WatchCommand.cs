@@ -13,15 +13,18 @@ public static class WatchCommand
     public static Command Create()
     {
         var common = new CommonOptions();
+        var cache = new CacheOptions();
         var grace = new Option<int?>("--grace") { Description = "Seconds a stop waits for running uploads before aborting them (default 20)", HelpName = "SECONDS" };
         var command = new Command("watch", "Sync every site, then upload and delete as files change (inotify), until SIGTERM or SIGINT.\nSIGHUP or a change to the configuration file reloads it. Exit 0 after a clean stop, 2 usage or configuration error, 3 could not start.\n\nExample:\n  s3sync watch -c /etc/s3sync/config.yml");
         common.AddTo(command);
         command.Options.Add(grace);
+        command.Options.Add(cache.StateDir);
         command.SetAction((result, cancellationToken) =>
         {
             var error = result.InvocationConfiguration.Error;
             var (config, jsonLogs, code) = common.Load(result, error);
             if (config is null) return Task.FromResult(code);
+            if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
             var seconds = result.GetValue(grace) ?? 20;
             if (seconds < 0)
             {
@@ -56,7 +59,9 @@ public static class WatchCommand
         }
         using var loggers = Logging.Create(config.LogLevel, jsonLogs);
         var logger = loggers.CreateLogger("s3sync");
-        var service = new WatchService(options, logger);
+        // One cache for the process, from state_dir (--state-dir, S3SYNC_STATE_DIR) as at start; a reload keeps it.
+        using var cache = CacheOptions.Open(config.StateDir, logger);
+        var service = new WatchService(options with { Cache = cache }, logger);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         void Stop(PosixSignalContext context)

@@ -30,6 +30,13 @@ public sealed record WatchSettings
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(5);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The hash cache (<c>state_dir</c>): full syncs plan with it as <c>sync</c> does, and event uploads record
+    /// what they read in it, so a restart over an unchanged tree reads no file. Null: no cache.</summary>
+    public S3Sync.Hashing.HashCache? Cache { get; init; }
+
+    /// <summary>What reads and hashes a file when the cache cannot answer; tests count the reads.</summary>
+    public IDigestSource Reader { get; init; } = DirectDigestSource.Instance;
 }
 
 /// <summary>What a site watcher did, for logs, metrics and tests that wait for it.</summary>
@@ -108,7 +115,9 @@ public sealed class SiteWatcher
         _stop = stop;
         using var uploads = new CancellationTokenSource();
         using var rescans = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        _uploader = new Uploader(_site, _store, _settings.Workers, _settings.QueueBuffer, _logger, uploads.Token) { LogsActions = false };
+        // Event uploads read the file anyway: the cache keeps the digest they computed (never consulted for them).
+        using var eventDigests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, rehash: true, time: _time);
+        _uploader = new Uploader(_site, _store, _settings.Workers, _settings.QueueBuffer, _logger, uploads.Token, eventDigests) { LogsActions = false };
         _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var st)) st.Started = true; };
         _uploader.Completed += result => _done.Writer.TryWrite(result);
         _metrics.InitialSyncDone = false;
@@ -547,7 +556,10 @@ public sealed class SiteWatcher
                 _source.Rewatch();
                 _logger.LogInformation("site {Site}: watches reinstalled ({Folders} folders)", _site.Name, _source.WatchCount);
             }
-            var sync = new SiteSync(_site, _store, DirectDigestSource.Instance, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger }, _logger, _guard);
+            // The scan reads committed rows only: commit what events and earlier full syncs stored, so it sees them.
+            _settings.Cache?.Commit();
+            using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
+            var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger }, _logger, _guard);
             sync.Planned += entry =>
             {
                 if (entry.Action == PlanAction.Delete) { deleted.Add(entry.Key); return; }

@@ -30,6 +30,13 @@ public sealed class StatusServer : IAsyncDisposable
         _logger = logger;
     }
 
+    /// <summary>Takes the next connection; the listener's own accept by default. Tests swap it to fail (EMFILE,
+    /// ECONNABORTED) at will.</summary>
+    public Func<TcpListener, CancellationToken, ValueTask<Socket>> Accept { get; init; } = static (listener, ct) => listener.AcceptSocketAsync(ct);
+
+    /// <summary>The longest wait between two accepts that failed (the wait doubles from 50 ms up to this).</summary>
+    public TimeSpan MaxAcceptBackoff { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The bound port (useful when the configured port is 0).</summary>
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
@@ -40,13 +47,41 @@ public sealed class StatusServer : IAsyncDisposable
         _accepting = AcceptAsync();
     }
 
+    /// <summary>
+    /// Accepts until disposed. An accept that fails (EMFILE when the process is out of descriptors, ECONNABORTED
+    /// when a client gave up in the backlog, ...) is logged (once per run of failures) and tried again after
+    /// 50 ms, 100 ms, ... up to <see cref="MaxAcceptBackoff"/>: the server never stops answering while the process runs.
+    /// </summary>
     private async Task AcceptAsync()
     {
+        var backoff = TimeSpan.FromMilliseconds(50);
+        var failures = 0;
         while (!_stop.IsCancellationRequested)
         {
             Socket socket;
-            try { socket = await _listener.AcceptSocketAsync(_stop.Token).ConfigureAwait(false); }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
+            try
+            {
+                socket = await Accept(_listener, _stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && _stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is SocketException or IOException or InvalidOperationException)
+            {
+                if (failures++ == 0)
+                    _logger.LogWarning("HTTP status: accept failed ({Error}); trying again with a backoff up to {Seconds} s", e is SocketException se ? $"{se.SocketErrorCode}: {se.Message}" : e.Message, MaxAcceptBackoff.TotalSeconds);
+                try { await Task.Delay(backoff, _stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
+                continue;
+            }
+            if (failures > 0)
+            {
+                _logger.LogInformation("HTTP status: accepting again after {Count} failed accepts", failures);
+                failures = 0;
+                backoff = TimeSpan.FromMilliseconds(50);
+            }
             _ = Task.Run(() => ServeAsync(socket));
         }
     }

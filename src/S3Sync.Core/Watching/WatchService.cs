@@ -30,6 +30,12 @@ public sealed record WatchOptions
     public bool WatchConfigFile { get; init; } = true;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The hash cache every site's full syncs and event uploads use (opened from <c>state_dir</c> at start).</summary>
+    public S3Sync.Hashing.HashCache? Cache { get; init; }
+
+    /// <summary>Reads and hashes files the cache cannot answer for (tests count the reads).</summary>
+    public S3Sync.Planning.IDigestSource Reader { get; init; } = S3Sync.Planning.DirectDigestSource.Instance;
 }
 
 /// <summary>
@@ -186,6 +192,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             Ledger = new Execution.SettingsLedger(Hashing.HashCache.ResolveDirectory(config.StateDir)),
             ShutdownGrace = options.ShutdownGrace,
             Time = options.Time,
+            Cache = options.Cache,
+            Reader = options.Reader,
         };
         foreach (var site in config.Sites)
         {

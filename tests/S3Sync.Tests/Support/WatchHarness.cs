@@ -86,7 +86,7 @@ public sealed class WatchHarness : IAsyncDisposable
     private readonly object _gate = new();
     private Task? _run;
 
-    public WatchHarness(Scenario scenario, Func<IObjectStore, IObjectStore>? wrapStore = null, TimeSpan? grace = null, bool watchConfigFile = false)
+    public WatchHarness(Scenario scenario, Func<IObjectStore, IObjectStore>? wrapStore = null, TimeSpan? grace = null, bool watchConfigFile = false, S3Sync.Hashing.HashCache? cache = null, S3Sync.Planning.IDigestSource? reader = null, TimeProvider? time = null)
     {
         Scenario = scenario;
         Service = new WatchService(new WatchOptions
@@ -100,6 +100,9 @@ public sealed class WatchHarness : IAsyncDisposable
             SourceFactory = site => Source = new GatedSource(InotifySource.ForSite(site)),
             ShutdownGrace = grace ?? TimeSpan.FromSeconds(20),
             WatchConfigFile = watchConfigFile,
+            Cache = cache,
+            Time = time ?? TimeProvider.System,
+            Reader = reader ?? S3Sync.Planning.DirectDigestSource.Instance,
         }, Log);
         Service.Activity += a =>
         {
