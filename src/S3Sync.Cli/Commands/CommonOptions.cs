@@ -63,6 +63,20 @@ public sealed class CommonOptions
     /// <summary>True when <c>--quiet</c> was given.</summary>
     public bool IsQuiet(ParseResult result) => result.GetValue(Quiet);
 
+    /// <summary>--max-delete of sync and restore: false (after a one-line error) when it is not a valid limit.</summary>
+    public static bool TryGetMaxDelete(ParseResult result, Option<string?> maxDelete, TextWriter error, out DeleteLimit? limit)
+    {
+        limit = null;
+        if (result.GetValue(maxDelete) is not { } text) return true;
+        if (!DeleteLimit.TryParse(text, out var parsed))
+        {
+            error.WriteLine($"s3sync: --max-delete: '{text}' is not a count (like 100), a percentage (like 10%) or 'unlimited'");
+            return false;
+        }
+        limit = parsed;
+        return true;
+    }
+
     /// <summary>Loads the configuration and keeps the selected sites. Errors are printed and mapped to exit 2.</summary>
     public (SyncConfig? Config, bool JsonLogs, int ExitCode) Load(ParseResult result, TextWriter error) =>
         Load(result, error, AwsEnvironment.FromProcess());

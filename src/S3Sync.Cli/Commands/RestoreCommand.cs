@@ -75,16 +75,7 @@ public static class RestoreCommand
         var error = result.InvocationConfiguration.Error;
         var (config, jsonLogs, code) = common.Load(result, error);
         if (config is null) return Task.FromResult(code);
-        DeleteLimit? limit = null;
-        if (result.GetValue(maxDelete) is { } text)
-        {
-            if (!DeleteLimit.TryParse(text, out var parsed))
-            {
-                error.WriteLine($"s3sync: --max-delete: '{text}' is not a count (like 100), a percentage (like 10%) or 'unlimited'");
-                return Task.FromResult(ExitCodes.Usage);
-            }
-            limit = parsed;
-        }
+        if (!CommonOptions.TryGetMaxDelete(result, maxDelete, error, out var limit)) return Task.FromResult(ExitCodes.Usage);
         var n = result.GetValue(workers) ?? config.UploadWorkers;
         if (n < 1)
         {
