@@ -169,7 +169,7 @@ public sealed class Downloader : IAsyncDisposable
                 var local = new LocalEntry(entry.Key, path, remote.Size, DateTime.UnixEpoch.AddTicks(mtime / 100));
                 // What was verified is what the file holds: remember it, so the next restore or sync reads nothing.
                 if (FileFingerprint.TryRead(TargetFolder.PathOf(folder, name)) is { } fingerprint)
-                    _digests.Remember(local with { FullPath = TargetFolder.PathOf(folder, name) }, new ReadStamp(fingerprint, NowNs()), digest);
+                    _digests.Remember(local with { FullPath = TargetFolder.PathOf(folder, name) }, OwnWriteStamp(fingerprint), digest);
             }
             else
             {
@@ -289,6 +289,22 @@ public sealed class Downloader : IAsyncDisposable
         var gid = stored.GroupName is { } group && PosixAccounts.GroupId(group) is { } g ? g : stored.Gid;
         if (uid is null && gid is null) return null;
         return (uid ?? -1, gid ?? -1);
+    }
+
+    /// <summary>
+    /// The stamp for a file this restore wrote, verified and renamed itself. The cache trusts a row only when the file's
+    /// mtime and ctime are older than its hash by <see cref="HashCache.RacyMargin"/>: a file changed within the same clock
+    /// tick could keep its fingerprint. Our rename sets the ctime just now, so a stamp of "now" would make every restored
+    /// file a miss for ever and the next restore would read the whole tree again. But this file's content was written
+    /// to a 0600 temporary file no one else can open, then given its old mtime before the rename: any write after the
+    /// rename moves the mtime to the present, and the fingerprint no longer matches. So when the restored mtime is older
+    /// than the margin, the ctime is not a reason to doubt the row, and the stamp is put past it.
+    /// </summary>
+    internal static ReadStamp OwnWriteStamp(FileFingerprint fingerprint)
+    {
+        var now = NowNs();
+        var margin = (long)HashCache.RacyMargin.TotalNanoseconds;
+        return new ReadStamp(fingerprint, fingerprint.MtimeNs <= now - margin ? Math.Max(now, fingerprint.CtimeNs + margin) : now);
     }
 
     private static long NowNs() => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;

@@ -70,6 +70,53 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task A_second_restore_over_the_restored_tree_reads_no_file_and_a_sync_of_it_none_either()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        WriteTree(s);
+        var site = s.LoadSite();
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var target = Path.Combine(s.Root, "restored");
+        site = site with { LocalPath = target };
+        using var store = S3ObjectStore.ForSite(site, 4, 2);
+        using var cache = S3Sync.Hashing.HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
+
+        // Given a restore into an empty folder, through the hash cache (the real clock: no time seam)
+        async Task<(SiteResult Result, int Reads)> RestoreAsync()
+        {
+            var counting = new CountingDigests();
+            using var digests = new CachedDigestSource(cache, site.Name, counting);
+            var result = await new SiteRestore(site, store, digests, new RestoreSettings(4, Owner: false), NullLogger.Instance).RunAsync(default);
+            Assert.Equal(SiteStatus.Done, result.Status);
+            return (result, counting.Reads);
+        }
+        var (first, _) = await RestoreAsync();
+        Assert.Equal(Tree.Count, first.Stats.Uploaded);
+
+        // When it runs again at once, it reads no file of the tree (the restore's own hashes are trusted) ...
+        var (second, reads) = await RestoreAsync();
+        Assert.Equal((0L, (long)Tree.Count, 0), (second.Stats.Uploaded, second.Stats.Unchanged, reads));
+
+        // ... and a sync of the restored folder as the site's local_path reads none either
+        var counting = new CountingDigests();
+        using (var digests = new CachedDigestSource(cache, site.Name, counting))
+        {
+            var sync = await new SiteSync(site, store, digests, new SyncSettings { Workers = 4 }, NullLogger.Instance).RunAsync(default);
+            Assert.Equal((SiteStatus.Done, 0L, (long)Tree.Count), (sync.Status, sync.Stats.Uploaded, sync.Stats.Unchanged));
+        }
+        Assert.True(counting.Reads == 0, "the sync read " + string.Join("; ", counting.Read));
+
+        // But a file written after the restore, same size and the old mtime put back, is not taken from the cache
+        var edited = Path.Combine(target, "top.txt");
+        var mtime = File.GetLastWriteTimeUtc(edited);
+        File.WriteAllBytes(edited, "xyz"u8.ToArray());
+        File.SetLastWriteTimeUtc(edited, mtime);
+        var (third, thirdReads) = await RestoreAsync();
+        Assert.Equal((1L, 1), (third.Stats.Uploaded, thirdReads));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(s.Local, "top.txt")), File.ReadAllBytes(edited));
+    }
+
+    [Fact]
     public async Task Ad_hoc_sync_from_a_url_to_a_folder_restores_and_dry_run_prints_the_plan()
     {
         using var s = await Scenario.CreateAsync(server);

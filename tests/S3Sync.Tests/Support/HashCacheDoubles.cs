@@ -16,9 +16,13 @@ public sealed class CountingDigests : IDigestSource
     private int _reads;
     public int Reads => _reads;
 
+    /// <summary>The keys read, with the part sizes asked for (for a failure's message).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Read { get; } = new();
+
     public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _reads);
+        Read.Enqueue($"{entry.Key} [{string.Join(",", extraPartSizes)}]");
         return DirectDigestSource.Instance.GetAsync(entry, extraPartSizes, cancellationToken);
     }
 }
