@@ -162,7 +162,7 @@ for w in work:
         cpu = statistics.median(float(r["user_s"]) + float(r["sys_s"]) for r in tr)
         rss = statistics.median(int(r["maxrss_kb"]) for r in tr) / 1024
         meds[t] = wall
-        mbs = f"{w3_bytes / 1e6 / wall:.0f}" if w == "w3" else ""
+        mbs = f"{w3_bytes / 1e6 / wall:.0f}" if w == "w3" and t != "s3sync-again" else ""
         checks = ", ".join(sorted({r["check"] + ("" if r["exit"] == "0" else f" (exit {r['exit']})") for r in tr}))
         out.append(f"| {names[t]} | {wall:.2f} | {mbs} | {cpu:.2f} | {rss:.0f} | {len(tr)} | {checks} |")
     peers = {t: v for t, v in meds.items() if t in ("aws", "rclone", "s3cmd")}

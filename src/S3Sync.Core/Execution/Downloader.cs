@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
@@ -144,7 +145,9 @@ public sealed class Downloader : IAsyncDisposable
             temp = TargetFolder.NewTempName();
             string? warning;
             ObjectDownload? head;
-            head = await WritePartsAsync(folder, temp, key, remote).ConfigureAwait(false);
+            var candidates = ETag.TryParse(remote.ETag, out _, out var etagParts) && etagParts > 0 ? ETag.CandidatePartSizes(remote.Size, etagParts) : [];
+            FileDigest? inline;
+            (head, inline) = await WritePartsAsync(folder, temp, key, remote, candidates).ConfigureAwait(false);
             var stored = head.File;
             if (stored?.LinkTarget is { } target)
             {
@@ -155,9 +158,9 @@ public sealed class Downloader : IAsyncDisposable
             }
             if (stored?.LinkTarget is null)
             {
-                // Verify what landed on disk, read back through the folder's descriptor.
-                var candidates = ETag.TryParse(remote.ETag, out _, out var parts) && parts > 0 ? ETag.CandidatePartSizes(remote.Size, parts) : [];
-                var digest = await FileHasher.HashAsync(TargetFolder.PathOf(folder, temp), candidates, _cancellationToken).ConfigureAwait(false);
+                // Verify what was written: hashed as the parts came in, or (another part layout) read back from the file.
+                var digest = inline is { } d && (d.Matches(remote.ETag) || head.FingerprintMd5 is not null || head.Encrypted) ? d
+                    : await FileHasher.HashAsync(TargetFolder.PathOf(folder, temp), candidates, _cancellationToken).ConfigureAwait(false);
                 warning = Check(digest, remote, head);
                 var mode = stored?.Permissions ?? (0x1B6 & ~_umask);
                 var mtime = stored?.MtimeNs ?? (remote.LastModifiedUtc.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
@@ -216,36 +219,62 @@ public sealed class Downloader : IAsyncDisposable
         return "written unverified: the ETag is not an MD5 of the bytes and the object holds no MD5";
     }
 
-    /// <summary>Ranged GETs of the object's part size (so part ETags line up), several at once, written at their offsets.</summary>
-    private async Task<ObjectDownload> WritePartsAsync(SafeFileHandle folder, string temp, string key, RemoteObject remote)
+    /// <summary>
+    /// Ranged GETs of the object's part size (so part ETags line up), several at once, written at their offsets. When
+    /// the object's part layout is s3sync's own (or it is one GET), the digest the hash cache keeps is computed from the
+    /// buffers as they arrive, with no second read of the file: each part's MD5 on the worker that fetched it, the
+    /// whole-file MD5 part after part in order. Parts take their buffers in order, so the lowest part not yet hashed
+    /// always holds one and the ordered hashing cannot wait for a buffer held by a later part. With another part size
+    /// the digest is null; when it is not the object's layout (another tool's upload), the caller reads the file back.
+    /// </summary>
+    private async Task<(ObjectDownload Head, FileDigest? Digest)> WritePartsAsync(SafeFileHandle folder, string temp, string key, RemoteObject remote, IReadOnlyList<long> candidates)
     {
         // Up to 8 MiB: one GET of the whole object. Larger: its part size, so each part's ETag lines up.
         var partSize = remote.Size <= SingleGetLimit ? Math.Max(1, remote.Size)
             : ETag.TryParse(remote.ETag, out _, out var parts) && parts > 0
-                ? ETag.CandidatePartSizes(remote.Size, parts).DefaultIfEmpty(ETag.PartSizeFor(remote.Size)).First()
+                ? candidates.DefaultIfEmpty(ETag.PartSizeFor(remote.Size)).First()
                 : ETag.PartSizeFor(remote.Size);
         var count = ETag.PartCount(remote.Size, partSize);
+        var ownPartSize = ETag.IsMultipartSize(remote.Size) ? ETag.PartSizeFor(remote.Size) : 0;
+        var inline = ownPartSize == 0 ? count == 1 : partSize == ownPartSize;
+        using var whole = inline ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+        var partMd5s = inline && ownPartSize > 0 ? new byte[count][] : null;
+        var turns = inline ? Enumerable.Range(0, count).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray() : null;
+        turns?[0].SetResult();
         var ifMatch = remote.VersionId is null ? remote.ETag : null;
         using var file = TargetFolder.CreateFile(folder, temp);
         ObjectDownload? first = null;
         var gate = new object();
+        using var claims = new SemaphoreSlim(1);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
         var token = cts.Token;
         var next = -1;
+        int Length(int i) => (int)Math.Min(partSize, remote.Size - i * partSize);
         async Task PartsAsync()
         {
-            for (int i; (i = Interlocked.Increment(ref next)) < count;)
+            while (true)
             {
-                try { await PartAsync(i).ConfigureAwait(false); }
+                int i;
+                ByteBudget.Lease held;
+                await claims.WaitAsync(token).ConfigureAwait(false);
+                try
+                {
+                    if ((i = ++next) >= count) return;
+                    held = await _buffers.AcquireAsync(Length(i), token).ConfigureAwait(false);
+                }
+                finally { claims.Release(); }
+                try
+                {
+                    using (held) await PartAsync(i).ConfigureAwait(false);
+                }
                 catch { cts.Cancel(); throw; }
             }
         }
         async Task PartAsync(int i)
         {
             var offset = i * partSize;
-            var length = (int)Math.Min(partSize, remote.Size - offset);
-            using var held = await _buffers.AcquireAsync(length, token).ConfigureAwait(false);
-            var buffer = ArrayPool<byte>.Shared.Rent(length);
+            var length = Length(i);
+            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
             try
             {
                 var download = await _store.GetAsync(_site.Bucket, key, offset, count == 1 ? null : length, remote.VersionId, ifMatch, token).ConfigureAwait(false);
@@ -264,6 +293,13 @@ public sealed class Downloader : IAsyncDisposable
                         else download.Dispose();
                     }
                 }
+                if (turns is not null)
+                {
+                    if (partMd5s is not null) partMd5s[i] = MD5.HashData(buffer.AsSpan(0, length));
+                    await turns[i].Task.WaitAsync(token).ConfigureAwait(false);
+                    whole!.AppendData(buffer, 0, length);
+                    if (i + 1 < count) turns[i + 1].SetResult();
+                }
             }
             finally
             {
@@ -278,7 +314,9 @@ public sealed class Downloader : IAsyncDisposable
             throw failed.Exception!.InnerException!;
         }
         first!.Dispose();
-        return first;
+        var digest = whole is null ? null
+            : new FileDigest(remote.Size, whole.GetHashAndReset(), ownPartSize, partMd5s ?? [], new Dictionary<long, string>());
+        return (first, digest);
     }
 
     private (int Uid, int Gid)? Owner(FileMetadata stored)

@@ -117,6 +117,36 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Objects_of_another_tools_part_size_or_one_put_are_verified_and_the_next_restore_reads_nothing()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var site = s.LoadSite() with { LocalPath = Path.Combine(s.Root, "restored") };
+        using var store = S3ObjectStore.ForSite(site, 4, 2);
+        // 17 MiB in 5 MiB parts (4 parts; s3sync's own layout is 3 of 8 MiB), and 12 MiB in one PUT (a plain MD5 ETag)
+        var parts = Bytes(17 * MiB, 41);
+        var single = Bytes(12 * MiB, 42);
+        await server.PutMultipartAsync(s.Bucket, "five.bin", parts, 5 * MiB);
+        await server.PutAsync(s.Bucket, "single.bin", single);
+        using var cache = S3Sync.Hashing.HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
+        async Task<(SiteResult Result, int Reads)> RestoreAsync()
+        {
+            var counting = new CountingDigests();
+            using var digests = new CachedDigestSource(cache, site.Name, counting);
+            var result = await new SiteRestore(site, store, digests, new RestoreSettings(4, Owner: false), NullLogger.Instance).RunAsync(default);
+            Assert.True(result.Status == SiteStatus.Done, string.Join("; ", result.Problems));
+            return (result, counting.Reads);
+        }
+
+        var (first, _) = await RestoreAsync();
+
+        Assert.Equal(2, first.Stats.Uploaded);
+        Assert.Equal(parts, File.ReadAllBytes(Path.Combine(site.LocalPath, "five.bin")));
+        Assert.Equal(single, File.ReadAllBytes(Path.Combine(site.LocalPath, "single.bin")));
+        var (second, reads) = await RestoreAsync();
+        Assert.Equal((0L, 2L, 0), (second.Stats.Uploaded, second.Stats.Unchanged, reads));
+    }
+
+    [Fact]
     public async Task Ad_hoc_sync_from_a_url_to_a_folder_restores_and_dry_run_prints_the_plan()
     {
         using var s = await Scenario.CreateAsync(server);
