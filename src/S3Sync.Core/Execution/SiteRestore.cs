@@ -87,19 +87,20 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError("site {Site}: could not finish planning: {Error}", site.Name, StoreErrors.Describe(e));
-                Problem($"could not finish the walk or the listing: {StoreErrors.Describe(e)}");
-                status = SiteStatus.Failed;
+                // A missing bucket or unusable credentials: one line naming the bucket and what to do (exit 5 for credentials).
+                (var why, status) = StoreFailure.OfPlanning(e, site);
+                logger.LogError("site {Site}: {Error}", site.Name, why);
+                Problem(why);
             }
             await downloader.CompleteAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
         links.Report(logger, site.Name, site.Symlinks);
 
-        if (!planner.Complete || status == SiteStatus.Failed)
+        if (!planner.Complete || status is SiteStatus.Failed or SiteStatus.Credentials)
         {
             if (deletes.Count > 0) logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
-            status = SiteStatus.Failed;
+            if (status != SiteStatus.Credentials) status = SiteStatus.Failed;
         }
         else if (deletes.Count > 0)
         {

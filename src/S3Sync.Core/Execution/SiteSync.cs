@@ -124,11 +124,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A missing bucket or unusable credentials: one line naming the bucket and what to do.
-                var kind = StoreFailure.Classify(e);
-                var why = kind == StoreFailureKind.Other ? $"could not finish the walk or the listing: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site);
+                (var why, status) = StoreFailure.OfPlanning(e, site);
                 logger.LogError("site {Site}: {Error}", site.Name, why);
                 Problem(why);
-                status = kind == StoreFailureKind.Credentials ? SiteStatus.Credentials : SiteStatus.Failed;
             }
             PlanComplete?.Invoke();
             await uploader.CompleteAsync().ConfigureAwait(false);

@@ -82,13 +82,16 @@ public sealed class CommandLineErrorTests(S3ServerFixture server) : IDisposable
     [Theory]
     [InlineData("sync")]
     [InlineData("verify")]
+    [InlineData("restore")]
     public async Task No_credentials_anywhere_is_one_line_saying_where_it_looked_and_exit_5(string command)
     {
         Directory.CreateDirectory(Path.Combine(_root, "www"));
         var bucket = await server.NewBucketAsync();
+        // restore: the download direction of the ad-hoc form, bucket first
+        string[] args = command == "restore" ? ["sync", $"s3://{bucket}", Path.Combine(_root, "www")] : [command, Path.Combine(_root, "www"), $"s3://{bucket}"];
 
         // Binary.RunAsync clears the environment and gives a fresh HOME: no keys, no profile, no instance metadata.
-        var run = await Binary.RunAsync([command, Path.Combine(_root, "www"), $"s3://{bucket}", "--endpoint", server.Endpoint]);
+        var run = await Binary.RunAsync([.. args, "--endpoint", server.Endpoint]);
 
         Assert.True(run.ExitCode == 5, run.ToString());
         Assert.Contains($"no credentials found for bucket '{bucket}' (looked in: access_key/secret_access_key in the configuration, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", run.Output + run.Error);
