@@ -31,6 +31,10 @@ public sealed record WatchSettings
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The process's one upload pool: every site's event uploads and full syncs queue on it, so
+    /// <c>upload_workers</c> and the memory budget hold for the whole process. Null: the site makes a pool of its own.</summary>
+    public Uploader? Pool { get; init; }
+
     /// <summary>The hash cache (<c>state_dir</c>): full syncs plan with it as <c>sync</c> does, and event uploads record
     /// what they read in it, so a restart over an unchanged tree reads no file. Null: no cache.</summary>
     public S3Sync.Hashing.HashCache? Cache { get; init; }
@@ -59,7 +63,8 @@ public sealed record WatchActivity(string Site, WatchActivityKind Kind, string? 
 /// <item>every deletion, from an event or a full sync, passes the site's one <see cref="DeleteGuard"/> (<c>max_delete</c>
 /// over any 60 s): deletions over it are held, not made; the site is unhealthy until a full sync decides them again.</item>
 /// </list>
-/// Uploads go through the same <see cref="Uploader"/> (bounded queue, <c>upload_workers</c> workers) as <c>sync</c>.
+/// Uploads, of events and of full syncs, go through the process's one <see cref="Uploader"/> (bounded queue,
+/// <c>upload_workers</c> workers, one memory budget), as <c>sync</c>'s do.
 /// </summary>
 public sealed class SiteWatcher
 {
@@ -78,7 +83,8 @@ public sealed class SiteWatcher
     private readonly ConcurrentDictionary<PlanEntry, KeyState> _jobs = new(ReferenceEqualityComparer.Instance);
     private readonly PriorityQueue<string, long> _due = new();
     private readonly List<string> _deleteQueue = [];
-    private Uploader _uploader = null!;
+    private UploadBatch _uploader = null!;
+    private Uploader _pool = null!;
     private Task? _deleting, _rescan;
     private string? _rescanAgain;
     private long _nextRescan = long.MaxValue;
@@ -117,7 +123,9 @@ public sealed class SiteWatcher
         using var rescans = CancellationTokenSource.CreateLinkedTokenSource(stop);
         // Event uploads read the file anyway: the cache keeps the digest they computed (never consulted for them).
         using var eventDigests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, rehash: true, time: _time);
-        _uploader = new Uploader(_site, _store, _settings.Workers, _settings.QueueBuffer, _logger, uploads.Token, eventDigests) { LogsActions = false };
+        await using var ownPool = _settings.Pool is null ? new Uploader(_settings.Workers, _settings.QueueBuffer, _logger) : null;
+        _pool = _settings.Pool ?? ownPool!;
+        _uploader = _pool.Batch(_site, _store, eventDigests, uploads.Token, logsActions: false);
         _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var st)) st.Started = true; };
         _uploader.Completed += result => _done.Writer.TryWrite(result);
         _metrics.InitialSyncDone = false;
@@ -205,7 +213,7 @@ public sealed class SiteWatcher
 
     private void UpdateGauges()
     {
-        _metrics.SetQueueDepth(_uploader.QueueDepth + _keys.Values.Count(k => k.Due is not null));
+        _metrics.SetQueueDepth(_uploader.Queued + _keys.Values.Count(k => k.Due is not null));
         _metrics.SetWatches(_source.WatchCount);
         _metrics.WatchHealthy = !_rootGone && !_degraded && _source.Healthy;
     }
@@ -559,7 +567,7 @@ public sealed class SiteWatcher
             // The scan reads committed rows only: commit what events and earlier full syncs stored, so it sees them.
             _settings.Cache?.Commit();
             using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
-            var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger }, _logger, _guard);
+            var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger }, _logger, _guard, _pool);
             sync.Planned += entry =>
             {
                 if (entry.Action == PlanAction.Delete) { deleted.Add(entry.Key); return; }
@@ -645,9 +653,9 @@ public sealed class SiteWatcher
         _events.Writer.TryComplete();
         _source.Dispose();
         await rescans.CancelAsync().ConfigureAwait(false);
-        var pending = _uploader.QueueDepth + _jobs.Count;
+        var pending = _uploader.Pending;
         if (pending > 0) _logger.LogInformation("site {Site}: stopping; waiting up to {Seconds} s for {Count} uploads", _site.Name, _settings.ShutdownGrace.TotalSeconds, pending);
-        var drained = _uploader.CompleteAsync();
+        var drained = _uploader.DrainAsync();
         var rest = Task.WhenAll(drained, _rescan ?? Task.CompletedTask, _deleting ?? Task.CompletedTask);
         try
         {
@@ -662,7 +670,6 @@ public sealed class SiteWatcher
         catch (OperationCanceledException)
         {
         }
-        await _uploader.DisposeAsync().ConfigureAwait(false);
     }
 
     private enum Op { None, Upload, Delete }

@@ -49,9 +49,13 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     private readonly Channel<string> _reloads = Channel.CreateUnbounded<string>();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<Running> _running = [];
+    private Execution.Uploader? _pool;
     private SyncConfig? _config;
 
     public WatchMetrics Metrics { get; } = new();
+
+    /// <summary>The upload pool the running sites share (null while none runs).</summary>
+    public Execution.Uploader? Uploads => _pool;
 
     /// <summary>The configuration in force.</summary>
     public SyncConfig? Config => _config;
@@ -184,6 +188,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         config = Select(config);
         _config = config;
         Metrics.Retain(config.Sites.Select(s => s.Name));
+        // One pool for every site, their events and their full syncs: upload_workers is the process's bound.
+        _pool = new Execution.Uploader(config.UploadWorkers, config.UploadQueueBuffer, logger);
         var settings = new WatchSettings
         {
             Workers = config.UploadWorkers,
@@ -194,6 +200,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             Time = options.Time,
             Cache = options.Cache,
             Reader = options.Reader,
+            Pool = _pool,
         };
         foreach (var site in config.Sites)
         {
@@ -218,6 +225,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         await Task.WhenAll(_running.Select(r => r.Task)).ConfigureAwait(false);
         foreach (var r in _running) r.Stop.Dispose();
         _running.Clear();
+        if (_pool is not null) await _pool.DisposeAsync().ConfigureAwait(false);
+        _pool = null;
     }
 
     private sealed record Running(SiteWatcher Watcher, CancellationTokenSource Stop, Task Task);
