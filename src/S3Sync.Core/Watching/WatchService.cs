@@ -21,8 +21,9 @@ public sealed record WatchOptions
     /// <summary>Makes the object store of a site (connections, retries from the configuration).</summary>
     public required Func<Site, SyncConfig, IObjectStore> StoreFactory { get; init; }
 
-    /// <summary>Makes the change source of a site; inotify by default. Tests wrap it to drop or inject events.</summary>
-    public Func<Site, IChangeSource> SourceFactory { get; init; } = InotifySource.ForSite;
+    /// <summary>Makes the change source of a site, on the watch's clock (<see cref="Time"/>); inotify by default. Tests
+    /// wrap it to drop or inject events.</summary>
+    public Func<Site, TimeProvider, IChangeSource> SourceFactory { get; init; } = InotifySource.ForSite;
 
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -205,7 +206,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         foreach (var site in config.Sites)
         {
             var store = options.StoreFactory(site, config);
-            var watcher = new SiteWatcher(site, store, options.SourceFactory(site), settings, Metrics.For(site.Name), logger);
+            var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), settings, Metrics.For(site.Name), logger);
             watcher.Activity += a => Activity?.Invoke(a);
             var stop = new CancellationTokenSource();
             var task = Task.Run(async () =>
