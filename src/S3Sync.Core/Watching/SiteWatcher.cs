@@ -286,14 +286,22 @@ public sealed class SiteWatcher
     {
         var path = FullPath(key);
         var info = new FileInfo(path);
-        if (_stopping || !info.Exists || info.LinkTarget is not null || FileFingerprint.IsSpecial(info))
+        LocalEntry? local = null;
+        try
+        {
+            if (!_stopping && info.Exists && info.LinkTarget is null && !FileFingerprint.IsSpecial(info)) local = new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+        }
+        if (local is null)
         {
             // Gone again (its removal event follows), a symlink (never followed, as in the walk), or a FIFO, socket or
             // device (skipped, as in the walk, where the warning is given).
             _schedule.UploadEnded(key, UploadOutcome.Vanished);
             return;
         }
-        var entry = new PlanEntry(key, ChangeReason.Missing, PlanAction.Upload, new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc), null, "changed on disk");
+        var entry = new PlanEntry(key, ChangeReason.Missing, PlanAction.Upload, local, null, "changed on disk");
         _jobs[entry] = ticket;
         try
         {
