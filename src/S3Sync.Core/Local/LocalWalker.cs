@@ -112,12 +112,20 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
                 }
                 if (!site.Filter.Includes(key)) continue;
                 var fi = (FileInfo)info;
-                if (FileFingerprint.IsSpecial(fi))
+                try
                 {
-                    report?.Invoke(new WalkIssue(fi.FullName, "skipped: not a regular file (a FIFO, socket or device)", false));
-                    continue;
+                    if (FileFingerprint.IsSpecial(fi))
+                    {
+                        report?.Invoke(new WalkIssue(fi.FullName, "skipped: not a regular file (a FIFO, socket or device)", false));
+                        continue;
+                    }
+                    pending.Push(new LocalEntry(key, fi.FullName, fi.Length, fi.LastWriteTimeUtc));
                 }
-                pending.Push(new LocalEntry(key, fi.FullName, fi.Length, fi.LastWriteTimeUtc));
+                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    // Deleted between the listing and its stat (an rm -rf while the walk runs): no reason to give up
+                    // the walk (which made the full sync after a reload fail); its key is simply not on the local side.
+                }
             }
         }
     }

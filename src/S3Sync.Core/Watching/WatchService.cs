@@ -21,8 +21,9 @@ public sealed record WatchOptions
     /// <summary>Makes the object store of a site (connections, retries from the configuration).</summary>
     public required Func<Site, SyncConfig, IObjectStore> StoreFactory { get; init; }
 
-    /// <summary>Makes the change source of a site; inotify by default. Tests wrap it to drop or inject events.</summary>
-    public Func<Site, IChangeSource> SourceFactory { get; init; } = InotifySource.ForSite;
+    /// <summary>Makes the change source of a site, on the watch's clock (<see cref="Time"/>); inotify by default. Tests
+    /// wrap it to drop or inject events.</summary>
+    public Func<Site, TimeProvider, IChangeSource> SourceFactory { get; init; } = InotifySource.ForSite;
 
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -36,6 +37,14 @@ public sealed record WatchOptions
 
     /// <summary>Reads and hashes files the cache cannot answer for (tests count the reads).</summary>
     public S3Sync.Planning.IDigestSource Reader { get; init; } = S3Sync.Planning.DirectDigestSource.Instance;
+
+    /// <summary>A reload waits until the configuration file has been quiet (no new reload asked for, content unchanged)
+    /// this long, so a file written in steps is read once it is whole.</summary>
+    public TimeSpan ReloadQuiet { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a reload waits for the stopping sites' uploads before it cancels them (their work is decided
+    /// again by the new sites' initial syncs).</summary>
+    public TimeSpan ReloadGrace { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
@@ -49,9 +58,15 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     private readonly Channel<string> _reloads = Channel.CreateUnbounded<string>();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<Running> _running = [];
+    private Execution.Uploader? _pool;
+    private readonly Dictionary<string, Execution.DeleteGuard> _guards = new(StringComparer.Ordinal);
+    private volatile bool _reloading;
     private SyncConfig? _config;
 
     public WatchMetrics Metrics { get; } = new();
+
+    /// <summary>The upload pool the running sites share (null while none runs).</summary>
+    public Execution.Uploader? Uploads => _pool;
 
     /// <summary>The configuration in force.</summary>
     public SyncConfig? Config => _config;
@@ -68,7 +83,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         get
         {
             var sites = _config?.Sites;
-            return sites is { Count: > 0 } && sites.All(s => Metrics.For(s.Name).Healthy);
+            return !_reloading && sites is { Count: > 0 } && sites.All(s => Metrics.For(s.Name).Healthy);
         }
     }
 
@@ -78,6 +93,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         get
         {
             var sites = _config?.Sites;
+            if (_reloading) return "not ready: reloading the configuration (the sites restart)";
             if (sites is not { Count: > 0 }) return "not ready: no site is running";
             var lines = sites.Select(s => Metrics.For(s.Name)).Where(m => !m.Healthy).Select(m => $"site {m.Site}: {m.Problem}").ToList();
             return lines.Count == 0 ? null : "not ready: " + string.Join("\n", lines);
@@ -106,6 +122,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             while (true)
             {
                 var why = await _reloads.Reader.ReadAsync(stop).ConfigureAwait(false);
+                why = await QuietAsync(why, stop).ConfigureAwait(false);
                 await ReloadAsync(why, stop).ConfigureAwait(false);
             }
         }
@@ -123,6 +140,35 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         }
     }
 
+    /// <summary>Waits until no reload has been asked for and the file's content has not changed for
+    /// <see cref="WatchOptions.ReloadQuiet"/>: a file written in steps (each step closed) is read once, whole.</summary>
+    private async Task<string> QuietAsync(string why, CancellationToken stop)
+    {
+        var content = FileHash();
+        while (true)
+        {
+            var more = _reloads.Reader.WaitToReadAsync(stop).AsTask();
+            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            var delay = Task.Delay(options.ReloadQuiet, options.Time, quiet.Token);
+            await Task.WhenAny(more, delay).ConfigureAwait(false);
+            await quiet.CancelAsync().ConfigureAwait(false);
+            stop.ThrowIfCancellationRequested();
+            var changed = false;
+            while (_reloads.Reader.TryRead(out var next)) { why = next; changed = true; }
+            var now = FileHash();
+            if (!changed && now == content) return why;
+            content = now;
+        }
+    }
+
+    /// <summary>The configuration file's content (SHA-256, hex); null when there is none or it cannot be read.</summary>
+    private string? FileHash()
+    {
+        if (options.ConfigPath is null) return null;
+        try { return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(options.ConfigPath))); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
     /// <summary>Reads the configuration file again and, when it is valid, restarts the sites with it. Returns false
     /// (and logs why) when it is refused; the running configuration then stays.</summary>
     public async Task<bool> ReloadAsync(string why, CancellationToken cancellationToken = default)
@@ -136,7 +182,17 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
                 Reloaded?.Invoke(false);
                 return false;
             }
+            var before = FileHash();
             var (loaded, problems) = (options.Loader ?? LoadFile)();
+            if (before != FileHash())
+            {
+                // Written again while it was read: what was validated may not be what is there now. Read it again
+                // once it is quiet.
+                logger.LogWarning("configuration reload ({Why}) postponed: {Path} changed while it was read", why, options.ConfigPath);
+                RequestReload(why);
+                Reloaded?.Invoke(false);
+                return false;
+            }
             if (loaded is not { } next)
             {
                 logger.LogError("configuration reload ({Why}) refused: {Errors}; the running configuration stays", why, string.Join("; ", problems));
@@ -153,8 +209,17 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             if (_config is { } old && (old.HttpPort != next.HttpPort || old.HttpAddress != next.HttpAddress))
                 logger.LogWarning("http_port and http_address take effect at the next start, not on reload");
             logger.LogInformation("configuration reload ({Why}): restarting {Count} sites", why, Select(next).Sites.Count);
-            await StopSitesAsync().ConfigureAwait(false);
-            Start(next with { LogLevel = _config?.LogLevel ?? next.LogLevel });
+            // Unhealthy from now until the new sites' initial syncs are done: nothing is watched while they restart.
+            _reloading = true;
+            try
+            {
+                await StopSitesAsync(options.ReloadGrace).ConfigureAwait(false);
+                Start(next with { LogLevel = _config?.LogLevel ?? next.LogLevel });
+            }
+            finally
+            {
+                _reloading = false;
+            }
             Reloaded?.Invoke(true);
             return true;
         }
@@ -184,6 +249,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         config = Select(config);
         _config = config;
         Metrics.Retain(config.Sites.Select(s => s.Name));
+        // One pool for every site, their events and their full syncs: upload_workers is the process's bound.
+        _pool = new Execution.Uploader(config.UploadWorkers, config.UploadQueueBuffer, logger);
         var settings = new WatchSettings
         {
             Workers = config.UploadWorkers,
@@ -194,11 +261,16 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             Time = options.Time,
             Cache = options.Cache,
             Reader = options.Reader,
+            Pool = _pool,
         };
+        // A site that goes on with the same max_delete keeps its guard: a reload does not open a new window.
+        foreach (var gone in _guards.Keys.Where(n => config.Sites.All(s => s.Name != n || s.MaxDelete != _guards[n].Limit)).ToList()) _guards.Remove(gone);
         foreach (var site in config.Sites)
         {
             var store = options.StoreFactory(site, config);
-            var watcher = new SiteWatcher(site, store, options.SourceFactory(site), settings, Metrics.For(site.Name), logger);
+            Metrics.For(site.Name).InitialSyncDone = false;
+            var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), settings, Metrics.For(site.Name), logger, _guards.GetValueOrDefault(site.Name));
+            _guards[site.Name] = watcher.Guard;
             watcher.Activity += a => Activity?.Invoke(a);
             var stop = new CancellationTokenSource();
             var task = Task.Run(async () =>
@@ -212,12 +284,18 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         }
     }
 
-    private async Task StopSitesAsync()
+    private async Task StopSitesAsync(TimeSpan? grace = null)
     {
-        foreach (var r in _running) await r.Stop.CancelAsync().ConfigureAwait(false);
+        foreach (var r in _running)
+        {
+            r.Watcher.StopGrace = grace;
+            await r.Stop.CancelAsync().ConfigureAwait(false);
+        }
         await Task.WhenAll(_running.Select(r => r.Task)).ConfigureAwait(false);
         foreach (var r in _running) r.Stop.Dispose();
         _running.Clear();
+        if (_pool is not null) await _pool.DisposeAsync().ConfigureAwait(false);
+        _pool = null;
     }
 
     private sealed record Running(SiteWatcher Watcher, CancellationTokenSource Stop, Task Task);
