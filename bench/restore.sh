@@ -15,8 +15,8 @@ W1_FILES=${W1_FILES:-10000} W3_MB=${W3_MB:-512}
 if [[ ${SMOKE:-0} == 1 ]]; then W1_FILES=500 W3_MB=16 RUNS=1; fi
 TOOLS=${TOOLS:-"s3sync aws rclone s3cmd"}
 WORK=${BENCH_WORK:-/tmp/s3sync-restore-bench}
-OUT=$ROOT/bench/restore.tsv
-MD=$ROOT/bench/RESTORE.md
+OUT=${OUT:-$ROOT/bench/restore.tsv}
+MD=${MD:-$ROOT/bench/RESTORE.md}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 log() { echo "restore-bench: $(date -u +%T) $*" >&2; }

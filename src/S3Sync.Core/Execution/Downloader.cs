@@ -224,9 +224,9 @@ public sealed class Downloader : IAsyncDisposable
     /// <summary>
     /// Ranged GETs of the object's part size (so part ETags line up), several at once, written at their offsets. When
     /// the object's part layout is s3sync's own (or it is one GET), the digest the hash cache keeps is computed from the
-    /// buffers as they arrive, with no second read of the file: each part's MD5 on the worker that fetched it, the
-    /// whole-file MD5 part after part in order. Parts take their buffers in order, so the lowest part not yet hashed
-    /// always holds one and the ordered hashing cannot wait for a buffer held by a later part. With another part size
+    /// parts as they arrive: each part's MD5 on the worker that fetched it, from its buffer; the whole-file MD5 in
+    /// order, reading each part back from the page cache as soon as it is written, so no download waits for it. Parts
+    /// take their buffers from the budget in order. With another part size
     /// the digest is null; when it is not the object's layout (another tool's upload), the caller reads the file back.
     /// </summary>
     private async Task<(ObjectDownload Head, FileDigest? Digest)> WritePartsAsync(SafeFileHandle folder, string temp, string key, RemoteObject remote, IReadOnlyList<long> candidates)
@@ -241,8 +241,8 @@ public sealed class Downloader : IAsyncDisposable
         var inline = ownPartSize == 0 ? count == 1 : partSize == ownPartSize;
         using var whole = inline ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
         var partMd5s = inline && ownPartSize > 0 ? new byte[count][] : null;
-        var turns = inline ? Enumerable.Range(0, count).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray() : null;
-        turns?[0].SetResult();
+        // Parts written so far, for the whole-file MD5 that follows them in order (several parts only).
+        var written = inline && count > 1 ? Enumerable.Range(0, count).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray() : null;
         var ifMatch = remote.VersionId is null ? remote.ETag : null;
         using var file = TargetFolder.CreateFile(folder, temp);
         ObjectDownload? first = null;
@@ -295,21 +295,45 @@ public sealed class Downloader : IAsyncDisposable
                         else download.Dispose();
                     }
                 }
-                if (turns is not null)
+                if (written is not null)
                 {
-                    if (partMd5s is not null) partMd5s[i] = MD5.HashData(buffer.AsSpan(0, length));
-                    await turns[i].Task.WaitAsync(token).ConfigureAwait(false);
-                    whole!.AppendData(buffer, 0, length);
-                    if (i + 1 < count) turns[i + 1].SetResult();
+                    partMd5s![i] = MD5.HashData(buffer.AsSpan(0, length));
+                    written[i].SetResult();
                 }
+                else whole?.AppendData(buffer, 0, length);
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+        // The whole-file MD5 reads each part back (from the page cache) once it is written, in order, behind the
+        // downloads: they never wait for it, and their buffers go back to the budget at once.
+        async Task WholeAsync()
+        {
+            var chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(4 * 1024 * 1024, partSize));
+            try
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    await written![i].Task.WaitAsync(token).ConfigureAwait(false);
+                    for (long at = i * partSize, end = at + Length(i); at < end;)
+                    {
+                        var n = await RandomAccess.ReadAsync(file, chunk.AsMemory(0, (int)Math.Min(chunk.Length, end - at)), at, token).ConfigureAwait(false);
+                        if (n == 0) throw new InvalidDataException("the temporary file is shorter than what was written");
+                        whole!.AppendData(chunk, 0, n);
+                        at += n;
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
         // Up to 8 parts of one object at once (fewer with fewer workers); the byte budget bounds the buffers.
-        var runners = Enumerable.Range(0, Math.Clamp(Math.Min(_settings.Workers, count), 1, 8)).Select(_ => PartsAsync()).ToArray();
+        var runners = Enumerable.Range(0, Math.Clamp(Math.Min(_settings.Workers, count), 1, 8)).Select(_ => PartsAsync())
+            .Concat(written is null ? [] : [Task.Run(WholeAsync, token)]).ToArray();
         try { await Task.WhenAll(runners).ConfigureAwait(false); }
         catch when (runners.FirstOrDefault(r => r.IsFaulted && r.Exception!.InnerException is not OperationCanceledException) is { } failed)
         {

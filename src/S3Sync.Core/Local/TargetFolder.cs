@@ -87,7 +87,7 @@ public sealed partial class TargetFolder : IDisposable
     /// <summary>Creates a new, empty file (<c>O_EXCL</c>, mode 0600 until <see cref="Apply"/>) in <paramref name="folder"/>.</summary>
     public static SafeFileHandle CreateFile(SafeFileHandle folder, string name)
     {
-        var fd = Native.openat(Fd(folder), name, Native.OWrOnly | Native.OCreat | Native.OExcl | Native.ONofollow | Native.OCloexec, 0x180);
+        var fd = Native.openat(Fd(folder), name, Native.ORdWr | Native.OCreat | Native.OExcl | Native.ONofollow | Native.OCloexec, 0x180);
         if (fd < 0) throw Error(name, "cannot create the file");
         return new SafeFileHandle(fd, ownsHandle: true);
     }
@@ -170,7 +170,7 @@ public sealed partial class TargetFolder : IDisposable
 
     private static partial class Native
     {
-        public const int ORdOnly = 0, OWrOnly = 1, OCreat = 0x40, OExcl = 0x80, ONonblock = 0x800, ODirectory = 0x10000, ONofollow = 0x20000, OCloexec = 0x80000;
+        public const int ORdOnly = 0, OWrOnly = 1, ORdWr = 2, OCreat = 0x40, OExcl = 0x80, ONonblock = 0x800, ODirectory = 0x10000, ONofollow = 0x20000, OCloexec = 0x80000;
         public const int AtSymlinkNoFollow = 0x100;
         public const int ENOENT = 2, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, ELOOP = 40, ENOTEMPTY = 39;
 
