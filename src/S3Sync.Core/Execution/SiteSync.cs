@@ -217,9 +217,6 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         }
     }
 
-    /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
-    private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
-
     private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string> problem, CancellationToken cancellationToken)
     {
         var verdict = _guard.Check(keys.Count, remoteCount, localFiles);
@@ -239,35 +236,14 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             problem(message);
             return SiteStatus.DeletesRefused;
         }
-        var anyFailed = false;
-        foreach (var batch in keys.Batches())
+        var outcome = await new SiteDeleter(site, store, logger).DeleteAsync(keys.Batches(), cancellationToken).ConfigureAwait(false);
+        stats.AddDeleted(outcome.Deleted);
+        foreach (var (key, error) in outcome.Failed)
         {
-            IReadOnlyList<(string Key, string Error)> failed;
-            try
-            {
-                failed = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // A request that failed is the failure of its keys, not of the run: the next batch is still tried.
-                var why = StoreErrors.Describe(e);
-                failed = [.. batch.Select(key => (key, why))];
-            }
-            stats.AddDeleted(batch.Count - failed.Count);
-            foreach (var (key, error) in failed)
-            {
-                stats.AddFailed();
-                logger.LogError("{Key}: delete failed: {Error}", Relative(key), error);
-                problem($"{Relative(key)}: delete failed: {error}");
-            }
-            if (logger.IsEnabled(LogLevel.Information))
-            {
-                var gone = failed.Count == 0 ? null : failed.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-                foreach (var key in batch)
-                    if (gone?.Contains(key) != true) ActionLine.Log(logger, ActionLine.Delete, Relative(key));
-            }
-            anyFailed |= failed.Count > 0;
+            stats.AddFailed();
+            problem($"{key}: delete failed: {error}");
         }
+        var anyFailed = outcome.Failed.Count > 0;
         return anyFailed ? SiteStatus.Failed : SiteStatus.Done;
     }
 }
