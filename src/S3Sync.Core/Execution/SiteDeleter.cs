@@ -16,39 +16,42 @@ public sealed record DeleteOutcome(long Deleted, IReadOnlyList<(string Key, stri
 /// deleted is one <see cref="ActionLine"/>, each failure one error line.
 /// </summary>
 /// <param name="nameSite">Name the site in each line (watch, where sites interleave).</param>
-public sealed class SiteDeleter(Site site, IObjectStore store, ILogger logger, bool nameSite = false)
+/// <param name="logsActions">Log each deletion's action line (not with <c>--json</c>, whose writer reports them).</param>
+public sealed class SiteDeleter(Site site, IObjectStore store, ILogger logger, bool nameSite = false, bool logsActions = true)
 {
     /// <summary>Deletes <paramref name="keys"/> (full S3 keys, in batches of at most 1,000); <paramref name="deleted"/>
-    /// hears each key deleted (relative), so a million deletions need not be held in memory.</summary>
-    public async Task<DeleteOutcome> DeleteAsync(IEnumerable<IReadOnlyList<string>> keys, CancellationToken cancellationToken, Action<string>? deleted = null)
+    /// hears each key deleted (relative), so a million deletions need not be held in memory; <paramref name="failed"/>
+    /// each key that could not be deleted, with why (after its error line).</summary>
+    public async Task<DeleteOutcome> DeleteAsync(IEnumerable<IReadOnlyList<string>> keys, CancellationToken cancellationToken, Action<string>? deleted = null, Action<string, string>? failed = null)
     {
         long count = 0;
         var failures = new List<(string, string)>();
         foreach (var batch in keys)
         {
-            IReadOnlyList<(string Key, string Error)> failed;
+            IReadOnlyList<(string Key, string Error)> refused;
             try
             {
-                failed = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
+                refused = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var why = StoreErrors.Describe(e);
-                failed = [.. batch.Select(key => (key, why))];
+                refused = [.. batch.Select(key => (key, why))];
             }
-            var gone = failed.Count == 0 ? null : failed.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+            var gone = refused.Count == 0 ? null : refused.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
             foreach (var key in batch)
             {
                 if (gone?.Contains(key) == true) continue;
                 count++;
                 deleted?.Invoke(Relative(key));
-                ActionLine.Log(logger, ActionLine.Delete, Relative(key), site: nameSite ? site.Name : null);
+                if (logsActions) ActionLine.Log(logger, ActionLine.Delete, Relative(key), site: nameSite ? site.Name : null);
             }
-            foreach (var (key, error) in failed)
+            foreach (var (key, error) in refused)
             {
                 failures.Add((Relative(key), error));
                 if (nameSite) logger.LogError("site {Site}: {Key}: delete failed: {Error}; the next full sync retires it", site.Name, Relative(key), error);
                 else logger.LogError("{Key}: delete failed: {Error}", Relative(key), error);
+                failed?.Invoke(Relative(key), error);
             }
         }
         return new DeleteOutcome(count, failures);

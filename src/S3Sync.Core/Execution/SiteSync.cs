@@ -37,6 +37,12 @@ public sealed record SyncSettings
 
     /// <summary>Where the applied upload settings are remembered; null: never compare objects' settings.</summary>
     public SettingsLedger? Ledger { get; init; }
+
+    /// <summary>Plan, pass the deletions through the guard, report each action as planned (or held), change nothing.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Log each action as its <see cref="ActionLine"/> at info (false under <c>--json</c>, whose lines say it).</summary>
+    public bool LogActions { get; init; } = true;
 }
 
 /// <summary>
@@ -55,6 +61,12 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
     public event Action<PlanEntry>? Planned;
     public event Action<UploadResult>? Uploaded;
 
+    /// <summary>Raised for every action done, planned, failed, held or skipped (on worker threads).</summary>
+    public event Action<ActionEvent>? Acted;
+
+    /// <summary>Raised for every failure outside an action: an unreadable file, a site that could not finish.</summary>
+    public event Action<SiteProblem>? ProblemFound;
+
     /// <summary>Raised once the plan has been read to its end (the walk and the listing are over), or has failed.</summary>
     public event Action? PlanComplete;
 
@@ -67,12 +79,18 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         {
             lock (problems) problems.Add(message);
         }
+        // text: the summary's line when it names more than the key (a walk error names the path).
+        void Failure(string? key, string message, string? text = null)
+        {
+            Problem(text ?? (key is null ? message : $"{key}: {message}"));
+            ProblemFound?.Invoke(new SiteProblem(key, message));
+        }
 
         if (!Directory.Exists(site.LocalPath))
         {
             var why = File.Exists(site.LocalPath) ? "is a file, not a folder" : "does not exist (is the disk mounted?)";
             logger.LogError("site {Site}: local_path {Path} {Why}; nothing was done", site.Name, site.LocalPath, why);
-            Problem($"local_path {site.LocalPath} {why}; nothing was done");
+            Failure(null, $"local_path {site.LocalPath} {why}; nothing was done");
             return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
         }
 
@@ -83,7 +101,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload, CheckSettings = checkSettings }, issue =>
         {
             if (links.TryAdd(issue, logger)) return;
-            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
+            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
         });
 
@@ -93,15 +111,29 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         var own = pool is null ? new Uploader(settings.Workers, settings.QueueBuffer, logger, cancellationToken) : null;
         try
         {
-            var uploader = (pool ?? own!).Batch(site, store, digests, cancellationToken);
+            var uploader = (pool ?? own!).Batch(site, store, digests, cancellationToken, settings.LogActions);
             uploader.Completed += result =>
             {
+                var entry = result.Entry;
                 switch (result.Outcome)
                 {
-                    case UploadOutcome.Uploaded: stats.AddUploaded(result.Bytes); break;
-                    case UploadOutcome.ChangedInPlace: stats.AddChangedInPlace(); break;
-                    case UploadOutcome.Vanished: stats.AddSkipped(); break;
-                    default: stats.AddFailed(); Problem($"{result.Entry.Key}: {result.Error}"); break;
+                    case UploadOutcome.Uploaded:
+                        stats.AddUploaded(result.Bytes);
+                        Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Done, entry.Reason, result.Bytes));
+                        break;
+                    case UploadOutcome.ChangedInPlace:
+                        stats.AddChangedInPlace();
+                        Acted?.Invoke(new ActionEvent(ActionLine.Copy, entry.Key, ActionStatus.Done, entry.Reason, Detail: result.Detail));
+                        break;
+                    case UploadOutcome.Vanished:
+                        stats.AddSkipped();
+                        Acted?.Invoke(new ActionEvent(Verb(entry.Action), entry.Key, ActionStatus.Skipped, entry.Reason, Why: "deleted before it could be read"));
+                        break;
+                    default:
+                        stats.AddFailed();
+                        Problem($"{entry.Key}: {result.Error}");
+                        Acted?.Invoke(new ActionEvent(Verb(entry.Action), entry.Key, ActionStatus.Failed, entry.Reason, Why: result.Error));
+                        break;
                 }
                 Uploaded?.Invoke(result);
             };
@@ -113,6 +145,18 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                     if (entry.Local is not null) localFiles++;
                     switch (entry.Action)
                     {
+                        case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata when settings.DryRun:
+                            // What the run would do, counted as if done: the dry run's summary is the run's forecast.
+                            if (entry.Action == PlanAction.Upload) stats.AddUploaded(entry.Local!.Size);
+                            else stats.AddChangedInPlace();
+                            Acted?.Invoke(new ActionEvent(Verb(entry.Action), entry.Key, ActionStatus.Planned, entry.Reason,
+                                entry.Action == PlanAction.Upload ? entry.Local!.Size : null, entry.Action switch
+                                {
+                                    PlanAction.ChangeStorageClass => site.StorageClass,
+                                    PlanAction.ChangeMetadata => entry.Detail,
+                                    _ => null,
+                                }));
+                            break;
                         case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata:
                             await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
                             break;
@@ -120,7 +164,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                             deletes.Add(site.KeyFor(entry.Key));
                             break;
                         default:
-                            Count(entry, stats, Problem);
+                            Count(entry, stats, (k, m) => Failure(k, m));
+                            if (entry.Reason == ChangeReason.Vanished)
+                                Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Skipped, entry.Reason, Why: "deleted before it could be read"));
                             break;
                     }
                 }
@@ -131,7 +177,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 var kind = StoreFailure.Classify(e);
                 var why = kind == StoreFailureKind.Other ? $"could not finish the walk or the listing: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site);
                 logger.LogError("site {Site}: {Error}", site.Name, why);
-                Problem(why);
+                Failure(null, why);
                 status = kind == StoreFailureKind.Credentials ? SiteStatus.Credentials : SiteStatus.Failed;
             }
             PlanComplete?.Invoke();
@@ -148,12 +194,16 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         {
             if (deletes.Count > 0 || site.RetireDeleted)
                 logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
+            Hold(deletes, "the walk or the listing did not complete");
             if (status != SiteStatus.Credentials) status = SiteStatus.Failed;
         }
         else if (deletes.Count > 0)
         {
-            status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, Problem, cancellationToken).ConfigureAwait(false);
+            status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => Failure(k, m), Problem, cancellationToken).ConfigureAwait(false);
         }
+
+        // A dry run changes nothing: no open upload is aborted, the cache and the ledger keep what they hold.
+        if (settings.DryRun) return new SiteResult(site, status, stats, clock.Elapsed, problems);
 
         if (settings.AbortUploadsStartedBefore is { } cutoff && planner.Complete)
             await AbortStaleUploadsAsync(cutoff, cancellationToken).ConfigureAwait(false);
@@ -203,7 +253,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         if (aborted > 0) logger.LogInformation("site {Site}: aborted {Count} stale multipart uploads left by an earlier run", site.Name, aborted);
     }
 
-    private static void Count(PlanEntry entry, SiteStats stats, Action<string> problem)
+    private static void Count(PlanEntry entry, SiteStats stats, Action<string?, string> problem)
     {
         switch (entry.Reason)
         {
@@ -212,19 +262,41 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             case ChangeReason.Vanished: stats.AddSkipped(); break;
             case ChangeReason.Error or ChangeReason.CannotCompare:
                 stats.AddFailed();
-                problem($"{entry.Key}: {entry.Detail}");
+                problem(entry.Key, entry.Detail ?? "cannot compare");
                 break;
         }
     }
 
-    private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string> problem, CancellationToken cancellationToken)
+    /// <summary>The verb of an action's <see cref="ActionLine"/>.</summary>
+    public static string Verb(PlanAction action) => action switch
+    {
+        PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata => ActionLine.Copy,
+        PlanAction.Delete => ActionLine.Delete,
+        PlanAction.Download => ActionLine.Download,
+        PlanAction.ApplyMetadata => ActionLine.Metadata,
+        _ => ActionLine.Upload,
+    };
+
+    /// <summary>Reports each deletion as held (none is made): <paramref name="why"/> says what held it.</summary>
+    private void Hold(KeySpill keys, string why)
+    {
+        if (Acted is null || keys.Count == 0) return;
+        foreach (var batch in keys.Batches())
+            foreach (var key in batch) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Held, ChangeReason.RemoteOnly, Why: why));
+    }
+
+    /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
+    private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
+
+    private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string?, string> siteProblem, Action<string> problem, CancellationToken cancellationToken)
     {
         var verdict = _guard.Check(keys.Count, remoteCount, localFiles);
         if (verdict.EmptyRoot)
         {
             var message = $"local_path {site.LocalPath} is empty while s3://{site.Bucket}/{site.ListPrefix} holds {remoteCount} objects; refusing to delete them (is the disk mounted?)";
             logger.LogError("site {Site}: {Message}", site.Name, message);
-            problem(message);
+            siteProblem(null, message);
+            Hold(keys, "local_path is empty");
             return SiteStatus.DeletesRefused;
         }
         if (!verdict.Allowed)
@@ -233,17 +305,27 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             var window = earlier > 0 ? $" (with {earlier} deleted in the last {_guard.Window.TotalSeconds:0} s)" : "";
             var message = $"would delete {keys.Count} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}{window}, more than max_delete {_guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {verdict.InWindow} (or set max_delete)";
             logger.LogError("site {Site}: {Message}", site.Name, message);
-            problem(message);
+            siteProblem(null, message);
+            Hold(keys, $"more than max_delete {_guard.Limit}");
             return SiteStatus.DeletesRefused;
         }
-        var outcome = await new SiteDeleter(site, store, logger).DeleteAsync(keys.Batches(), cancellationToken).ConfigureAwait(false);
-        stats.AddDeleted(outcome.Deleted);
-        foreach (var (key, error) in outcome.Failed)
+        if (settings.DryRun)
         {
-            stats.AddFailed();
-            problem($"{key}: delete failed: {error}");
+            stats.AddDeleted(keys.Count);
+            if (Acted is not null)
+                foreach (var batch in keys.Batches())
+                    foreach (var key in batch) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Planned, ChangeReason.RemoteOnly));
+            return SiteStatus.Done;
         }
-        var anyFailed = outcome.Failed.Count > 0;
-        return anyFailed ? SiteStatus.Failed : SiteStatus.Done;
+        var outcome = await new SiteDeleter(site, store, logger, logsActions: settings.LogActions).DeleteAsync(keys.Batches(), cancellationToken,
+            deleted: Acted is null ? null : key => Acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, ChangeReason.RemoteOnly)),
+            failed: (key, error) =>
+            {
+                stats.AddFailed();
+                problem($"{key}: delete failed: {error}");
+                Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.RemoteOnly, Why: error));
+            }).ConfigureAwait(false);
+        stats.AddDeleted(outcome.Deleted);
+        return outcome.Failed.Count > 0 ? SiteStatus.Failed : SiteStatus.Done;
     }
 }
