@@ -57,6 +57,13 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null)
                     children.Add((keyPrefix + name + (isDir ? "/" : ""), info));
                 }
             }
+            catch (DirectoryNotFoundException) when (keyPrefix.Length > 0)
+            {
+                // A folder below the root removed since its parent was listed (an rm -rf while the walk runs): its
+                // files are gone, which the walk may say; it is not a folder it could not read. (The root itself
+                // missing still fails the walk, so nothing is deleted.)
+                continue;
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
             {
                 Fail(dir.FullName, e is UnauthorizedAccessException ? "cannot read folder: permission denied" : $"cannot read folder: {e.Message}");
