@@ -239,6 +239,12 @@ public sealed class Uploader : IAsyncDisposable
                 _logger.LogDebug("{Key}: {Size} bytes sent", entry.Key, size);
                 return new UploadResult(entry, UploadOutcome.Uploaded, size, null);
             }
+            catch (FileSwappedException e)
+            {
+                // Never an upload of something else: a warning for that path, nothing read, its object kept.
+                _logger.LogWarning("{Message}", e.Message);
+                return new UploadResult(entry, UploadOutcome.Vanished, 0, null);
+            }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
                 return Vanished(entry);
@@ -304,7 +310,7 @@ public sealed class Uploader : IAsyncDisposable
             var read = 0;
             if (size > 0)
             {
-                using var handle = File.OpenHandle(info.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var handle = LocalFile.OpenRead(info.FullName, entry.Local!.Identity);
                 read = await FileHasher.ReadFullAsync(handle, buffer.AsMemory(0, (int)size), 0, _cancellationToken).ConfigureAwait(false);
                 if (read != size || RandomAccess.GetLength(handle) != size) throw new FileChangedException(info.FullName);
             }
@@ -337,7 +343,7 @@ public sealed class Uploader : IAsyncDisposable
         if (digest.PartMd5s.Count == 0) throw new FileChangedException(local.FullPath);
         var key = _site.KeyFor(entry.Key);
         var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex, FileMetadata.TryRead(local.FullPath, followLinks: true)), _cancellationToken).ConfigureAwait(false);
-        var state = new MultipartState(local.FullPath, key, uploadId, digest, _cancellationToken);
+        var state = new MultipartState(local.FullPath, local.Identity, key, uploadId, digest, _cancellationToken);
         try
         {
             for (var i = 0; i < state.PartCount; i++) _parts.Writer.TryWrite(new PartWork(state, i));
@@ -381,7 +387,7 @@ public sealed class Uploader : IAsyncDisposable
             held = await _buffers.AcquireAsync(length, state.Token).ConfigureAwait(false);
             buffer = ArrayPool<byte>.Shared.Rent(length);
             int read;
-            using (var handle = File.OpenHandle(state.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            using (var handle = LocalFile.OpenRead(state.Path, state.Identity))
                 read = await FileHasher.ReadFullAsync(handle, buffer.AsMemory(0, length), offset, state.Token).ConfigureAwait(false);
             var body = buffer.AsMemory(0, read);
             if (read != length) throw new FileChangedException(state.Path);
@@ -406,7 +412,7 @@ public sealed class Uploader : IAsyncDisposable
     private sealed record PartWork(MultipartState State, int Index);
 
     /// <summary>One multipart upload in flight: which parts are taken, which are done, the first error.</summary>
-    private sealed class MultipartState(string path, string key, string uploadId, FileDigest digest, CancellationToken token)
+    private sealed class MultipartState(string path, FileIdentity? identity, string key, string uploadId, FileDigest digest, CancellationToken token)
     {
         private readonly string[] _etags = new string[digest.PartMd5s.Count];
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -415,6 +421,7 @@ public sealed class Uploader : IAsyncDisposable
         private Exception? _error;
 
         public string Path => path;
+        public FileIdentity? Identity => identity;
         public string Key => key;
         public string UploadId => uploadId;
         public FileDigest Digest => digest;

@@ -20,6 +20,9 @@ public sealed record WatchSettings
     /// <summary>Where full reconciles remember the applied upload settings (see <see cref="Execution.SettingsLedger"/>).</summary>
     public Execution.SettingsLedger? Ledger { get; init; }
 
+    /// <summary>Where full reconciles remember the sub-mounts of local_path (see <see cref="Execution.MountLedger"/>).</summary>
+    public Execution.MountLedger? Mounts { get; init; }
+
     /// <summary>Seconds between full reconciles; 0 turns them off.</summary>
     public int RescanIntervalSeconds { get; init; } = Defaults.RescanIntervalSeconds;
 
@@ -559,7 +562,7 @@ public sealed class SiteWatcher
             // The scan reads committed rows only: commit what events and earlier full syncs stored, so it sees them.
             _settings.Cache?.Commit();
             using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
-            var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger }, _logger, _guard);
+            var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger, Mounts = _settings.Mounts }, _logger, _guard);
             sync.Planned += entry =>
             {
                 if (entry.Action == PlanAction.Delete) { deleted.Add(entry.Key); return; }
