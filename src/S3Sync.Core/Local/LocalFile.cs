@@ -47,4 +47,46 @@ public static class LocalFile
             throw;
         }
     }
+
+    /// <summary>
+    /// The identity of the regular file at <paramref name="relative"/> (a key: '/' separators) under
+    /// <paramref name="root"/>, reached without following a link anywhere below the root: each folder is opened by its
+    /// parent's handle with <c>O_NOFOLLOW</c>. Null when a component is a link or not a folder, or the file is not a
+    /// regular file (or is gone). <c>watch</c>'s event uploads use it as the walk uses its listing: the later read is
+    /// checked against this identity.
+    /// </summary>
+    public static FileIdentity? IdentityBeneath(string root, string relative)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var parts = relative.Split('/');
+        int fd;
+        unsafe
+        {
+            var rootName = Posix.CString(root);
+            fixed (byte* p = rootName) fd = Posix.openat(Posix.AtFdCwd, p, Posix.OPath | Posix.ODirectory | Posix.OCloExec, 0);
+        }
+        if (fd < 0) return null;
+        try
+        {
+            for (var i = 0; i < parts.Length - 1; i++)
+            {
+                if (parts[i].Length == 0 || parts[i] is "." or "..") return null;
+                int next;
+                unsafe
+                {
+                    var name = Posix.CString(parts[i]);
+                    fixed (byte* p = name) next = Posix.openat(fd, p, Posix.OPath | Posix.ODirectory | Posix.ONoFollow | Posix.OCloExec, 0);
+                }
+                Posix.close(fd);
+                fd = next;
+                if (fd < 0) return null;
+            }
+            if (!Posix.TryStat(fd, Posix.CString(parts[^1]), out var stat, out _) || stat.Type != Posix.RegularFile) return null;
+            return stat.Identity;
+        }
+        finally
+        {
+            if (fd >= 0) Posix.close(fd);
+        }
+    }
 }

@@ -342,14 +342,17 @@ public sealed class SiteWatcher
     {
         var path = FullPath(key);
         var info = new FileInfo(path);
-        if (!info.Exists || info.LinkTarget is not null || FileFingerprint.IsSpecial(info))
+        // Reached from the root without following a link anywhere (a folder above swapped for a link is not a way out),
+        // and the read is checked against this identity, as the walk's are.
+        var identity = info.Exists && info.LinkTarget is null ? LocalFile.IdentityBeneath(_root, key) : null;
+        if (!info.Exists || info.LinkTarget is not null || FileFingerprint.IsSpecial(info) || (OperatingSystem.IsLinux() && identity is null))
         {
-            // Gone again (its removal event follows), a symlink (never followed, as in the walk), or a FIFO, socket or
-            // device (skipped, as in the walk, where the warning is given).
+            // Gone again (its removal event follows), a symlink (never followed, as in the walk), a path through a
+            // link, or a FIFO, socket or device (skipped, as in the walk, where the warning is given).
             if (st.Running == Op.None && st.Due is null) _keys.Remove(key);
             return;
         }
-        var entry = new PlanEntry(key, ChangeReason.Missing, PlanAction.Upload, new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc), null, "changed on disk");
+        var entry = new PlanEntry(key, ChangeReason.Missing, PlanAction.Upload, new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc, identity), null, "changed on disk");
         st.Running = Op.Upload;
         st.Started = false;
         _jobs[entry] = st;

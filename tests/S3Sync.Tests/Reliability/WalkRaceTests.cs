@@ -194,6 +194,27 @@ public sealed class WalkRaceTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Watch_event_paths_are_resolved_without_following_a_link_below_the_root()
+    {
+        // Given d/h.txt under the root, and a secret folder holding a file of the same name
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("d/h.txt", "below a folder");
+        var secret = SecretFolder(s);
+        File.WriteAllText(Path.Combine(secret, "h.txt"), "secret");
+        var listed = LocalFile.IdentityBeneath(s.Local, "d/h.txt");
+        Assert.NotNull(listed);
+
+        // When d is swapped for a link to the secret folder (as an event for d/h.txt is being handled)
+        Directory.Move(Path.Combine(s.Local, "d"), Path.Combine(s.Local, "d.real"));
+        File.CreateSymbolicLink(Path.Combine(s.Local, "d"), secret);
+
+        // Then the path no longer leads to a file (the link is not followed), and a read checked against the old identity fails
+        Assert.Null(LocalFile.IdentityBeneath(s.Local, "d/h.txt"));
+        Assert.Throws<FileSwappedException>(() => LocalFile.OpenRead(Path.Combine(s.Local, "d/h.txt"), listed).Dispose());
+        Assert.NotNull(LocalFile.IdentityBeneath(s.Local, "d.real/h.txt"));
+    }
+
+    [Fact]
     public async Task A_file_swapped_after_the_listing_is_never_read_in_its_place()
     {
         // Given a walked tree
