@@ -48,8 +48,10 @@ public sealed record SyncSettings
 /// happen only when the walk and the listing both completed and the delete guard allows them.
 /// </summary>
 /// <remarks>Deletions pass the <see cref="DeleteGuard"/>: a new one per run by default; <c>watch</c> passes its site's
-/// guard so its full syncs and its events share one window.</remarks>
-public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digests, SyncSettings settings, ILogger logger, DeleteGuard? guard = null)
+/// guard so its full syncs and its events share one window. Uploads go to a pool of <see cref="SyncSettings.Workers"/>
+/// of its own by default; <c>watch</c> passes its process's one <see cref="Uploader"/>, so a full sync and the events
+/// around it share <c>upload_workers</c> and the memory budget.</remarks>
+public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digests, SyncSettings settings, ILogger logger, DeleteGuard? guard = null, Uploader? pool = null)
 {
     private readonly DeleteGuard _guard = guard ?? new DeleteGuard(settings.MaxDelete ?? site.MaxDelete);
 
@@ -92,8 +94,10 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         using var deletes = new KeySpill();
         long localFiles = 0;
         var status = SiteStatus.Done;
-        await using (var uploader = new Uploader(site, store, settings.Workers, settings.QueueBuffer, logger, cancellationToken, digests))
+        var own = pool is null ? new Uploader(settings.Workers, settings.QueueBuffer, logger, cancellationToken) : null;
+        try
         {
+            var uploader = (pool ?? own!).Batch(site, store, digests, cancellationToken);
             uploader.Completed += result =>
             {
                 switch (result.Outcome)
@@ -135,7 +139,11 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 status = kind == StoreFailureKind.Credentials ? SiteStatus.Credentials : SiteStatus.Failed;
             }
             PlanComplete?.Invoke();
-            await uploader.CompleteAsync().ConfigureAwait(false);
+            await uploader.DrainAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (own is not null) await own.DisposeAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
         links.Report(logger, site.Name, site.Symlinks);

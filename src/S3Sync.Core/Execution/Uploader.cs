@@ -18,59 +18,81 @@ public enum UploadOutcome { Uploaded, ChangedInPlace, Vanished, Failed }
 public sealed record UploadResult(PlanEntry Entry, UploadOutcome Outcome, long Bytes, string? Error);
 
 /// <summary>
-/// A pool of <c>upload_workers</c> workers behind a bounded queue (<c>upload_queue_buffer</c>). Small files go up
-/// with one PUT from a buffer hashed as it is sent. The buffers of all workers of all sites together hold at most
-/// <see cref="Defaults.UploadBufferBytes"/> of file data (one <see cref="ByteBudget"/> per process), however many
-/// workers and sites there are. Large files go up in parts, and their parts are shared
-/// out to every idle worker, so one large file uses the whole pool. Each part is checked against the MD5 the
-/// file had when it was hashed: a file that changes during the upload is detected and uploaded again, never
-/// stored mixed. A failed multipart upload is aborted.
+/// A pool of <c>upload_workers</c> workers behind a bounded queue (<c>upload_queue_buffer</c>), shared by every job of
+/// the process: <c>watch</c> makes one for all its sites, whose event uploads and full syncs queue their work as
+/// <see cref="UploadBatch"/>es on it, so <c>upload_workers</c> bounds the uploads in flight of the whole process.
+/// Small files go up with one PUT from a buffer hashed as it is sent. The buffers of all workers together hold at most
+/// <see cref="Defaults.UploadBufferBytes"/> of file data (one <see cref="ByteBudget"/> per process). Large files go up
+/// in parts, and their parts are shared out to every idle worker, so one large file uses the whole pool. Each part is
+/// checked against the MD5 the file had when it was hashed: a file that changes during the upload is detected and
+/// uploaded again, never stored mixed. A failed multipart upload is aborted.
 /// </summary>
 public sealed class Uploader : IAsyncDisposable
 {
     private const int MaxAttempts = 3;
 
-    /// <summary>One budget for the whole process: every site's uploader (watch runs them side by side) shares it.</summary>
+    /// <summary>One budget for the whole process: every uploader (and the downloader) shares it.</summary>
     internal static readonly ByteBudget ProcessBuffers = new(Defaults.UploadBufferBytes);
 
-    private readonly Site _site;
-    private readonly IObjectStore _store;
-    private readonly IDigestSource _digests;
     private readonly ILogger _logger;
-    private readonly Channel<PlanEntry> _jobs;
+    private readonly Channel<Job> _jobs;
     private readonly Channel<PartWork> _parts = Channel.CreateUnbounded<PartWork>();
     private readonly SemaphoreSlim _hashing = new(1);
     private readonly ByteBudget _buffers;
     private readonly Task[] _workers;
     private readonly CancellationToken _cancellationToken;
+    private readonly UploadBatch? _default;
+    private int _running, _mostRunning;
 
-    public Uploader(Site site, IObjectStore store, int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken, IDigestSource? digests = null, ByteBudget? buffers = null)
+    /// <summary>A pool for jobs of any site, queued through <see cref="Batch"/>. <paramref name="cancellationToken"/>
+    /// stops the workers (each batch has its own token for its jobs).</summary>
+    public Uploader(int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken = default, ByteBudget? buffers = null)
     {
+        workers = Math.Max(1, workers);
         _buffers = buffers ?? ProcessBuffers;
-        _site = site;
-        _store = store;
-        _digests = digests ?? DirectDigestSource.Instance;
         _logger = logger;
         _cancellationToken = cancellationToken;
-        _jobs = Channel.CreateBounded<PlanEntry>(new BoundedChannelOptions(Math.Max(1, queueBuffer)) { FullMode = BoundedChannelFullMode.Wait });
+        Workers = workers;
+        _jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(Math.Max(1, queueBuffer)) { FullMode = BoundedChannelFullMode.Wait });
         _workers = [.. Enumerable.Range(0, workers).Select(_ => Task.Run(WorkerAsync, CancellationToken.None))];
     }
 
+    /// <summary>A pool of its own for one site's jobs (<c>sync</c>): <see cref="EnqueueAsync"/>, <see cref="Completed"/>
+    /// and <see cref="CompleteAsync"/> act on its one batch.</summary>
+    public Uploader(Site site, IObjectStore store, int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken, IDigestSource? digests = null, ByteBudget? buffers = null)
+        : this(workers, queueBuffer, logger, cancellationToken, buffers)
+    {
+        _default = new UploadBatch(this, site, store, digests ?? DirectDigestSource.Instance, cancellationToken);
+    }
+
+    /// <summary>How many workers the pool has: at most this many jobs and parts are in flight at once.</summary>
+    public int Workers { get; }
+
+    /// <summary>The most jobs and parts that were in flight at once so far (for tests and the metrics).</summary>
+    public int MostInFlight => Volatile.Read(ref _mostRunning);
+
+    /// <summary>Starts a batch: jobs of one site, store and digest source, cancelled by <paramref name="cancellationToken"/>.</summary>
+    public UploadBatch Batch(Site site, IObjectStore store, IDigestSource digests, CancellationToken cancellationToken, bool logsActions = true) =>
+        new(this, site, store, digests, cancellationToken) { LogsActions = logsActions };
+
+    private UploadBatch Default => _default ?? throw new InvalidOperationException("this uploader is shared: queue jobs through a batch");
+
     /// <summary>Log each upload and copy as its <see cref="ActionLine"/> (true by default). Watch logs its own, with the site's name.</summary>
-    public bool LogsActions { get; init; } = true;
+    public bool LogsActions { get => Default.LogsActions; init => Default.LogsActions = value; }
 
-    /// <summary>Raised on a worker thread as a job is taken from the queue, before the file is read (watch uses it to
-    /// know whether a queued job will still see a later change).</summary>
-    public event Action<PlanEntry>? Starting;
+    /// <summary>Raised on a worker thread as a job of the own batch is taken from the queue, before the file is read.</summary>
+    public event Action<PlanEntry>? Starting { add => Default.Starting += value; remove => Default.Starting -= value; }
 
-    /// <summary>Raised on a worker thread as each job ends.</summary>
-    public event Action<UploadResult>? Completed;
+    /// <summary>Raised on a worker thread as each job of the own batch ends.</summary>
+    public event Action<UploadResult>? Completed { add => Default.Completed += value; remove => Default.Completed -= value; }
 
-    /// <summary>Jobs waiting in the queue.</summary>
+    /// <summary>Jobs waiting in the queue (of every batch).</summary>
     public int QueueDepth => _jobs.Reader.CanCount ? _jobs.Reader.Count : 0;
 
-    /// <summary>Queues an upload or storage-class change; waits while the queue is full.</summary>
-    public ValueTask EnqueueAsync(PlanEntry entry, CancellationToken cancellationToken) => _jobs.Writer.WriteAsync(entry, cancellationToken);
+    /// <summary>Queues an upload or storage-class change of the own batch; waits while the queue is full.</summary>
+    public ValueTask EnqueueAsync(PlanEntry entry, CancellationToken cancellationToken) => Default.EnqueueAsync(entry, cancellationToken);
+
+    internal ValueTask WriteAsync(PlanEntry entry, UploadBatch batch, CancellationToken cancellationToken) => _jobs.Writer.WriteAsync(new Job(entry, batch), cancellationToken);
 
     /// <summary>Takes no more jobs and waits for those queued and running to end.</summary>
     public async Task CompleteAsync()
@@ -94,8 +116,8 @@ public sealed class Uploader : IAsyncDisposable
         Task<bool>? jobsWait = null, partsWait = null;
         while (true)
         {
-            if (_parts.Reader.TryRead(out var part)) { await RunPartAsync(part).ConfigureAwait(false); continue; }
-            if (_jobs.Reader.TryRead(out var job)) { await RunJobAsync(job).ConfigureAwait(false); continue; }
+            if (_parts.Reader.TryRead(out var part)) { await InFlight(RunPartAsync(part)).ConfigureAwait(false); continue; }
+            if (_jobs.Reader.TryRead(out var job)) { await InFlight(RunJobAsync(job)).ConfigureAwait(false); continue; }
             try
             {
                 jobsWait ??= _jobs.Reader.WaitToReadAsync(_cancellationToken).AsTask();
@@ -116,32 +138,44 @@ public sealed class Uploader : IAsyncDisposable
         }
     }
 
-    private async Task RunJobAsync(PlanEntry entry)
+    /// <summary>Counts what a worker runs (a job, or a part taken from the shared queue; a job's owner running parts
+    /// itself stays one).</summary>
+    private async Task InFlight(Task work)
     {
-        Starting?.Invoke(entry);
+        var now = Interlocked.Increment(ref _running);
+        int most;
+        while (now > (most = Volatile.Read(ref _mostRunning)) && Interlocked.CompareExchange(ref _mostRunning, now, most) != most) { }
+        try { await work.ConfigureAwait(false); }
+        finally { Interlocked.Decrement(ref _running); }
+    }
+
+    private async Task RunJobAsync(Job job)
+    {
+        var (entry, batch) = job;
+        batch.OnStarting(entry);
         UploadResult result;
         try
         {
             result = entry.Action switch
             {
-                PlanAction.ChangeStorageClass => await ChangeClassAsync(entry).ConfigureAwait(false),
-                PlanAction.ChangeMetadata => await ChangeMetadataAsync(entry).ConfigureAwait(false),
-                _ => await UploadAsync(entry).ConfigureAwait(false),
+                PlanAction.ChangeStorageClass => await ChangeClassAsync(entry, batch).ConfigureAwait(false),
+                PlanAction.ChangeMetadata => await ChangeMetadataAsync(entry, batch).ConfigureAwait(false),
+                _ => await UploadAsync(entry, batch).ConfigureAwait(false),
             };
         }
         catch (OperationCanceledException)
         {
             result = new UploadResult(entry, UploadOutcome.Failed, 0, "cancelled");
         }
-        Completed?.Invoke(result);
+        batch.OnCompleted(result);
     }
 
-    private async Task<UploadResult> ChangeClassAsync(PlanEntry entry)
+    private async Task<UploadResult> ChangeClassAsync(PlanEntry entry, UploadBatch b)
     {
         try
         {
-            await _store.ChangeStorageClassAsync(_site.Bucket, _site.KeyFor(entry.Key), _site.StorageClass, _cancellationToken).ConfigureAwait(false);
-            if (LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, _site.StorageClass);
+            await b.Store.ChangeStorageClassAsync(b.Site.Bucket, b.Site.KeyFor(entry.Key), b.Site.StorageClass, b.Token).ConfigureAwait(false);
+            if (b.LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, b.Site.StorageClass);
             return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -162,7 +196,7 @@ public sealed class Uploader : IAsyncDisposable
     /// did not, or a settings copy is refused (an SSE-C object under another key, an object over 5 GiB), the file is
     /// uploaded again.
     /// </summary>
-    private async Task<UploadResult> ChangeMetadataAsync(PlanEntry entry)
+    private async Task<UploadResult> ChangeMetadataAsync(PlanEntry entry, UploadBatch b)
     {
         var local = entry.Local!;
         var settings = entry.Reason == ChangeReason.SettingsDiffer;
@@ -170,29 +204,29 @@ public sealed class Uploader : IAsyncDisposable
         {
             if (FileMetadata.TryRead(local.FullPath, followLinks: local.LinkTarget is null) is not { } file) return Vanished(entry);
             if (local.LinkTarget is { } linkTarget) file = file with { LinkTarget = linkTarget };
-            if (settings && entry.Remote!.Size > MaxCopyBytes) return await UploadAsync(entry).ConfigureAwait(false);
-            var md5Hex = entry.Digest?.Md5Hex ?? (await _digests.GetAsync(local, [], _cancellationToken).ConfigureAwait(false)).Md5Hex;
+            if (settings && entry.Remote!.Size > MaxCopyBytes) return await UploadAsync(entry, b).ConfigureAwait(false);
+            var md5Hex = entry.Digest?.Md5Hex ?? (await b.Digests.GetAsync(local, [], b.Token).ConfigureAwait(false)).Md5Hex;
             var multipart = ETag.TryParse(entry.Remote!.ETag, out _, out var parts) && parts > 0;
-            var key = _site.KeyFor(entry.Key);
+            var key = b.Site.KeyFor(entry.Key);
             try
             {
-                await _store.ReplaceMetadataAsync(_site.Bucket, key, Headers(entry.Key, md5Hex, file), multipart, _cancellationToken).ConfigureAwait(false);
+                await b.Store.ReplaceMetadataAsync(b.Site.Bucket, key, Headers(b, entry.Key, md5Hex, file), multipart, b.Token).ConfigureAwait(false);
             }
             catch (Amazon.S3.AmazonS3Exception e) when (settings)
             {
                 _logger.LogInformation("{Key}: the server refused the in-place copy ({Error}); uploading the file again", entry.Key, StoreErrors.Describe(e));
-                return await UploadAsync(entry).ConfigureAwait(false);
+                return await UploadAsync(entry, b).ConfigureAwait(false);
             }
-            if (_site.Encryption.IsKms || _site.Encryption.Mode == EncryptionMode.Customer)
+            if (b.Site.Encryption.IsKms || b.Site.Encryption.Mode == EncryptionMode.Customer)
             {
-                var after = await _store.HeadAsync(_site.Bucket, key, _cancellationToken).ConfigureAwait(false);
-                if (after is not null && !ChangeDetector.EncryptionApplied(_site.Encryption, after))
+                var after = await b.Store.HeadAsync(b.Site.Bucket, key, b.Token).ConfigureAwait(false);
+                if (after is not null && !ChangeDetector.EncryptionApplied(b.Site.Encryption, after))
                 {
-                    _logger.LogInformation("{Key}: the server did not apply {Encryption} to the copy; uploading the file again", entry.Key, _site.Encryption);
-                    return await UploadAsync(entry).ConfigureAwait(false);
+                    _logger.LogInformation("{Key}: the server did not apply {Encryption} to the copy; uploading the file again", entry.Key, b.Site.Encryption);
+                    return await UploadAsync(entry, b).ConfigureAwait(false);
                 }
             }
-            if (LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, (settings ? "headers, " : "") + "metadata, mode " + Convert.ToString(file.Permissions, 8));
+            if (b.LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, (settings ? "headers, " : "") + "metadata, mode " + Convert.ToString(file.Permissions, 8));
             return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -201,13 +235,13 @@ public sealed class Uploader : IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _digests.Forget(local);
+            b.Digests.Forget(local);
             _logger.LogError("{Key}: metadata change failed: {Error}", entry.Key, StoreErrors.Describe(e));
             return new UploadResult(entry, UploadOutcome.Failed, 0, StoreErrors.Describe(e));
         }
     }
 
-    private async Task<UploadResult> UploadAsync(PlanEntry entry)
+    private async Task<UploadResult> UploadAsync(PlanEntry entry, UploadBatch b)
     {
         var local = entry.Local!;
         var digest = entry.Digest;
@@ -218,7 +252,7 @@ public sealed class Uploader : IAsyncDisposable
             {
                 if (local.LinkTarget is { } target)
                 {
-                    await PutLinkAsync(entry, target).ConfigureAwait(false);
+                    await PutLinkAsync(entry, target, b).ConfigureAwait(false);
                     return new UploadResult(entry, UploadOutcome.Uploaded, local.Size, null);
                 }
                 var info = new FileInfo(local.FullPath);
@@ -232,10 +266,10 @@ public sealed class Uploader : IAsyncDisposable
                 var size = info.Length;
                 if (digest is not null && digest.Size != size) digest = null;
                 if (ETag.IsMultipartSize(size))
-                    await PutMultipartAsync(entry, size, digest).ConfigureAwait(false);
+                    await PutMultipartAsync(entry, size, digest, b).ConfigureAwait(false);
                 else
-                    await PutSingleAsync(entry, info).ConfigureAwait(false);
-                if (LogsActions) ActionLine.Log(_logger, ActionLine.Upload, entry.Key);
+                    await PutSingleAsync(entry, info, b).ConfigureAwait(false);
+                if (b.LogsActions) ActionLine.Log(_logger, ActionLine.Upload, entry.Key);
                 _logger.LogDebug("{Key}: {Size} bytes sent", entry.Key, size);
                 return new UploadResult(entry, UploadOutcome.Uploaded, size, null);
             }
@@ -253,7 +287,7 @@ public sealed class Uploader : IAsyncDisposable
             {
                 lastError = "changed while it was uploaded";
                 _logger.LogDebug("{Key}: changed during upload (attempt {Attempt}); reading it again", entry.Key, attempt);
-                _digests.Forget(local);
+                b.Digests.Forget(local);
                 digest = null;
             }
             catch (Exception e) when (e is (IOException and not System.Net.Http.HttpIOException) or UnauthorizedAccessException)
@@ -281,10 +315,10 @@ public sealed class Uploader : IAsyncDisposable
         return new UploadResult(entry, UploadOutcome.Vanished, 0, null);
     }
 
-    private UploadHeaders Headers(string key, string md5Hex, FileMetadata? file) => UploadHeaders.For(_site, key, md5Hex, file);
+    private static UploadHeaders Headers(UploadBatch b, string key, string md5Hex, FileMetadata? file) => UploadHeaders.For(b.Site, key, md5Hex, file);
 
     /// <summary>A preserved symbolic link: a small object whose body is the target, with the target in its metadata.</summary>
-    private async Task PutLinkAsync(PlanEntry entry, string target)
+    private static async Task PutLinkAsync(PlanEntry entry, string target, UploadBatch b)
     {
         var local = entry.Local!;
         if (FileMetadata.TryRead(local.FullPath) is not { IsSymbolicLink: true } link) throw new FileNotFoundException(local.FullPath);
@@ -292,18 +326,18 @@ public sealed class Uploader : IAsyncDisposable
         if (current != target) throw new FileChangedException(local.FullPath);
         var body = System.Text.Encoding.UTF8.GetBytes(target);
         var md5 = MD5.HashData(body);
-        var headers = new UploadHeaders(_site.StorageClass, "application/octet-stream", ETag.Hex(md5)) { File = link with { LinkTarget = target } };
-        await _store.PutAsync(_site.Bucket, _site.KeyFor(entry.Key), body, md5, headers, _cancellationToken).ConfigureAwait(false);
+        var headers = new UploadHeaders(b.Site.StorageClass, "application/octet-stream", ETag.Hex(md5)) { File = link with { LinkTarget = target } };
+        await b.Store.PutAsync(b.Site.Bucket, b.Site.KeyFor(entry.Key), body, md5, headers, b.Token).ConfigureAwait(false);
     }
 
     /// <summary>One PUT from a buffer. The MD5 sent is the buffer's, so the stored bytes are exactly what was read;
     /// size and mtime before and after the read catch a writer in the middle.</summary>
-    private async Task PutSingleAsync(PlanEntry entry, FileInfo info)
+    private async Task PutSingleAsync(PlanEntry entry, FileInfo info, UploadBatch b)
     {
-        var stamp = _digests.BeforeRead(entry.Local!);
+        var stamp = b.Digests.BeforeRead(entry.Local!);
         var (size, mtime) = (info.Length, info.LastWriteTimeUtc);
         var file = FileMetadata.TryRead(info.FullName, followLinks: true);
-        using var held = await _buffers.AcquireAsync(size, _cancellationToken).ConfigureAwait(false);
+        using var held = await _buffers.AcquireAsync(size, b.Token).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
         try
         {
@@ -311,7 +345,7 @@ public sealed class Uploader : IAsyncDisposable
             if (size > 0)
             {
                 using var handle = LocalFile.OpenRead(info.FullName, entry.Local!.Identity);
-                read = await FileHasher.ReadFullAsync(handle, buffer.AsMemory(0, (int)size), 0, _cancellationToken).ConfigureAwait(false);
+                read = await FileHasher.ReadFullAsync(handle, buffer.AsMemory(0, (int)size), 0, b.Token).ConfigureAwait(false);
                 if (read != size || RandomAccess.GetLength(handle) != size) throw new FileChangedException(info.FullName);
             }
             info.Refresh();
@@ -319,9 +353,9 @@ public sealed class Uploader : IAsyncDisposable
             if (info.Length != size || info.LastWriteTimeUtc != mtime) throw new FileChangedException(info.FullName);
             var body = buffer.AsMemory(0, read);
             var md5 = MD5.HashData(body.Span);
-            await _store.PutAsync(_site.Bucket, _site.KeyFor(entry.Key), body, md5, Headers(entry.Key, ETag.Hex(md5), file), _cancellationToken).ConfigureAwait(false);
+            await b.Store.PutAsync(b.Site.Bucket, b.Site.KeyFor(entry.Key), body, md5, Headers(b, entry.Key, ETag.Hex(md5), file), b.Token).ConfigureAwait(false);
             // What was sent is what the file held when its fingerprint was taken: remember it, so the next run reads nothing.
-            if (stamp is not null) _digests.Remember(entry.Local!, stamp, new FileDigest(read, md5, 0, [], new Dictionary<long, string>()));
+            if (stamp is not null) b.Digests.Remember(entry.Local!, stamp, new FileDigest(read, md5, 0, [], new Dictionary<long, string>()));
         }
         finally
         {
@@ -329,21 +363,21 @@ public sealed class Uploader : IAsyncDisposable
         }
     }
 
-    private async Task PutMultipartAsync(PlanEntry entry, long size, FileDigest? digest)
+    private async Task PutMultipartAsync(PlanEntry entry, long size, FileDigest? digest, UploadBatch b)
     {
         var local = entry.Local!;
         if (digest is null)
         {
             // One large file is hashed at a time (the hasher already uses two cores): the first file's parts go up
             // while the next one is hashed, instead of every upload waiting for every hash.
-            await _hashing.WaitAsync(_cancellationToken).ConfigureAwait(false);
-            try { digest = await _digests.GetAsync(local, [], _cancellationToken).ConfigureAwait(false); }
+            await _hashing.WaitAsync(b.Token).ConfigureAwait(false);
+            try { digest = await b.Digests.GetAsync(local, [], b.Token).ConfigureAwait(false); }
             finally { _hashing.Release(); }
         }
         if (digest.PartMd5s.Count == 0) throw new FileChangedException(local.FullPath);
-        var key = _site.KeyFor(entry.Key);
-        var uploadId = await _store.StartMultipartAsync(_site.Bucket, key, Headers(entry.Key, digest.Md5Hex, FileMetadata.TryRead(local.FullPath, followLinks: true)), _cancellationToken).ConfigureAwait(false);
-        var state = new MultipartState(local.FullPath, local.Identity, key, uploadId, digest, _cancellationToken);
+        var key = b.Site.KeyFor(entry.Key);
+        var uploadId = await b.Store.StartMultipartAsync(b.Site.Bucket, key, Headers(b, entry.Key, digest.Md5Hex, FileMetadata.TryRead(local.FullPath, followLinks: true)), b.Token).ConfigureAwait(false);
+        var state = new MultipartState(b, local.FullPath, local.Identity, key, uploadId, digest, b.Token);
         try
         {
             for (var i = 0; i < state.PartCount; i++) _parts.Writer.TryWrite(new PartWork(state, i));
@@ -351,21 +385,21 @@ public sealed class Uploader : IAsyncDisposable
             while (!state.AllClaimed && _parts.Reader.TryRead(out var part)) await RunPartAsync(part).ConfigureAwait(false);
             await state.Finished.ConfigureAwait(false);
             if (state.Error is { } error) throw error;
-            await _store.CompleteMultipartAsync(_site.Bucket, key, uploadId, state.PartETags(), _cancellationToken).ConfigureAwait(false);
+            await b.Store.CompleteMultipartAsync(b.Site.Bucket, key, uploadId, state.PartETags(), b.Token).ConfigureAwait(false);
         }
         catch
         {
-            await AbortQuietlyAsync(key, uploadId).ConfigureAwait(false);
+            await AbortQuietlyAsync(b, key, uploadId).ConfigureAwait(false);
             throw;
         }
     }
 
-    private async Task AbortQuietlyAsync(string key, string uploadId)
+    private async Task AbortQuietlyAsync(UploadBatch b, string key, string uploadId)
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await _store.AbortMultipartAsync(_site.Bucket, key, uploadId, timeout.Token).ConfigureAwait(false);
+            await b.Store.AbortMultipartAsync(b.Site.Bucket, key, uploadId, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -394,7 +428,7 @@ public sealed class Uploader : IAsyncDisposable
             // Content-MD5 is the part's MD5 from when the file was hashed: the server checks the bytes against it
             // (BadDigest when the file changed since), so the part is not hashed a second time here.
             var md5 = state.Digest.PartMd5s[work.Index];
-            var etag = await _store.UploadPartAsync(_site.Bucket, state.Key, state.UploadId, work.Index + 1, body, md5, state.Token).ConfigureAwait(false);
+            var etag = await state.Batch.Store.UploadPartAsync(state.Batch.Site.Bucket, state.Key, state.UploadId, work.Index + 1, body, md5, state.Token).ConfigureAwait(false);
             state.SetETag(work.Index, etag);
         }
         catch (Exception e)
@@ -409,10 +443,12 @@ public sealed class Uploader : IAsyncDisposable
         }
     }
 
+    private sealed record Job(PlanEntry Entry, UploadBatch Batch);
+
     private sealed record PartWork(MultipartState State, int Index);
 
     /// <summary>One multipart upload in flight: which parts are taken, which are done, the first error.</summary>
-    private sealed class MultipartState(string path, FileIdentity? identity, string key, string uploadId, FileDigest digest, CancellationToken token)
+    private sealed class MultipartState(UploadBatch batch, string path, FileIdentity? identity, string key, string uploadId, FileDigest digest, CancellationToken token)
     {
         private readonly string[] _etags = new string[digest.PartMd5s.Count];
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -420,6 +456,7 @@ public sealed class Uploader : IAsyncDisposable
         private int _claimed, _done;
         private Exception? _error;
 
+        public UploadBatch Batch => batch;
         public string Path => path;
         public FileIdentity? Identity => identity;
         public string Key => key;

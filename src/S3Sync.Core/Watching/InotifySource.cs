@@ -41,7 +41,9 @@ public sealed class InotifySource : IChangeSource
     }
 
     /// <summary>A site's folder, without the folders its exclusions leave out whole.</summary>
-    public static InotifySource ForSite(Config.Site site) => new(site.LocalPath, skipFolder: site.Filter.ExcludesAllBelow);
+    /// <summary>A site's source, stamping events with <paramref name="time"/>: the watch's own clock, so an event's
+    /// timestamp and the schedule's deadlines are on one clock.</summary>
+    public static InotifySource ForSite(Config.Site site, TimeProvider? time = null) => new(site.LocalPath, time, skipFolder: site.Filter.ExcludesAllBelow);
 
     public bool Healthy => !_limitReached && !_rootGone;
 

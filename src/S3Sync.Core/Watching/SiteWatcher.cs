@@ -34,6 +34,10 @@ public sealed record WatchSettings
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The process's one upload pool: every site's event uploads and full syncs queue on it, so
+    /// <c>upload_workers</c> and the memory budget hold for the whole process. Null: the site makes a pool of its own.</summary>
+    public Uploader? Pool { get; init; }
+
     /// <summary>The hash cache (<c>state_dir</c>): full syncs plan with it as <c>sync</c> does, and event uploads record
     /// what they read in it, so a restart over an unchanged tree reads no file. Null: no cache.</summary>
     public S3Sync.Hashing.HashCache? Cache { get; init; }
@@ -48,21 +52,19 @@ public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullS
 public sealed record WatchActivity(string Site, WatchActivityKind Kind, string? Key = null);
 
 /// <summary>
-/// Keeps one site's prefix current while the process runs. Order at start: install the watches, then run the full sync,
-/// so nothing written during the sync is missed. Then every change goes through one loop that owns all per-key state:
+/// Keeps one site's prefix current while the process runs: the shell around a <see cref="KeySchedule"/>, which decides
+/// what happens to each key and when; this class only performs its commands and reports back. Order at start: install
+/// the watches, then run the full sync, so nothing written during the sync is missed. Events from the change source
+/// and the ends of uploads, deletes and full syncs all go through one loop that owns the schedule.
 /// <list type="bullet">
-/// <item>a file closed after writing (or renamed into place) is uploaded at once; a file written and not closed is
-/// uploaded once it has been quiet for <c>watch_interval</c> ms;</item>
-/// <item>a change while its upload is queued needs nothing (the job reads the file when it starts); a change while it
-/// runs queues exactly one more upload after it: many writes become one upload of the last state;</item>
+/// <item>uploads, of events and of full syncs, go through the process's one <see cref="Uploader"/> (bounded queue,
+/// <c>upload_workers</c> workers, one memory budget), as <c>sync</c>'s do;</item>
+/// <item>full syncs are <c>sync</c>'s <see cref="SiteSync"/> with the hash cache;</item>
 /// <item>deleting a file or moving a folder away deletes the keys with <c>retire_deleted</c>, and only keys whose file
-/// is really gone at the time of the delete; a delete waits for a running upload of the same key to end;</item>
-/// <item>a failed upload is tried again after 1 s, 2 s, 4 s ... up to <see cref="WatchSettings.MaxRetryDelay"/>;</item>
-/// <item>an overflow or watch-limit error, and every <c>rescan_interval</c>, runs the full sync again;</item>
+/// is really gone at the time of the delete;</item>
 /// <item>every deletion, from an event or a full sync, passes the site's one <see cref="DeleteGuard"/> (<c>max_delete</c>
 /// over any 60 s): deletions over it are held, not made; the site is unhealthy until a full sync decides them again.</item>
 /// </list>
-/// Uploads go through the same <see cref="Uploader"/> (bounded queue, <c>upload_workers</c> workers) as <c>sync</c>.
 /// </summary>
 public sealed class SiteWatcher
 {
@@ -77,14 +79,12 @@ public sealed class SiteWatcher
     private readonly int _prefixBytes;
     private readonly Channel<ChangeEvent> _events = Channel.CreateBounded<ChangeEvent>(new BoundedChannelOptions(16384) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Channel<object> _done = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<PlanEntry, KeyState> _jobs = new(ReferenceEqualityComparer.Instance);
-    private readonly PriorityQueue<string, long> _due = new();
+    private readonly KeySchedule _schedule;
+    private readonly ConcurrentDictionary<PlanEntry, UploadTicket> _jobs = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _deleteQueue = [];
-    private Uploader _uploader = null!;
+    private UploadBatch _uploader = null!;
+    private Uploader _pool = null!;
     private Task? _deleting, _rescan;
-    private string? _rescanAgain;
-    private long _nextRescan = long.MaxValue;
     private readonly DeleteGuard _guard;
     private bool _degraded, _stopping;
     private volatile bool _rootGone, _holding;
@@ -104,6 +104,7 @@ public sealed class SiteWatcher
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(site.LocalPath));
         _prefixBytes = Encoding.UTF8.GetByteCount(site.ListPrefix);
         _guard = new DeleteGuard(site.MaxDelete, _time);
+        _schedule = new KeySchedule(_time, site.WatchInterval, site.RetireDeleted, settings.MaxRetryDelay, settings.RescanIntervalSeconds);
     }
 
     public Site Site => _site;
@@ -120,14 +121,16 @@ public sealed class SiteWatcher
         using var rescans = CancellationTokenSource.CreateLinkedTokenSource(stop);
         // Event uploads read the file anyway: the cache keeps the digest they computed (never consulted for them).
         using var eventDigests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, rehash: true, time: _time);
-        _uploader = new Uploader(_site, _store, _settings.Workers, _settings.QueueBuffer, _logger, uploads.Token, eventDigests) { LogsActions = false };
-        _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var st)) st.Started = true; };
+        await using var ownPool = _settings.Pool is null ? new Uploader(_settings.Workers, _settings.QueueBuffer, _logger) : null;
+        _pool = _settings.Pool ?? ownPool!;
+        _uploader = _pool.Batch(_site, _store, eventDigests, uploads.Token, logsActions: false);
+        _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var ticket)) ticket.Start(); };
         _uploader.Completed += result => _done.Writer.TryWrite(result);
         _metrics.InitialSyncDone = false;
         try
         {
             StartSource();
-            StartRescan("initial sync", rescans.Token);
+            _schedule.FullSyncWanted("initial sync");
             await LoopAsync(rescans.Token).ConfigureAwait(false);
         }
         finally
@@ -170,15 +173,21 @@ public sealed class SiteWatcher
         Task<bool>? eventsWait = null, doneWait = null;
         while (!_stop.IsCancellationRequested)
         {
-            while (_done.Reader.TryRead(out var message)) await OnDoneAsync(message, rescanToken).ConfigureAwait(false);
-            for (var n = 0; n < 4096 && _events.Reader.TryRead(out var e); n++) await OnEventAsync(e, rescanToken).ConfigureAwait(false);
-            await RunDueAsync(rescanToken).ConfigureAwait(false);
+            while (_done.Reader.TryRead(out var message)) await OnDoneAsync(message).ConfigureAwait(false);
+            for (var n = 0; n < 4096 && _events.Reader.TryRead(out var e); n++)
+            {
+                OnEvent(e);
+                await PerformAsync(rescanToken).ConfigureAwait(false);
+            }
+            _schedule.Tick();
+            LogHeldWhenDue();
+            await PerformAsync(rescanToken).ConfigureAwait(false);
             FlushDeletes();
             UpdateGauges();
             if (_done.Reader.TryPeek(out _) || _events.Reader.TryPeek(out _)) continue;
 
             var wait = Timeout.InfiniteTimeSpan;
-            var next = NextDeadline();
+            var next = Math.Min(_schedule.NextDeadline, _heldLogDue ?? long.MaxValue);
             if (next != long.MaxValue)
             {
                 wait = _time.GetElapsedTime(_time.GetTimestamp(), next);
@@ -195,20 +204,29 @@ public sealed class SiteWatcher
         }
     }
 
-    private long NextDeadline()
+    /// <summary>Performs what the schedule asked for.</summary>
+    private async Task PerformAsync(CancellationToken rescanToken)
     {
-        var next = Math.Min(_nextRescan, _heldLogDue ?? long.MaxValue);
-        while (_due.TryPeek(out var key, out var due))
+        while (_schedule.TryTake(out var command))
         {
-            if (_keys.TryGetValue(key, out var st) && st.Due == due) return Math.Min(next, due);
-            _due.Dequeue(); // stale entry
+            switch (command.Kind)
+            {
+                case KeyCommandKind.Upload:
+                    await StartUploadAsync(command.Key, command.Ticket!).ConfigureAwait(false);
+                    break;
+                case KeyCommandKind.Delete or KeyCommandKind.DeleteFolder:
+                    _deleteQueue.Add(command.Key);
+                    break;
+                case KeyCommandKind.FullSync:
+                    StartRescan(command.Key, rescanToken);
+                    break;
+            }
         }
-        return next;
     }
 
     private void UpdateGauges()
     {
-        _metrics.SetQueueDepth(_uploader.QueueDepth + _keys.Values.Count(k => k.Due is not null));
+        _metrics.SetQueueDepth(_uploader.Queued + _schedule.Waiting);
         _metrics.SetWatches(_source.WatchCount);
         _metrics.WatchHealthy = !_rootGone && !_degraded && _source.Healthy;
     }
@@ -223,7 +241,7 @@ public sealed class SiteWatcher
 
     private string FullPath(string key) => _root + "/" + key;
 
-    private async Task OnEventAsync(ChangeEvent e, CancellationToken rescanToken)
+    private void OnEvent(ChangeEvent e)
     {
         switch (e.Kind)
         {
@@ -233,7 +251,7 @@ public sealed class SiteWatcher
                 _degraded = true;
                 _metrics.WatchHealthy = false;
                 Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Overflow));
-                RequestRescan(e.Kind == ChangeKind.Overflow ? "events were lost" : "watch limit reached", rescanToken);
+                _schedule.FullSyncWanted(e.Kind == ChangeKind.Overflow ? "events were lost" : "watch limit reached");
                 return;
             case ChangeKind.RootGone:
                 _rootGone = true;
@@ -248,146 +266,80 @@ public sealed class SiteWatcher
         switch (e.Kind)
         {
             case ChangeKind.FolderRemoved:
-                var below = key + "/";
-                foreach (var (k, st) in _keys.Where(p => p.Key.StartsWith(below, StringComparison.Ordinal)).ToList())
-                    if (st.Running == Op.None) _keys.Remove(k);
-                if (_site.RetireDeleted) _deleteQueue.Add(below);
+                _schedule.FolderRemoved(key);
                 return;
             case ChangeKind.Removed:
-                if (_site.Filter.Includes(key)) WantDelete(key);
+                if (_site.Filter.Includes(key)) _schedule.Removed(key);
                 return;
             case ChangeKind.Modified or ChangeKind.Closed:
-                if (_site.Filter.Includes(key)) await WantUploadAsync(key, e.Timestamp, e.Kind == ChangeKind.Closed).ConfigureAwait(false);
+                if (_site.Filter.Includes(key)) _schedule.Changed(key, e.Timestamp, e.Kind == ChangeKind.Closed);
                 return;
         }
     }
 
-    private long QuietDeadline(long now) => now + (long)(_site.WatchInterval / 1000.0 * _time.TimestampFrequency);
-
-    private async Task WantUploadAsync(string key, long seen, bool complete)
+    private void LogHeldWhenDue()
     {
-        var now = _time.GetTimestamp();
-        if (!_keys.TryGetValue(key, out var st)) _keys[key] = st = new KeyState();
-        st.DeleteAfter = false;
-        if (st.Running != Op.None)
-        {
-            // A queued upload that has not started reads the file later and sees this change; a started one does not.
-            if (st.Running == Op.Upload && !st.Started) { st.FirstChange ??= seen; return; }
-            st.NextFirstChange ??= seen;
-            st.AgainDue = complete ? now : Math.Max(st.AgainDue ?? 0, QuietDeadline(now));
-            return;
-        }
-        st.FirstChange ??= seen;
-        if (complete || _site.WatchInterval == 0)
-        {
-            st.Due = null;
-            await StartUploadAsync(key, st).ConfigureAwait(false);
-        }
-        else
-        {
-            Schedule(key, st, QuietDeadline(now));
-        }
+        if (_heldLogDue is not { } due || due > _time.GetTimestamp()) return;
+        _heldLogDue = null;
+        LogHeld(_heldUnlogged, $"more than max_delete {_guard.Limit} of {_guard.Objects} objects in {_guard.Window.TotalSeconds:0} s");
+        _heldUnlogged = 0;
     }
 
-    private void Schedule(string key, KeyState st, long due)
-    {
-        st.Due = due;
-        _due.Enqueue(key, due);
-    }
-
-    private void WantDelete(string key)
-    {
-        if (!_keys.TryGetValue(key, out var st))
-        {
-            if (!_site.RetireDeleted) return;
-            _keys[key] = st = new KeyState();
-        }
-        st.Due = st.AgainDue = st.FirstChange = st.NextFirstChange = null;
-        if (st.Running == Op.Upload) { st.DeleteAfter = _site.RetireDeleted; return; }
-        if (st.Running == Op.Delete) return;
-        if (!_site.RetireDeleted) { _keys.Remove(key); return; }
-        StartDelete(key, st);
-    }
-
-    private void StartDelete(string key, KeyState st)
-    {
-        st.Running = Op.Delete;
-        _deleteQueue.Add(key);
-    }
-
-    private async Task RunDueAsync(CancellationToken rescanToken)
-    {
-        var now = _time.GetTimestamp();
-        while (_due.TryPeek(out var key, out var due) && due <= now)
-        {
-            _due.Dequeue();
-            if (!_keys.TryGetValue(key, out var st) || st.Due != due || st.Running != Op.None) continue;
-            st.Due = null;
-            await StartUploadAsync(key, st).ConfigureAwait(false);
-        }
-        if (_heldLogDue <= now)
-        {
-            _heldLogDue = null;
-            LogHeld(_heldUnlogged, $"more than max_delete {_guard.Limit} of {_guard.Objects} objects in {_guard.Window.TotalSeconds:0} s");
-            _heldUnlogged = 0;
-        }
-        if (_nextRescan <= now && _rescan is null)
-        {
-            _nextRescan = long.MaxValue;
-            StartRescan("rescan_interval", rescanToken);
-        }
-    }
-
-    private async Task StartUploadAsync(string key, KeyState st)
+    private async Task StartUploadAsync(string key, UploadTicket ticket)
     {
         var path = FullPath(key);
         var info = new FileInfo(path);
         // Reached from the root without following a link anywhere (a folder above swapped for a link is not a way out),
         // and the read is checked against this identity, as the walk's are.
         var identity = info.Exists && info.LinkTarget is null ? LocalFile.IdentityBeneath(_root, key) : null;
-        if (!info.Exists || info.LinkTarget is not null || FileFingerprint.IsSpecial(info) || (OperatingSystem.IsLinux() && identity is null))
+        if (_stopping || !info.Exists || info.LinkTarget is not null || FileFingerprint.IsSpecial(info) || (OperatingSystem.IsLinux() && identity is null))
         {
             // Gone again (its removal event follows), a symlink (never followed, as in the walk), a path through a
             // link, or a FIFO, socket or device (skipped, as in the walk, where the warning is given).
-            if (st.Running == Op.None && st.Due is null) _keys.Remove(key);
+            _schedule.UploadEnded(key, UploadOutcome.Vanished);
             return;
         }
         var entry = new PlanEntry(key, ChangeReason.Missing, PlanAction.Upload, new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc, identity), null, "changed on disk");
-        st.Running = Op.Upload;
-        st.Started = false;
-        _jobs[entry] = st;
-        await _uploader.EnqueueAsync(entry, _stop).ConfigureAwait(false);
+        _jobs[entry] = ticket;
+        try
+        {
+            await _uploader.EnqueueAsync(entry, _stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _jobs.TryRemove(entry, out _);
+            _schedule.UploadEnded(key, UploadOutcome.Vanished);
+        }
     }
 
-    private async Task OnDoneAsync(object message, CancellationToken rescanToken)
+    private Task OnDoneAsync(object message)
     {
         switch (message)
         {
             case UploadResult result:
-                await OnUploadedAsync(result).ConfigureAwait(false);
+                OnUploaded(result);
                 break;
             case DeletesDone deletes:
-                await OnDeletedAsync(deletes).ConfigureAwait(false);
+                OnDeleted(deletes);
                 break;
             case RescanDone rescan:
-                await OnRescanDoneAsync(rescan, rescanToken).ConfigureAwait(false);
+                OnRescanDone(rescan);
                 break;
         }
+        return Task.CompletedTask;
     }
 
-    private async Task OnUploadedAsync(UploadResult result)
+    private void OnUploaded(UploadResult result)
     {
-        if (!_jobs.TryRemove(result.Entry, out var st)) return;
+        if (!_jobs.TryRemove(result.Entry, out _)) return;
         var key = result.Entry.Key;
-        st.Running = Op.None;
-        st.Started = false;
-        var now = _time.GetTimestamp();
+        if (_stopping) return;
+        var end = _schedule.UploadEnded(key, result.Outcome);
         switch (result.Outcome)
         {
             case UploadOutcome.Uploaded:
                 _metrics.AddUpload(result.Bytes);
-                if (st.FirstChange is { } first) _metrics.ObserveDelay(_time.GetElapsedTime(first, now));
-                st.Failures = 0;
+                if (end.FirstChange is { } first) _metrics.ObserveDelay(_time.GetElapsedTime(first, _time.GetTimestamp()));
                 ActionLine.Log(_logger, ActionLine.Upload, key, site: _site.Name);
                 Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Uploaded, key));
                 break;
@@ -395,42 +347,10 @@ public sealed class SiteWatcher
                 Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Vanished, key));
                 break;
             default:
-                if (_stopping) return;
                 _metrics.AddError();
-                st.Failures++;
-                var wait = RetryDelay(st.Failures);
-                _logger.LogWarning("site {Site}: {Key}: upload failed ({Error}); trying again in {Seconds} s", _site.Name, key, result.Error, wait.TotalSeconds);
-                if (st.AgainDue is null && !st.DeleteAfter) st.AgainDue = now + (long)(wait.TotalSeconds * _time.TimestampFrequency);
+                _logger.LogWarning("site {Site}: {Key}: upload failed ({Error}); trying again in {Seconds} s", _site.Name, key, result.Error, (end.RetryIn ?? TimeSpan.Zero).TotalSeconds);
                 Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.UploadFailed, key));
-                st.NextFirstChange ??= st.FirstChange;
                 break;
-        }
-        st.FirstChange = st.NextFirstChange;
-        st.NextFirstChange = null;
-        await ContinueAsync(key, st).ConfigureAwait(false);
-    }
-
-    private TimeSpan RetryDelay(int failures) =>
-        TimeSpan.FromSeconds(Math.Min(_settings.MaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(failures - 1, 20))));
-
-    /// <summary>What follows once a key's upload or delete has ended: the delete or upload that waited for it.</summary>
-    private async Task ContinueAsync(string key, KeyState st)
-    {
-        if (_stopping) return;
-        if (st.DeleteAfter)
-        {
-            st.DeleteAfter = false;
-            StartDelete(key, st);
-        }
-        else if (st.AgainDue is { } again)
-        {
-            st.AgainDue = null;
-            if (again <= _time.GetTimestamp()) await StartUploadAsync(key, st).ConfigureAwait(false);
-            else Schedule(key, st, again);
-        }
-        else if (st.Due is null && st.Running == Op.None)
-        {
-            _keys.Remove(key);
         }
     }
 
@@ -500,7 +420,7 @@ public sealed class SiteWatcher
         _done.Writer.TryWrite(new DeletesDone(items, keys, failed, held));
     }
 
-    private async Task OnDeletedAsync(DeletesDone done)
+    private void OnDeleted(DeletesDone done)
     {
         _deleting = null;
         _metrics.AddDeletes(done.Deleted.Count);
@@ -523,27 +443,20 @@ public sealed class SiteWatcher
             _metrics.AddError();
             _logger.LogError("site {Site}: {Key}: delete failed: {Error}; the next full sync retires it", _site.Name, key, error);
         }
-        foreach (var item in done.Items)
-        {
-            if (item.EndsWith('/') || !_keys.TryGetValue(item, out var st) || st.Running != Op.Delete) continue;
-            st.Running = Op.None;
-            await ContinueAsync(item, st).ConfigureAwait(false);
-        }
+        _schedule.DeletesEnded(done.Items);
     }
 
     private void LogHeld(long count, string why) =>
         _logger.LogError("site {Site}: {Count} deletions held, not made ({Why}); the objects stay and /healthz answers 503 until a full sync decides them again. To apply them run: s3sync sync --site {Site} --max-delete {Total} (or raise max_delete and reload)",
             _site.Name, count, why, _site.Name, _metrics.DeletesHeld);
 
-    private void RequestRescan(string reason, CancellationToken rescanToken)
-    {
-        if (_rescan is not null) { _rescanAgain = reason; return; }
-        StartRescan(reason, rescanToken);
-    }
-
     private void StartRescan(string reason, CancellationToken token)
     {
-        if (_stopping || _rootGone && !Directory.Exists(_root)) return;
+        if (_stopping || _rootGone && !Directory.Exists(_root))
+        {
+            _schedule.FullSyncEnded(done: false, started: false);
+            return;
+        }
         _logger.LogInformation("site {Site}: full sync ({Reason})", _site.Name, reason);
         var rewatch = !_source.Healthy && !_rootGone;
         _rescan = Task.Run(() => RescanAsync(reason, rewatch, token));
@@ -565,7 +478,7 @@ public sealed class SiteWatcher
             // The scan reads committed rows only: commit what events and earlier full syncs stored, so it sees them.
             _settings.Cache?.Commit();
             using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
-            var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger, Mounts = _settings.Mounts }, _logger, _guard);
+            var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger, Mounts = _settings.Mounts }, _logger, _guard, _pool);
             sync.Planned += entry =>
             {
                 if (entry.Action == PlanAction.Delete) { deleted.Add(entry.Key); return; }
@@ -590,7 +503,7 @@ public sealed class SiteWatcher
         }
     }
 
-    private async Task OnRescanDoneAsync(RescanDone done, CancellationToken rescanToken)
+    private void OnRescanDone(RescanDone done)
     {
         _rescan = null;
         if (_stopping) return;
@@ -623,25 +536,16 @@ public sealed class SiteWatcher
             // A file created after the walk passed its key but uploaded (by its event) before the listing did, looks
             // remote-only to the sync and is deleted: put it back.
             foreach (var key in done.Deleted.Where(k => r.Status != SiteStatus.DeletesRefused && File.Exists(FullPath(k))))
-                await WantUploadAsync(key, now, complete: true).ConfigureAwait(false);
-            foreach (var key in done.Failed)
-            {
-                if (!_keys.TryGetValue(key, out var st)) _keys[key] = st = new KeyState { Failures = 1 };
-                if (st.Running == Op.None && st.Due is null) Schedule(key, st, now + (long)(RetryDelay(1).TotalSeconds * _time.TimestampFrequency));
-            }
-            if (_settings.RescanIntervalSeconds > 0) _nextRescan = now + _settings.RescanIntervalSeconds * _time.TimestampFrequency;
+                _schedule.Changed(key, now, closed: true);
+            foreach (var key in done.Failed) _schedule.RetryLater(key);
+            _schedule.FullSyncEnded(done: true);
         }
         else
         {
             _metrics.AddError();
             _logger.LogError("site {Site}: full sync ({Reason}) could not finish: {Error}; trying again in 30 s", _site.Name, done.Reason, done.Error);
             Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.FullSyncFailed));
-            _nextRescan = now + 30 * _time.TimestampFrequency;
-        }
-        if (_rescanAgain is { } again)
-        {
-            _rescanAgain = null;
-            StartRescan(again, rescanToken);
+            _schedule.FullSyncEnded(done: false);
         }
     }
 
@@ -651,9 +555,9 @@ public sealed class SiteWatcher
         _events.Writer.TryComplete();
         _source.Dispose();
         await rescans.CancelAsync().ConfigureAwait(false);
-        var pending = _uploader.QueueDepth + _jobs.Count;
+        var pending = _uploader.Pending;
         if (pending > 0) _logger.LogInformation("site {Site}: stopping; waiting up to {Seconds} s for {Count} uploads", _site.Name, _settings.ShutdownGrace.TotalSeconds, pending);
-        var drained = _uploader.CompleteAsync();
+        var drained = _uploader.DrainAsync();
         var rest = Task.WhenAll(drained, _rescan ?? Task.CompletedTask, _deleting ?? Task.CompletedTask);
         try
         {
@@ -668,31 +572,6 @@ public sealed class SiteWatcher
         catch (OperationCanceledException)
         {
         }
-        await _uploader.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private enum Op { None, Upload, Delete }
-
-    /// <summary>One key with something pending or in flight. Only the loop touches it, except <see cref="Started"/>.</summary>
-    private sealed class KeyState
-    {
-        private volatile bool _started;
-
-        public Op Running { get; set; }
-
-        /// <summary>Set by the worker as it takes the job, before it reads the file.</summary>
-        public bool Started { get => _started; set => _started = value; }
-
-        /// <summary>When to upload (quiet deadline or retry), as a <see cref="TimeProvider"/> timestamp.</summary>
-        public long? Due { get; set; }
-
-        /// <summary>Another upload wanted once the running one ends, at this time.</summary>
-        public long? AgainDue { get; set; }
-
-        public bool DeleteAfter { get; set; }
-        public long? FirstChange { get; set; }
-        public long? NextFirstChange { get; set; }
-        public int Failures { get; set; }
     }
 
     private sealed record DeletesDone(List<string> Items, List<string> Deleted, List<(string Key, string Error)> Failed, int Held);

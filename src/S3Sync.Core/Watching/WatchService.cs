@@ -21,8 +21,9 @@ public sealed record WatchOptions
     /// <summary>Makes the object store of a site (connections, retries from the configuration).</summary>
     public required Func<Site, SyncConfig, IObjectStore> StoreFactory { get; init; }
 
-    /// <summary>Makes the change source of a site; inotify by default. Tests wrap it to drop or inject events.</summary>
-    public Func<Site, IChangeSource> SourceFactory { get; init; } = InotifySource.ForSite;
+    /// <summary>Makes the change source of a site, on the watch's clock (<see cref="Time"/>); inotify by default. Tests
+    /// wrap it to drop or inject events.</summary>
+    public Func<Site, TimeProvider, IChangeSource> SourceFactory { get; init; } = InotifySource.ForSite;
 
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -49,9 +50,13 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     private readonly Channel<string> _reloads = Channel.CreateUnbounded<string>();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<Running> _running = [];
+    private Execution.Uploader? _pool;
     private SyncConfig? _config;
 
     public WatchMetrics Metrics { get; } = new();
+
+    /// <summary>The upload pool the running sites share (null while none runs).</summary>
+    public Execution.Uploader? Uploads => _pool;
 
     /// <summary>The configuration in force.</summary>
     public SyncConfig? Config => _config;
@@ -184,6 +189,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         config = Select(config);
         _config = config;
         Metrics.Retain(config.Sites.Select(s => s.Name));
+        // One pool for every site, their events and their full syncs: upload_workers is the process's bound.
+        _pool = new Execution.Uploader(config.UploadWorkers, config.UploadQueueBuffer, logger);
         var settings = new WatchSettings
         {
             Workers = config.UploadWorkers,
@@ -195,11 +202,12 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             Time = options.Time,
             Cache = options.Cache,
             Reader = options.Reader,
+            Pool = _pool,
         };
         foreach (var site in config.Sites)
         {
             var store = options.StoreFactory(site, config);
-            var watcher = new SiteWatcher(site, store, options.SourceFactory(site), settings, Metrics.For(site.Name), logger);
+            var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), settings, Metrics.For(site.Name), logger);
             watcher.Activity += a => Activity?.Invoke(a);
             var stop = new CancellationTokenSource();
             var task = Task.Run(async () =>
@@ -219,6 +227,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         await Task.WhenAll(_running.Select(r => r.Task)).ConfigureAwait(false);
         foreach (var r in _running) r.Stop.Dispose();
         _running.Clear();
+        if (_pool is not null) await _pool.DisposeAsync().ConfigureAwait(false);
+        _pool = null;
     }
 
     private sealed record Running(SiteWatcher Watcher, CancellationTokenSource Stop, Task Task);

@@ -97,7 +97,7 @@ public sealed class WatchHarness : IAsyncDisposable
                 IObjectStore store = S3ObjectStore.ForSite(site, config.UploadWorkers + 2, config.S3OpsRetries, TimeSpan.FromSeconds(30));
                 return wrapStore is null ? store : wrapStore(store);
             },
-            SourceFactory = site => Source = new GatedSource(InotifySource.ForSite(site)),
+            SourceFactory = (site, clock) => Source = new GatedSource(InotifySource.ForSite(site, clock)),
             ShutdownGrace = grace ?? TimeSpan.FromSeconds(20),
             WatchConfigFile = watchConfigFile,
             Cache = cache,
