@@ -37,15 +37,15 @@ public readonly partial record struct FileFingerprint(ulong Device, ulong Inode,
     /// </summary>
     public static bool IsSpecial(FileInfo info)
     {
-        if (info.Length != 0 || !OperatingSystem.IsLinux()) return false;
         try
         {
+            if (info.Length != 0 || !OperatingSystem.IsLinux()) return false;
             if (Native.statx(Native.AtFdCwd, info.FullName, Native.AtSymlinkNoFollow, Native.StatxType, out var buffer) != 0) return false;
             return (buffer.Mode & Native.FileTypeMask) is Native.Fifo or Native.CharDevice or Native.BlockDevice or Native.Socket;
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or FileNotFoundException or DirectoryNotFoundException)
         {
-            return false;
+            return false; // gone since it was listed: the caller's own stat says so
         }
     }
 

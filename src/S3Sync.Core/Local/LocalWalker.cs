@@ -135,7 +135,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
                             Refused(folder.Path, folder.Key, "it dangles or loops");
                             break;
                         case Posix.ENoEnt:
-                            Swapped(folder, "it was removed or renamed");
+                            Swapped(folder, "it was removed or renamed", link: false);
                             break;
                         default:
                             Fail(folder.Path, errno == Posix.EAccess ? "cannot read folder: permission denied" : $"cannot read folder: {Marshal.GetPInvokeErrorMessage(errno)}");
@@ -360,9 +360,9 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
         }
     }
 
-    private void Swapped(PendingFolder folder, string what)
+    private void Swapped(PendingFolder folder, string what, bool link = true)
     {
-        report?.Invoke(new WalkIssue(folder.Path, $"skipped: {what} between the listing and the opening (links are not followed); its objects are kept", false));
+        report?.Invoke(new WalkIssue(folder.Path, $"skipped: {what} between the listing and the opening{(link ? " (links are not followed)" : "")}; its objects are kept", false));
         _kept.Add(folder.Key);
     }
 

@@ -5,7 +5,9 @@ namespace S3Sync.Watching;
 /// <summary>
 /// Calls back when the configuration file's content changes. It watches the file's folder, not the file, so an
 /// editor's save-by-rename and a Kubernetes ConfigMap update (the <c>..data</c> symlink swapped by rename) are both
-/// seen; the content is compared so touching the folder without changing the file reloads nothing.
+/// seen; the content is compared so touching the folder without changing the file reloads nothing. Only a close after
+/// writing or a rename counts, never a write still under way; <see cref="WatchService"/> then waits for the file to
+/// be quiet before it reads it.
 /// </summary>
 public sealed class ConfigFileWatcher : IDisposable
 {
@@ -26,8 +28,9 @@ public sealed class ConfigFileWatcher : IDisposable
 
     private void OnEvent(ChangeEvent e)
     {
-        if (e.Kind is not (ChangeKind.Closed or ChangeKind.Removed or ChangeKind.FolderRemoved or ChangeKind.Modified)) return;
-        if (e.Kind == ChangeKind.Modified && Path.GetFullPath(e.Path) != _path) return;
+        // A close after writing or a rename into place, never a write still under way: a file written in two steps
+        // through one handle is read once it is closed, whole.
+        if (e.Kind is not (ChangeKind.Closed or ChangeKind.Removed or ChangeKind.FolderRemoved)) return;
         lock (_gate)
         {
             var now = Hash();

@@ -92,7 +92,8 @@ public sealed class SiteWatcher
     private long? _heldLogDue;
     private CancellationToken _stop;
 
-    public SiteWatcher(Site site, IObjectStore store, IChangeSource source, WatchSettings settings, SiteMetrics metrics, ILogger logger)
+    /// <param name="guard">The site's delete guard; a reload passes the one the site had, so its window goes on.</param>
+    public SiteWatcher(Site site, IObjectStore store, IChangeSource source, WatchSettings settings, SiteMetrics metrics, ILogger logger, DeleteGuard? guard = null)
     {
         _site = site;
         _store = store;
@@ -103,11 +104,20 @@ public sealed class SiteWatcher
         _time = settings.Time;
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(site.LocalPath));
         _prefixBytes = Encoding.UTF8.GetByteCount(site.ListPrefix);
-        _guard = new DeleteGuard(site.MaxDelete, _time);
+        _guard = guard ?? new DeleteGuard(site.MaxDelete, _time);
         _schedule = new KeySchedule(_time, site.WatchInterval, site.RetireDeleted, settings.MaxRetryDelay, settings.RescanIntervalSeconds);
     }
 
     public Site Site => _site;
+
+    public DeleteGuard Guard => _guard;
+
+    /// <summary>How long the next stop waits for uploads before it cancels them; a reload sets a short one.</summary>
+    public TimeSpan? StopGrace { get; set; }
+
+    /// <summary>After the grace and the cancel, how long a stop waits for work that does not honour the cancel (a
+    /// stalled request) before it leaves it behind.</summary>
+    public static readonly TimeSpan AbandonAfter = TimeSpan.FromSeconds(10);
 
     /// <summary>Raised on the watcher's loop as uploads, deletes and full syncs end.</summary>
     public event Action<WatchActivity>? Activity;
@@ -289,17 +299,28 @@ public sealed class SiteWatcher
     {
         var path = FullPath(key);
         var info = new FileInfo(path);
-        // Reached from the root without following a link anywhere (a folder above swapped for a link is not a way out),
-        // and the read is checked against this identity, as the walk's are.
-        var identity = info.Exists && info.LinkTarget is null ? LocalFile.IdentityBeneath(_root, key) : null;
-        if (_stopping || !info.Exists || info.LinkTarget is not null || FileFingerprint.IsSpecial(info) || (OperatingSystem.IsLinux() && identity is null))
+        LocalEntry? local = null;
+        try
+        {
+            // Reached from the root without following a link anywhere (a folder above swapped for a link is not a way
+            // out), and the read is checked against this identity, as the walk's are.
+            if (!_stopping && info.Exists && info.LinkTarget is null && !FileFingerprint.IsSpecial(info))
+            {
+                var identity = LocalFile.IdentityBeneath(_root, key);
+                if (identity is not null || !OperatingSystem.IsLinux()) local = new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc, identity);
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+        }
+        if (local is null)
         {
             // Gone again (its removal event follows), a symlink (never followed, as in the walk), a path through a
             // link, or a FIFO, socket or device (skipped, as in the walk, where the warning is given).
             _schedule.UploadEnded(key, UploadOutcome.Vanished);
             return;
         }
-        var entry = new PlanEntry(key, ChangeReason.Missing, PlanAction.Upload, new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc, identity), null, "changed on disk");
+        var entry = new PlanEntry(key, ChangeReason.Missing, PlanAction.Upload, local, null, "changed on disk");
         _jobs[entry] = ticket;
         try
         {
@@ -555,19 +576,24 @@ public sealed class SiteWatcher
         _events.Writer.TryComplete();
         _source.Dispose();
         await rescans.CancelAsync().ConfigureAwait(false);
+        var grace = StopGrace ?? _settings.ShutdownGrace;
         var pending = _uploader.Pending;
-        if (pending > 0) _logger.LogInformation("site {Site}: stopping; waiting up to {Seconds} s for {Count} uploads", _site.Name, _settings.ShutdownGrace.TotalSeconds, pending);
+        if (pending > 0) _logger.LogInformation("site {Site}: stopping; waiting up to {Seconds} s for {Count} uploads", _site.Name, grace.TotalSeconds, pending);
+        // Deletions in flight are cancelled with the stop: the objects stay, and the next full sync (a reload's new
+        // initial sync) decides them again under the same guard.
         var drained = _uploader.DrainAsync();
         var rest = Task.WhenAll(drained, _rescan ?? Task.CompletedTask, _deleting ?? Task.CompletedTask);
         try
         {
-            await rest.WaitAsync(_settings.ShutdownGrace, _time).ConfigureAwait(false);
+            await rest.WaitAsync(grace, _time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            _logger.LogWarning("site {Site}: uploads still running after {Seconds} s; cancelling them (multipart uploads are aborted)", _site.Name, _settings.ShutdownGrace.TotalSeconds);
+            _logger.LogWarning("site {Site}: uploads still running after {Seconds} s; cancelling them (multipart uploads are aborted)", _site.Name, grace.TotalSeconds);
             await uploads.CancelAsync().ConfigureAwait(false);
-            try { await rest.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            try { await rest.WaitAsync(AbandonAfter, _time).ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+            catch (TimeoutException) { _logger.LogWarning("site {Site}: requests still running {Seconds} s after their cancel; left behind", _site.Name, AbandonAfter.TotalSeconds); }
         }
         catch (OperationCanceledException)
         {

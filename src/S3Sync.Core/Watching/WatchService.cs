@@ -37,6 +37,14 @@ public sealed record WatchOptions
 
     /// <summary>Reads and hashes files the cache cannot answer for (tests count the reads).</summary>
     public S3Sync.Planning.IDigestSource Reader { get; init; } = S3Sync.Planning.DirectDigestSource.Instance;
+
+    /// <summary>A reload waits until the configuration file has been quiet (no new reload asked for, content unchanged)
+    /// this long, so a file written in steps is read once it is whole.</summary>
+    public TimeSpan ReloadQuiet { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a reload waits for the stopping sites' uploads before it cancels them (their work is decided
+    /// again by the new sites' initial syncs).</summary>
+    public TimeSpan ReloadGrace { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
@@ -51,6 +59,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<Running> _running = [];
     private Execution.Uploader? _pool;
+    private readonly Dictionary<string, Execution.DeleteGuard> _guards = new(StringComparer.Ordinal);
+    private volatile bool _reloading;
     private SyncConfig? _config;
 
     public WatchMetrics Metrics { get; } = new();
@@ -73,7 +83,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         get
         {
             var sites = _config?.Sites;
-            return sites is { Count: > 0 } && sites.All(s => Metrics.For(s.Name).Healthy);
+            return !_reloading && sites is { Count: > 0 } && sites.All(s => Metrics.For(s.Name).Healthy);
         }
     }
 
@@ -83,6 +93,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         get
         {
             var sites = _config?.Sites;
+            if (_reloading) return "not ready: reloading the configuration (the sites restart)";
             if (sites is not { Count: > 0 }) return "not ready: no site is running";
             var lines = sites.Select(s => Metrics.For(s.Name)).Where(m => !m.Healthy).Select(m => $"site {m.Site}: {m.Problem}").ToList();
             return lines.Count == 0 ? null : "not ready: " + string.Join("\n", lines);
@@ -111,6 +122,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             while (true)
             {
                 var why = await _reloads.Reader.ReadAsync(stop).ConfigureAwait(false);
+                why = await QuietAsync(why, stop).ConfigureAwait(false);
                 await ReloadAsync(why, stop).ConfigureAwait(false);
             }
         }
@@ -128,6 +140,35 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         }
     }
 
+    /// <summary>Waits until no reload has been asked for and the file's content has not changed for
+    /// <see cref="WatchOptions.ReloadQuiet"/>: a file written in steps (each step closed) is read once, whole.</summary>
+    private async Task<string> QuietAsync(string why, CancellationToken stop)
+    {
+        var content = FileHash();
+        while (true)
+        {
+            var more = _reloads.Reader.WaitToReadAsync(stop).AsTask();
+            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            var delay = Task.Delay(options.ReloadQuiet, options.Time, quiet.Token);
+            await Task.WhenAny(more, delay).ConfigureAwait(false);
+            await quiet.CancelAsync().ConfigureAwait(false);
+            stop.ThrowIfCancellationRequested();
+            var changed = false;
+            while (_reloads.Reader.TryRead(out var next)) { why = next; changed = true; }
+            var now = FileHash();
+            if (!changed && now == content) return why;
+            content = now;
+        }
+    }
+
+    /// <summary>The configuration file's content (SHA-256, hex); null when there is none or it cannot be read.</summary>
+    private string? FileHash()
+    {
+        if (options.ConfigPath is null) return null;
+        try { return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(options.ConfigPath))); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
     /// <summary>Reads the configuration file again and, when it is valid, restarts the sites with it. Returns false
     /// (and logs why) when it is refused; the running configuration then stays.</summary>
     public async Task<bool> ReloadAsync(string why, CancellationToken cancellationToken = default)
@@ -141,7 +182,17 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
                 Reloaded?.Invoke(false);
                 return false;
             }
+            var before = FileHash();
             var (loaded, problems) = (options.Loader ?? LoadFile)();
+            if (before != FileHash())
+            {
+                // Written again while it was read: what was validated may not be what is there now. Read it again
+                // once it is quiet.
+                logger.LogWarning("configuration reload ({Why}) postponed: {Path} changed while it was read", why, options.ConfigPath);
+                RequestReload(why);
+                Reloaded?.Invoke(false);
+                return false;
+            }
             if (loaded is not { } next)
             {
                 logger.LogError("configuration reload ({Why}) refused: {Errors}; the running configuration stays", why, string.Join("; ", problems));
@@ -158,8 +209,17 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             if (_config is { } old && (old.HttpPort != next.HttpPort || old.HttpAddress != next.HttpAddress))
                 logger.LogWarning("http_port and http_address take effect at the next start, not on reload");
             logger.LogInformation("configuration reload ({Why}): restarting {Count} sites", why, Select(next).Sites.Count);
-            await StopSitesAsync().ConfigureAwait(false);
-            Start(next with { LogLevel = _config?.LogLevel ?? next.LogLevel });
+            // Unhealthy from now until the new sites' initial syncs are done: nothing is watched while they restart.
+            _reloading = true;
+            try
+            {
+                await StopSitesAsync(options.ReloadGrace).ConfigureAwait(false);
+                Start(next with { LogLevel = _config?.LogLevel ?? next.LogLevel });
+            }
+            finally
+            {
+                _reloading = false;
+            }
             Reloaded?.Invoke(true);
             return true;
         }
@@ -204,10 +264,14 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             Reader = options.Reader,
             Pool = _pool,
         };
+        // A site that goes on with the same max_delete keeps its guard: a reload does not open a new window.
+        foreach (var gone in _guards.Keys.Where(n => config.Sites.All(s => s.Name != n || s.MaxDelete != _guards[n].Limit)).ToList()) _guards.Remove(gone);
         foreach (var site in config.Sites)
         {
             var store = options.StoreFactory(site, config);
-            var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), settings, Metrics.For(site.Name), logger);
+            Metrics.For(site.Name).InitialSyncDone = false;
+            var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), settings, Metrics.For(site.Name), logger, _guards.GetValueOrDefault(site.Name));
+            _guards[site.Name] = watcher.Guard;
             watcher.Activity += a => Activity?.Invoke(a);
             var stop = new CancellationTokenSource();
             var task = Task.Run(async () =>
@@ -221,9 +285,13 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         }
     }
 
-    private async Task StopSitesAsync()
+    private async Task StopSitesAsync(TimeSpan? grace = null)
     {
-        foreach (var r in _running) await r.Stop.CancelAsync().ConfigureAwait(false);
+        foreach (var r in _running)
+        {
+            r.Watcher.StopGrace = grace;
+            await r.Stop.CancelAsync().ConfigureAwait(false);
+        }
         await Task.WhenAll(_running.Select(r => r.Task)).ConfigureAwait(false);
         foreach (var r in _running) r.Stop.Dispose();
         _running.Clear();
