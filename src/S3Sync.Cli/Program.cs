@@ -45,7 +45,7 @@ public static class Program
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) error.WriteLine($"s3sync: {UsageErrors.Describe(e, parse)}");
+            foreach (var e in parse.Errors) error.WriteLine($"s3sync: {ParseErrors.Describe(UsageErrors.Describe(e, parse))}");
             var path = UsageErrors.CommandPath(parse.CommandResult.Command);
             error.WriteLine($"Run 's3sync {(path.Length == 0 ? "" : path + " ")}--help' for usage.");
             return ExitCodes.Usage;

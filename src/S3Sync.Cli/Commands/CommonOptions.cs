@@ -22,6 +22,7 @@ public sealed class CommonOptions
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Debug logs (loglevel debug); -vv for trace" };
     public Option<bool> VeryVerbose { get; } = new("-vv") { Description = "Trace logs (loglevel trace)" };
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Only warnings and errors: no progress line, no info logs, no summary" };
+    public Option<string?> Timeout { get; } = new("--timeout") { Description = $"Seconds one S3 request may take, its whole answer included (overrides request_timeout; default {Defaults.RequestTimeoutSeconds})", HelpName = "SECONDS" };
 
     public CommonOptions()
     {
@@ -53,6 +54,7 @@ public sealed class CommonOptions
         command.Options.Add(Verbose);
         command.Options.Add(VeryVerbose);
         command.Options.Add(Quiet);
+        command.Options.Add(Timeout);
     }
 
     /// <summary>True for the ad-hoc download form, <c>s3://BUCKET[/PREFIX] DIR</c> (the URL first).</summary>
@@ -70,10 +72,28 @@ public sealed class CommonOptions
         if (result.GetValue(maxDelete) is not { } text) return true;
         if (!DeleteLimit.TryParse(text, out var parsed))
         {
-            error.WriteLine($"s3sync: --max-delete: '{text}' is not a count (like 100), a percentage (like 10%) or 'unlimited'");
+            error.WriteLine($"s3sync: --max-delete: {DeleteLimit.Problem(text)}");
             return false;
         }
         limit = parsed;
+        return true;
+    }
+
+    /// <summary>
+    /// --workers of sync and restore: null when not given; false (after a one-line error naming the flag) unless it is
+    /// a whole number from 1 to <see cref="Defaults.MaxUploadWorkers"/>. Parsed here, not by System.CommandLine: its
+    /// error for a number past int names a .NET type.
+    /// </summary>
+    public static bool TryGetWorkers(ParseResult result, Option<string?> workers, TextWriter error, out int? n)
+    {
+        n = null;
+        if (result.GetValue(workers) is not { } text) return true;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var parsed) || parsed is < 1 or > Defaults.MaxUploadWorkers)
+        {
+            error.WriteLine($"s3sync: --workers: must be a whole number from 1 to {Defaults.MaxUploadWorkers}, got '{text}'");
+            return false;
+        }
+        n = parsed;
         return true;
     }
 
@@ -89,6 +109,15 @@ public sealed class CommonOptions
         var config = loaded.Config;
 
 
+        if (result.GetValue(Timeout) is { } timeoutText)
+        {
+            if (!int.TryParse(timeoutText, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > Defaults.MaxRequestTimeoutSeconds)
+            {
+                error.WriteLine($"s3sync: --timeout: must be a whole number of seconds from 1 to {Defaults.MaxRequestTimeoutSeconds}, got '{timeoutText}'");
+                return (null, false, ExitCodes.Usage);
+            }
+            config = config with { RequestTimeout = seconds };
+        }
         if (result.GetValue(LogLevel) is { } level)
         {
             if (!ConfigLoader.TryParseLogLevel(level, out var verbosity))

@@ -29,7 +29,7 @@ public static class RestoreCommand
         var json = new Option<bool>("--json") { Description = "JSON Lines on stdout: one object per action (planned ones with --dry-run), per error and per site, and a total; logs stay on stderr" };
         var all = new Option<bool>("--all") { Description = "With --dry-run (the text report): also list files that are already right (=)" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more local files than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
-        var workers = new Option<int?>("--workers") { Description = "Download workers (default upload_workers)", HelpName = "N" };
+        var workers = new Option<string?>("--workers") { Description = "Download workers, 1 to 1024 (default upload_workers)", HelpName = "N" };
         var noOwner = new Option<bool>("--no-owner") { Description = "Do not set owner and group (they are set only when running as root)" };
         var at = new Option<string?>("--at") { Description = "Point in time on a versioned bucket: RFC 3339 (2026-11-30T12:00:00Z) or a local date and time (2026-11-30 12:00)", HelpName = "TIME" };
         var command = new Command("restore", "Restore sites from their bucket by content, with modes, mtimes and owners. Exit 0 done (--dry-run: planned), 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
@@ -71,19 +71,15 @@ public static class RestoreCommand
 
     /// <summary>The part of the action shared with <c>sync s3://BUCKET[/PREFIX] DIR</c>.</summary>
     internal static Task<int> RunParsedAsync(ParseResult result, CommonOptions common, CacheOptions cache, string? to, Option<bool> dryRun, Option<bool>? json, Option<bool>? all,
-        Option<string?> maxDelete, Option<int?> workers, Option<bool>? noOwner, Option<string?>? at, CancellationToken cancellationToken)
+        Option<string?> maxDelete, Option<string?> workers, Option<bool>? noOwner, Option<string?>? at, CancellationToken cancellationToken)
     {
         var output = result.InvocationConfiguration.Output;
         var error = result.InvocationConfiguration.Error;
         var (config, jsonLogs, code) = common.Load(result, error);
         if (config is null) return Task.FromResult(code);
         if (!CommonOptions.TryGetMaxDelete(result, maxDelete, error, out var limit)) return Task.FromResult(ExitCodes.Usage);
-        var n = result.GetValue(workers) ?? config.UploadWorkers;
-        if (n < 1)
-        {
-            error.WriteLine($"s3sync: --workers: must be at least 1, got {n}");
-            return Task.FromResult(ExitCodes.Usage);
-        }
+        if (!CommonOptions.TryGetWorkers(result, workers, error, out var given)) return Task.FromResult(ExitCodes.Usage);
+        var n = given ?? config.UploadWorkers;
         DateTime? when = null;
         if (at is not null && result.GetValue(at) is { } atText)
         {
@@ -141,7 +137,7 @@ public static class RestoreCommand
         {
             if (TargetOf(configured, options, config.Sites.Count, report) is not { } target) return ExitCodes.Usage;
             var site = configured with { LocalPath = target };
-            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries);
+            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger);
             // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
             using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, options.Rehash);
             if (textDryRun)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Remote;
 
@@ -8,7 +9,7 @@ namespace S3Sync.Cli.Commands;
 public static class SiteStores
 {
     /// <summary>
-    /// Hidden setting: the per-request timeout in seconds (default 120). Fault tests shorten it so a frozen
+    /// Hidden setting: the per-request timeout in seconds when neither request_timeout nor --timeout is set. Fault tests shorten it so a frozen
     /// server is detected in seconds; it is not a documented option.
     /// </summary>
     public const string TimeoutVariable = "S3SYNC_REQUEST_TIMEOUT";
@@ -16,8 +17,12 @@ public static class SiteStores
     /// <summary>Tests set this to reach the local server with short timeouts; null means the real default.</summary>
     public static Func<Site, int, int, IObjectStore>? Factory { get; set; }
 
-    public static IObjectStore For(Site site, int workers, int retries) =>
-        Factory?.Invoke(site, workers, retries) ?? S3ObjectStore.ForSite(site, workers + 2, retries, RequestTimeout());
+    /// <param name="timeout">Seconds per request (request_timeout, --timeout); null: the hidden variable, else the default.</param>
+    /// <param name="logger">Hears each retry at warn.</param>
+    public static IObjectStore For(Site site, int workers, int retries, int? timeout = null, ILogger? logger = null) =>
+        Factory?.Invoke(site, workers, retries) ?? S3ObjectStore.ForSite(site, workers + 2, retries,
+            timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : RequestTimeout(),
+            logger is null ? null : message => logger.LogWarning("{Retry}", message));
 
     private static TimeSpan? RequestTimeout() =>
         double.TryParse(Environment.GetEnvironmentVariable(TimeoutVariable), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0

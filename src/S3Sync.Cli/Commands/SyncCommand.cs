@@ -21,7 +21,7 @@ public static class SyncCommand
         var cache = new CacheOptions();
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep) and change nothing; exit 0 when it could plan" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
-        var workers = new Option<int?>("--workers") { Description = "Upload workers (overrides upload_workers)", HelpName = "N" };
+        var workers = new Option<string?>("--workers") { Description = "Upload workers, 1 to 1024 (overrides upload_workers)", HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "JSON Lines on stdout: one object per action (planned ones with --dry-run), per error and per site, and a total; logs stay on stderr" };
         var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions, 5 no usable credentials.")
             .WithExamples(
@@ -46,15 +46,8 @@ public static class SyncCommand
             var (config, jsonLogs, code) = common.Load(result, error);
             if (config is null) return Task.FromResult(code);
             if (!CommonOptions.TryGetMaxDelete(result, maxDelete, error, out var limit)) return Task.FromResult(ExitCodes.Usage);
-            if (result.GetValue(workers) is { } n)
-            {
-                if (n < 1)
-                {
-                    error.WriteLine($"s3sync: --workers: must be at least 1, got {n}");
-                    return Task.FromResult(ExitCodes.Usage);
-                }
-                config = config with { UploadWorkers = n };
-            }
+            if (!CommonOptions.TryGetWorkers(result, workers, error, out var n)) return Task.FromResult(ExitCodes.Usage);
+            if (n is { } count) config = config with { UploadWorkers = count };
             if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
             var rehash = result.GetValue(cache.Rehash);
             var quiet = common.IsQuiet(result);
@@ -68,7 +61,8 @@ public static class SyncCommand
             var settings = new SyncSettings
             {
                 Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash,
-                Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)), DryRun = dry, LogActions = !asJson,
+                Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)), Mounts = new MountLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
+                DryRun = dry, LogActions = !asJson,
             };
             var report = asJson ? new ActionReport(output, dry, download: false) { ErrorsOnly = quiet } : null;
             return RunAsync(config, jsonLogs, settings, quiet || asJson ? TextWriter.Null : output, cancellationToken,
@@ -100,8 +94,8 @@ public static class SyncCommand
         {
             Func<long>? sent = null;
             using var store = terminal is null
-                ? SiteStores.For(site, settings.Workers, config.S3OpsRetries)
-                : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries), out sent);
+                ? SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger)
+                : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger), out sent);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
             var sync = new SiteSync(site, store, digests, settings, logger);
             report?.Follow(site, sync);

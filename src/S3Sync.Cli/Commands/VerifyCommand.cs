@@ -76,7 +76,7 @@ public static class VerifyCommand
             var siteClock = Stopwatch.StartNew();
             var totals = new ReportTotals();
             report.SiteHeader(site);
-            using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries);
+            using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries, config.RequestTimeout, logger);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
             var links = new LinkSummary();
             var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = options.Deep, At = options.At, Metadata = options.Deep ? MetadataCheck.WhenChangedSinceUpload : MetadataCheck.Never }, issue =>

@@ -42,7 +42,7 @@ public static class WatchCommand
                     return (reloaded, [.. problems.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Replace("s3sync: ", "", StringComparison.Ordinal))]);
                 },
                 SiteNames = result.GetValue(common.Sites) ?? [],
-                StoreFactory = (site, c) => SiteStores.For(site, c.UploadWorkers, c.S3OpsRetries),
+                StoreFactory = (site, c) => SiteStores.For(site, c.UploadWorkers, c.S3OpsRetries, c.RequestTimeout),
                 ShutdownGrace = TimeSpan.FromSeconds(seconds),
             };
             return RunAsync(config, jsonLogs, options, error, cancellationToken);

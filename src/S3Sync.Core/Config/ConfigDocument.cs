@@ -18,6 +18,7 @@ public sealed class ConfigDocument
     public int? UploadWorkers { get; set; }
     public int? WatchInterval { get; set; }
     public int? S3OpsRetries { get; set; }
+    public int? RequestTimeout { get; set; }
     public int? RescanInterval { get; set; }
     public int? HttpPort { get; set; }
     public string? HttpAddress { get; set; }

@@ -38,7 +38,7 @@ public static class ConfigLoader
         ["access_key"] = Kind.String, ["secret_access_key"] = Kind.String, ["aws_region"] = Kind.String,
         ["endpoint"] = Kind.String, ["force_path_style"] = Kind.Bool, ["loglevel"] = Kind.String,
         ["upload_queue_buffer"] = Kind.Int, ["upload_workers"] = Kind.Int, ["watch_interval"] = Kind.Int,
-        ["s3_ops_retries"] = Kind.Int, ["rescan_interval"] = Kind.Int, ["http_port"] = Kind.Int,
+        ["s3_ops_retries"] = Kind.Int, ["request_timeout"] = Kind.Int, ["rescan_interval"] = Kind.Int, ["http_port"] = Kind.Int,
         ["http_address"] = Kind.String, ["max_delete"] = Kind.String, ["state_dir"] = Kind.String,
         ["sites"] = Kind.Sites, ["bandwidth_limit"] = Kind.String, ["sse"] = Kind.String, ["sse_kms_key_id"] = Kind.String,
         ["sse_customer_key_file"] = Kind.String, ["acl"] = Kind.String, ["headers"] = Kind.Headers, ["profile"] = Kind.String,
@@ -310,10 +310,11 @@ public static class ConfigLoader
         if (doc.Loglevel is { } level && !TryParseLogLevel(level, out logLevel))
             errors.Add(Err("loglevel", $"unknown log level '{level}' (valid: trace, debug, info, warn, error, fatal, panic)"));
         if (doc.UploadWorkers is < 1) errors.Add(Err("upload_workers", $"must be at least 1, got {doc.UploadWorkers}"));
-        if (doc.UploadWorkers is > 1024) errors.Add(Err("upload_workers", $"must be at most 1024, got {doc.UploadWorkers}"));
+        if (doc.UploadWorkers is > Defaults.MaxUploadWorkers) errors.Add(Err("upload_workers", $"must be at most {Defaults.MaxUploadWorkers}, got {doc.UploadWorkers}"));
         if (doc.UploadQueueBuffer is < 0) errors.Add(Err("upload_queue_buffer", $"must be 0 or more, got {doc.UploadQueueBuffer}"));
         if (doc.WatchInterval is < 0) errors.Add(Err("watch_interval", $"must be 0 or more milliseconds, got {doc.WatchInterval}"));
         if (doc.S3OpsRetries is < 0) errors.Add(Err("s3_ops_retries", $"must be 0 or more, got {doc.S3OpsRetries}"));
+        if (doc.RequestTimeout is < 1 or > Defaults.MaxRequestTimeoutSeconds) errors.Add(Err("request_timeout", $"must be from 1 to {Defaults.MaxRequestTimeoutSeconds} seconds, got {doc.RequestTimeout}"));
         if (doc.RescanInterval is < 0) errors.Add(Err("rescan_interval", $"must be 0 (never) or more seconds, got {doc.RescanInterval}"));
         if (doc.HttpPort is < 0 or > 65535) errors.Add(Err("http_port", $"must be a port from 0 to 65535, got {doc.HttpPort}"));
         if (doc.HttpAddress is { } address && !System.Net.IPAddress.TryParse(address, out _) && address != "localhost")
@@ -408,6 +409,7 @@ public static class ConfigLoader
             UploadQueueBuffer = doc.UploadQueueBuffer ?? 0,
             WatchInterval = doc.WatchInterval ?? Defaults.WatchIntervalMs,
             S3OpsRetries = doc.S3OpsRetries ?? Defaults.S3OpsRetries,
+            RequestTimeout = doc.RequestTimeout,
             RescanInterval = doc.RescanInterval ?? Defaults.RescanIntervalSeconds,
             HttpPort = doc.HttpPort,
             HttpAddress = doc.HttpAddress ?? "127.0.0.1",
@@ -455,7 +457,7 @@ public static class ConfigLoader
     {
         if (text is null) return null;
         if (DeleteLimit.TryParse(text, out var limit)) return limit;
-        errors.Add(err(key, $"'{text}' is not a count (like 100), a percentage (like 10%) or 'unlimited'"));
+        errors.Add(err(key, DeleteLimit.Problem(text)));
         return null;
     }
 
@@ -503,7 +505,8 @@ public static class ConfigLoader
                 var (a, b) = (sites[j], sites[i]);
                 if (a.Name == b.Name && a.Name.Length > 0)
                     errors.Add(lines.ErrorAt($"sites[{i}].name", $"site name '{b.Name}' is already used by sites[{j}]; give each site its own name", $"sites[{i}]"));
-                if (a.Bucket != b.Bucket || (a.Endpoint ?? "") != (b.Endpoint ?? "")) continue;
+                // The same bucket spelled differently (127.0.0.1 and localhost/, a default port written out) is one bucket.
+                if (a.Bucket != b.Bucket || StoreIdentity.Of(a) != StoreIdentity.Of(b)) continue;
                 var same = a.Prefix == b.Prefix;
                 var nested = Contains(a.Prefix, b.Prefix) || Contains(b.Prefix, a.Prefix);
                 if (same)

@@ -14,6 +14,9 @@ public sealed record SyncConfig
     public int UploadQueueBuffer { get; init; }
     public int WatchInterval { get; init; } = Defaults.WatchIntervalMs;
     public int S3OpsRetries { get; init; } = Defaults.S3OpsRetries;
+
+    /// <summary>Seconds one S3 request may take (<c>request_timeout</c>, <c>--timeout</c>); null: the default.</summary>
+    public int? RequestTimeout { get; init; }
     public int RescanInterval { get; init; } = Defaults.RescanIntervalSeconds;
     public int? HttpPort { get; init; }
     public string HttpAddress { get; init; } = "127.0.0.1";
@@ -31,6 +34,21 @@ public static class Defaults
     /// workers against 16.5 s with the seed's 10 (more requests in flight hide each PUT's latency; more so against a
     /// remote S3). Memory does not grow with it: <see cref="UploadBufferBytes"/> bounds the file data held.</summary>
     public const int UploadWorkers = 32;
+
+    /// <summary>The most upload workers <c>upload_workers</c> and <c>--workers</c> accept: past this, threads and
+    /// buffers cost memory for no speed (an unbounded --workers once grew to 19.6 GB).</summary>
+    public const int MaxUploadWorkers = 1024;
+
+    /// <summary>
+    /// Seconds one S3 request may take (headers and whole body; a second more per MiB sent), the <c>--timeout</c> flag
+    /// and <c>request_timeout</c>. 30: a request to the local Ceph takes milliseconds and to AWS well under a second,
+    /// while a request and its retries (3 deadlines at most) then end within 90 s, so a server that stalls or never
+    /// answers fails the run in well under the 2 minutes a cron operator should wait (docs/reliability.md).
+    /// </summary>
+    public const int RequestTimeoutSeconds = 30;
+
+    /// <summary>The longest <c>request_timeout</c> accepted (an hour).</summary>
+    public const int MaxRequestTimeoutSeconds = 3600;
 
     /// <summary>File data the uploader's workers may hold in buffers at once (ten 8 MiB parts).</summary>
     public const long UploadBufferBytes = 80L * 1024 * 1024;
@@ -113,11 +131,18 @@ public readonly record struct DeleteLimit(long Count, double Percent, long Floor
 
     public override string ToString() => IsUnlimited ? "unlimited" : Count >= 0 ? Count.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{Percent.ToString(System.Globalization.CultureInfo.InvariantCulture)}%" + (Floor > 0 ? $" (at least {Floor})" : "");
 
+    /// <summary>Why a max_delete text is refused, in a phrase for "--max-delete: ..." or "max_delete: ...".</summary>
+    public static string Problem(string text) => text.Trim().StartsWith('-')
+        ? $"'{text}' is negative; use 'unlimited' for no limit"
+        : $"'{text}' is not a count (like 100), a percentage (like 10%) or 'unlimited'";
+
+    /// <summary>A count (0 and up), a percentage (0% to 100%) or <c>unlimited</c>; a negative number is refused
+    /// (it used to mean unlimited, silently).</summary>
     public static bool TryParse(string text, out DeleteLimit limit)
     {
         text = text.Trim();
         limit = Default;
-        if (text is "unlimited" or "-1") { limit = Unlimited; return true; }
+        if (text is "unlimited") { limit = Unlimited; return true; }
         if (text.EndsWith('%'))
         {
             if (double.TryParse(text[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 100)

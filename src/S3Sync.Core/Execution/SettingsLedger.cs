@@ -49,7 +49,9 @@ public sealed class SettingsLedger(string directory)
         var path = PathFor(site);
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var folder = Path.GetDirectoryName(path)!;
+            if (OperatingSystem.IsLinux()) Directory.CreateDirectory(folder, Hashing.StateFolder.FolderMode);
+            else Directory.CreateDirectory(folder);
             var temp = path + ".tmp";
             File.WriteAllText(temp, DigestOf(site) + "\n");
             File.Move(temp, path, overwrite: true);

@@ -38,6 +38,9 @@ public sealed record SyncSettings
     /// <summary>Where the applied upload settings are remembered; null: never compare objects' settings.</summary>
     public SettingsLedger? Ledger { get; init; }
 
+    /// <summary>Where the sub-mounts of each local_path are remembered; null: an unmounted sub-mount is not recognised.</summary>
+    public MountLedger? Mounts { get; init; }
+
     /// <summary>Plan, pass the deletions through the guard, report each action as planned (or held), change nothing.</summary>
     public bool DryRun { get; init; }
 
@@ -98,7 +101,8 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         var checkSettings = settings.Ledger?.NeedsCheck(site) == true;
         if (checkSettings)
             logger.LogInformation("site {Site}: the headers, ACL or encryption settings changed: each object's are compared (a HEAD per object) and brought in line", site.Name);
-        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload, CheckSettings = checkSettings }, issue =>
+        var knownMounts = settings.Mounts?.Recall(site) ?? [];
+        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload, CheckSettings = checkSettings, KnownMounts = knownMounts }, issue =>
         {
             if (links.TryAdd(issue, logger)) return;
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
@@ -199,12 +203,24 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         {
             status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => Failure(k, m), Problem, cancellationToken).ConfigureAwait(false);
         }
-
-        // A dry run changes nothing: no open upload is aborted, the cache and the ledger keep what they hold.
+        if (planner.HeldByUnmounted > 0 && status is not (SiteStatus.Failed or SiteStatus.Credentials))
+        {
+            // An unmounted sub-mount is refused like an unmounted root: its objects are held, the run says so (exit 4).
+            var folders = string.Join(", ", planner.Unmounted.Select(f => Path.Join(site.LocalPath, f)));
+            var message = $"{folders} was a mount point at the last sync and is now an empty folder on its parent's file system; refusing to delete the {planner.HeldByUnmounted} objects under it (is it mounted?). If it is gone for good, remove the empty folder";
+            logger.LogError("site {Site}: {Message}", site.Name, message);
+            Problem(message);
+            status = SiteStatus.DeletesRefused;
+        }
+        // A dry run changes nothing: no open upload is aborted, the cache and the ledgers keep what they hold.
         if (settings.DryRun) return new SiteResult(site, status, stats, clock.Elapsed, problems);
 
-        if (settings.AbortUploadsStartedBefore is { } cutoff && planner.Complete)
-            await AbortStaleUploadsAsync(cutoff, cancellationToken).ConfigureAwait(false);
+        if (planner.Complete && settings.Mounts is { } mounts && !mounts.Record(site, planner.MountPoints.Concat(planner.Unmounted)))
+            logger.LogWarning("site {Site}: could not record the mount points under local_path in the state folder", site.Name);
+
+        if (settings.AbortUploadsStartedBefore is { } cutoff && planner.Complete && !await AbortStaleUploadsAsync(cutoff, Problem, cancellationToken).ConfigureAwait(false)
+            && status == SiteStatus.Done)
+            status = SiteStatus.Failed;
 
         if (planner.Complete)
         {
@@ -225,7 +241,8 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
     /// the site's own (sites may not overlap when deleting), and an upload older than this process is not one of
     /// its own in flight. A store that cannot list uploads only earns a warning: this is housekeeping.
     /// </summary>
-    private async Task AbortStaleUploadsAsync(DateTime cutoff, CancellationToken cancellationToken)
+    /// <returns>False when the listing of open uploads never ends (a looping server): that fails the site.</returns>
+    private async Task<bool> AbortStaleUploadsAsync(DateTime cutoff, Action<string> problem, CancellationToken cancellationToken)
     {
         var aborted = 0;
         try
@@ -244,11 +261,18 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 logger.LogDebug("{Key}: aborted a stale multipart upload started {Initiated:u}", upload.Key, upload.InitiatedUtc);
             }
         }
+        catch (ListingLoopException e)
+        {
+            logger.LogError("site {Site}: could not clean up stale multipart uploads: {Error}", site.Name, e.Message);
+            problem($"could not clean up stale multipart uploads: {e.Message}");
+            return false;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning("site {Site}: could not clean up stale multipart uploads: {Error}", site.Name, StoreErrors.Describe(e));
         }
         if (aborted > 0) logger.LogInformation("site {Site}: aborted {Count} stale multipart uploads left by an earlier run", site.Name, aborted);
+        return true;
     }
 
     private static void Count(PlanEntry entry, SiteStats stats, Action<string?, string> problem)

@@ -275,6 +275,12 @@ public sealed class Uploader : IAsyncDisposable
                 _logger.LogDebug("{Key}: {Size} bytes sent", entry.Key, size);
                 return new UploadResult(entry, UploadOutcome.Uploaded, size, null);
             }
+            catch (FileSwappedException e)
+            {
+                // Never an upload of something else: a warning for that path, nothing read, its object kept.
+                _logger.LogWarning("{Message}", e.Message);
+                return new UploadResult(entry, UploadOutcome.Vanished, 0, null);
+            }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
                 return Vanished(entry);
@@ -340,7 +346,7 @@ public sealed class Uploader : IAsyncDisposable
             var read = 0;
             if (size > 0)
             {
-                using var handle = File.OpenHandle(info.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var handle = LocalFile.OpenRead(info.FullName, entry.Local!.Identity);
                 read = await FileHasher.ReadFullAsync(handle, buffer.AsMemory(0, (int)size), 0, b.Token).ConfigureAwait(false);
                 if (read != size || RandomAccess.GetLength(handle) != size) throw new FileChangedException(info.FullName);
             }
@@ -373,7 +379,7 @@ public sealed class Uploader : IAsyncDisposable
         if (digest.PartMd5s.Count == 0) throw new FileChangedException(local.FullPath);
         var key = b.Site.KeyFor(entry.Key);
         var uploadId = await b.Store.StartMultipartAsync(b.Site.Bucket, key, Headers(b, entry.Key, digest.Md5Hex, FileMetadata.TryRead(local.FullPath, followLinks: true)), b.Token).ConfigureAwait(false);
-        var state = new MultipartState(b, local.FullPath, key, uploadId, digest, b.Token);
+        var state = new MultipartState(b, local.FullPath, local.Identity, key, uploadId, digest, b.Token);
         try
         {
             for (var i = 0; i < state.PartCount; i++) _parts.Writer.TryWrite(new PartWork(state, i));
@@ -417,7 +423,7 @@ public sealed class Uploader : IAsyncDisposable
             held = await _buffers.AcquireAsync(length, state.Token).ConfigureAwait(false);
             buffer = ArrayPool<byte>.Shared.Rent(length);
             int read;
-            using (var handle = File.OpenHandle(state.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            using (var handle = LocalFile.OpenRead(state.Path, state.Identity))
                 read = await FileHasher.ReadFullAsync(handle, buffer.AsMemory(0, length), offset, state.Token).ConfigureAwait(false);
             var body = buffer.AsMemory(0, read);
             if (read != length) throw new FileChangedException(state.Path);
@@ -444,7 +450,7 @@ public sealed class Uploader : IAsyncDisposable
     private sealed record PartWork(MultipartState State, int Index);
 
     /// <summary>One multipart upload in flight: which parts are taken, which are done, the first error.</summary>
-    private sealed class MultipartState(UploadBatch batch, string path, string key, string uploadId, FileDigest digest, CancellationToken token)
+    private sealed class MultipartState(UploadBatch batch, string path, FileIdentity? identity, string key, string uploadId, FileDigest digest, CancellationToken token)
     {
         private readonly string[] _etags = new string[digest.PartMd5s.Count];
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -454,6 +460,7 @@ public sealed class Uploader : IAsyncDisposable
 
         public UploadBatch Batch => batch;
         public string Path => path;
+        public FileIdentity? Identity => identity;
         public string Key => key;
         public string UploadId => uploadId;
         public FileDigest Digest => digest;

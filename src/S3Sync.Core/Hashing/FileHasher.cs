@@ -43,7 +43,12 @@ public static class FileHasher
     /// ETags are wanted (to recognise another tool's upload). Throws <see cref="FileChangedException"/> when the
     /// file's size or mtime changed during the read.
     /// </summary>
-    public static async Task<FileDigest> HashAsync(string path, IReadOnlyList<long>? extraPartSizes, CancellationToken cancellationToken)
+    public static Task<FileDigest> HashAsync(string path, IReadOnlyList<long>? extraPartSizes, CancellationToken cancellationToken) =>
+        HashAsync(path, null, extraPartSizes, cancellationToken);
+
+    /// <summary>As above; <paramref name="identity"/> is the file the walk listed, checked before a byte is read
+    /// (<see cref="Local.LocalFile.OpenRead"/>).</summary>
+    public static async Task<FileDigest> HashAsync(string path, Local.FileIdentity? identity, IReadOnlyList<long>? extraPartSizes, CancellationToken cancellationToken)
     {
         var before = new FileInfo(path);
         if (!before.Exists) throw new FileNotFoundException($"{path}: no longer exists", path);
@@ -61,7 +66,7 @@ public static class FileHasher
         }
         else
         {
-            digest = await HashContentAsync(path, size, ownPartSize, partSizes, cancellationToken).ConfigureAwait(false);
+            digest = await HashContentAsync(path, identity, size, ownPartSize, partSizes, cancellationToken).ConfigureAwait(false);
         }
 
         before.Refresh();
@@ -69,9 +74,9 @@ public static class FileHasher
         return digest;
     }
 
-    private static async Task<FileDigest> HashContentAsync(string path, long size, long ownPartSize, List<long> partSizes, CancellationToken cancellationToken)
+    private static async Task<FileDigest> HashContentAsync(string path, Local.FileIdentity? identity, long size, long ownPartSize, List<long> partSizes, CancellationToken cancellationToken)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        using var handle = Local.LocalFile.OpenRead(path, identity);
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var parts = partSizes.Select(p => new PartHasher(p)).ToArray();
         var chunk = (int)Math.Min(ChunkSize, size);

@@ -84,7 +84,9 @@ public sealed class HashCache : IDisposable
         try
         {
             _ = Initialized.Value;
-            Directory.CreateDirectory(directory);
+            // Private: the cache lists every backed-up path (created 0700 and 0600; older, wider ones tightened).
+            StateFolder.Prepare(directory, warn);
+            StateFolder.PrepareFile(path, warn);
             connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate }.ToString());
             connection.Open();
             Execute(connection, "PRAGMA busy_timeout = 5000");

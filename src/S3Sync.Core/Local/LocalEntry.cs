@@ -2,9 +2,12 @@ namespace S3Sync.Local;
 
 /// <summary>
 /// A regular file under a site's folder. <see cref="Key"/> is its path relative to the folder with '/'
-/// separators: the S3 key without the site's prefix.
+/// separators: the S3 key without the site's prefix. <see cref="Identity"/> is the file the walk listed (null when
+/// the entry did not come from the walk); every read is checked against it (<see cref="LocalFile.OpenRead"/>).
+/// With <c>symlinks: follow</c>, <see cref="FullPath"/> is the real path of the link's final target, which the walk
+/// opened and checked, and <see cref="Identity"/> is that target's.
 /// </summary>
-public sealed record LocalEntry(string Key, string FullPath, long Size, DateTime LastWriteUtc)
+public sealed record LocalEntry(string Key, string FullPath, long Size, DateTime LastWriteUtc, FileIdentity? Identity = null)
 {
     /// <summary>With <c>symlinks: preserve</c>, a link's target: the entry's content is the target's UTF-8 bytes.</summary>
     public string? LinkTarget { get; init; }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using S3Sync.Config;
+using S3Sync.Local;
 using S3Sync.Remote;
 
 namespace S3Sync.Planning;
@@ -40,7 +41,10 @@ public sealed class DownloadCheck(Site site, IObjectStore store, int parallelism
         var b = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
         {
-            await using var local = new FileStream(entry.Local!.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+            // A preserved link's content is its target (what its object holds).
+            await using Stream local = entry.Local!.LinkTarget is { } target
+                ? new MemoryStream(System.Text.Encoding.UTF8.GetBytes(target), writable: false)
+                : new FileStream(LocalFile.OpenRead(entry.Local.FullPath, entry.Local.Identity), FileAccess.Read, 1);
             await using var remote = await store.OpenReadAsync(site.Bucket, site.KeyFor(entry.Key), cancellationToken).ConfigureAwait(false);
             long offset = 0;
             while (true)

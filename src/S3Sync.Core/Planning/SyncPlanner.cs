@@ -30,6 +30,9 @@ public sealed record PlanOptions
     /// <summary>How many keys are compared (hashed) at once; the output keeps key order.</summary>
     public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
 
+    /// <summary>Folders (keys ending in '/') that were mount points at the last complete walk (<see cref="Execution.MountLedger"/>).</summary>
+    public IReadOnlyCollection<string> KnownMounts { get; init; } = [];
+
     /// <summary>Compare each object's headers, ACL and encryption with the site's too (a HEAD per key; see
     /// <see cref="Execution.SettingsLedger"/>). Needs <see cref="Deep"/>.</summary>
     public bool CheckSettings { get; init; }
@@ -57,12 +60,25 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
 
     private bool _noTarget;
 
-    /// <summary>Objects under the prefix, counted as the listing streams (for the delete guard).</summary>
+    /// <summary>
+    /// The objects this site manages, counted as the listing streams: the base of the delete guard's percentage.
+    /// Folder markers and keys the filters leave out are under the prefix but not the site's, so they do not count
+    /// (100 excluded *.log objects must not let 29 of 30 managed files go under a 50 % limit).
+    /// </summary>
     public long RemoteCount { get; private set; }
+
+    /// <summary>The folders that are mount points now (<see cref="LocalWalker.MountPoints"/>), once the walk is over.</summary>
+    public IReadOnlyList<string> MountPoints => _walker?.MountPoints ?? [];
+
+    /// <summary>Sub-mounts that are not mounted now (<see cref="LocalWalker.Unmounted"/>).</summary>
+    public IReadOnlyList<string> Unmounted => _walker?.Unmounted ?? [];
+
+    /// <summary>Objects that would have been deleted but lie under an <see cref="Unmounted"/> folder: held.</summary>
+    public long HeldByUnmounted { get; private set; }
 
     public async IAsyncEnumerable<PlanEntry> PlanAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        _walker = new LocalWalker(site, report);
+        _walker = new LocalWalker(site, report, options.KnownMounts);
         var detector = new ChangeDetector(site.StorageClass, digests, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure, options.Metadata, options.CompareOwner,
             checkSettings: options.CheckSettings ? site : null);
         // A restore's target folder that does not exist yet (a dry run creates nothing) holds no files.
@@ -89,10 +105,10 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
             : store.ListAsync(site.Bucket, site.ListPrefix, cancellationToken);
         await foreach (var o in listing.ConfigureAwait(false))
         {
-            RemoteCount++;
             // Folder markers ("a/b/") have no local twin and are left alone; so are excluded keys.
             if (o.Key.Length == 0 || o.Key.EndsWith('/')) continue;
             if (!site.Filter.Includes(o.Key)) continue;
+            RemoteCount++;
             yield return o;
         }
     }
@@ -105,10 +121,22 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         if (item.Remote is null)
             return Task.FromResult(new PlanEntry(item.Key, ChangeReason.Missing, PlanAction.Upload, item.Local, null, $"{item.Local!.Size}"));
         if (item.Local is null)
-            return Task.FromResult(site.RetireDeleted
+            return Task.FromResult(site.RetireDeleted && _walker!.Keeps(item.Key)
+                ? Kept(item)
+                : site.RetireDeleted
                 ? new PlanEntry(item.Key, ChangeReason.RemoteOnly, PlanAction.Delete, null, item.Remote)
                 : new PlanEntry(item.Key, ChangeReason.RemoteOnlyKept, PlanAction.None, null, item.Remote, "only in S3 (kept)"));
         return CompareAsync(item.Local, item.Remote, detector, cancellationToken);
+    }
+
+    private PlanEntry Kept(MergedKey item)
+    {
+        if (_walker!.Unmounted.Any(f => item.Key.StartsWith(f, StringComparison.Ordinal)))
+        {
+            HeldByUnmounted++;
+            return new PlanEntry(item.Key, ChangeReason.RemoteOnlyKept, PlanAction.None, null, item.Remote, "only in S3, kept: its folder was a mount point and is not mounted now");
+        }
+        return new PlanEntry(item.Key, ChangeReason.RemoteOnlyKept, PlanAction.None, null, item.Remote, "only in S3, kept: the local file or folder was skipped (see the warning)");
     }
 
     private async Task<PlanEntry> DecideDownloadAsync(MergedKey item, ChangeDetector detector, CancellationToken cancellationToken)
@@ -148,11 +176,17 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         };
     }
 
-    private static async Task<PlanEntry> CompareAsync(LocalEntry local, RemoteObject remote, ChangeDetector detector, CancellationToken cancellationToken)
+    private async Task<PlanEntry> CompareAsync(LocalEntry local, RemoteObject remote, ChangeDetector detector, CancellationToken cancellationToken)
     {
         try
         {
             return await detector.CompareAsync(local, remote, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileSwappedException e)
+        {
+            // A swap is a warning for that path; nothing was read, and the object stays.
+            report?.Invoke(new WalkIssue(local.FullPath, e.Message[(e.Message.IndexOf(": ", StringComparison.Ordinal) + 2)..], false));
+            return new PlanEntry(local.Key, ChangeReason.Vanished, PlanAction.None, local, remote, "swapped between the listing and the read; nothing read");
         }
         catch (FileNotFoundException)
         {
@@ -185,5 +219,5 @@ public sealed class DirectDigestSource : IDigestSource
     public static readonly DirectDigestSource Instance = new();
 
     public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken) =>
-        FileHasher.HashAsync(entry.FullPath, extraPartSizes, cancellationToken);
+        FileHasher.HashAsync(entry.FullPath, entry.Identity, extraPartSizes, cancellationToken);
 }

@@ -25,15 +25,17 @@ public sealed class S3ObjectStore : IObjectStore
     private readonly SignedPut? _signedPut;
     private readonly Encryption _encryption = Encryption.None;
     private readonly string? _acl;
+    private readonly RequestPolicy _policy;
 
-    public S3ObjectStore(AmazonS3Client client) => _client = client;
+    public S3ObjectStore(AmazonS3Client client) : this(client, null, Encryption.None, null, new RequestPolicy()) { }
 
-    private S3ObjectStore(AmazonS3Client client, SignedPut? signedPut, Encryption encryption, string? acl)
+    private S3ObjectStore(AmazonS3Client client, SignedPut? signedPut, Encryption encryption, string? acl, RequestPolicy policy)
     {
         _client = client;
         _signedPut = signedPut;
         _encryption = encryption;
         _acl = acl;
+        _policy = policy;
     }
 
     public AmazonS3Client Client => _client;
@@ -45,18 +47,23 @@ public sealed class S3ObjectStore : IObjectStore
     internal bool SignedPartsActive => _signedPut is { PartsEnabled: true };
 
     /// <summary>Builds a client for a site: its credentials, region and endpoint, else the SDK's default chain.</summary>
-    public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null) =>
-        ForSite(site, connections, retries, timeout, signed: Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null);
+    /// <param name="retrying">Hears each retry ("retrying PUT k (attempt 2/6): SlowDown (HTTP 503)").</param>
+    public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null, Action<string>? retrying = null) =>
+        ForSite(site, connections, retries, timeout, signed: Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null, retrying);
 
     /// <summary>As above; <paramref name="signed"/> false sends every PUT through the SDK (tests, S3SYNC_SDK_PUT).</summary>
-    internal static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout, bool signed)
+    internal static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout, bool signed, Action<string>? retrying = null)
     {
+        var policy = new RequestPolicy { Timeout = timeout ?? TimeSpan.FromSeconds(Defaults.RequestTimeoutSeconds), Retries = retries, Retrying = retrying };
         var config = new AmazonS3Config
         {
             ForcePathStyle = site.ForcePathStyle,
-            MaxErrorRetry = retries,
+            // s3sync retries itself (Guard): each retry is logged, and count and total time are bounded. The SDK's own
+            // timeout is only a backstop: each attempt's deadline (covering the body too) is Guard's.
+            MaxErrorRetry = 0,
             RetryMode = RequestRetryMode.Standard,
-            Timeout = timeout ?? TimeSpan.FromSeconds(120),
+            Timeout = TimeSpan.FromHours(1),
+            HttpClientFactory = new DeadlineHttpClientFactory(Math.Max(2, connections)),
             MaxConnectionsPerServer = Math.Max(2, connections),
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
@@ -91,8 +98,8 @@ public sealed class S3ObjectStore : IObjectStore
         SignedPut? signedPut = null;
         if (signed && site.Credentials is { } keys && site.Endpoint is not null && site.ForcePathStyle
             && Uri.TryCreate(site.Endpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" && string.IsNullOrEmpty(endpoint.Query))
-            signedPut = new SignedPut(endpoint, pathStyle: true, config.AuthenticationRegion, keys.AccessKey, keys.SecretKey, Math.Max(2, connections), retries, config.Timeout ?? TimeSpan.FromSeconds(120));
-        return new S3ObjectStore(client, signedPut, site.Encryption, site.Acl);
+            signedPut = new SignedPut(endpoint, pathStyle: true, config.AuthenticationRegion, keys.AccessKey, keys.SecretKey, Math.Max(2, connections), policy);
+        return new S3ObjectStore(client, signedPut, site.Encryption, site.Acl, policy);
     }
 
     /// <summary>
@@ -111,14 +118,21 @@ public sealed class S3ObjectStore : IObjectStore
     public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, Encoding = EncodingType.Url };
-        var next = _client.ListObjectsV2Async(request, cancellationToken);
+        var what = $"LIST s3://{bucket}/{prefix}";
+        var next = Guard(what, t => _client.ListObjectsV2Async(request, t), cancellationToken);
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        var empty = 0;
         while (true)
         {
-            var page = await Guard(next, cancellationToken).ConfigureAwait(false);
+            var page = await next.ConfigureAwait(false);
+            var more = page.IsTruncated == true;
+            if (more) CheckProgress($"s3://{bucket}/{prefix}", "continuation token", page.NextContinuationToken, page.S3Objects?.Count ?? 0, tokens, ref empty);
             // Ask for the next page before handing out this one: the server works while the merge consumes.
-            var more = page.IsTruncated == true && !string.IsNullOrEmpty(page.NextContinuationToken);
             if (more)
-                next = _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, ContinuationToken = page.NextContinuationToken, Encoding = EncodingType.Url }, cancellationToken);
+            {
+                var nextRequest = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, ContinuationToken = page.NextContinuationToken, Encoding = EncodingType.Url };
+                next = Guard(what, t => _client.ListObjectsV2Async(nextRequest, t), cancellationToken);
+            }
             foreach (var o in page.S3Objects ?? [])
             {
                 var key = ListingKeys.Decode(o.Key);
@@ -135,9 +149,11 @@ public sealed class S3ObjectStore : IObjectStore
         var request = new ListVersionsRequest { BucketName = bucket, Prefix = prefix, MaxKeys = 1000 };
         string? key = null;
         var decided = false; // the current key's version at `at` was found (or was a delete marker)
+        var markers = new HashSet<string>(StringComparer.Ordinal);
+        var empty = 0;
         while (true)
         {
-            var page = await Guard(_client.ListVersionsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var page = await Guard($"LIST s3://{bucket}/{prefix}?versions", t => _client.ListVersionsAsync(request, t), cancellationToken).ConfigureAwait(false);
             // Versions of one key come newest first; a key's versions may span pages.
             foreach (var v in page.Versions ?? [])
             {
@@ -154,9 +170,26 @@ public sealed class S3ObjectStore : IObjectStore
                 };
             }
             if (page.IsTruncated != true) yield break;
+            var position = string.IsNullOrEmpty(page.NextKeyMarker) && string.IsNullOrEmpty(page.NextVersionIdMarker) ? null : $"{page.NextKeyMarker}\n{page.NextVersionIdMarker}";
+            CheckProgress($"the versions of s3://{bucket}/{prefix}", "marker", position, page.Versions?.Count ?? 0, markers, ref empty);
             request.KeyMarker = page.NextKeyMarker;
             request.VersionIdMarker = page.NextVersionIdMarker;
         }
+    }
+
+    /// <summary>How many empty truncated pages in a row a listing may return before it counts as making no progress.</summary>
+    internal const int MaxEmptyPages = 10;
+
+    /// <summary>Refuses a truncated page that cannot lead anywhere new (see <see cref="ListingLoopException"/>).</summary>
+    private static void CheckProgress(string what, string tokenName, string? token, int count, HashSet<string> seen, ref int empty)
+    {
+        if (string.IsNullOrEmpty(token))
+            throw new ListingLoopException($"the listing of {what} is truncated but gives no {tokenName}: the server's listing would never end; stopped");
+        if (!seen.Add(token))
+            throw new ListingLoopException($"the listing of {what} repeated a {tokenName} after {seen.Count} pages: the server's listing is looping; stopped");
+        empty = count == 0 ? empty + 1 : 0;
+        if (empty >= MaxEmptyPages)
+            throw new ListingLoopException($"the listing of {what} returned {empty} empty truncated pages in a row: no progress; stopped");
     }
 
     /// <summary>
@@ -192,12 +225,12 @@ public sealed class S3ObjectStore : IObjectStore
             GetObjectMetadataResponse r;
             try
             {
-                r = await Guard(_client.GetObjectMetadataAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+                r = await Guard($"HEAD {key}", t => _client.GetObjectMetadataAsync(request, t), cancellationToken).ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.BadRequest && _encryption.Mode == EncryptionMode.Customer)
             {
                 // Not encrypted with a customer key (AWS refuses SSE-C headers for such an object): ask again without.
-                r = await Guard(_client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, cancellationToken), cancellationToken).ConfigureAwait(false);
+                r = await Guard($"HEAD {key}", t => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, t), cancellationToken).ConfigureAwait(false);
             }
             return new ObjectHead(r.ContentLength, Hashing.ETag.Normalize(r.ETag), StorageClassName(r.StorageClass),
                 r.Metadata is { } metadata ? FingerprintOf(name => metadata[name]) : null,
@@ -219,19 +252,23 @@ public sealed class S3ObjectStore : IObjectStore
     {
         if (_signedPut is { Enabled: true } && await _signedPut.TryPutAsync(bucket, key, body, md5, headers, cancellationToken).ConfigureAwait(false))
             return;
-        using var stream = BandwidthLimiter.Process.Wrap(AsStream(body));
-        var request = new PutObjectRequest
+        // A new request and body stream per attempt: a retry sends the body from its start.
+        await Guard($"PUT {key}", async t =>
         {
-            BucketName = bucket,
-            Key = key,
-            InputStream = stream,
-            AutoCloseStream = false,
-            MD5Digest = Convert.ToBase64String(md5),
-            UseChunkEncoding = false,
-        };
-        Apply(headers.ToHttpHeaders(multipart: false), request.Headers, request.Metadata, c => request.StorageClass = c);
-        SetAclAndEncryption(request, headers);
-        await Guard(_client.PutObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            using var stream = BandwidthLimiter.Process.Wrap(AsStream(body));
+            var request = new PutObjectRequest
+            {
+                BucketName = bucket,
+                Key = key,
+                InputStream = stream,
+                AutoCloseStream = false,
+                MD5Digest = Convert.ToBase64String(md5),
+                UseChunkEncoding = false,
+            };
+            Apply(headers.ToHttpHeaders(multipart: false), request.Headers, request.Metadata, c => request.StorageClass = c);
+            SetAclAndEncryption(request, headers);
+            return await _client.PutObjectAsync(request, t).ConfigureAwait(false);
+        }, cancellationToken, body.Length).ConfigureAwait(false);
     }
 
     public async Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken)
@@ -243,7 +280,7 @@ public sealed class S3ObjectStore : IObjectStore
         };
         Apply(headers.ToHttpHeaders(multipart: true), request.Headers, request.Metadata, c => request.StorageClass = c);
         SetAclAndEncryption(request, headers);
-        var r = await Guard(_client.InitiateMultipartUploadAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var r = await Guard($"POST {key}?uploads", t => _client.InitiateMultipartUploadAsync(request, t), cancellationToken).ConfigureAwait(false);
         return r.UploadId;
     }
 
@@ -252,21 +289,24 @@ public sealed class S3ObjectStore : IObjectStore
         if (_signedPut is { PartsEnabled: true }
             && await _signedPut.TryUploadPartAsync(bucket, key, uploadId, partNumber, body, md5, _encryption, cancellationToken).ConfigureAwait(false) is { } signedETag)
             return signedETag;
-        using var stream = BandwidthLimiter.Process.Wrap(AsStream(body));
-        var part = new UploadPartRequest
+        var r = await Guard($"PUT {key} (part {partNumber})", async t =>
         {
-            BucketName = bucket,
-            Key = key,
-            UploadId = uploadId,
-            PartNumber = partNumber,
-            InputStream = stream,
-            PartSize = body.Length,
-            MD5Digest = Convert.ToBase64String(md5),
-            UseChunkEncoding = false,
-        };
-        if (_encryption.Mode == EncryptionMode.Customer)
-            (part.ServerSideEncryptionCustomerMethod, part.ServerSideEncryptionCustomerProvidedKey, part.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(_encryption);
-        var r = await Guard(_client.UploadPartAsync(part, cancellationToken), cancellationToken).ConfigureAwait(false);
+            using var stream = BandwidthLimiter.Process.Wrap(AsStream(body));
+            var part = new UploadPartRequest
+            {
+                BucketName = bucket,
+                Key = key,
+                UploadId = uploadId,
+                PartNumber = partNumber,
+                InputStream = stream,
+                PartSize = body.Length,
+                MD5Digest = Convert.ToBase64String(md5),
+                UseChunkEncoding = false,
+            };
+            if (_encryption.Mode == EncryptionMode.Customer)
+                (part.ServerSideEncryptionCustomerMethod, part.ServerSideEncryptionCustomerProvidedKey, part.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(_encryption);
+            return await _client.UploadPartAsync(part, t).ConfigureAwait(false);
+        }, cancellationToken, body.Length).ConfigureAwait(false);
         return r.ETag;
     }
 
@@ -275,14 +315,14 @@ public sealed class S3ObjectStore : IObjectStore
     {
         var request = new CompleteMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId, PartETags = [] };
         foreach (var (number, etag) in parts) request.PartETags.Add(new PartETag(number, etag));
-        await Guard(_client.CompleteMultipartUploadAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await Guard($"POST {key}?uploadId", t => _client.CompleteMultipartUploadAsync(request, t), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
     {
         try
         {
-            await Guard(_client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId }, cancellationToken), cancellationToken).ConfigureAwait(false);
+            await Guard($"DELETE {key}?uploadId", t => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId }, t), cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -293,12 +333,16 @@ public sealed class S3ObjectStore : IObjectStore
     public async IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = new ListMultipartUploadsRequest { BucketName = bucket, Prefix = prefix, Encoding = EncodingType.Url };
+        var markers = new HashSet<string>(StringComparer.Ordinal);
+        var empty = 0;
         while (true)
         {
-            var page = await Guard(_client.ListMultipartUploadsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var page = await Guard($"LIST s3://{bucket}/{prefix}?uploads", t => _client.ListMultipartUploadsAsync(request, t), cancellationToken).ConfigureAwait(false);
             foreach (var u in page.MultipartUploads ?? [])
                 yield return new OpenUpload(ListingKeys.Decode(u.Key), u.UploadId, u.Initiated?.ToUniversalTime() ?? default);
             if (page.IsTruncated != true) yield break;
+            var position = string.IsNullOrEmpty(page.NextKeyMarker) && string.IsNullOrEmpty(page.NextUploadIdMarker) ? null : $"{page.NextKeyMarker}\n{page.NextUploadIdMarker}";
+            CheckProgress($"the open multipart uploads of s3://{bucket}/{prefix}", "marker", position, page.MultipartUploads?.Count ?? 0, markers, ref empty);
             request.KeyMarker = page.NextKeyMarker is { } marker ? ListingKeys.Decode(marker) : null;
             request.UploadIdMarker = page.NextUploadIdMarker;
         }
@@ -319,7 +363,7 @@ public sealed class S3ObjectStore : IObjectStore
         // key (under another key the copy fails, and the caller uploads the file again).
         request.CannedACL = headers.Acl is { } acl ? S3CannedACL.FindValue(acl) : null;
         SetEncryption(request, headers.Encryption, _encryption);
-        await Guard(_client.CopyObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await Guard($"COPY {key}", t => _client.CopyObjectAsync(request, t), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Puts <see cref="UploadHeaders.ToHttpHeaders"/> on an SDK request: the SDK's own properties for content
@@ -353,7 +397,7 @@ public sealed class S3ObjectStore : IObjectStore
             CannedACL = _acl is { } acl ? S3CannedACL.FindValue(acl) : null,
         };
         SetEncryption(request, _encryption, _encryption);
-        await Guard(_client.CopyObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await Guard($"COPY {key}", t => _client.CopyObjectAsync(request, t), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -370,7 +414,7 @@ public sealed class S3ObjectStore : IObjectStore
             try
             {
                 var request = new DeleteObjectsRequest { BucketName = bucket, Quiet = true, Objects = [.. batch.Select(k => new KeyVersion { Key = k })] };
-                var r = await Guard(_client.DeleteObjectsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+                var r = await Guard($"POST ?delete ({batch.Length} keys)", t => _client.DeleteObjectsAsync(request, t), cancellationToken).ConfigureAwait(false);
                 foreach (var e in r.DeleteErrors ?? []) failed.Add((e.Key, $"{e.Code}: {e.Message}"));
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -383,7 +427,7 @@ public sealed class S3ObjectStore : IObjectStore
         {
             try
             {
-                await Guard(_client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key }, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await Guard($"DELETE {key}", t => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key }, t), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -411,8 +455,8 @@ public sealed class S3ObjectStore : IObjectStore
         var request = new GetObjectRequest { BucketName = bucket, Key = key };
         if (_encryption.Mode == EncryptionMode.Customer)
             (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(_encryption);
-        var r = await Guard(_client.GetObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
-        return BandwidthLimiter.Process.Wrap(r.ResponseStream);
+        var r = await Guard($"GET {key}", t => _client.GetObjectAsync(request, t), cancellationToken).ConfigureAwait(false);
+        return BandwidthLimiter.Process.Wrap(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}"));
     }
 
     /// <summary>The ACL and encryption of <see cref="UploadHeaders.ToHttpHeaders"/> through the SDK's own properties
@@ -460,34 +504,93 @@ public sealed class S3ObjectStore : IObjectStore
         var request = new GetObjectRequest { BucketName = bucket, Key = key, VersionId = versionId };
         if (ifMatch is { Length: > 0 }) request.EtagToMatch = "\"" + ifMatch + "\"";
         if (length is { } n) request.ByteRange = new ByteRange(offset, offset + Math.Max(0, n - 1));
-        var r = await Guard(_client.GetObjectAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var r = await Guard($"GET {key}", t => _client.GetObjectAsync(request, t), cancellationToken).ConfigureAwait(false);
         var metadata = r.Metadata;
         var encrypted = r.ServerSideEncryptionMethod?.Value is "aws:kms" or "aws:kms:dsse" || r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 };
-        return new ObjectDownload(r.ResponseStream, r.ContentLength, Hashing.ETag.Normalize(r.ETag),
+        return new ObjectDownload(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}"), r.ContentLength, Hashing.ETag.Normalize(r.ETag),
             metadata is null ? null : FingerprintOf(name => metadata[name]),
             metadata is null ? null : ObjectMetadata.Parse(name => metadata[name]), encrypted, r);
     }
 
     /// <summary>
-    /// The SDK reports a request that ran past <c>Timeout</c> (after its retries) as a cancellation. Only the
-    /// caller's token means "interrupted"; anything else is a timeout, an error like any other failed request.
+    /// Runs one S3 call with s3sync's own retries (the SDK's are off, so each retry is logged and bounded). Each
+    /// attempt runs under an <see cref="AttemptTimer"/>: it fails when <see cref="RequestPolicy.Timeout"/> passes with
+    /// nothing moving, from the connection to the answer's last byte (<see cref="DeadlineHandler"/> aborts a body that
+    /// stalls), and at its cap whatever trickles. Throttling, 5xx, timeouts and network errors are retried with
+    /// jittered exponential backoff, at most <see cref="RequestPolicy.Retries"/> times and only while the call's failed
+    /// attempts have waited less than <see cref="RequestPolicy.WaitBudget"/>. Only the caller's token means "interrupted".
     /// </summary>
-    private static async Task<T> Guard<T>(Task<T> call, CancellationToken cancellationToken)
+    private async Task<T> Guard<T>(string what, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, long bodyBytes = 0) =>
+        await Run(_policy, what, call, cancellationToken, bodyBytes).ConfigureAwait(false);
+
+    /// <summary><see cref="Guard{T}"/> for any call (also <see cref="SignedPut"/>'s).</summary>
+    internal static async Task<T> Run<T>(RequestPolicy policy, string what, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, long bodyBytes = 0)
     {
-        try
+        if (policy.Unresponsive() is { } skipped) throw new TimeoutException(skipped);
+        var waited = TimeSpan.Zero;
+        for (var attempt = 1; ; attempt++)
         {
-            return await call.ConfigureAwait(false);
+            Exception failure;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using (var timer = new AttemptTimer(policy.Timeout, policy.CapFor(bodyBytes), cancellationToken))
+            {
+                var outer = AttemptTimer.Current.Value;
+                AttemptTimer.Current.Value = timer;
+                try
+                {
+                    var result = await call(timer.Token).ConfigureAwait(false);
+                    policy.MarkAnswering();
+                    return result;
+                }
+                catch (AmazonServiceException e) when (e.StatusCode > 0)
+                {
+                    // An error answer is an answer: the server is there. Some (404 NoSuchBucket from Ceph, HEAD errors)
+                    // come without a message: say what is known.
+                    policy.MarkAnswering();
+                    failure = string.IsNullOrWhiteSpace(e.Message) && e is AmazonS3Exception s3
+                        ? new AmazonS3Exception($"{(string.IsNullOrEmpty(e.ErrorCode) ? e.StatusCode.ToString() : e.ErrorCode)} (HTTP {(int)e.StatusCode})", s3, s3.ErrorType, s3.ErrorCode, s3.RequestId, s3.StatusCode)
+                        : e;
+                    waited += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && (timer.Expired || IsTimeout(e)))
+                {
+                    failure = new TimeoutException($"the request timed out: {(timer.Expired ? timer.Why : "no answer in time")}", e);
+                    waited += timer.Expired ? policy.Timeout : System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsRetryable(e))
+                {
+                    failure = e;
+                    waited += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                }
+                finally
+                {
+                    AttemptTimer.Current.Value = outer;
+                }
+            }
+            var backoff = RequestPolicy.Backoff(attempt);
+            if (!IsRetryable(failure) || attempt > policy.Retries || waited + backoff + policy.Timeout > policy.WaitBudget)
+            {
+                if (failure is TimeoutException) policy.MarkUnresponsive();
+                if (failure is AmazonServiceException or TimeoutException) throw failure;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+            policy.Retrying?.Invoke(Reporting.Printable.Escape($"retrying {what} (attempt {attempt + 1}/{policy.Retries + 1}): {StoreErrors.Describe(failure)}"));
+            waited += backoff;
+            await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsTimeout(e))
-        {
-            throw new TimeoutException("the request timed out: the server did not answer in time", e);
-        }
-        catch (AmazonS3Exception e) when (string.IsNullOrWhiteSpace(e.Message))
-        {
-            // Some answers (404 NoSuchBucket from Ceph, HEAD errors) come without a message: say what is known.
-            var what = string.IsNullOrEmpty(e.ErrorCode) ? e.StatusCode.ToString() : e.ErrorCode;
-            throw new AmazonS3Exception($"{what} (HTTP {(int)e.StatusCode})", e, e.ErrorType, e.ErrorCode, e.RequestId, e.StatusCode);
-        }
+    }
+
+    /// <summary>Worth another attempt: throttling, a server error, a timeout, a dropped connection.</summary>
+    internal static bool IsRetryable(Exception e)
+    {
+        if (e is TimeoutException) return true;
+        if (e is AmazonServiceException s && ((int)s.StatusCode >= 500 || (int)s.StatusCode == 429
+            || s.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestTimeout" or "InternalError" or "ServiceUnavailable"))
+            return true;
+        if (e is AmazonServiceException { StatusCode: > 0 }) return false;
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is System.Net.Http.HttpRequestException or IOException or System.Net.Sockets.SocketException or ObjectDisposedException) return true;
+        return false;
     }
 
     /// <summary>A cancellation or timeout anywhere in the chain (the SDK wraps HttpClient's in its own exceptions).</summary>

@@ -27,25 +27,22 @@ internal sealed class SignedPut : IDisposable
     private readonly string _accessKey;
     private readonly string _secretKey;
     private readonly int _retries;
+    private readonly RequestPolicy _policy;
     private (string Date, byte[] Key) _signingKey = ("", []);
     private volatile bool _enabled = true;
     private volatile bool _partsEnabled = true;
 
-    public SignedPut(Uri endpoint, bool pathStyle, string region, string accessKey, string secretKey, int connections, int retries, TimeSpan timeout)
+    public SignedPut(Uri endpoint, bool pathStyle, string region, string accessKey, string secretKey, int connections, RequestPolicy policy)
     {
+        _policy = policy;
         _endpoint = endpoint;
         _pathStyle = pathStyle;
         _region = region;
         _accessKey = accessKey;
         _secretKey = secretKey;
-        _retries = retries;
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = Math.Max(2, connections),
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(50),
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-        }) { Timeout = timeout };
+        _retries = policy.Retries;
+        // Each attempt's deadline is the policy's (AttemptTimer through DeadlineHandler), not HttpClient's.
+        _http = new HttpClient(DeadlineHandler.Create(connections)) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>False once the fast path for whole objects was refused; the caller uses the SDK from then on.</summary>
@@ -76,34 +73,63 @@ internal sealed class SignedPut : IDisposable
     /// path was refused and the SDK should take over. <paramref name="query"/> is already canonical (sorted, encoded).</summary>
     private async Task<string?> SendAsync(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
     {
+        if (_policy.Unresponsive() is { } skipped) throw new TimeoutException(skipped);
+        // Retried while the count and the time waited allow (the policy's, as for the SDK's calls), each retry logged.
+        var waited = TimeSpan.Zero;
+        bool Retry(int attempt, string why)
+        {
+            var backoff = RequestPolicy.Backoff(attempt + 1);
+            if (attempt >= _retries || waited + backoff + _policy.Timeout > _policy.WaitBudget) return false;
+            _policy.Retrying?.Invoke($"retrying PUT {Reporting.Printable.Escape(key)}{(query is null ? "" : " (part)")} (attempt {attempt + 2}/{_retries + 1}): {why}");
+            waited += backoff;
+            return true;
+        }
         for (var attempt = 0; ; attempt++)
         {
             HttpResponseMessage response;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var timer = new AttemptTimer(_policy.Timeout, _policy.CapFor(body.Length), cancellationToken);
+            var outer = AttemptTimer.Current.Value;
+            AttemptTimer.Current.Value = timer;
             try
             {
                 using var request = Build(bucket, key, query, body, md5, headers);
-                response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+                // ResponseContentRead: the deadline covers the whole answer, body included.
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timer.Token).ConfigureAwait(false);
             }
             catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
             {
                 return null;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
             {
-                if (attempt >= _retries) throw;
+                var timedOut = timer.Expired || e is OperationCanceledException;
+                var why = timedOut ? $"the request timed out: {(timer.Expired ? timer.Why : "no answer in time")}" : StoreErrors.Describe(e);
+                waited += timer.Expired ? _policy.Timeout : System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (!Retry(attempt, why))
+                {
+                    if (!timedOut) throw;
+                    _policy.MarkUnresponsive();
+                    throw new TimeoutException(why, e);
+                }
                 await Backoff(attempt, cancellationToken).ConfigureAwait(false);
                 continue;
             }
+            finally
+            {
+                AttemptTimer.Current.Value = outer;
+            }
+            _policy.MarkAnswering();
             using (response)
             {
                 if (response.IsSuccessStatusCode) return response.Headers.ETag?.Tag ?? (response.Headers.TryGetValues("ETag", out var raw) ? raw.FirstOrDefault() ?? "" : "");
-                var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                var text = await response.Content.ReadAsStringAsync(timer.Token).ConfigureAwait(false);
                 var code = Element(text, "Code") ?? response.StatusCode.ToString();
                 if (code is "SignatureDoesNotMatch" or "RequestTimeTooSkewed" or "AuthorizationHeaderMalformed" or "InvalidAccessKeyId" or "PermanentRedirect" or "InvalidRequest"
                         or "XAmzContentSHA256Mismatch" or "NotImplemented"
                     || response.StatusCode == HttpStatusCode.MovedPermanently || response.StatusCode == HttpStatusCode.TemporaryRedirect)
                     return null;
-                if (((int)response.StatusCode >= 500 || code is "SlowDown" or "RequestTimeout") && attempt < _retries)
+                if (((int)response.StatusCode >= 500 || code is "SlowDown" or "RequestTimeout") && Retry(attempt, $"{code} (HTTP {(int)response.StatusCode})"))
                 {
                     await Backoff(attempt, cancellationToken).ConfigureAwait(false);
                     continue;
@@ -118,7 +144,7 @@ internal sealed class SignedPut : IDisposable
     }
 
     private static Task Backoff(int attempt, CancellationToken cancellationToken) =>
-        Task.Delay(TimeSpan.FromMilliseconds(Math.Min(20_000, 100 * (1 << Math.Min(attempt, 8))) * (0.5 + Random.Shared.NextDouble() / 2)), cancellationToken);
+        Task.Delay(RequestPolicy.Backoff(attempt + 1), cancellationToken);
 
     private HttpRequestMessage Build(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, IReadOnlyList<KeyValuePair<string, string>> extra)
     {

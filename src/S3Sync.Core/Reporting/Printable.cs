@@ -26,9 +26,9 @@ public static class Printable
             else if (c == '\n') sb.Append("\\n");
             else if (c == '\t') sb.Append("\\t");
             else if (c == '\r') sb.Append("\\r");
-            else if (char.IsControl(c)) sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
+            else if (char.IsControl(c)) sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
             else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { sb.Append(c).Append(text[i + 1]); i++; }
-            else if (IsHostile(c) || char.IsSurrogate(c)) sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            else if (IsHostile(c) || char.IsSurrogate(c)) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
             else sb.Append(c);
         }
         return sb.ToString();

@@ -173,9 +173,10 @@ public sealed class InotifySource : IChangeSource
             var length = (int)MemoryMarshal.Read<uint>(data[(offset + 12)..]);
             var nameBytes = data.Slice(offset + 16, length);
             var end = nameBytes.IndexOf((byte)0);
-            var name = Encoding.UTF8.GetString(end >= 0 ? nameBytes[..end] : nameBytes);
             offset += 16 + length;
-            Handle(wd, mask, name);
+            // Not valid UTF-8: no S3 key (the walk skips it too); the same rule as the walk's, from the bytes.
+            if (!Local.FileNames.TryDecode(end >= 0 ? nameBytes[..end] : nameBytes, out var name)) continue;
+            Handle(wd, mask, name!);
         }
     }
 
@@ -201,7 +202,6 @@ public sealed class InotifySource : IChangeSource
             return;
         }
         if (name.Length == 0) return;
-        if (name.Contains('\uFFFD', StringComparison.Ordinal)) return; // not valid UTF-8: no S3 key (the walk skips it too)
         var path = dir + "/" + name;
         var isDir = (mask & Native.InIsDir) != 0;
         if (isDir && !_recursive)

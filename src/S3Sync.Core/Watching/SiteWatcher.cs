@@ -20,6 +20,9 @@ public sealed record WatchSettings
     /// <summary>Where full reconciles remember the applied upload settings (see <see cref="Execution.SettingsLedger"/>).</summary>
     public Execution.SettingsLedger? Ledger { get; init; }
 
+    /// <summary>Where full reconciles remember the sub-mounts of local_path (see <see cref="Execution.MountLedger"/>).</summary>
+    public Execution.MountLedger? Mounts { get; init; }
+
     /// <summary>Seconds between full reconciles; 0 turns them off.</summary>
     public int RescanIntervalSeconds { get; init; } = Defaults.RescanIntervalSeconds;
 
@@ -301,15 +304,21 @@ public sealed class SiteWatcher
         LocalEntry? local = null;
         try
         {
-            if (!_stopping && info.Exists && info.LinkTarget is null && !FileFingerprint.IsSpecial(info)) local = new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc);
+            // Reached from the root without following a link anywhere (a folder above swapped for a link is not a way
+            // out), and the read is checked against this identity, as the walk's are.
+            if (!_stopping && info.Exists && info.LinkTarget is null && !FileFingerprint.IsSpecial(info))
+            {
+                var identity = LocalFile.IdentityBeneath(_root, key);
+                if (identity is not null || !OperatingSystem.IsLinux()) local = new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc, identity);
+            }
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
         }
         if (local is null)
         {
-            // Gone again (its removal event follows), a symlink (never followed, as in the walk), or a FIFO, socket or
-            // device (skipped, as in the walk, where the warning is given).
+            // Gone again (its removal event follows), a symlink (never followed, as in the walk), a path through a
+            // link, or a FIFO, socket or device (skipped, as in the walk, where the warning is given).
             _schedule.UploadEnded(key, UploadOutcome.Vanished);
             return;
         }
@@ -489,7 +498,7 @@ public sealed class SiteWatcher
             // The scan reads committed rows only: commit what events and earlier full syncs stored, so it sees them.
             _settings.Cache?.Commit();
             using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
-            var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger }, _logger, _guard, _pool);
+            var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger, Mounts = _settings.Mounts }, _logger, _guard, _pool);
             sync.Planned += entry =>
             {
                 if (entry.Action == PlanAction.Delete) { deleted.Add(entry.Key); return; }

@@ -257,6 +257,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             QueueBuffer = config.UploadQueueBuffer,
             RescanIntervalSeconds = config.RescanInterval,
             Ledger = new Execution.SettingsLedger(Hashing.HashCache.ResolveDirectory(config.StateDir)),
+            Mounts = new Execution.MountLedger(Hashing.HashCache.ResolveDirectory(config.StateDir)),
             ShutdownGrace = options.ShutdownGrace,
             Time = options.Time,
             Cache = options.Cache,

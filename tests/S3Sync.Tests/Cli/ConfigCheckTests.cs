@@ -162,7 +162,7 @@ public sealed class ConfigCheckTests : IDisposable
         { ["verify", "{root}/www", "s3://my-bucket", "--endpoint", "ftp://x"], "s3sync: --endpoint: 'ftp://x' is not an http:// or https:// URL" },
         { ["sync"], "s3sync: give -c FILE, or DIR s3://BUCKET[/PREFIX] (see --help)" },
         { ["sync", "-c", "{root}/config.yml", "{root}/www", "s3://my-bucket"], "s3sync: give either -c FILE or DIR s3://BUCKET[/PREFIX], not both" },
-        { ["sync", "{root}/www", "s3://my-bucket", "--workers", "0"], "s3sync: --workers: must be at least 1, got 0" },
+        { ["sync", "{root}/www", "s3://my-bucket", "--workers", "0"], "s3sync: --workers: must be a whole number from 1 to 1024, got '0'" },
     };
 
     [Theory]

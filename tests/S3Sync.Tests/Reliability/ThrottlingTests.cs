@@ -61,4 +61,27 @@ public sealed class ThrottlingTests(S3ServerFixture server)
         Assert.Equal(3, proxy.Requests.Count(r => r.Method == "PUT" && r.Target.Contains("/throttled.txt", StringComparison.Ordinal))); // 1 + s3_ops_retries
         Assert.Equal(["fine.txt"], await s.KeysAsync());
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Each_retry_is_a_warning_line_naming_the_request_and_the_attempt()
+    {
+        // Given a proxy that answers the first PUT of each file with 503 SlowDown and the second with 500
+        using var proxy = new FaultProxy(server.Endpoint);
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        proxy.Decide = (_, method, target) => method != "PUT" ? null : seen.AddOrUpdate(target, 1, (_, n) => n + 1) switch { 1 => 503, 2 => 500, _ => null };
+        using var s = await Scenario.CreateAsync(server);
+        s.Endpoint = proxy.Endpoint;
+        s.Retries = 5;
+        s.Write("f.txt", "retried twice");
+        s.SiteConfig();
+
+        // When the binary syncs
+        var run = await CliProcess.RunAsync(["sync", "-c", s.ConfigPath]);
+
+        // Then it succeeds, and each retry was a warning: what, which attempt of how many, and why
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("retrying PUT f.txt (attempt 2/6): SlowDown", run.Error);
+        Assert.Contains("retrying PUT f.txt (attempt 3/6): InternalError", run.Error);
+        Assert.Equal(["f.txt"], await s.KeysAsync());
+    }
 }

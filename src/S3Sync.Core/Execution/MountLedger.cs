@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using System.Text;
+using S3Sync.Config;
+
+namespace S3Sync.Execution;
+
+/// <summary>
+/// Remembers, per local_path, which folders under it were mount points (another device than their parent) at the last
+/// complete walk: one small file per local_path under <c>state_dir/mounts/</c>, a folder key a line. The walk
+/// (<see cref="Local.LocalWalker"/>) is told them, so a sub-mount that is not mounted this time (an empty folder on
+/// the parent's file system) is seen for what it is and nothing under it is deleted. A folder held so stays recorded
+/// until it is a mount point again, holds files, or is removed.
+/// </summary>
+public sealed class MountLedger(string directory)
+{
+    private string PathFor(Site site) =>
+        Path.Combine(directory, "mounts", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(site.LocalPath))))[..24]);
+
+    /// <summary>The folders (keys ending in '/') recorded as mount points; empty when none or unreadable.</summary>
+    public IReadOnlyCollection<string> Recall(Site site)
+    {
+        try
+        {
+            return [.. File.ReadAllLines(PathFor(site)).Where(l => l.EndsWith('/'))];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Records the mount points of a complete walk. False when the state folder cannot be written.</summary>
+    public bool Record(Site site, IEnumerable<string> folders)
+    {
+        var path = PathFor(site);
+        var lines = folders.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        try
+        {
+            if (lines.Count == 0)
+            {
+                if (File.Exists(path)) File.Delete(path);
+                return true;
+            }
+            var folder = Path.GetDirectoryName(path)!;
+            if (OperatingSystem.IsLinux()) Directory.CreateDirectory(folder, Hashing.StateFolder.FolderMode);
+            else Directory.CreateDirectory(folder);
+            var temp = path + ".tmp";
+            File.WriteAllLines(temp, lines);
+            File.Move(temp, path, overwrite: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}
