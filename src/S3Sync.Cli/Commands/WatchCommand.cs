@@ -31,6 +31,7 @@ public static class WatchCommand
                 error.WriteLine($"s3sync: --grace: must be 0 or more seconds, got {seconds}");
                 return Task.FromResult(ExitCodes.Usage);
             }
+            ILogger? retryLogger = null;
             var options = new WatchOptions
             {
                 ConfigPath = result.GetValue(common.Config),
@@ -42,15 +43,16 @@ public static class WatchCommand
                     return (reloaded, [.. problems.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Replace("s3sync: ", "", StringComparison.Ordinal))]);
                 },
                 SiteNames = result.GetValue(common.Sites) ?? [],
-                StoreFactory = (site, c) => SiteStores.For(site, c.UploadWorkers, c.S3OpsRetries, c.RequestTimeout),
+                // Retries are warnings, as in sync: the logger exists once RunAsync has made it, before any site starts.
+                StoreFactory = (site, c) => SiteStores.For(site, c.UploadWorkers, c.S3OpsRetries, c.RequestTimeout, retryLogger),
                 ShutdownGrace = TimeSpan.FromSeconds(seconds),
             };
-            return RunAsync(config, jsonLogs, options, error, cancellationToken);
+            return RunAsync(config, jsonLogs, options, error, cancellationToken, logger => retryLogger = logger);
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, WatchOptions options, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, WatchOptions options, TextWriter error, CancellationToken cancellationToken, Action<ILogger>? loggerMade = null)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -59,6 +61,7 @@ public static class WatchCommand
         }
         using var loggers = Logging.Create(config.LogLevel, jsonLogs);
         var logger = loggers.CreateLogger("s3sync");
+        loggerMade?.Invoke(logger);
         // One cache for the process, from state_dir (--state-dir, S3SYNC_STATE_DIR) as at start; a reload keeps it.
         using var cache = CacheOptions.Open(config.StateDir, logger);
         var service = new WatchService(options with { Cache = cache }, logger);

@@ -54,6 +54,37 @@ public sealed class WatchProcessTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Watch_process_logs_each_retry_as_a_warning_as_sync_does()
+    {
+        // Given a proxy that answers the first PUT of each file with 503 SlowDown
+        using var proxy = new FaultProxy(server.Endpoint);
+        var seen = new ConcurrentDictionary<string, int>();
+        proxy.Decide = (_, method, target) => method != "PUT" ? null : seen.AddOrUpdate(target, 1, (_, n) => n + 1) == 1 ? 503 : null;
+        using var s = await Scenario.CreateAsync(server);
+        s.Endpoint = proxy.Endpoint;
+        s.Retries = 3;
+        s.SiteConfig();
+        var lines = new ConcurrentQueue<string>();
+        using var process = Start(["watch", "-c", s.ConfigPath], lines);
+        try
+        {
+            // When a file is written while it watches
+            await UntilAsync(() => Task.FromResult(lines.Any(l => l.Contains("full sync done", StringComparison.Ordinal))), "the initial sync", lines);
+            s.Write("evented.txt", "retried once");
+            await UntilAsync(async () => (await server.ListAsync(s.Bucket)).Any(o => o.Key == "evented.txt"), "evented.txt in the bucket", lines);
+
+            // Then its retry was a warning line: what, which attempt of how many, and why
+            Assert.Contains(lines, l => l.Contains("retrying PUT evented.txt (attempt 2/4): SlowDown", StringComparison.Ordinal));
+            Signal(process, "TERM");
+            await process.WaitForExitAsync().WaitAsync(Deadline);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+        }
+    }
+
+    [Fact]
     public async Task Watch_process_in_the_ad_hoc_form_syncs_changes_and_survives_sighup()
     {
         using var s = await Scenario.CreateAsync(server);
