@@ -165,8 +165,9 @@ internal sealed class SignedPut : IDisposable
     {
         var host = _endpoint.IsDefaultPort ? _endpoint.IdnHost : $"{_endpoint.IdnHost}:{_endpoint.Port}";
         string path;
-        // A dotted bucket name in the host would not match a wildcard certificate: path style for it (as the SDK).
-        if (_pathStyle || bucket.Contains('.', StringComparison.Ordinal))
+        // Path style, as the SDK, for a bucket that cannot be a host label: a dotted name would not match a wildcard
+        // certificate, and a legacy name (capitals, underscores) is no DNS name.
+        if (_pathStyle || !IsHostLabel(bucket))
         {
             path = "/" + Encode(bucket) + "/" + Encode(key);
         }
@@ -222,6 +223,12 @@ internal sealed class SignedPut : IDisposable
         request.Content = content;
         return request;
     }
+
+    /// <summary>A bucket name that can lead the host name: 3 to 63 of a-z 0-9 and '-', starting and ending alphanumeric.</summary>
+    internal static bool IsHostLabel(string bucket) =>
+        bucket.Length is >= 3 and <= 63 && !bucket.AsSpan().ContainsAnyExcept(HostLabelCharacters) && bucket[0] != '-' && bucket[^1] != '-';
+
+    private static readonly System.Buffers.SearchValues<char> HostLabelCharacters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");
 
     /// <summary>Headers that .NET keeps on the content, not the request.</summary>
     private static bool IsContentHeader(string name) =>

@@ -121,6 +121,25 @@ public sealed class SignedCredentialScenarioTests(S3ServerFixture server)
         Assert.Matches("SignedHeaders=[^,]*x-amz-security-token", head);
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData("my.dotted.bucket", "/my.dotted.bucket/k")]
+    [InlineData("Legacy_Bucket", "/Legacy_Bucket/k")]
+    public async Task Virtual_host_style_falls_back_to_the_path_for_a_bucket_that_is_no_host_label(string bucket, string target)
+    {
+        // A proxy that answers every request with a 500 and records what it was sent.
+        using var proxy = new FaultProxy(server.Endpoint) { Decide = (_, _, _) => 500 };
+        using var put = new SignedPut(new Uri(proxy.Endpoint), pathStyle: false, "us-east-1",
+            _ => Task.FromResult<ImmutableCredentials?>(new ImmutableCredentials("AKIDEXAMPLE", "secret", null)), 2, new RequestPolicy { Retries = 0, Timeout = TimeSpan.FromSeconds(30) });
+
+        await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() =>
+            put.TryPutAsync(bucket, "k", "x"u8.ToArray(), MD5.HashData("x"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
+
+        // Virtual-host style was asked for, but the bucket went into the path and the host stayed the endpoint's.
+        var request = Assert.Single(proxy.Requests);
+        Assert.Equal(target, request.Target);
+        Assert.Equal(new Uri(proxy.Endpoint).Authority, request.Header("Host"));
+    }
+
     [Theory]
     [InlineData(null, false, "eu-west-1", "https://s3.eu-west-1.amazonaws.com/", false)]
     [InlineData(null, true, "eu-west-1", "https://s3.eu-west-1.amazonaws.com/", true)]
