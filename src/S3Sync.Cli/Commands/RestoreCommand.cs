@@ -12,7 +12,9 @@ namespace S3Sync.Cli.Commands;
 
 /// <summary>Where and how a restore writes (the command line's choices).</summary>
 /// <param name="To">The target folder (<c>--to</c>; each site in a folder of its name when there are several), or null with <c>--in-place</c>.</param>
-public sealed record RestoreOptions(string? To, bool DryRun, bool Json, bool All, RestoreSettings Settings, bool Rehash = false);
+/// <param name="Json">JSON Lines on stdout (sync's schema): each action, planned ones with <paramref name="DryRun"/>.</param>
+/// <param name="Quiet"><c>-q</c>: nothing but errors.</param>
+public sealed record RestoreOptions(string? To, bool DryRun, bool Json, bool All, RestoreSettings Settings, bool Rehash = false, bool Quiet = false);
 
 /// <summary><c>s3sync restore</c>: bring folders in line with the bucket (the download direction of sync).</summary>
 public static class RestoreCommand
@@ -24,8 +26,8 @@ public static class RestoreCommand
         var to = new Option<string?>("--to") { Description = "Restore into this folder (each site into DIR/<site name> when several are selected)", HelpName = "DIR" };
         var inPlace = new Option<bool>("--in-place") { Description = "Restore into each site's local_path itself" };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be written or deleted (verify's report) and change nothing" };
-        var json = new Option<bool>("--json") { Description = "With --dry-run: JSON Lines" };
-        var all = new Option<bool>("--all") { Description = "With --dry-run: also list files that are already right (=)" };
+        var json = new Option<bool>("--json") { Description = "JSON Lines on stdout: one object per action (planned ones with --dry-run), per error and per site, and a total; logs stay on stderr" };
+        var all = new Option<bool>("--all") { Description = "With --dry-run (the text report): also list files that are already right (=)" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more local files than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<string?>("--workers") { Description = "Download workers, 1 to 1024 (default upload_workers)", HelpName = "N" };
         var noOwner = new Option<bool>("--no-owner") { Description = "Do not set owner and group (they are set only when running as root)" };
@@ -90,8 +92,9 @@ public static class RestoreCommand
         }
         if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
         var owner = Environment.IsPrivilegedProcess && !(noOwner is not null && result.GetValue(noOwner));
-        var options = new RestoreOptions(to, result.GetValue(dryRun), json is not null && result.GetValue(json), all is not null && result.GetValue(all),
-            new RestoreSettings(n, owner, limit, when), result.GetValue(cache.Rehash));
+        var asJson = json is not null && result.GetValue(json);
+        var options = new RestoreOptions(to, result.GetValue(dryRun), asJson, all is not null && result.GetValue(all),
+            new RestoreSettings(n, owner, limit, when, DryRun: result.GetValue(dryRun), LogActions: !asJson), result.GetValue(cache.Rehash), common.IsQuiet(result));
         return RunAsync(config, jsonLogs, options, common.IsQuiet(result) ? TextWriter.Null : output, output, cancellationToken);
     }
 
@@ -126,7 +129,10 @@ public static class RestoreCommand
         using var cache = CacheOptions.Open(config.StateDir, logger);
         var clock = Stopwatch.StartNew();
         var worst = SiteStatus.Done;
-        var plan = new PlanReport(report, options.Json, options.All);
+        // The text dry run prints verify's report; --json (dry or not) the executor's action lines.
+        var textDryRun = options.DryRun && !options.Json;
+        var plan = new PlanReport(report, json: false, options.All);
+        var actions = options.Json ? new ActionReport(report, options.DryRun, download: true) { ErrorsOnly = options.Quiet } : null;
         foreach (var configured in config.Sites)
         {
             if (TargetOf(configured, options, config.Sites.Count, report) is not { } target) return ExitCodes.Usage;
@@ -134,27 +140,37 @@ public static class RestoreCommand
             using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger);
             // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
             using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, options.Rehash);
-            if (options.DryRun)
+            if (textDryRun)
             {
                 var complete = await DryRunAsync(site, store, digests, options, plan, cancellationToken).ConfigureAwait(false);
                 if (!complete) worst = SiteStatus.Failed;
                 continue;
             }
-            var result = await new SiteRestore(site, store, digests, options.Settings, logger).RunAsync(cancellationToken).ConfigureAwait(false);
+            var restore = new SiteRestore(site, store, digests, options.Settings, logger);
+            actions?.Follow(site, restore);
+            var result = await restore.RunAsync(cancellationToken).ConfigureAwait(false);
+            if (result.Status > worst) worst = result.Status;
+            if (actions is not null)
+            {
+                actions.SiteSummary(result);
+                continue;
+            }
             var s = result.Stats;
             output.WriteLine($"site {site.Name}: restored {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}) into {site.LocalPath}, metadata set {s.ChangedInPlace}, deleted {s.Deleted}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}"
                 + (result.Status == SiteStatus.Done ? "" : result.Status == SiteStatus.DeletesRefused ? " [deletions refused]" : " [incomplete: see errors]"));
             foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");
             if (result.Problems.Count > 20) output.WriteLine($"  ! ... and {result.Problems.Count - 20} more (see the log)");
-            if (result.Status > worst) worst = result.Status;
         }
-        if (options.DryRun)
+        if (textDryRun)
         {
             plan.TotalSummary(clock.Elapsed);
             // As sync --dry-run: 0 when it could plan, whatever the plan holds; 3 when it could not (or a key cannot be restored).
             return worst != SiteStatus.Done ? ExitCodes.Failed : ExitCodes.Ok;
         }
-        return (int)worst;
+        // A dry run's refused deletions are its forecast (held lines), not a failure of the dry run.
+        var code = options.DryRun && worst == SiteStatus.DeletesRefused ? ExitCodes.Ok : (int)worst;
+        actions?.TotalSummary(worst, clock.Elapsed, code);
+        return code;
     }
 
     private static async Task<bool> DryRunAsync(Site site, IObjectStore store, CachedDigestSource digests, RestoreOptions options, PlanReport report, CancellationToken cancellationToken)

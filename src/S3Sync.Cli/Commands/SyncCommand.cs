@@ -22,22 +22,25 @@ public static class SyncCommand
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep) and change nothing; exit 0 when it could plan" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<string?>("--workers") { Description = "Upload workers, 1 to 1024 (overrides upload_workers)", HelpName = "N" };
+        var json = new Option<bool>("--json") { Description = "JSON Lines on stdout: one object per action (planned ones with --dry-run), per error and per site, and a total; logs stay on stderr" };
         var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions, 5 no usable credentials.")
             .WithExamples(
                 "s3sync sync -c /etc/s3sync/config.yml --site www",
                 "s3sync sync ./public s3://my-bucket/www --storage-class STANDARD_IA --delete --exclude '*.tmp'",
+                "s3sync sync -c /etc/s3sync/config.yml --json | jq -c 'select(.status == \"failed\")'",
                 "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000 s3sync sync /srv/data s3://backup/host1 --dry-run",
                 "s3sync sync s3://backup/host1 /srv/restore   # the other way: restore");
         common.AddTo(command);
         command.Options.Add(dryRun);
         command.Options.Add(maxDelete);
         command.Options.Add(workers);
+        command.Options.Add(json);
         cache.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
             // s3sync sync s3://BUCKET[/PREFIX] DIR: the download direction, which is restore.
             if (common.IsDownload(result))
-                return RestoreCommand.RunParsedAsync(result, common, cache, null, dryRun, null, null, maxDelete, workers, null, null, cancellationToken);
+                return RestoreCommand.RunParsedAsync(result, common, cache, null, dryRun, json, null, maxDelete, workers, null, null, cancellationToken);
             var output = result.InvocationConfiguration.Output;
             var error = result.InvocationConfiguration.Error;
             var (config, jsonLogs, code) = common.Load(result, error);
@@ -47,13 +50,23 @@ public static class SyncCommand
             if (n is { } count) config = config with { UploadWorkers = count };
             if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
             var rehash = result.GetValue(cache.Rehash);
-            // The dry run is verify's report with --deep: sync reads s3sync's fingerprint too, so both see the same plan.
-            // It exits 0 when it could plan, differences or not (as aws and rclone do): `set -e` scripts run it first.
-            if (result.GetValue(dryRun))
-                return DryRunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false, Rehash: rehash, Quiet: common.IsQuiet(result)), output, cancellationToken);
             var quiet = common.IsQuiet(result);
-            return RunAsync(config, jsonLogs, new SyncSettings { Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash, Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)), Mounts = new MountLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)) }, quiet ? TextWriter.Null : output, cancellationToken,
-                ProgressLine.Wanted(error, quiet) ? error : null);
+            var asJson = result.GetValue(json);
+            var dry = result.GetValue(dryRun);
+            // The text dry run is verify's report with --deep: sync reads s3sync's fingerprint too, so both see the same plan.
+            // It exits 0 when it could plan, differences or not (as aws and rclone do): `set -e` scripts run it first.
+            // The JSON dry run is the executor's: the lines a real run would write, each marked planned (or held).
+            if (dry && !asJson)
+                return DryRunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false, Rehash: rehash, Quiet: quiet), output, cancellationToken);
+            var settings = new SyncSettings
+            {
+                Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash,
+                Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)), Mounts = new MountLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
+                DryRun = dry, LogActions = !asJson,
+            };
+            var report = asJson ? new ActionReport(output, dry, download: false) { ErrorsOnly = quiet } : null;
+            return RunAsync(config, jsonLogs, settings, quiet || asJson ? TextWriter.Null : output, cancellationToken,
+                ProgressLine.Wanted(error, quiet) ? error : null, report);
         });
         return command;
     }
@@ -65,7 +78,8 @@ public static class SyncCommand
     }
 
     /// <param name="progress">Where to draw the progress line (a terminal's stderr), or null for none.</param>
-    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, SyncSettings settings, TextWriter output, CancellationToken cancellationToken, TextWriter? progress = null)
+    /// <param name="report">The JSON Lines report (<c>--json</c>), or null for the text summary on <paramref name="output"/>.</param>
+    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, SyncSettings settings, TextWriter output, CancellationToken cancellationToken, TextWriter? progress = null, ActionReport? report = null)
     {
         // On a terminal the log is written through the progress line's terminal, above the line, never glued to it.
         // JSON logs are for machines: no progress line with them.
@@ -84,6 +98,7 @@ public static class SyncCommand
                 : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger), out sent);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
             var sync = new SiteSync(site, store, digests, settings, logger);
+            report?.Follow(site, sync);
             SiteResult result;
             using (terminal is null ? null : new ProgressLine(terminal, site.Name, sync, sent))
             {
@@ -95,10 +110,12 @@ public static class SyncCommand
                 {
                     // One site's failure never stops the others.
                     logger.LogError("site {Site}: {Error}", site.Name, StoreErrors.Describe(e));
+                    report?.Problem(site, new SiteProblem(null, StoreErrors.Describe(e)));
                     result = new SiteResult(site, SiteStatus.Failed, new SiteStats(), clock.Elapsed, [StoreErrors.Describe(e)]);
                 }
             }
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
+            report?.SiteSummary(result);
             var s = result.Stats;
             output.WriteLine($"site {site.Name}: uploaded {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}), deleted {s.Deleted}, changed in place {s.ChangedInPlace}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}" + (result.Status == SiteStatus.Done ? "" : $" [{StatusText(result.Status)}]"));
             foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");
@@ -110,7 +127,11 @@ public static class SyncCommand
         }
         if (config.Sites.Count > 1)
             output.WriteLine($"total: uploaded {files} files ({Sizes.Bytes(bytes)}), failed {failed}; {Sizes.Duration(clock.Elapsed)}");
-        return (int)worst;
+        // A dry run exits 0 when it could plan, as the text one does: deletions the guard would refuse are its forecast
+        // (held lines, status deletes_refused), not a failure of the dry run.
+        var code = settings.DryRun && worst == SiteStatus.DeletesRefused ? ExitCodes.Ok : (int)worst;
+        report?.TotalSummary(worst, clock.Elapsed, code);
+        return code;
     }
 
     private static string StatusText(SiteStatus status) => status switch

@@ -4,6 +4,7 @@ using S3Sync.Config;
 using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
+using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 
@@ -18,6 +19,12 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
 {
     public event Action<PlanEntry>? Planned;
 
+    /// <summary>Raised for every action done, planned, failed or held (on worker threads).</summary>
+    public event Action<ActionEvent>? Acted;
+
+    /// <summary>Raised for every failure outside an action: an unreadable file, a site that could not finish.</summary>
+    public event Action<SiteProblem>? ProblemFound;
+
     public async Task<SiteResult> RunAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -26,6 +33,12 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         void Problem(string message)
         {
             lock (problems) problems.Add(message);
+        }
+        // text: the summary's line when it names more than the key (a walk error names the path).
+        void Failure(string? key, string message, string? text = null)
+        {
+            Problem(text ?? (key is null ? message : $"{key}: {message}"));
+            ProblemFound?.Invoke(new SiteProblem(key, message));
         }
 
         TargetFolder target;
@@ -36,7 +49,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             logger.LogError("site {Site}: cannot restore into {Path}: {Error}", site.Name, site.LocalPath, e.Message);
-            Problem($"cannot restore into {site.LocalPath}: {e.Message}");
+            Failure(null, $"cannot restore into {site.LocalPath}: {e.Message}");
             return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
         }
         using var _ = target;
@@ -45,7 +58,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Download = true, Metadata = MetadataCheck.Always, CompareOwner = settings.Owner, At = settings.At }, issue =>
         {
             if (links.TryAdd(issue, logger)) return;
-            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
+            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
             else logger.LogDebug("{Path}: {Message}", issue.Path, issue.Message);
         });
 
@@ -56,12 +69,20 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         {
             downloader.Completed += result =>
             {
+                var entry = result.Entry;
+                var verb = SiteSync.Verb(entry.Action);
                 switch (result.Outcome)
                 {
                     case DownloadOutcome.Written: stats.AddUploaded(result.Bytes); break;
                     case DownloadOutcome.MetadataApplied: stats.AddChangedInPlace(); break;
-                    default: stats.AddFailed(); Problem($"{result.Entry.Key}: {result.Error}"); break;
+                    default:
+                        stats.AddFailed();
+                        Problem($"{entry.Key}: {result.Error}");
+                        Acted?.Invoke(new ActionEvent(verb, entry.Key, ActionStatus.Failed, entry.Reason, Why: result.Error));
+                        return;
                 }
+                if (settings.LogActions) ActionLine.Log(logger, verb, entry.Key);
+                Acted?.Invoke(new ActionEvent(verb, entry.Key, ActionStatus.Done, entry.Reason, result.Outcome == DownloadOutcome.Written ? result.Bytes : null, Why: result.Warning));
             };
             try
             {
@@ -72,6 +93,12 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                     if (entry.Local is not null && entry.Reason != ChangeReason.Vanished) localFiles++;
                     switch (entry.Action)
                     {
+                        case PlanAction.Download or PlanAction.ApplyMetadata when settings.DryRun:
+                            if (entry.Action == PlanAction.Download) stats.AddUploaded(entry.Remote!.Size);
+                            else stats.AddChangedInPlace();
+                            Acted?.Invoke(new ActionEvent(SiteSync.Verb(entry.Action), entry.Key, ActionStatus.Planned, entry.Reason,
+                                entry.Action == PlanAction.Download ? entry.Remote!.Size : null, entry.Action == PlanAction.ApplyMetadata ? entry.Detail : null));
+                            break;
                         case PlanAction.Download or PlanAction.ApplyMetadata:
                             await downloader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
                             break;
@@ -79,8 +106,8 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                             deletes.Add(entry.Key);
                             break;
                         default:
-                            if (entry.Reason == ChangeReason.Vanished && entry.Local is not null) RemoveLeftover(target, entry.Key);
-                            Count(entry, stats, Problem);
+                            if (entry.Reason == ChangeReason.Vanished && entry.Local is not null && !settings.DryRun) RemoveLeftover(target, entry.Key);
+                            Count(entry, stats, (k, m) => Failure(k, m));
                             break;
                     }
                 }
@@ -88,7 +115,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError("site {Site}: could not finish planning: {Error}", site.Name, StoreErrors.Describe(e));
-                Problem($"could not finish the walk or the listing: {StoreErrors.Describe(e)}");
+                Failure(null, $"could not finish the walk or the listing: {StoreErrors.Describe(e)}");
                 status = SiteStatus.Failed;
             }
             await downloader.CompleteAsync().ConfigureAwait(false);
@@ -99,6 +126,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         if (!planner.Complete || status == SiteStatus.Failed)
         {
             if (deletes.Count > 0) logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
+            Hold(deletes, "the walk or the listing did not complete");
             status = SiteStatus.Failed;
         }
         else if (deletes.Count > 0)
@@ -114,8 +142,14 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
             if (message is not null)
             {
                 logger.LogError("site {Site}: {Message}", site.Name, message);
-                Problem(message);
+                Failure(null, message);
+                Hold(deletes, verdict.EmptyRoot ? "the bucket prefix is empty" : $"more than max_delete {guard.Limit}");
                 status = SiteStatus.DeletesRefused;
+            }
+            else if (settings.DryRun)
+            {
+                stats.AddDeleted(deletes.Count);
+                foreach (var key in deletes) Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Planned, ChangeReason.LocalOnly));
             }
             else
             {
@@ -133,13 +167,15 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         {
             using var folder = target.OpenFolder(segments.AsSpan(0, segments.Length - 1));
             if (TargetFolder.Remove(folder, segments[^1])) stats.AddDeleted(1);
-            logger.LogDebug("{Key}: deleted from disk", key);
+            if (settings.LogActions) ActionLine.Log(logger, ActionLine.Delete, key);
+            Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, ChangeReason.LocalOnly));
         }
         catch (IOException e)
         {
             stats.AddFailed();
             logger.LogError("{Key}: delete failed: {Error}", key, e.Message);
             problem($"{key}: delete failed: {e.Message}");
+            Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.LocalOnly, Why: e.Message));
         }
     }
 
@@ -159,7 +195,13 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         }
     }
 
-    private static void Count(PlanEntry entry, SiteStats stats, Action<string> problem)
+    /// <summary>Reports each deletion as held (none is made): <paramref name="why"/> says what held it.</summary>
+    private void Hold(List<string> keys, string why)
+    {
+        foreach (var key in keys) Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Held, ChangeReason.LocalOnly, Why: why));
+    }
+
+    private static void Count(PlanEntry entry, SiteStats stats, Action<string?, string> problem)
     {
         switch (entry.Reason)
         {
@@ -168,7 +210,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
             case ChangeReason.Vanished: break;
             case ChangeReason.Error or ChangeReason.CannotCompare or ChangeReason.Archived:
                 stats.AddFailed();
-                problem($"{entry.Key}: {entry.Detail}");
+                problem(entry.Key, entry.Detail ?? "cannot restore");
                 break;
         }
     }

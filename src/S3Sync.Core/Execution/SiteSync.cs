@@ -40,6 +40,12 @@ public sealed record SyncSettings
 
     /// <summary>Where the sub-mounts of each local_path are remembered; null: an unmounted sub-mount is not recognised.</summary>
     public MountLedger? Mounts { get; init; }
+
+    /// <summary>Plan, pass the deletions through the guard, report each action as planned (or held), change nothing.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Log each action as its <see cref="ActionLine"/> at info (false under <c>--json</c>, whose lines say it).</summary>
+    public bool LogActions { get; init; } = true;
 }
 
 /// <summary>
@@ -58,6 +64,12 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
     public event Action<PlanEntry>? Planned;
     public event Action<UploadResult>? Uploaded;
 
+    /// <summary>Raised for every action done, planned, failed, held or skipped (on worker threads).</summary>
+    public event Action<ActionEvent>? Acted;
+
+    /// <summary>Raised for every failure outside an action: an unreadable file, a site that could not finish.</summary>
+    public event Action<SiteProblem>? ProblemFound;
+
     /// <summary>Raised once the plan has been read to its end (the walk and the listing are over), or has failed.</summary>
     public event Action? PlanComplete;
 
@@ -70,12 +82,18 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         {
             lock (problems) problems.Add(message);
         }
+        // text: the summary's line when it names more than the key (a walk error names the path).
+        void Failure(string? key, string message, string? text = null)
+        {
+            Problem(text ?? (key is null ? message : $"{key}: {message}"));
+            ProblemFound?.Invoke(new SiteProblem(key, message));
+        }
 
         if (!Directory.Exists(site.LocalPath))
         {
             var why = File.Exists(site.LocalPath) ? "is a file, not a folder" : "does not exist (is the disk mounted?)";
             logger.LogError("site {Site}: local_path {Path} {Why}; nothing was done", site.Name, site.LocalPath, why);
-            Problem($"local_path {site.LocalPath} {why}; nothing was done");
+            Failure(null, $"local_path {site.LocalPath} {why}; nothing was done");
             return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
         }
 
@@ -87,7 +105,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload, CheckSettings = checkSettings, KnownMounts = knownMounts }, issue =>
         {
             if (links.TryAdd(issue, logger)) return;
-            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Problem($"{issue.Path}: {issue.Message}"); }
+            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
         });
 
@@ -97,15 +115,29 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         var own = pool is null ? new Uploader(settings.Workers, settings.QueueBuffer, logger, cancellationToken) : null;
         try
         {
-            var uploader = (pool ?? own!).Batch(site, store, digests, cancellationToken);
+            var uploader = (pool ?? own!).Batch(site, store, digests, cancellationToken, settings.LogActions);
             uploader.Completed += result =>
             {
+                var entry = result.Entry;
                 switch (result.Outcome)
                 {
-                    case UploadOutcome.Uploaded: stats.AddUploaded(result.Bytes); break;
-                    case UploadOutcome.ChangedInPlace: stats.AddChangedInPlace(); break;
-                    case UploadOutcome.Vanished: stats.AddSkipped(); break;
-                    default: stats.AddFailed(); Problem($"{result.Entry.Key}: {result.Error}"); break;
+                    case UploadOutcome.Uploaded:
+                        stats.AddUploaded(result.Bytes);
+                        Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Done, entry.Reason, result.Bytes));
+                        break;
+                    case UploadOutcome.ChangedInPlace:
+                        stats.AddChangedInPlace();
+                        Acted?.Invoke(new ActionEvent(ActionLine.Copy, entry.Key, ActionStatus.Done, entry.Reason, Detail: result.Detail));
+                        break;
+                    case UploadOutcome.Vanished:
+                        stats.AddSkipped();
+                        Acted?.Invoke(new ActionEvent(Verb(entry.Action), entry.Key, ActionStatus.Skipped, entry.Reason, Why: "deleted before it could be read"));
+                        break;
+                    default:
+                        stats.AddFailed();
+                        Problem($"{entry.Key}: {result.Error}");
+                        Acted?.Invoke(new ActionEvent(Verb(entry.Action), entry.Key, ActionStatus.Failed, entry.Reason, Why: result.Error));
+                        break;
                 }
                 Uploaded?.Invoke(result);
             };
@@ -117,6 +149,18 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                     if (entry.Local is not null) localFiles++;
                     switch (entry.Action)
                     {
+                        case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata when settings.DryRun:
+                            // What the run would do, counted as if done: the dry run's summary is the run's forecast.
+                            if (entry.Action == PlanAction.Upload) stats.AddUploaded(entry.Local!.Size);
+                            else stats.AddChangedInPlace();
+                            Acted?.Invoke(new ActionEvent(Verb(entry.Action), entry.Key, ActionStatus.Planned, entry.Reason,
+                                entry.Action == PlanAction.Upload ? entry.Local!.Size : null, entry.Action switch
+                                {
+                                    PlanAction.ChangeStorageClass => site.StorageClass,
+                                    PlanAction.ChangeMetadata => entry.Detail,
+                                    _ => null,
+                                }));
+                            break;
                         case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata:
                             await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
                             break;
@@ -124,7 +168,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                             deletes.Add(site.KeyFor(entry.Key));
                             break;
                         default:
-                            Count(entry, stats, Problem);
+                            Count(entry, stats, (k, m) => Failure(k, m));
+                            if (entry.Reason == ChangeReason.Vanished)
+                                Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Skipped, entry.Reason, Why: "deleted before it could be read"));
                             break;
                     }
                 }
@@ -135,7 +181,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 var kind = StoreFailure.Classify(e);
                 var why = kind == StoreFailureKind.Other ? $"could not finish the walk or the listing: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site);
                 logger.LogError("site {Site}: {Error}", site.Name, why);
-                Problem(why);
+                Failure(null, why);
                 status = kind == StoreFailureKind.Credentials ? SiteStatus.Credentials : SiteStatus.Failed;
             }
             PlanComplete?.Invoke();
@@ -152,11 +198,12 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         {
             if (deletes.Count > 0 || site.RetireDeleted)
                 logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
+            Hold(deletes, "the walk or the listing did not complete");
             if (status != SiteStatus.Credentials) status = SiteStatus.Failed;
         }
         else if (deletes.Count > 0)
         {
-            status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, Problem, cancellationToken).ConfigureAwait(false);
+            status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => Failure(k, m), Problem, cancellationToken).ConfigureAwait(false);
         }
         if (planner.HeldByUnmounted > 0 && status is not (SiteStatus.Failed or SiteStatus.Credentials))
         {
@@ -167,6 +214,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             Problem(message);
             status = SiteStatus.DeletesRefused;
         }
+        // A dry run changes nothing: no open upload is aborted, the cache and the ledgers keep what they hold.
+        if (settings.DryRun) return new SiteResult(site, status, stats, clock.Elapsed, problems);
+
         if (planner.Complete && settings.Mounts is { } mounts && !mounts.Record(site, planner.MountPoints.Concat(planner.Unmounted)))
             logger.LogWarning("site {Site}: could not record the mount points under local_path in the state folder", site.Name);
 
@@ -227,7 +277,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         return true;
     }
 
-    private static void Count(PlanEntry entry, SiteStats stats, Action<string> problem)
+    private static void Count(PlanEntry entry, SiteStats stats, Action<string?, string> problem)
     {
         switch (entry.Reason)
         {
@@ -236,22 +286,41 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             case ChangeReason.Vanished: stats.AddSkipped(); break;
             case ChangeReason.Error or ChangeReason.CannotCompare:
                 stats.AddFailed();
-                problem($"{entry.Key}: {entry.Detail}");
+                problem(entry.Key, entry.Detail ?? "cannot compare");
                 break;
         }
+    }
+
+    /// <summary>The verb of an action's <see cref="ActionLine"/>.</summary>
+    public static string Verb(PlanAction action) => action switch
+    {
+        PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata => ActionLine.Copy,
+        PlanAction.Delete => ActionLine.Delete,
+        PlanAction.Download => ActionLine.Download,
+        PlanAction.ApplyMetadata => ActionLine.Metadata,
+        _ => ActionLine.Upload,
+    };
+
+    /// <summary>Reports each deletion as held (none is made): <paramref name="why"/> says what held it.</summary>
+    private void Hold(KeySpill keys, string why)
+    {
+        if (Acted is null || keys.Count == 0) return;
+        foreach (var batch in keys.Batches())
+            foreach (var key in batch) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Held, ChangeReason.RemoteOnly, Why: why));
     }
 
     /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
     private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
 
-    private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string> problem, CancellationToken cancellationToken)
+    private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string?, string> siteProblem, Action<string> problem, CancellationToken cancellationToken)
     {
         var verdict = _guard.Check(keys.Count, remoteCount, localFiles);
         if (verdict.EmptyRoot)
         {
             var message = $"local_path {site.LocalPath} is empty while s3://{site.Bucket}/{site.ListPrefix} holds {remoteCount} objects; refusing to delete them (is the disk mounted?)";
             logger.LogError("site {Site}: {Message}", site.Name, message);
-            problem(message);
+            siteProblem(null, message);
+            Hold(keys, "local_path is empty");
             return SiteStatus.DeletesRefused;
         }
         if (!verdict.Allowed)
@@ -260,8 +329,17 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             var window = earlier > 0 ? $" (with {earlier} deleted in the last {_guard.Window.TotalSeconds:0} s)" : "";
             var message = $"would delete {keys.Count} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}{window}, more than max_delete {_guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {verdict.InWindow} (or set max_delete)";
             logger.LogError("site {Site}: {Message}", site.Name, message);
-            problem(message);
+            siteProblem(null, message);
+            Hold(keys, $"more than max_delete {_guard.Limit}");
             return SiteStatus.DeletesRefused;
+        }
+        if (settings.DryRun)
+        {
+            stats.AddDeleted(keys.Count);
+            if (Acted is not null)
+                foreach (var batch in keys.Batches())
+                    foreach (var key in batch) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Planned, ChangeReason.RemoteOnly));
+            return SiteStatus.Done;
         }
         var anyFailed = false;
         foreach (var batch in keys.Batches())
@@ -283,12 +361,17 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 stats.AddFailed();
                 logger.LogError("{Key}: delete failed: {Error}", Relative(key), error);
                 problem($"{Relative(key)}: delete failed: {error}");
+                Acted?.Invoke(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Failed, ChangeReason.RemoteOnly, Why: error));
             }
-            if (logger.IsEnabled(LogLevel.Information))
+            if (Acted is not null || (settings.LogActions && logger.IsEnabled(LogLevel.Information)))
             {
                 var gone = failed.Count == 0 ? null : failed.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
                 foreach (var key in batch)
-                    if (gone?.Contains(key) != true) ActionLine.Log(logger, ActionLine.Delete, Relative(key));
+                {
+                    if (gone?.Contains(key) == true) continue;
+                    if (settings.LogActions) ActionLine.Log(logger, ActionLine.Delete, Relative(key));
+                    Acted?.Invoke(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Done, ChangeReason.RemoteOnly));
+                }
             }
             anyFailed |= failed.Count > 0;
         }

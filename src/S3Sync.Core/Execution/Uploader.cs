@@ -15,7 +15,8 @@ namespace S3Sync.Execution;
 public enum UploadOutcome { Uploaded, ChangedInPlace, Vanished, Failed }
 
 /// <summary>The result of one job, for counters, logs and (in watch) the metrics.</summary>
-public sealed record UploadResult(PlanEntry Entry, UploadOutcome Outcome, long Bytes, string? Error);
+/// <param name="Detail">What an in-place change changed (the storage class, "metadata, mode 644"), as its action line says.</param>
+public sealed record UploadResult(PlanEntry Entry, UploadOutcome Outcome, long Bytes, string? Error, string? Detail = null);
 
 /// <summary>
 /// A pool of <c>upload_workers</c> workers behind a bounded queue (<c>upload_queue_buffer</c>), shared by every job of
@@ -176,7 +177,7 @@ public sealed class Uploader : IAsyncDisposable
         {
             await b.Store.ChangeStorageClassAsync(b.Site.Bucket, b.Site.KeyFor(entry.Key), b.Site.StorageClass, b.Token).ConfigureAwait(false);
             if (b.LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, b.Site.StorageClass);
-            return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
+            return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null, b.Site.StorageClass);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -226,8 +227,9 @@ public sealed class Uploader : IAsyncDisposable
                     return await UploadAsync(entry, b).ConfigureAwait(false);
                 }
             }
-            if (b.LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, (settings ? "headers, " : "") + "metadata, mode " + Convert.ToString(file.Permissions, 8));
-            return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null);
+            var detail = (settings ? "headers, " : "") + "metadata, mode " + Convert.ToString(file.Permissions, 8);
+            if (b.LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, detail);
+            return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null, detail);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

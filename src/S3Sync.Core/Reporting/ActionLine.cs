@@ -15,6 +15,8 @@ public static class ActionLine
     /// <summary>A server-side copy onto itself: a storage class, metadata, header or encryption change.</summary>
     public const string Copy = "copy";
     public const string Download = "download";
+    /// <summary>Restore: the file's bytes are right; its mode, owner or mtime was set from the object.</summary>
+    public const string Metadata = "metadata";
 
     /// <summary>Logs <c>verb: key</c>, or <c>verb: key (detail)</c>, at information level.</summary>
     /// <param name="site">Prefixed as <c>site NAME: </c> where several sites share one log (watch); null in sync.</param>

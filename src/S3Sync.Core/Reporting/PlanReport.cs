@@ -1,91 +1,8 @@
 using System.Globalization;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using S3Sync.Config;
 using S3Sync.Planning;
 
 namespace S3Sync.Reporting;
-
-/// <summary>Counts and bytes per kind of difference for one site (or the total). Bytes are the local size, or the
-/// remote size for keys only in S3.</summary>
-public sealed class ReportTotals
-{
-    public long InSync { get; set; }
-    public long InSyncBytes { get; set; }
-    public long Missing { get; set; }
-    public long MissingBytes { get; set; }
-    public long Differs { get; set; }
-    public long DiffersBytes { get; set; }
-    public long RemoteOnly { get; set; }
-    public long RemoteOnlyBytes { get; set; }
-    public long Kept { get; set; }
-    public long KeptBytes { get; set; }
-    public long CannotCompare { get; set; }
-    public long CannotCompareBytes { get; set; }
-    public long Errors { get; set; }
-
-    /// <summary>Every line but <c>=</c>: what makes verify exit 1 (or 3 when there are errors).</summary>
-    [JsonIgnore]
-    public long Differences => Missing + Differs + RemoteOnly + Kept + CannotCompare + Errors;
-
-    public void Add(PlanEntry e)
-    {
-        switch (e.Symbol)
-        {
-            case '=': InSync++; InSyncBytes += e.Local?.Size ?? 0; break;
-            case '+': Missing++; MissingBytes += e.Local?.Size ?? e.Remote?.Size ?? 0; break;
-            case '*': Differs++; DiffersBytes += e.Local?.Size ?? 0; break;
-            case '-': RemoteOnly++; RemoteOnlyBytes += e.Remote?.Size ?? e.Local?.Size ?? 0; break;
-            case '.': Kept++; KeptBytes += e.Remote?.Size ?? e.Local?.Size ?? 0; break;
-            case '?': CannotCompare++; CannotCompareBytes += e.Local?.Size ?? 0; break;
-            case '!': Errors++; break;
-        }
-    }
-
-    public void Add(ReportTotals o)
-    {
-        InSync += o.InSync; InSyncBytes += o.InSyncBytes; Missing += o.Missing; MissingBytes += o.MissingBytes;
-        Differs += o.Differs; DiffersBytes += o.DiffersBytes; RemoteOnly += o.RemoteOnly; RemoteOnlyBytes += o.RemoteOnlyBytes;
-        Kept += o.Kept; KeptBytes += o.KeptBytes; CannotCompare += o.CannotCompare; CannotCompareBytes += o.CannotCompareBytes; Errors += o.Errors;
-    }
-}
-
-/// <summary>
-/// One line of the JSON Lines report (field names in snake_case, absent fields omitted; documented in the README):
-/// <c>type</c> "entry" (one key), "summary" (one site) or "total" (the whole run, always last).
-/// </summary>
-public sealed record JsonReportLine
-{
-    public required string Type { get; init; }
-    public string? Site { get; init; }
-    public string? Key { get; init; }
-    public string? Kind { get; init; }
-    public string? Symbol { get; init; }
-    public string? Reason { get; init; }
-    public long? LocalSize { get; init; }
-    public long? RemoteSize { get; init; }
-    public string? Etag { get; init; }
-    public string? StorageClass { get; init; }
-    public string? WantedStorageClass { get; init; }
-    public ReportTotals? Totals { get; init; }
-    public long? Differences { get; init; }
-    public double? Seconds { get; init; }
-    public bool? Complete { get; init; }
-}
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(JsonReportLine))]
-public sealed partial class ReportJsonContext : JsonSerializerContext
-{
-    /// <summary>Keys stay readable ("ü", "+", "->"); only what JSON requires is escaped. The report is never embedded in HTML.</summary>
-    public static ReportJsonContext Readable { get; } = new(new JsonSerializerOptions
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
-}
 
 /// <summary>
 /// Writes the plan as the report that <c>verify</c> and <c>sync --dry-run</c> print: per site, one line per difference
@@ -96,6 +13,7 @@ public sealed partial class ReportJsonContext : JsonSerializerContext
 /// plan; they are held back and written at their place in key order, so the report stays sorted.</remarks>
 public sealed class PlanReport(TextWriter output, bool json, bool all)
 {
+    private readonly JsonLines _json = new(output);
     private readonly ReportTotals _total = new();
     private readonly List<(string Key, string Message)> _pending = [];
     private bool _totalComplete = true;
@@ -219,7 +137,7 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
     private void Line(char symbol, string key, string? text) =>
         output.WriteLine(text is null ? $"{symbol} {Escape(key)}" : $"{symbol} {Escape(key)}  {text}");
 
-    private void Write(JsonReportLine line) => output.WriteLine(JsonSerializer.Serialize(line, ReportJsonContext.Readable.JsonReportLine));
+    private void Write(JsonReportLine line) => _json.Write(line);
 
     /// <summary>The key a local path stands for (a folder's ends with '/'), or null when it is not below the site's folder.</summary>
     public static string? KeyForPath(Site site, string path)

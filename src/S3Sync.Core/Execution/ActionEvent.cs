@@ -1,0 +1,22 @@
+using S3Sync.Planning;
+
+namespace S3Sync.Execution;
+
+/// <summary>How an action on one key ended: done; planned (a dry run); failed; held (a deletion a safety rule
+/// refused, or that an incomplete walk or listing held back); skipped (the file vanished before it was read).</summary>
+public enum ActionStatus { Done, Planned, Failed, Held, Skipped }
+
+/// <summary>
+/// One action of a sync or restore, as the executor reports it to whoever listens (the JSON report): the verb of its
+/// <see cref="Reporting.ActionLine"/>, the key relative to the site's prefix (as every log line names it), and how it
+/// ended. Raised on worker threads.
+/// </summary>
+/// <param name="Reason">Why the plan chose the action, where the plan said (null for a deletion).</param>
+/// <param name="Size">The bytes sent or written (the file's size when planned).</param>
+/// <param name="Detail">What a copy changed (the storage class, "metadata, mode 644").</param>
+/// <param name="Why">A failure's error, or why a deletion was held or an upload skipped.</param>
+public sealed record ActionEvent(string Verb, string Key, ActionStatus Status, ChangeReason? Reason = null, long? Size = null, string? Detail = null, string? Why = null);
+
+/// <summary>A failure outside any action: a file that could not be read (<paramref name="Key"/>, or the path when
+/// it is not below the site's folder), or the whole site (null: the listing failed, the folder is missing, a safety rule).</summary>
+public sealed record SiteProblem(string? Key, string Message);
