@@ -341,40 +341,15 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                     foreach (var key in batch) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Planned, ChangeReason.RemoteOnly));
             return SiteStatus.Done;
         }
-        var anyFailed = false;
-        foreach (var batch in keys.Batches())
-        {
-            IReadOnlyList<(string Key, string Error)> failed;
-            try
-            {
-                failed = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // A request that failed is the failure of its keys, not of the run: the next batch is still tried.
-                var why = StoreErrors.Describe(e);
-                failed = [.. batch.Select(key => (key, why))];
-            }
-            stats.AddDeleted(batch.Count - failed.Count);
-            foreach (var (key, error) in failed)
+        var outcome = await new SiteDeleter(site, store, logger, logsActions: settings.LogActions).DeleteAsync(keys.Batches(), cancellationToken,
+            deleted: Acted is null ? null : key => Acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, ChangeReason.RemoteOnly)),
+            failed: (key, error) =>
             {
                 stats.AddFailed();
-                logger.LogError("{Key}: delete failed: {Error}", Relative(key), error);
-                problem($"{Relative(key)}: delete failed: {error}");
-                Acted?.Invoke(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Failed, ChangeReason.RemoteOnly, Why: error));
-            }
-            if (Acted is not null || (settings.LogActions && logger.IsEnabled(LogLevel.Information)))
-            {
-                var gone = failed.Count == 0 ? null : failed.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-                foreach (var key in batch)
-                {
-                    if (gone?.Contains(key) == true) continue;
-                    if (settings.LogActions) ActionLine.Log(logger, ActionLine.Delete, Relative(key));
-                    Acted?.Invoke(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Done, ChangeReason.RemoteOnly));
-                }
-            }
-            anyFailed |= failed.Count > 0;
-        }
-        return anyFailed ? SiteStatus.Failed : SiteStatus.Done;
+                problem($"{key}: delete failed: {error}");
+                Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.RemoteOnly, Why: error));
+            }).ConfigureAwait(false);
+        stats.AddDeleted(outcome.Deleted);
+        return outcome.Failed.Count > 0 ? SiteStatus.Failed : SiteStatus.Done;
     }
 }

@@ -135,7 +135,8 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
                             Refused(folder.Path, folder.Key, "it dangles or loops");
                             break;
                         case Posix.ENoEnt:
-                            Swapped(folder, "it was removed or renamed", link: false);
+                            // Removed since its parent was listed (an rm -rf while the walk runs): its files are gone,
+                            // which the sync may act on; not a folder it could not read, so the walk stays complete.
                             break;
                         default:
                             Fail(folder.Path, errno == Posix.EAccess ? "cannot read folder: permission denied" : $"cannot read folder: {Marshal.GetPInvokeErrorMessage(errno)}");
@@ -360,9 +361,9 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
         }
     }
 
-    private void Swapped(PendingFolder folder, string what, bool link = true)
+    private void Swapped(PendingFolder folder, string what)
     {
-        report?.Invoke(new WalkIssue(folder.Path, $"skipped: {what} between the listing and the opening{(link ? " (links are not followed)" : "")}; its objects are kept", false));
+        report?.Invoke(new WalkIssue(folder.Path, $"skipped: {what} between the listing and the opening (links are not followed); its objects are kept", false));
         _kept.Add(folder.Key);
     }
 

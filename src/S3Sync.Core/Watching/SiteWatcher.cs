@@ -86,6 +86,7 @@ public sealed class SiteWatcher
     private Uploader _pool = null!;
     private Task? _deleting, _rescan;
     private readonly DeleteGuard _guard;
+    private readonly SiteDeleter _deleter;
     private bool _degraded, _stopping;
     private volatile bool _rootGone, _holding;
     private long _heldUnlogged;
@@ -105,6 +106,7 @@ public sealed class SiteWatcher
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(site.LocalPath));
         _prefixBytes = Encoding.UTF8.GetByteCount(site.ListPrefix);
         _guard = guard ?? new DeleteGuard(site.MaxDelete, _time);
+        _deleter = new SiteDeleter(site, store, logger, nameSite: true);
         _schedule = new KeySchedule(_time, site.WatchInterval, site.RetireDeleted, settings.MaxRetryDelay, settings.RescanIntervalSeconds);
     }
 
@@ -388,6 +390,7 @@ public sealed class SiteWatcher
     {
         var keys = new List<string>();
         var failed = new List<(string, string)>();
+        var errors = 0;
         var held = 0;
         try
         {
@@ -418,11 +421,10 @@ public sealed class SiteWatcher
             }
             else if (gone.Count > 0)
             {
-                var errors = await _store.DeleteAsync(_site.Bucket, [.. gone.Select(_site.KeyFor)], _stop).ConfigureAwait(false);
-                var prefix = _site.ListPrefix;
-                failed.AddRange(errors.Select(e => (e.Key.StartsWith(prefix, StringComparison.Ordinal) ? e.Key[prefix.Length..] : e.Key, e.Error)));
-                var failedKeys = failed.Select(f => f.Item1).ToHashSet(StringComparer.Ordinal);
-                keys = [.. gone.Where(k => !failedKeys.Contains(k))];
+                var made = new List<string>();
+                var outcome = await _deleter.DeleteAsync(gone.Select(_site.KeyFor).Chunk(1000), _stop, made.Add).ConfigureAwait(false);
+                errors = outcome.Failed.Count; // each one logged by the deleter
+                keys = made;
             }
             else
             {
@@ -438,7 +440,7 @@ public sealed class SiteWatcher
         {
             keys = [];
         }
-        _done.Writer.TryWrite(new DeletesDone(items, keys, failed, held));
+        _done.Writer.TryWrite(new DeletesDone(items, keys, failed, held, errors));
     }
 
     private void OnDeleted(DeletesDone done)
@@ -454,11 +456,8 @@ public sealed class SiteWatcher
             UpdateGauges();
             Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.DeletesHeld));
         }
-        foreach (var key in done.Deleted)
-        {
-            ActionLine.Log(_logger, ActionLine.Delete, key, site: _site.Name);
-            Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Deleted, key));
-        }
+        for (var i = 0; i < done.Errors; i++) _metrics.AddError();
+        foreach (var key in done.Deleted) Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Deleted, key));
         foreach (var (key, error) in done.Failed)
         {
             _metrics.AddError();
@@ -600,7 +599,9 @@ public sealed class SiteWatcher
         }
     }
 
-    private sealed record DeletesDone(List<string> Items, List<string> Deleted, List<(string Key, string Error)> Failed, int Held);
+    /// <summary>A delete run ended: <see cref="Failed"/> are failures not logged yet (a listing that failed),
+    /// <see cref="Errors"/> the keys the deleter could not delete (it logged them).</summary>
+    private sealed record DeletesDone(List<string> Items, List<string> Deleted, List<(string Key, string Error)> Failed, int Held, int Errors);
 
     private sealed record RescanDone(string Reason, SiteResult? Result, long Objects, long Bytes, List<string> Deleted, List<string> Failed, string? Error);
 }

@@ -120,4 +120,26 @@ public sealed class LocalWalkerTests : IDisposable
             Assert.Equal(walked.Order(KeyOrder.Instance), walked);
         }
     }
+
+    [Fact]
+    public async Task A_walk_while_folders_are_removed_is_complete_so_the_sync_may_delete_what_went()
+    {
+        // Folders listed, then removed before the walk enters them, used to make the walk incomplete: the full sync
+        // then deleted nothing, though the folders were really gone.
+        var site = new Site { Name = "t", LocalPath = _root, Bucket = "b" };
+        var folders = Enumerable.Range(0, 300).Select(i => Path.Combine(_root, $"d{i:000}")).ToList();
+        foreach (var d in folders) { Directory.CreateDirectory(d); File.WriteAllText(Path.Combine(d, "f"), "x"); }
+        var walker = new LocalWalker(site);
+        var walked = new List<string>();
+        await using (var enumerator = walker.WalkAsync().GetAsyncEnumerator())
+        {
+            Assert.True(await enumerator.MoveNextAsync()); // the root is listed: every folder is on the walk's stack
+            walked.Add(enumerator.Current.Key);
+            foreach (var d in folders.Skip(1)) Directory.Delete(d, recursive: true);
+            while (await enumerator.MoveNextAsync()) walked.Add(enumerator.Current.Key);
+        }
+
+        Assert.True(walker.Complete);
+        Assert.Equal(["d000/f"], walked);
+    }
 }
