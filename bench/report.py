@@ -5,7 +5,7 @@ import csv, datetime, os, platform, statistics, subprocess, sys
 tsv, md_path, dat_path = sys.argv[1:4]
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
 PEERS = ["aws", "aws64", "rclone", "rclone32", "rclone-checksum", "s3cmd"]
-NAMES = {"s3sync": "s3sync", "s3sync-rehash": "s3sync --rehash (no cache)", "s3sync-w10": "s3sync --workers 10 (the seed's default)", "aws": "aws s3 sync", "aws64": "aws (max_concurrent_requests 64)",
+NAMES = {"s3sync": "s3sync", "s3sync-env": "s3sync (keys in the environment)", "s3sync-rehash": "s3sync --rehash (no cache)", "s3sync-w10": "s3sync --workers 10 (the seed's default)", "aws": "aws s3 sync", "aws64": "aws (max_concurrent_requests 64)",
          "rclone": "rclone sync", "rclone32": "rclone --transfers 32 --checkers 32", "rclone-checksum": "rclone --checksum",
          "s3cmd": "s3cmd sync", "s3sync-cold-cache": "s3sync, empty hash cache", "s3sync-warm-cache": "s3sync, warm hash cache"}
 W = {"w1": "W1: 10,000 × 4 KiB to an empty prefix", "w2": "W2: W1 again, nothing changed", "w3": "W3: 2 × 512 MiB to an empty prefix",

@@ -77,12 +77,14 @@ EOF
 $AWS --endpoint-url "$EP" s3api create-bucket --bucket "$BUCKET" >/dev/null
 
 # s3sync's config for one local folder and prefix (defaults otherwise, cache in $WORK/state).
-s3sync_config() { # DIR PREFIX
-    local cfg=$WORK/s3sync-${2//\//_}.yml
+# With a third argument "env" the file holds no keys: they come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (the users' case).
+s3sync_config() { # DIR PREFIX [env]
+    local cfg=$WORK/s3sync-${2//\//_}${3:+-$3}.yml keys
+    keys=$(printf 'access_key: %s\nsecret_access_key: %s' "$S3SYNC_TEST_ACCESS_KEY" "$S3SYNC_TEST_SECRET_KEY")
+    [[ ${3:-} == env ]] && keys="# keys from the environment"
     cat >"$cfg" <<EOF
 endpoint: $EP
-access_key: $S3SYNC_TEST_ACCESS_KEY
-secret_access_key: $S3SYNC_TEST_SECRET_KEY
+$keys
 state_dir: $WORK/state
 sites:
 - name: ${2//\//_}
@@ -98,6 +100,7 @@ tool_cmd() { # TOOL DIR PREFIX
     local t=$1 dir=$2 prefix=$3
     case $t in
         s3sync) echo "$S3SYNC sync -c $(s3sync_config "$dir" "$prefix")" ;;
+        s3sync-env) echo "$S3SYNC sync -c $(s3sync_config "$dir" "$prefix" env)" ;;
         s3sync-w10) echo "$S3SYNC sync --workers 10 -c $(s3sync_config "$dir" "$prefix")" ;;
         s3sync-rehash) echo "$S3SYNC sync --rehash -c $(s3sync_config "$dir" "$prefix")" ;;
         aws) echo "env AWS_CONFIG_FILE=$WORK/aws-default.cfg $AWS --endpoint-url $EP s3 sync --only-show-errors $dir s3://$BUCKET/$prefix" ;;
@@ -151,7 +154,7 @@ PY
 rm -f "$OUT"
 printf 'workload\ttool\trun\twall_s\tuser_s\tsys_s\tmaxrss_kb\texit\tcheck\n' >"$OUT"
 PEERS="aws aws64 rclone rclone32 s3cmd"
-ALL="s3sync $PEERS"
+ALL="s3sync s3sync-env $PEERS"
 mkdir -p "$DATA"
 
 # --- W1: 10,000 files of 4 KiB in 100 folders, to an empty prefix ------------------------------------------------

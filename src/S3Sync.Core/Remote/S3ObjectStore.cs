@@ -52,7 +52,9 @@ public sealed class S3ObjectStore : IObjectStore
         ForSite(site, connections, retries, timeout, signed: Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null, retrying);
 
     /// <summary>As above; <paramref name="signed"/> false sends every PUT through the SDK (tests, S3SYNC_SDK_PUT).</summary>
-    internal static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout, bool signed, Action<string>? retrying = null)
+    /// <param name="explicitCredentials">Replace the site's keys, its profile and the SDK's chain (tests: a refreshing
+    /// source whose keys rotate).</param>
+    internal static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout, bool signed, Action<string>? retrying = null, AWSCredentials? explicitCredentials = null)
     {
         var policy = new RequestPolicy { Timeout = timeout ?? TimeSpan.FromSeconds(Defaults.RequestTimeoutSeconds), Retries = retries, Retrying = retrying };
         var config = new AmazonS3Config
@@ -89,16 +91,16 @@ public sealed class S3ObjectStore : IObjectStore
             var fallback = FallbackRegionFactory.GetRegionEndpoint();
             config.RegionEndpoint = string.IsNullOrWhiteSpace(fallback?.SystemName) ? Amazon.RegionEndpoint.USEast1 : fallback;
         }
-        var client = site.Credentials is { } c
-            ? new AmazonS3Client(new BasicAWSCredentials(c.AccessKey, c.SecretKey), config)
-            : ProfileCredentials(site.Profile) is { } fromProfile
-                ? new AmazonS3Client(fromProfile, config)
-                : new AmazonS3Client(config);
-        // Small PUTs skip the SDK's pipeline where that is simple and safe: static keys, a path-style endpoint.
+        // One credentials object for the SDK client and the signed path: static keys from the configuration, a named
+        // profile, else the SDK's default chain (environment, AWS_PROFILE, web identity, container or instance role),
+        // resolved on first use by the client's own resolver.
+        var credentials = explicitCredentials
+            ?? (site.Credentials is { } c ? new BasicAWSCredentials(c.AccessKey, c.SecretKey) : ProfileCredentials(site.Profile));
+        var client = credentials is not null ? new AmazonS3Client(credentials, config) : new AmazonS3Client(config);
+        // The PUTs skip the SDK's pipeline wherever s3sync can address the bucket as the SDK would (SignedEndpoint).
         SignedPut? signedPut = null;
-        if (signed && site.Credentials is { } keys && site.Endpoint is not null && site.ForcePathStyle
-            && Uri.TryCreate(site.Endpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" && string.IsNullOrEmpty(endpoint.Query))
-            signedPut = new SignedPut(endpoint, pathStyle: true, config.AuthenticationRegion, keys.AccessKey, keys.SecretKey, Math.Max(2, connections), policy);
+        if (signed && SignedEndpoint.For(site, config, Environment.GetEnvironmentVariable) is { } target)
+            signedPut = new SignedPut(target.Uri, target.PathStyle, target.Region, CredentialSource(credentials, config), Math.Max(2, connections), policy);
         return new S3ObjectStore(client, signedPut, site.Encryption, site.Acl, policy);
     }
 
@@ -113,6 +115,23 @@ public sealed class S3ObjectStore : IObjectStore
         if (profile is null) return null;
         var chain = new Amazon.Runtime.CredentialManagement.CredentialProfileStoreChain();
         return chain.TryGetAWSCredentials(profile, out var credentials) ? credentials : null;
+    }
+
+    /// <summary>
+    /// The credentials the signed path signs with, asked before every request. Refreshing credentials (web identity,
+    /// roles, session tokens) renew themselves inside the SDK as they near expiry; the chain is resolved once, on the
+    /// first upload, by the same resolver the SDK client uses. A failure to resolve is null: the SDK takes over and
+    /// reports the problem as it always has.
+    /// </summary>
+    private static Func<CancellationToken, Task<ImmutableCredentials?>> CredentialSource(AWSCredentials? credentials, AmazonS3Config config)
+    {
+        Task<Amazon.Runtime.Identity.BaseIdentity>? resolved = credentials is not null ? Task.FromResult<Amazon.Runtime.Identity.BaseIdentity>(credentials) : null;
+        return async _ =>
+        {
+            // The resolver the SDK's own pipeline asks (it caches what it resolved), so both sign with the same identity.
+            var source = await (resolved ??= config.IdentityResolverConfiguration.GetIdentityResolver<AWSCredentials>().ResolveIdentityAsync(config, CancellationToken.None)).ConfigureAwait(false);
+            return source is AWSCredentials aws ? await aws.GetCredentialsAsync().ConfigureAwait(false) : null;
+        };
     }
 
     public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)

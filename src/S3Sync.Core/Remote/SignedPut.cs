@@ -13,8 +13,10 @@ namespace S3Sync.Remote;
 /// of the upload) and the parts of a large one. On a machine shared with the server, client CPU is server throughput.
 /// Same headers as the SDK path: plain body, Content-MD5 and <see cref="UploadHeaders.ToHttpHeaders"/>.
 /// A part is sent as UNSIGNED-PAYLOAD: the SDK would hash every byte with SHA-256 to sign it (over HTTP), while the
-/// signed Content-MD5 already binds the body to the signature and the server checks it. Used only with static
-/// credentials and an endpoint; any signature, clock or TLS problem turns the path off and the SDK takes over
+/// signed Content-MD5 already binds the body to the signature and the server checks it. It signs with whatever
+/// credentials the SDK resolves (static keys, environment, profile, web identity, container or instance role), asked
+/// for each request so that refreshing credentials and session tokens stay current, over http or https, on AWS
+/// (virtual-host style) and custom endpoints; any signature, credential, clock or TLS problem turns the path off and the SDK takes over
 /// (<see cref="Enabled"/>, <see cref="PartsEnabled"/>).
 /// </summary>
 internal sealed class SignedPut : IDisposable
@@ -24,22 +26,23 @@ internal sealed class SignedPut : IDisposable
     private readonly Uri _endpoint;
     private readonly bool _pathStyle;
     private readonly string _region;
-    private readonly string _accessKey;
-    private readonly string _secretKey;
+    private readonly Func<CancellationToken, Task<Amazon.Runtime.ImmutableCredentials?>> _credentials;
     private readonly int _retries;
     private readonly RequestPolicy _policy;
-    private (string Date, byte[] Key) _signingKey = ("", []);
+    private (string Date, string Secret, byte[] Key) _signingKey = ("", "", []);
     private volatile bool _enabled = true;
     private volatile bool _partsEnabled = true;
 
-    public SignedPut(Uri endpoint, bool pathStyle, string region, string accessKey, string secretKey, int connections, RequestPolicy policy)
+    /// <param name="credentials">Asked before each request: the SDK's <see cref="Amazon.Runtime.AWSCredentials"/> refresh
+    /// themselves when they near expiry; null means none could be resolved (the SDK takes over and reports it).</param>
+    /// <param name="pathStyle">False: virtual-host style (bucket.host), except for a bucket whose name holds a dot.</param>
+    public SignedPut(Uri endpoint, bool pathStyle, string region, Func<CancellationToken, Task<Amazon.Runtime.ImmutableCredentials?>> credentials, int connections, RequestPolicy policy)
     {
         _policy = policy;
         _endpoint = endpoint;
         _pathStyle = pathStyle;
         _region = region;
-        _accessKey = accessKey;
-        _secretKey = secretKey;
+        _credentials = credentials;
         _retries = policy.Retries;
         // Each attempt's deadline is the policy's (AttemptTimer through DeadlineHandler), not HttpClient's.
         _http = new HttpClient(DeadlineHandler.Create(connections)) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
@@ -87,13 +90,25 @@ internal sealed class SignedPut : IDisposable
         for (var attempt = 0; ; attempt++)
         {
             HttpResponseMessage response;
+            // The credentials of this attempt, from the SDK's resolver (a refreshing source renews them here). Bounded
+            // like a request: a credential endpoint that does not answer hands the upload to the SDK, which reports it.
+            Amazon.Runtime.ImmutableCredentials? credentials;
+            try
+            {
+                credentials = await _credentials(cancellationToken).WaitAsync(_policy.Timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+            if (credentials is null || string.IsNullOrEmpty(credentials.AccessKey) || string.IsNullOrEmpty(credentials.SecretKey)) return null;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             using var timer = new AttemptTimer(_policy.Timeout, _policy.CapFor(body.Length), cancellationToken);
             var outer = AttemptTimer.Current.Value;
             AttemptTimer.Current.Value = timer;
             try
             {
-                using var request = Build(bucket, key, query, body, md5, headers);
+                using var request = Build(bucket, key, query, body, md5, headers, credentials);
                 // ResponseContentRead: the deadline covers the whole answer, body included.
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timer.Token).ConfigureAwait(false);
             }
@@ -126,7 +141,7 @@ internal sealed class SignedPut : IDisposable
                 var text = await response.Content.ReadAsStringAsync(timer.Token).ConfigureAwait(false);
                 var code = Element(text, "Code") ?? response.StatusCode.ToString();
                 if (code is "SignatureDoesNotMatch" or "RequestTimeTooSkewed" or "AuthorizationHeaderMalformed" or "InvalidAccessKeyId" or "PermanentRedirect" or "InvalidRequest"
-                        or "XAmzContentSHA256Mismatch" or "NotImplemented"
+                        or "XAmzContentSHA256Mismatch" or "NotImplemented" or "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired"
                     || response.StatusCode == HttpStatusCode.MovedPermanently || response.StatusCode == HttpStatusCode.TemporaryRedirect)
                     return null;
                 if (((int)response.StatusCode >= 500 || code is "SlowDown" or "RequestTimeout") && Retry(attempt, $"{code} (HTTP {(int)response.StatusCode})"))
@@ -146,11 +161,13 @@ internal sealed class SignedPut : IDisposable
     private static Task Backoff(int attempt, CancellationToken cancellationToken) =>
         Task.Delay(RequestPolicy.Backoff(attempt + 1), cancellationToken);
 
-    private HttpRequestMessage Build(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, IReadOnlyList<KeyValuePair<string, string>> extra)
+    private HttpRequestMessage Build(string bucket, string key, string? query, ReadOnlyMemory<byte> body, byte[] md5, IReadOnlyList<KeyValuePair<string, string>> extra, Amazon.Runtime.ImmutableCredentials credentials)
     {
         var host = _endpoint.IsDefaultPort ? _endpoint.IdnHost : $"{_endpoint.IdnHost}:{_endpoint.Port}";
         string path;
-        if (_pathStyle)
+        // Path style, as the SDK, for a bucket that cannot be a host label: a dotted name would not match a wildcard
+        // certificate, and a legacy name (capitals, underscores) is no DNS name.
+        if (_pathStyle || !IsHostLabel(bucket))
         {
             path = "/" + Encode(bucket) + "/" + Encode(key);
         }
@@ -179,13 +196,14 @@ internal sealed class SignedPut : IDisposable
         };
         // Every header of UploadHeaders is signed and sent, the same list the SDK path sends.
         foreach (var (name, value) in extra) signed[name] = value;
+        if (credentials.UseToken) signed["x-amz-security-token"] = credentials.Token;
         var canonicalHeaders = new StringBuilder();
         foreach (var (name, value) in signed) canonicalHeaders.Append(name).Append(':').Append(CanonicalValue(value)).Append('\n');
         var signedHeaders = string.Join(';', signed.Keys);
         var canonicalRequest = $"PUT\n{path}\n{query}\n{canonicalHeaders}\n{signedHeaders}\n{payloadHash}";
         var scope = $"{date}/{_region}/s3/aws4_request";
         var stringToSign = $"{Algorithm}\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
-        var signature = Convert.ToHexStringLower(HMACSHA256.HashData(SigningKey(date), Encoding.UTF8.GetBytes(stringToSign)));
+        var signature = Convert.ToHexStringLower(HMACSHA256.HashData(SigningKey(date, credentials.SecretKey), Encoding.UTF8.GetBytes(stringToSign)));
 
         var target = query is null ? path : path + "?" + query;
         var uri = new Uri($"{_endpoint.Scheme}://{host}{target}", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
@@ -195,7 +213,8 @@ internal sealed class SignedPut : IDisposable
         request.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
         foreach (var (name, value) in extra)
             if (!IsContentHeader(name)) request.Headers.TryAddWithoutValidation(name, value);
-        request.Headers.TryAddWithoutValidation("Authorization", $"{Algorithm} Credential={_accessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
+        if (credentials.UseToken) request.Headers.TryAddWithoutValidation("x-amz-security-token", credentials.Token);
+        request.Headers.TryAddWithoutValidation("Authorization", $"{Algorithm} Credential={credentials.AccessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
         HttpContent content = BandwidthLimiter.Process.Enabled ? new ThrottledContent(body, BandwidthLimiter.Process) : new ReadOnlyMemoryContent(body);
         foreach (var (name, value) in extra)
             if (IsContentHeader(name)) content.Headers.TryAddWithoutValidation(name, value);
@@ -204,6 +223,12 @@ internal sealed class SignedPut : IDisposable
         request.Content = content;
         return request;
     }
+
+    /// <summary>A bucket name that can lead the host name: 3 to 63 of a-z 0-9 and '-', starting and ending alphanumeric.</summary>
+    internal static bool IsHostLabel(string bucket) =>
+        bucket.Length is >= 3 and <= 63 && !bucket.AsSpan().ContainsAnyExcept(HostLabelCharacters) && bucket[0] != '-' && bucket[^1] != '-';
+
+    private static readonly System.Buffers.SearchValues<char> HostLabelCharacters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");
 
     /// <summary>Headers that .NET keeps on the content, not the request.</summary>
     private static bool IsContentHeader(string name) =>
@@ -220,15 +245,16 @@ internal sealed class SignedPut : IDisposable
         return sb.ToString();
     }
 
-    private byte[] SigningKey(string date)
+    /// <summary>The day's signing key, kept while the date and the secret (which rotates with refreshing credentials) hold.</summary>
+    private byte[] SigningKey(string date, string secret)
     {
         var cached = _signingKey;
-        if (cached.Date == date) return cached.Key;
-        var k = HMACSHA256.HashData(Encoding.UTF8.GetBytes("AWS4" + _secretKey), Encoding.UTF8.GetBytes(date));
+        if (cached.Date == date && cached.Secret == secret) return cached.Key;
+        var k = HMACSHA256.HashData(Encoding.UTF8.GetBytes("AWS4" + secret), Encoding.UTF8.GetBytes(date));
         k = HMACSHA256.HashData(k, Encoding.UTF8.GetBytes(_region));
         k = HMACSHA256.HashData(k, "s3"u8);
         k = HMACSHA256.HashData(k, "aws4_request"u8);
-        _signingKey = (date, k);
+        _signingKey = (date, secret, k);
         return k;
     }
 

@@ -17,4 +17,15 @@ public sealed class SignedPutEncodingTests
     [InlineData("a/b+c=d", "a%2Fb%2Bc%3Dd")]
     public void Query_value_encodes_slashes_too(string value, string expected) =>
         Assert.Equal(expected, SignedPut.EncodeQueryValue(value));
+
+    [Theory]
+    [InlineData("my-bucket-1", true)]
+    [InlineData("abc", true)]
+    [InlineData("ab", false)]
+    [InlineData("my.bucket", false)]
+    [InlineData("Legacy_Bucket", false)]
+    [InlineData("-leading", false)]
+    [InlineData("trailing-", false)]
+    public void Only_a_bucket_that_is_a_host_label_goes_in_the_host_name(string bucket, bool expected) =>
+        Assert.Equal(expected, SignedPut.IsHostLabel(bucket));
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# No-read check (issue 16): after a sync, a no-op re-sync must open no file of the tree for reading.
+#   bench/noread.sh              W1-like tree (SMALL files of 4 KiB) plus files of 1, 3, 4 and 12 parts
+#   SMALL=10000 CREDS=env bench/noread.sh   keys in the environment (the users' case) instead of the file
+# Starts its own Ceph (scripts/s3server.sh), runs sync three times; the second and third run under strace
+# (openat, pread64, read) and the script reports how many files of the tree were opened with O_RDONLY (not
+# O_DIRECTORY) and how many bytes were read from them. Each sync also runs under /usr/bin/time for peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SMALL=${SMALL:-1000} CREDS=${CREDS:-file}
+WORK=${BENCH_WORK:-/tmp/s3sync-noread}
+command -v strace >/dev/null || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null; }
+[[ -x dist/s3sync ]] || ./build.sh publish
+rm -rf "$WORK"; mkdir -p "$WORK/tree" "$WORK/state"
+endpoint=$(scripts/s3server.sh start "$WORK/ceph")
+trap 'scripts/s3server.sh stop "$WORK/ceph" --clean >/dev/null 2>&1 || true' EXIT
+export AWS_ACCESS_KEY_ID=S3SYNCTESTACCESSKEY0 AWS_SECRET_ACCESS_KEY=s3sync-test-secret-key-0000000000000000000 AWS_REGION=us-east-1
+aws --endpoint-url "$endpoint" s3 mb s3://noread >/dev/null
+for ((i = 0; i < SMALL; i++)); do d=$WORK/tree/d$((i % 100)); mkdir -p "$d"; head -c 4096 /dev/urandom >"$d/f$i"; done
+MiB=$((1024 * 1024))
+for parts in 1 3 4 12; do head -c $(( (parts - 1) * 8 * MiB + MiB )) /dev/urandom >"$WORK/tree/p$parts.bin"; done
+# Past the hash cache's racy window (a file written within 1 s of its hash is read once more, as git does).
+sleep 2
+keys=""
+[[ $CREDS == file ]] && keys="access_key: $AWS_ACCESS_KEY_ID
+secret_access_key: $AWS_SECRET_ACCESS_KEY"
+cat >"$WORK/config.yml" <<YAML
+endpoint: $endpoint
+force_path_style: true
+state_dir: $WORK/state
+$keys
+sites:
+  - local_path: $WORK/tree
+    bucket: noread
+YAML
+chmod 600 "$WORK/config.yml"
+[[ $CREDS == file ]] && unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+for run in 1 2 3; do
+    if ((run == 1)); then
+        /usr/bin/time -f "%e %U %S %M" -o "$WORK/time$run" dist/s3sync sync -c "$WORK/config.yml" >/dev/null
+    else
+        /usr/bin/time -f "%e %U %S %M" -o "$WORK/time$run" strace -f -qq -e trace=openat,pread64,read -o "$WORK/trace$run" \
+            dist/s3sync sync -c "$WORK/config.yml" >/dev/null
+    fi
+    read -r wall user sys rss <"$WORK/time$run"
+    if ((run == 1)); then
+        echo "sync $run (upload): ${wall}s wall, ${user}s user, ${sys}s sys, peak RSS $((rss / 1024)) MB"
+    else
+        opened=$(grep -E "openat\(AT_FDCWD, \"$WORK/tree/[^\"]*\", O_RDONLY" "$WORK/trace$run" | grep -vc O_DIRECTORY || true)
+        echo "sync $run (no-op, under strace): ${wall}s wall, files of the tree opened for reading: $opened"
+    fi
+done
