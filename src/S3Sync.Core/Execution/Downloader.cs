@@ -8,6 +8,7 @@ using S3Sync.Hashing;
 using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
+using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 
@@ -36,6 +37,9 @@ public sealed record RestoreSettings(int Workers, bool Owner, DeleteLimit? MaxDe
 public sealed class Downloader : IAsyncDisposable
 {
     private const long SingleGetLimit = 8L * 1024 * 1024;
+
+    /// <summary>Attempts of one part whose body stalls (a <see cref="TimeoutException"/> from the store's stall guard).</summary>
+    private const int StalledBodyAttempts = 2;
     private readonly Site _site;
     private readonly IObjectStore _store;
     private readonly TargetFolder _target;
@@ -149,7 +153,7 @@ public sealed class Downloader : IAsyncDisposable
             ObjectDownload? head;
             var candidates = ETag.TryParse(remote.ETag, out _, out var etagParts) && etagParts > 0 ? ETag.CandidatePartSizes(remote.Size, etagParts) : [];
             FileDigest? inline;
-            (head, inline) = await WritePartsAsync(folder, temp, key, remote, candidates).ConfigureAwait(false);
+            (head, inline) = await WritePartsAsync(folder, temp, key, entry.Key, remote, candidates).ConfigureAwait(false);
             var stored = head.File;
             if (stored?.LinkTarget is { } target)
             {
@@ -229,7 +233,7 @@ public sealed class Downloader : IAsyncDisposable
     /// take their buffers from the budget in order. With another part size
     /// the digest is null; when it is not the object's layout (another tool's upload), the caller reads the file back.
     /// </summary>
-    private async Task<(ObjectDownload Head, FileDigest? Digest)> WritePartsAsync(SafeFileHandle folder, string temp, string key, RemoteObject remote, IReadOnlyList<long> candidates)
+    private async Task<(ObjectDownload Head, FileDigest? Digest)> WritePartsAsync(SafeFileHandle folder, string temp, string key, string shown, RemoteObject remote, IReadOnlyList<long> candidates)
     {
         // Up to 8 MiB: one GET of the whole object. Larger: its part size, so each part's ETag lines up.
         var partSize = remote.Size <= SingleGetLimit ? Math.Max(1, remote.Size)
@@ -279,20 +283,29 @@ public sealed class Downloader : IAsyncDisposable
             var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
             try
             {
-                var download = await _store.GetAsync(_site.Bucket, key, offset, count == 1 ? null : length, remote.VersionId, ifMatch, token).ConfigureAwait(false);
-                try
+                for (var attempt = 1; ; attempt++)
                 {
-                    var read = await download.Body.ReadAtLeastAsync(buffer.AsMemory(0, length), length, throwOnEndOfStream: false, token).ConfigureAwait(false);
-                    if (read != length || (count == 1 && await download.Body.ReadAsync(new byte[1], token).ConfigureAwait(false) > 0))
-                        throw new InvalidDataException($"the object's body is not the {remote.Size} bytes listed (replaced during the restore?)");
-                    await RandomAccess.WriteAsync(file, buffer.AsMemory(0, length), offset, token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    lock (gate)
+                    var download = await _store.GetAsync(_site.Bucket, key, offset, count == 1 ? null : length, remote.VersionId, ifMatch, token).ConfigureAwait(false);
+                    try
                     {
-                        if (first is null) first = download;
-                        else download.Dispose();
+                        var read = await download.Body.ReadAtLeastAsync(buffer.AsMemory(0, length), length, throwOnEndOfStream: false, token).ConfigureAwait(false);
+                        if (read != length || (count == 1 && await download.Body.ReadAsync(new byte[1], token).ConfigureAwait(false) > 0))
+                            throw new InvalidDataException($"the object's body is not the {remote.Size} bytes listed (replaced during the restore?)");
+                        await RandomAccess.WriteAsync(file, buffer.AsMemory(0, length), offset, token).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (TimeoutException e) when (attempt < StalledBodyAttempts && !token.IsCancellationRequested)
+                    {
+                        // A body that stalled is retried like a request that timed out (the store's rule: two timeouts' worth).
+                        _logger.LogWarning("retrying GET {Key} (attempt {Next}/{Max}): {Why}", Printable.Escape(shown), attempt + 1, StalledBodyAttempts, e.Message);
+                    }
+                    finally
+                    {
+                        lock (gate)
+                        {
+                            if (first is null) first = download;
+                            else download.Dispose();
+                        }
                     }
                 }
                 if (written is not null)

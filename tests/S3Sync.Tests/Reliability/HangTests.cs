@@ -163,6 +163,34 @@ public sealed class StalledBodyTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task A_download_whose_body_stalls_once_is_retried_with_a_warning_and_restored()
+    {
+        // Given a bucket listing one 5000-byte object whose first GET stalls after 100 bytes and whose second answers
+        var body = new string('r', 5000);
+        var md5 = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.ASCII.GetBytes(body)));
+        var listing = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>hang</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>"
+            + $"<Contents><Key>k.bin</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>\"{md5}\"</ETag><Size>5000</Size><StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>";
+        var gets = 0;
+        using var server = new MisbehavingServer((method, target) =>
+            target.Contains("list-type=2", StringComparison.Ordinal) ? new Misbehaviour.Answer(200, listing)
+            : Interlocked.Increment(ref gets) == 1 ? new Misbehaviour.StallBody(100)
+            : new Misbehaviour.Answer(200, body, "application/octet-stream", new Dictionary<string, string> { ["ETag"] = $"\"{md5}\"" }));
+        var (root, local) = Hang.Tree();
+        var config = Hang.Config(root, server.Endpoint, local);
+
+        // When it is restored with a short timeout
+        var (run, elapsed) = await Hang.RunAsync("restore", "-c", config, "--in-place", "--timeout", "2");
+        log.WriteLine($"{elapsed.TotalSeconds:F1} s\n{run}");
+
+        // Then the stalled GET was retried once, said so at warn, and the file holds the object's bytes
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("retrying GET k.bin (attempt 2/2): ", run.Error);
+        Assert.Equal(2, gets);
+        Assert.Equal(body, File.ReadAllText(Path.Combine(local, "k.bin")));
+        Directory.Delete(root, true);
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task A_download_whose_body_stalls_fails_in_bounded_time()
     {
         // Given a bucket listing one 5000-byte object whose GET stalls after 100 bytes
