@@ -229,9 +229,9 @@ public sealed class Downloader : IAsyncDisposable
     /// Ranged GETs of the object's part size (so part ETags line up), several at once, written at their offsets. When
     /// the object's part layout is s3sync's own (or it is one GET), the digest the hash cache keeps is computed from the
     /// parts as they arrive: each part's MD5 on the worker that fetched it, from its buffer; the whole-file MD5 in
-    /// order, reading each part back from the page cache as soon as it is written, so no download waits for it. Parts
-    /// take their buffers from the budget in order. With another part size
-    /// the digest is null; when it is not the object's layout (another tool's upload), the caller reads the file back.
+    /// order, reading each part back from the page cache as soon as it is written, so no download waits for it (nor
+    /// holds a budget buffer for it). With another part size the digest is null; when it is not the object's layout
+    /// (another tool's upload), the caller reads the file back.
     /// </summary>
     private async Task<(ObjectDownload Head, FileDigest? Digest)> WritePartsAsync(SafeFileHandle folder, string temp, string key, string shown, RemoteObject remote, IReadOnlyList<long> candidates)
     {
@@ -251,28 +251,15 @@ public sealed class Downloader : IAsyncDisposable
         using var file = TargetFolder.CreateFile(folder, temp);
         ObjectDownload? first = null;
         var gate = new object();
-        using var claims = new SemaphoreSlim(1);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
         var token = cts.Token;
         var next = -1;
         int Length(int i) => (int)Math.Min(partSize, remote.Size - i * partSize);
         async Task PartsAsync()
         {
-            while (true)
+            for (int i; (i = Interlocked.Increment(ref next)) < count;)
             {
-                int i;
-                ByteBudget.Lease held;
-                await claims.WaitAsync(token).ConfigureAwait(false);
-                try
-                {
-                    if ((i = ++next) >= count) return;
-                    held = await _buffers.AcquireAsync(Length(i), token).ConfigureAwait(false);
-                }
-                finally { claims.Release(); }
-                try
-                {
-                    using (held) await PartAsync(i).ConfigureAwait(false);
-                }
+                try { await PartAsync(i).ConfigureAwait(false); }
                 catch { cts.Cancel(); throw; }
             }
         }
@@ -280,6 +267,7 @@ public sealed class Downloader : IAsyncDisposable
         {
             var offset = i * partSize;
             var length = Length(i);
+            using var held = await _buffers.AcquireAsync(length, token).ConfigureAwait(false);
             var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
             try
             {
