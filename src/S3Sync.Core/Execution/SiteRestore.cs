@@ -29,17 +29,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
     {
         var clock = Stopwatch.StartNew();
         var stats = new SiteStats();
-        var problems = new List<string>();
-        void Problem(string message)
-        {
-            lock (problems) problems.Add(message);
-        }
-        // text: the summary's line when it names more than the key (a walk error names the path).
-        void Failure(string? key, string message, string? text = null)
-        {
-            Problem(text ?? (key is null ? message : $"{key}: {message}"));
-            ProblemFound?.Invoke(new SiteProblem(key, message));
-        }
+        var problems = new SiteProblems(p => ProblemFound?.Invoke(p));
 
         TargetFolder target;
         try
@@ -49,8 +39,8 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             logger.LogError("site {Site}: cannot restore into {Path}: {Error}", site.Name, site.LocalPath, e.Message);
-            Failure(null, $"cannot restore into {site.LocalPath}: {e.Message}");
-            return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
+            problems.Failure(null, $"cannot restore into {site.LocalPath}: {e.Message}");
+            return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems.Lines);
         }
         using var _ = target;
 
@@ -58,7 +48,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Download = true, Metadata = MetadataCheck.Always, CompareOwner = settings.Owner, At = settings.At }, issue =>
         {
             if (links.TryAdd(issue, logger)) return;
-            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
+            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); problems.Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
             else logger.LogDebug("{Path}: {Message}", issue.Path, issue.Message);
         });
 
@@ -77,7 +67,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                     case DownloadOutcome.MetadataApplied: stats.AddChangedInPlace(); break;
                     default:
                         stats.AddFailed();
-                        Problem($"{entry.Key}: {result.Error}");
+                        problems.Add($"{entry.Key}: {result.Error}");
                         Acted?.Invoke(new ActionEvent(verb, entry.Key, ActionStatus.Failed, entry.Reason, Why: result.Error));
                         return;
                 }
@@ -107,7 +97,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                             break;
                         default:
                             if (entry.Reason == ChangeReason.Vanished && entry.Local is not null && !settings.DryRun) RemoveLeftover(target, entry.Key);
-                            Count(entry, stats, (k, m) => Failure(k, m));
+                            Count(entry, stats, (k, m) => problems.Failure(k, m));
                             break;
                     }
                 }
@@ -117,7 +107,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                 // A missing bucket or unusable credentials: one line naming the bucket and what to do (exit 5 for credentials).
                 (var why, status) = StoreFailure.OfPlanning(e, site);
                 logger.LogError("site {Site}: {Error}", site.Name, why);
-                Failure(null, why);
+                problems.Failure(null, why);
             }
             await downloader.CompleteAsync().ConfigureAwait(false);
         }
@@ -143,7 +133,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
             if (message is not null)
             {
                 logger.LogError("site {Site}: {Message}", site.Name, message);
-                Failure(null, message);
+                problems.Failure(null, message);
                 Hold(deletes, verdict.EmptyRoot ? "the bucket prefix is empty" : $"more than max_delete {guard.Limit}");
                 status = SiteStatus.DeletesRefused;
             }
@@ -154,11 +144,11 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
             }
             else
             {
-                foreach (var key in deletes) Delete(target, key, stats, Problem);
+                foreach (var key in deletes) Delete(target, key, stats, problems.Add);
             }
         }
         if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;
-        return new SiteResult(site, status, stats, clock.Elapsed, problems);
+        return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines);
     }
 
     private void Delete(TargetFolder target, string key, SiteStats stats, Action<string> problem)

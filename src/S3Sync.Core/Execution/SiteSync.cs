@@ -77,24 +77,14 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
     {
         var clock = Stopwatch.StartNew();
         var stats = new SiteStats();
-        var problems = new List<string>();
-        void Problem(string message)
-        {
-            lock (problems) problems.Add(message);
-        }
-        // text: the summary's line when it names more than the key (a walk error names the path).
-        void Failure(string? key, string message, string? text = null)
-        {
-            Problem(text ?? (key is null ? message : $"{key}: {message}"));
-            ProblemFound?.Invoke(new SiteProblem(key, message));
-        }
+        var problems = new SiteProblems(p => ProblemFound?.Invoke(p));
 
         if (!Directory.Exists(site.LocalPath))
         {
             var why = File.Exists(site.LocalPath) ? "is a file, not a folder" : "does not exist (is the disk mounted?)";
             logger.LogError("site {Site}: local_path {Path} {Why}; nothing was done", site.Name, site.LocalPath, why);
-            Failure(null, $"local_path {site.LocalPath} {why}; nothing was done");
-            return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems);
+            problems.Failure(null, $"local_path {site.LocalPath} {why}; nothing was done");
+            return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems.Lines);
         }
 
         var links = new LinkSummary();
@@ -105,7 +95,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload, CheckSettings = checkSettings, KnownMounts = knownMounts }, issue =>
         {
             if (links.TryAdd(issue, logger)) return;
-            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
+            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); problems.Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
         });
 
@@ -135,7 +125,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                         break;
                     default:
                         stats.AddFailed();
-                        Problem($"{entry.Key}: {result.Error}");
+                        problems.Add($"{entry.Key}: {result.Error}");
                         Acted?.Invoke(new ActionEvent(Verb(entry.Action), entry.Key, ActionStatus.Failed, entry.Reason, Why: result.Error));
                         break;
                 }
@@ -168,7 +158,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                             deletes.Add(site.KeyFor(entry.Key));
                             break;
                         default:
-                            Count(entry, stats, (k, m) => Failure(k, m));
+                            Count(entry, stats, (k, m) => problems.Failure(k, m));
                             if (entry.Reason == ChangeReason.Vanished)
                                 Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Skipped, entry.Reason, Why: "deleted before it could be read"));
                             break;
@@ -180,7 +170,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 // A missing bucket or unusable credentials: one line naming the bucket and what to do.
                 (var why, status) = StoreFailure.OfPlanning(e, site);
                 logger.LogError("site {Site}: {Error}", site.Name, why);
-                Failure(null, why);
+                problems.Failure(null, why);
             }
             PlanComplete?.Invoke();
             await uploader.DrainAsync().ConfigureAwait(false);
@@ -201,7 +191,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         }
         else if (deletes.Count > 0)
         {
-            status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => Failure(k, m), Problem, cancellationToken).ConfigureAwait(false);
+            status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false);
         }
         if (planner.HeldByUnmounted > 0 && status is not (SiteStatus.Failed or SiteStatus.Credentials))
         {
@@ -209,16 +199,16 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             var folders = string.Join(", ", planner.Unmounted.Select(f => Path.Join(site.LocalPath, f)));
             var message = $"{folders} was a mount point at the last sync and is now an empty folder on its parent's file system; refusing to delete the {planner.HeldByUnmounted} objects under it (is it mounted?). If it is gone for good, remove the empty folder";
             logger.LogError("site {Site}: {Message}", site.Name, message);
-            Problem(message);
+            problems.Add(message);
             status = SiteStatus.DeletesRefused;
         }
         // A dry run changes nothing: no open upload is aborted, the cache and the ledgers keep what they hold.
-        if (settings.DryRun) return new SiteResult(site, status, stats, clock.Elapsed, problems);
+        if (settings.DryRun) return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines);
 
         if (planner.Complete && settings.Mounts is { } mounts && !mounts.Record(site, planner.MountPoints.Concat(planner.Unmounted)))
             logger.LogWarning("site {Site}: could not record the mount points under local_path in the state folder", site.Name);
 
-        if (settings.AbortUploadsStartedBefore is { } cutoff && planner.Complete && !await AbortStaleUploadsAsync(cutoff, Problem, cancellationToken).ConfigureAwait(false)
+        if (settings.AbortUploadsStartedBefore is { } cutoff && planner.Complete && !await AbortStaleUploadsAsync(cutoff, problems.Add, cancellationToken).ConfigureAwait(false)
             && status == SiteStatus.Done)
             status = SiteStatus.Failed;
 
@@ -232,7 +222,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         // Every object now matches the settings: the next run need not look at each again.
         if (checkSettings && status == SiteStatus.Done && planner.Complete && !settings.Ledger!.Record(site))
             logger.LogWarning("site {Site}: could not record the applied settings in the state folder; the next sync compares every object again", site.Name);
-        return new SiteResult(site, status, stats, clock.Elapsed, problems);
+        return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines);
     }
 
     /// <summary>
