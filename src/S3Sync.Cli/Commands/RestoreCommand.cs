@@ -95,6 +95,12 @@ public static class RestoreCommand
         var asJson = json is not null && result.GetValue(json);
         var options = new RestoreOptions(to, result.GetValue(dryRun), asJson, all is not null && result.GetValue(all),
             new RestoreSettings(n, owner, limit, when, DryRun: result.GetValue(dryRun), LogActions: !asJson), result.GetValue(cache.Rehash), common.IsQuiet(result));
+        // Every site's target is checked before the first one is restored; the error goes to stderr (stdout may be JSON).
+        if (config.Sites.FirstOrDefault(s => TargetOf(s, options, config.Sites.Count) is null) is { } unnamed)
+        {
+            error.WriteLine($"s3sync: site '{unnamed.Name}': its name cannot be a folder under --to; give the site a name");
+            return Task.FromResult(ExitCodes.Usage);
+        }
         return RunAsync(config, jsonLogs, options, common.IsQuiet(result) ? TextWriter.Null : output, output, cancellationToken);
     }
 
@@ -108,18 +114,14 @@ public static class RestoreCommand
     }
 
     /// <summary>Where a site is restored: its local_path (in place), the target itself (one site) or target/name.</summary>
-    private static string? TargetOf(Site site, RestoreOptions options, int sites, TextWriter error)
+    /// <remarks>Null when the site's name cannot be a folder there (checked before any site runs).</remarks>
+    private static string? TargetOf(Site site, RestoreOptions options, int sites)
     {
         if (options.To is null) return site.LocalPath;
         var root = Path.GetFullPath(options.To);
         if (sites == 1) return root;
         var name = site.Name.Replace('/', '_');
-        if (name is "." or ".." || name.Length == 0 || name.Contains('\0', StringComparison.Ordinal))
-        {
-            error.WriteLine($"s3sync: site '{site.Name}': its name cannot be a folder under --to; give the site a name");
-            return null;
-        }
-        return Path.Combine(root, name);
+        return name is "." or ".." || name.Length == 0 || name.Contains('\0', StringComparison.Ordinal) ? null : Path.Combine(root, name);
     }
 
     public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, RestoreOptions options, TextWriter output, TextWriter report, CancellationToken cancellationToken)
@@ -135,7 +137,7 @@ public static class RestoreCommand
         var actions = options.Json ? new ActionReport(report, options.DryRun, download: true) { ErrorsOnly = options.Quiet } : null;
         foreach (var configured in config.Sites)
         {
-            if (TargetOf(configured, options, config.Sites.Count, report) is not { } target) return ExitCodes.Usage;
+            var target = TargetOf(configured, options, config.Sites.Count) ?? throw new InvalidOperationException($"site '{configured.Name}': no target (checked before the run)");
             var site = configured with { LocalPath = target };
             using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger);
             // The cache knows files by site and path: a restore elsewhere keeps rows of its own.

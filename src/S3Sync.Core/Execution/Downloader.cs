@@ -169,7 +169,8 @@ public sealed class Downloader : IAsyncDisposable
                     : await FileHasher.HashAsync(TargetFolder.PathOf(folder, temp), candidates, _cancellationToken).ConfigureAwait(false);
                 warning = Check(digest, remote, head);
                 var mode = stored?.Permissions ?? (0x1B6 & ~_umask);
-                var mtime = stored?.MtimeNs ?? (remote.LastModifiedUtc.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
+                // An mtime without a mode (rclone's upload) still counts; the upload time only when there is none.
+                var mtime = stored?.MtimeNs ?? head.MtimeNs ?? (remote.LastModifiedUtc.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
                 using (var file = TargetFolder.OpenExisting(folder, temp))
                     TargetFolder.Apply(file, mode, mtime, stored is null ? null : Owner(stored));
                 TargetFolder.Rename(folder, temp, name);

@@ -10,6 +10,11 @@ public sealed class ObjectDownload(Stream body, long contentLength, string etag,
     public string? FingerprintMd5 => fingerprintMd5;
     public Local.FileMetadata? File => file;
 
+    /// <summary>The stored modification time (Unix ns) when the object has one without a mode, as rclone stores it
+    /// (<c>mtime</c> alone): a restore applies it rather than the upload time. Null when <see cref="File"/> has it or
+    /// there is none.</summary>
+    public long? MtimeNs { get; init; }
+
     /// <summary>SSE-KMS or SSE-C: the ETag is not the MD5 of the bytes.</summary>
     public bool Encrypted => encrypted;
 

@@ -528,7 +528,10 @@ public sealed class S3ObjectStore : IObjectStore
         var encrypted = r.ServerSideEncryptionMethod?.Value is "aws:kms" or "aws:kms:dsse" || r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 };
         return new ObjectDownload(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}"), r.ContentLength, Hashing.ETag.Normalize(r.ETag),
             metadata is null ? null : FingerprintOf(name => metadata[name]),
-            metadata is null ? null : ObjectMetadata.Parse(name => metadata[name]), encrypted, r);
+            metadata is null ? null : ObjectMetadata.Parse(name => metadata[name]), encrypted, r)
+        {
+            MtimeNs = ObjectMetadata.ParseMtime(metadata?[ObjectMetadata.MtimeKey]),
+        };
     }
 
     /// <summary>

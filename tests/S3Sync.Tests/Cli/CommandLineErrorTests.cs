@@ -62,6 +62,24 @@ public sealed class CommandLineErrorTests(S3ServerFixture server) : IDisposable
         Assert.DoesNotContain("webIdentityTokenFile", run.Error + run.Output);
     }
 
+    [Fact]
+    public async Task A_site_whose_name_cannot_be_a_folder_under_to_is_refused_on_stderr_before_any_site_is_restored()
+    {
+        // Given two sites, the second named "..", restored with --json (stdout is JSON only)
+        var bucket = await server.NewBucketAsync();
+        var config = Path.Combine(_root, "two.yml");
+        File.WriteAllText(config, $"sites:\n- name: first\n  local_path: {_root}/a\n  bucket: {bucket}\n  bucket_path: a\n- name: '..'\n  local_path: {_root}/b\n  bucket: {bucket}\n  bucket_path: b\n");
+        var target = Path.Combine(_root, "to");
+
+        var run = await Binary.RunAsync(["restore", "-c", config, "--to", target, "--json"], Env());
+
+        // Then: exit 2, the one line on stderr, nothing on stdout, and not even the first site was restored
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Equal("", run.Output);
+        Assert.Contains("s3sync: site '..': its name cannot be a folder under --to; give the site a name", run.Error);
+        Assert.False(Directory.Exists(target));
+    }
+
     [Theory]
     [InlineData("sync")]
     [InlineData("verify")]

@@ -153,6 +153,31 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task An_mtime_stored_without_a_mode_as_rclone_does_is_restored_and_the_mode_comes_from_the_umask()
+    {
+        // Given an object as rclone uploads it: its modification time in x-amz-meta-mtime, no mode, no owner
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig("bucket_path: from-rclone");
+        var body = Bytes(1000, 51);
+        var put = new PutObjectRequest { BucketName = s.Bucket, Key = "from-rclone/notes.txt", InputStream = new MemoryStream(body), UseChunkEncoding = false, MD5Digest = Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(body)) };
+        put.Metadata[ObjectMetadata.MtimeKey] = "1600000000.123456789";
+        await server.Client.PutObjectAsync(put);
+        var target = Path.Combine(s.Root, "restored");
+
+        // When it is restored
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+
+        // Then the file has that mtime (to the nanosecond), not the upload time, and the default mode
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var path = Path.Combine(target, "notes.txt");
+        Assert.Equal(body, File.ReadAllBytes(path));
+        Assert.Equal("1600000000.123456789", Stat("%.9Y", path));
+        Assert.Equal(Convert.ToString(0x1B6 & ~Umask(), 8), Stat("%a", path));
+    }
+
+    private static int Umask() => Convert.ToInt32(Run("sh", "-c", "umask").Trim(), 8);
+
+    [Fact]
     public async Task Ad_hoc_sync_from_a_url_to_a_folder_restores_and_dry_run_prints_the_plan()
     {
         using var s = await Scenario.CreateAsync(server);
