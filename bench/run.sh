@@ -42,7 +42,13 @@ AWS=/usr/bin/aws          # Debian's aws-cli v2; an older v1 may come first on P
 RCLONE=/usr/bin/rclone
 S3CMD=/usr/bin/s3cmd
 S3SYNC=$ROOT/dist/s3sync
+CEILING=$WORK/ceiling-bin/S3Sync.Ceiling   # the server's ceiling for W1: bench/ceiling (same signed PUTs, nothing else)
 unset AWS_CA_BUNDLE       # rclone 1.60 fails when it is set
+
+if want w1 && [[ -z ${TOOLS:-} || " $TOOLS " == *" ceiling "* ]]; then
+    mkdir -p "$WORK"; log "publishing bench/ceiling (Native AOT)"
+    dotnet publish bench/ceiling -c Release -o "$WORK/ceiling-bin" >"$WORK/ceiling-build.log" 2>&1 || { cat "$WORK/ceiling-build.log" >&2; exit 1; }
+fi
 
 # --- server -----------------------------------------------------------------------------------------------------
 mkdir -p "$WORK"
@@ -109,6 +115,7 @@ tool_cmd() { # TOOL DIR PREFIX
         rclone32) echo "$RCLONE sync --transfers 32 --checkers 32 $dir s3:$BUCKET/$prefix" ;;
         rclone-checksum) echo "$RCLONE sync --checksum $dir s3:$BUCKET/$prefix" ;;
         s3cmd) echo "$S3CMD -c $WORK/s3cmd.cfg --no-progress --quiet sync $dir/ s3://$BUCKET/$prefix/" ;;
+        ceiling) echo "$CEILING $EP $BUCKET $prefix $dir" ;;
     esac
 }
 
@@ -175,7 +182,7 @@ fi
 if want w1; then
     for r in $(seq 1 "$RUNS_W1"); do
         more_runs "$r" || break
-        for t in $(tools $ALL s3sync-w10); do
+        for t in $(tools ceiling $ALL s3sync-w10); do
             p=w1-$t-$r
             timed w1 "$t" "$r" "check_tree $W1 $p" -- $(tool_cmd "$t" "$W1" "$p")
         done

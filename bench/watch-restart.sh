@@ -6,7 +6,9 @@
 #   1. no-op `sync` of the tree (after a first sync filled bucket and hash cache): wall time and CPU (median of 3);
 #   2. `watch` restart: time from exec to /healthz 200 (its initial sync is the reconcile), CPU used until then, and
 #      how many files of the tree it opened for reading (strace -f -e trace=openat,open: no O_WRONLY/O_RDWR opens
-#      under the tree's folder), median of 3.
+#      under the tree's folder), median of 3;
+#   3. reconcile: one `watch` with rescan_interval 20 s; the process's CPU (utime + stime) used by each of three
+#      reconciles (from the full-sync counter's step on /metrics to its next step), against the no-op sync's CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -96,4 +98,21 @@ start_watch strace -f -qq -e trace=openat,open -o "$WORK/strace"
 stop_watch
 READS=$(grep -F "\"$DATA/" "$WORK/strace" | grep -v O_DIRECTORY | grep -vc ENOENT || true)
 echo "watch restart to /healthz 200: $(printf '%s\n' "${W_T[@]}" | median) s (${W_T[*]}), CPU until then $(printf '%s\n' "${W_CPU[@]}" | median) s; files of the tree opened (strace run): $READS"
+
+# Reconcile inside a running watch: CPU between steps of s3sync_full_syncs_total (rescan every 20 s).
+sed 's/^sites:/rescan_interval: 20\nsites:/' "$WORK/config.yml" >"$WORK/config-rescan.yml"
+full_syncs() { curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^s3sync_full_syncs_total/ { n += $2 } END { print n + 0 }'; }
+"$BIN" watch -c "$WORK/config-rescan.yml" --loglevel warn 2>"$WORK/watch.log" &
+WATCH_PID=$!
+until healthy; do kill -0 "$WATCH_PID" 2>/dev/null || { cat "$WORK/watch.log" >&2; exit 1; }; sleep 0.1; done
+wait_step() { local from=$1; until (( $(full_syncs) > from )); do sleep 0.5; done; }
+R_CPU=()
+n=$(full_syncs); wait_step "$n"   # the first reconcile after start-up: from its end the measured ones start
+for run in 1 2 3; do
+    n=$(full_syncs); c0=$(cpu_of "$WATCH_PID")
+    wait_step "$n"
+    R_CPU+=("$(echo "$(cpu_of "$WATCH_PID") - $c0" | bc)")
+done
+stop_watch
+echo "reconcile in a running watch (rescan_interval 20 s): CPU $(printf '%s\n' "${R_CPU[@]}" | median) s per reconcile (${R_CPU[*]}), no-op sync CPU $(printf '%s\n' "${SYNC_CPU[@]}" | median) s"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
