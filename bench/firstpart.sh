@@ -3,7 +3,7 @@
 #   bench/firstpart.sh            one new 512 MiB file (MB=512), keys in the file; CREDS=env for environment keys
 # Starts its own Ceph (scripts/s3server.sh), writes the file, waits 2 s, and runs `s3sync sync` once under
 #   strace -f -ttt -e trace=execve,sendto,sendmsg,write,writev
-# The result is the time from the execve of s3sync to the first system call that sends 1 MiB or more at once (a part's
+# The result is the time from the execve of s3sync to the first system call that sends 64 KiB or more at once (a part's
 # body: requests and headers are far smaller), median of RUNS runs (3), each to a fresh prefix. strace slows every
 # system call, so the figure is an upper bound; the whole run's wall time under strace is printed but means little.
 set -euo pipefail
@@ -50,7 +50,7 @@ for line in open(sys.argv[1]):
     if call == "execve" and start is None: start = t
     if first is None and call in ("sendto", "write", "writev", "sendmsg"):
         sizes = [int(x) for x in re.findall(r"\.\.\., (\d+)", rest) + re.findall(r"iov_len=(\d+)", rest)]
-        if sizes and max(sizes) >= 1 << 20: first = t
+        if sizes and max(sizes) >= 64 << 10: first = t
 print(f"{first - start:.3f} {end - start:.2f}" if first and start else "none none")
 PY
 )
