@@ -403,7 +403,8 @@ public sealed class Uploader : IAsyncDisposable
             {
                 digest = await b.Digests.GetAsync(local, [], wholeMd5: true, b.Token).ConfigureAwait(false);
             }
-            if (digest.PartMd5s.Count == 0 || digest.Size != size) throw new FileChangedException(local.FullPath);
+            if (digest.PartMd5s.Count == 0 || digest.Size != size || digest.PartMd5s.Count != ETag.PartCount(size, digest.PartSize))
+                throw new FileChangedException(local.FullPath);
         }
         else if (onePass.Fingerprint.Size != size)
         {
