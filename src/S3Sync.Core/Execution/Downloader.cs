@@ -165,7 +165,7 @@ public sealed class Downloader : IAsyncDisposable
             if (stored?.LinkTarget is null)
             {
                 // Verify what was written: hashed as the parts came in, or (another part layout) read back from the file.
-                var digest = inline is { } d && (d.Matches(remote.ETag) || head.FingerprintMd5 is not null || head.Encrypted) ? d
+                var digest = inline is { } d && (d.Matches(remote.ETag) || (d.HasMd5 && (head.FingerprintMd5 is not null || head.Encrypted))) ? d
                     : await FileHasher.HashAsync(TargetFolder.PathOf(folder, temp), candidates, _cancellationToken).ConfigureAwait(false);
                 warning = Check(digest, remote, head);
                 var mode = stored?.Permissions ?? (0x1B6 & ~_umask);
@@ -229,10 +229,13 @@ public sealed class Downloader : IAsyncDisposable
     /// <summary>
     /// Ranged GETs of the object's part size (so part ETags line up), several at once, written at their offsets. When
     /// the object's part layout is s3sync's own (or it is one GET), the digest the hash cache keeps is computed from the
-    /// parts as they arrive: each part's MD5 on the worker that fetched it, from its buffer; the whole-file MD5 in
-    /// order, reading each part back from the page cache as soon as it is written, so no download waits for it (nor
-    /// holds a budget buffer for it). With another part size the digest is null; when it is not the object's layout
-    /// (another tool's upload), the caller reads the file back.
+    /// parts as they arrive: each part's MD5 on the worker that fetched it, from its buffer. Those part MD5s prove the
+    /// bytes against the multipart ETag and answer every later comparison, so no whole-file MD5 is computed (the
+    /// cache row has part MD5s only; one MD5 pass over the bytes, not two). Only where the whole MD5 is the proof, an
+    /// encrypted object (SSE-KMS, SSE-C: the ETag is no MD5) checked against its stored fingerprint, it is computed
+    /// too: in order, reading each part back from the page cache as soon as it is written, so no download waits for
+    /// it. One GET hashes its buffer whole. With another part size the digest is null; when it is not the object's
+    /// layout (another tool's upload), the caller reads the file back.
     /// </summary>
     private async Task<(ObjectDownload Head, FileDigest? Digest)> WritePartsAsync(SafeFileHandle folder, string temp, string key, string shown, RemoteObject remote, IReadOnlyList<long> candidates)
     {
@@ -246,7 +249,8 @@ public sealed class Downloader : IAsyncDisposable
         var inline = ownPartSize == 0 ? count == 1 : partSize == ownPartSize;
         using var whole = inline ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
         var partMd5s = inline && ownPartSize > 0 ? new byte[count][] : null;
-        // Parts written so far, for the whole-file MD5 that follows them in order (several parts only).
+        // Parts written so far, for the whole-file MD5 that follows them in order (several parts, encrypted objects only).
+        Task? wholeTask = null;
         var written = inline && count > 1 ? Enumerable.Range(0, count).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray() : null;
         var ifMatch = remote.VersionId is null ? remote.ETag : null;
         using var file = TargetFolder.CreateFile(folder, temp);
@@ -292,7 +296,11 @@ public sealed class Downloader : IAsyncDisposable
                     {
                         lock (gate)
                         {
-                            if (first is null) first = download;
+                            if (first is null)
+                            {
+                                first = download;
+                                if (written is not null && download.Encrypted) wholeTask = Task.Run(WholeAsync, token);
+                            }
                             else download.Dispose();
                         }
                     }
@@ -309,8 +317,8 @@ public sealed class Downloader : IAsyncDisposable
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
-        // The whole-file MD5 reads each part back (from the page cache) once it is written, in order, behind the
-        // downloads: they never wait for it, and their buffers go back to the budget at once.
+        // The whole-file MD5 (an encrypted object's proof) reads each part back (from the page cache) once it is written,
+        // in order, behind the downloads: they never wait for it, and their buffers go back to the budget at once.
         async Task WholeAsync()
         {
             var chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(4 * 1024 * 1024, partSize));
@@ -334,16 +342,22 @@ public sealed class Downloader : IAsyncDisposable
             }
         }
         // Up to 8 parts of one object at once (fewer with fewer workers); the byte budget bounds the buffers.
-        var runners = Enumerable.Range(0, Math.Clamp(Math.Min(_settings.Workers, count), 1, 8)).Select(_ => PartsAsync())
-            .Concat(written is null ? [] : [Task.Run(WholeAsync, token)]).ToArray();
-        try { await Task.WhenAll(runners).ConfigureAwait(false); }
+        var runners = Enumerable.Range(0, Math.Clamp(Math.Min(_settings.Workers, count), 1, 8)).Select(_ => PartsAsync()).ToArray();
+        try
+        {
+            await Task.WhenAll(runners).ConfigureAwait(false);
+            Task? started;
+            lock (gate) started = wholeTask;
+            if (started is not null) await started.ConfigureAwait(false);
+        }
         catch when (runners.FirstOrDefault(r => r.IsFaulted && r.Exception!.InnerException is not OperationCanceledException) is { } failed)
         {
             throw failed.Exception!.InnerException!;
         }
         first!.Dispose();
+        var hashedWhole = written is null || wholeTask is not null;
         var digest = whole is null ? null
-            : new FileDigest(remote.Size, whole.GetHashAndReset(), ownPartSize, partMd5s ?? [], new Dictionary<long, string>());
+            : new FileDigest(remote.Size, hashedWhole ? whole.GetHashAndReset() : null, ownPartSize, partMd5s ?? [], new Dictionary<long, string>());
         return (first, digest);
     }
 

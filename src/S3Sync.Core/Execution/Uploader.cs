@@ -24,9 +24,19 @@ public sealed record UploadResult(PlanEntry Entry, UploadOutcome Outcome, long B
 /// <see cref="UploadBatch"/>es on it, so <c>upload_workers</c> bounds the uploads in flight of the whole process.
 /// Small files go up with one PUT from a buffer hashed as it is sent. The buffers of all workers together hold at most
 /// <see cref="Defaults.UploadBufferBytes"/> of file data (one <see cref="ByteBudget"/> per process). Large files go up
-/// in parts, and their parts are shared out to every idle worker, so one large file uses the whole pool. Each part is
-/// checked against the MD5 the file had when it was hashed: a file that changes during the upload is detected and
-/// uploaded again, never stored mixed. A failed multipart upload is aborted.
+/// in parts, and their parts are shared out to every idle worker, so one large file uses the whole pool. A failed
+/// multipart upload is aborted.
+/// <para>A large file whose digest is not known yet (new, no cache row) goes up in one read pass: each part worker
+/// reads its part once, hashes it and sends that MD5 as Content-MD5, and the part MD5s (no whole-file MD5) are
+/// remembered in the hash cache; the first part is on the wire after one part's read. Such an object carries no
+/// <c>s3sync-md5</c> and no <c>md5chksum</c>: its multipart ETag at the part size recorded in <c>s3sync-part-size</c>
+/// is its content proof. It is never stored mixed: one pass is taken only when the file's mtime and ctime are older
+/// than <see cref="HashCache.RacyMargin"/> as reading starts, every part open checks the file's identity, and the
+/// fingerprint (size, mtime, ctime, inode) is read again before CompleteMultipartUpload: when it moved, the upload is
+/// aborted and the file counts as changed while read (retried, as below). Otherwise (a racy file, an encrypted site
+/// whose ETag is no MD5, so that the whole MD5 in metadata is the only content proof) the file is hashed first, one
+/// file at a time, and each part is checked by the server against the MD5 the file had when it was hashed: a file
+/// that changes during the upload is detected and uploaded again, never stored mixed.</para>
 /// </summary>
 public sealed class Uploader : IAsyncDisposable
 {
@@ -65,6 +75,10 @@ public sealed class Uploader : IAsyncDisposable
     {
         _default = new UploadBatch(this, site, store, digests ?? DirectDigestSource.Instance, cancellationToken);
     }
+
+    /// <summary>Test seam: called on the worker after a part of a large file was read and before it is sent, with the
+    /// file's path and the part's index (from 0).</summary>
+    internal Action<string, int>? AfterPartRead { get; set; }
 
     /// <summary>How many workers the pool has: at most this many jobs and parts are in flight at once.</summary>
     public int Workers { get; }
@@ -206,12 +220,18 @@ public sealed class Uploader : IAsyncDisposable
             if (FileMetadata.TryRead(local.FullPath, followLinks: local.LinkTarget is null) is not { } file) return Vanished(entry);
             if (local.LinkTarget is { } linkTarget) file = file with { LinkTarget = linkTarget };
             if (settings && entry.Remote!.Size > MaxCopyBytes) return await UploadAsync(entry, b).ConfigureAwait(false);
-            var md5Hex = entry.Digest?.Md5Hex ?? (await b.Digests.GetAsync(local, [], b.Token).ConfigureAwait(false)).Md5Hex;
+            var digest = entry.Digest ?? await b.Digests.GetAsync(local, [], b.Token).ConfigureAwait(false);
             var multipart = ETag.TryParse(entry.Remote!.ETag, out _, out var parts) && parts > 0;
             var key = b.Site.KeyFor(entry.Key);
+            // A digest of part MD5s alone (a one-pass upload, a restore): the copy keeps the fingerprint the object has
+            // (none after a one-pass upload). A copy does not change the bytes, so it vouches for what it vouched for
+            // before, and a chmod costs no read of a large file.
+            var md5Hex = digest.Md5Hex ?? (entry.Head ?? await b.Store.HeadAsync(b.Site.Bucket, key, b.Token).ConfigureAwait(false))?.FingerprintMd5;
+            var ownLayout = multipart && digest.PartSize > 0 && digest.OwnETag == ETag.Normalize(entry.Remote.ETag);
+            var headers = Headers(b, entry.Key, md5Hex, file) with { PartSize = ownLayout ? digest.PartSize : 0 };
             try
             {
-                await b.Store.ReplaceMetadataAsync(b.Site.Bucket, key, Headers(b, entry.Key, md5Hex, file), multipart, b.Token).ConfigureAwait(false);
+                await b.Store.ReplaceMetadataAsync(b.Site.Bucket, key, headers, multipart, b.Token).ConfigureAwait(false);
             }
             catch (Amazon.S3.AmazonS3Exception e) when (settings)
             {
@@ -317,7 +337,7 @@ public sealed class Uploader : IAsyncDisposable
         return new UploadResult(entry, UploadOutcome.Vanished, 0, null);
     }
 
-    private static UploadHeaders Headers(UploadBatch b, string key, string md5Hex, FileMetadata? file) => UploadHeaders.For(b.Site, key, md5Hex, file);
+    private static UploadHeaders Headers(UploadBatch b, string key, string? md5Hex, FileMetadata? file) => UploadHeaders.For(b.Site, key, md5Hex, file);
 
     /// <summary>A preserved symbolic link: a small object whose body is the target, with the target in its metadata.</summary>
     private static async Task PutLinkAsync(PlanEntry entry, string target, UploadBatch b)
@@ -368,18 +388,33 @@ public sealed class Uploader : IAsyncDisposable
     private async Task PutMultipartAsync(PlanEntry entry, long size, FileDigest? digest, UploadBatch b)
     {
         var local = entry.Local!;
-        if (digest is null)
+        var onePass = digest is null ? OnePassStamp(local, b) : null;
+        if (onePass is null)
         {
-            // One large file is hashed at a time (the hasher already uses two cores): the first file's parts go up
-            // while the next one is hashed, instead of every upload waiting for every hash.
-            await _hashing.WaitAsync(b.Token).ConfigureAwait(false);
-            try { digest = await b.Digests.GetAsync(local, [], b.Token).ConfigureAwait(false); }
-            finally { _hashing.Release(); }
+            if (digest is null)
+            {
+                // One large file is hashed at a time (the hasher already uses two cores): the first file's parts go up
+                // while the next one is hashed, instead of every upload waiting for every hash.
+                await _hashing.WaitAsync(b.Token).ConfigureAwait(false);
+                try { digest = await b.Digests.GetAsync(local, [], WholeMd5IsProof(b), b.Token).ConfigureAwait(false); }
+                finally { _hashing.Release(); }
+            }
+            else if (!digest.HasMd5 && WholeMd5IsProof(b))
+            {
+                digest = await b.Digests.GetAsync(local, [], wholeMd5: true, b.Token).ConfigureAwait(false);
+            }
+            if (digest.PartMd5s.Count == 0 || digest.Size != size || digest.PartMd5s.Count != ETag.PartCount(size, digest.PartSize))
+                throw new FileChangedException(local.FullPath);
         }
-        if (digest.PartMd5s.Count == 0) throw new FileChangedException(local.FullPath);
+        else if (onePass.Fingerprint.Size != size)
+        {
+            throw new FileChangedException(local.FullPath);
+        }
+        var partSize = digest?.PartSize ?? ETag.PartSizeFor(size);
         var key = b.Site.KeyFor(entry.Key);
-        var uploadId = await b.Store.StartMultipartAsync(b.Site.Bucket, key, Headers(b, entry.Key, digest.Md5Hex, FileMetadata.TryRead(local.FullPath, followLinks: true)), b.Token).ConfigureAwait(false);
-        var state = new MultipartState(b, local.FullPath, local.Identity, key, uploadId, digest, b.Token);
+        var headers = Headers(b, entry.Key, digest?.Md5Hex, FileMetadata.TryRead(local.FullPath, followLinks: true)) with { PartSize = partSize };
+        var uploadId = await b.Store.StartMultipartAsync(b.Site.Bucket, key, headers, b.Token).ConfigureAwait(false);
+        var state = new MultipartState(b, local.FullPath, local.Identity, key, uploadId, size, partSize, digest?.PartMd5s, b.Token);
         try
         {
             for (var i = 0; i < state.PartCount; i++) _parts.Writer.TryWrite(new PartWork(state, i));
@@ -387,6 +422,9 @@ public sealed class Uploader : IAsyncDisposable
             while (!state.AllClaimed && _parts.Reader.TryRead(out var part)) await RunPartAsync(part).ConfigureAwait(false);
             await state.Finished.ConfigureAwait(false);
             if (state.Error is { } error) throw error;
+            // One pass: no MD5 was known before the parts were read, so only an unmoved fingerprint says that every
+            // part is of one version of the file (a write with its mtime put back still moves the ctime).
+            if (onePass is not null && FileFingerprint.TryRead(local.FullPath) != onePass.Fingerprint) throw new FileChangedException(local.FullPath);
             await b.Store.CompleteMultipartAsync(b.Site.Bucket, key, uploadId, state.PartETags(), b.Token).ConfigureAwait(false);
         }
         catch
@@ -394,6 +432,26 @@ public sealed class Uploader : IAsyncDisposable
             await AbortQuietlyAsync(b, key, uploadId).ConfigureAwait(false);
             throw;
         }
+        // What was sent is what the file held when its fingerprint was taken: remember it, so the next run reads nothing.
+        if (onePass is not null) b.Digests.Remember(local, onePass, new FileDigest(size, null, partSize, state.PartMd5s(), new Dictionary<long, string>()));
+    }
+
+    /// <summary>True where the ETag is not an MD5 of the bytes (SSE-KMS, SSE-C): the whole-file MD5 in metadata is then
+    /// the only proof of an object's content, so it must be known before CreateMultipartUpload.</summary>
+    private static bool WholeMd5IsProof(UploadBatch b) => b.Site.Encryption.IsKms || b.Site.Encryption.Mode == EncryptionMode.Customer;
+
+    /// <summary>The stamp of a one-pass upload, or null when the file takes the two-pass path: an encrypted site
+    /// (<see cref="WholeMd5IsProof"/>), or a file whose mtime or ctime is within <see cref="HashCache.RacyMargin"/> of
+    /// now (the hash cache's racy rule: a write in the same clock tick could leave the fingerprint as it was). The time
+    /// is the digest source's (<see cref="IDigestSource.BeforeRead"/>) when it has one.</summary>
+    private static ReadStamp? OnePassStamp(LocalEntry local, UploadBatch b)
+    {
+        if (WholeMd5IsProof(b)) return null;
+        var stamp = b.Digests.BeforeRead(local)
+            ?? (FileFingerprint.TryRead(local.FullPath) is { } fingerprint ? new ReadStamp(fingerprint, (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100) : null);
+        if (stamp is null) return null;
+        var newest = Math.Max(stamp.Fingerprint.MtimeNs, stamp.Fingerprint.CtimeNs);
+        return newest <= stamp.StartedNs - (long)HashCache.RacyMargin.TotalNanoseconds ? stamp : null;
     }
 
     private async Task AbortQuietlyAsync(UploadBatch b, string key, string uploadId)
@@ -418,8 +476,8 @@ public sealed class Uploader : IAsyncDisposable
         try
         {
             if (state.Error is not null) return;
-            var offset = work.Index * state.Digest.PartSize;
-            var length = (int)Math.Min(state.Digest.PartSize, state.Digest.Size - offset);
+            var offset = work.Index * state.PartSize;
+            var length = (int)Math.Min(state.PartSize, state.Size - offset);
             held = await _buffers.AcquireAsync(length, state.Token).ConfigureAwait(false);
             buffer = ArrayPool<byte>.Shared.Rent(length);
             int read;
@@ -427,11 +485,13 @@ public sealed class Uploader : IAsyncDisposable
                 read = await FileHasher.ReadFullAsync(handle, buffer.AsMemory(0, length), offset, state.Token).ConfigureAwait(false);
             var body = buffer.AsMemory(0, read);
             if (read != length) throw new FileChangedException(state.Path);
-            // Content-MD5 is the part's MD5 from when the file was hashed: the server checks the bytes against it
-            // (BadDigest when the file changed since), so the part is not hashed a second time here.
-            var md5 = state.Digest.PartMd5s[work.Index];
+            AfterPartRead?.Invoke(state.Path, work.Index);
+            // Two passes: Content-MD5 is the part's MD5 from when the file was hashed: the server checks the bytes against
+            // it (BadDigest when the file changed since), so the part is not hashed a second time here. One pass: the
+            // part's MD5 is computed from this buffer, the only read of it.
+            var md5 = state.KnownMd5(work.Index) ?? MD5.HashData(body.Span);
             var etag = await state.Batch.Store.UploadPartAsync(state.Batch.Site.Bucket, state.Key, state.UploadId, work.Index + 1, body, md5, state.Token).ConfigureAwait(false);
-            state.SetETag(work.Index, etag);
+            state.SetPart(work.Index, etag, md5);
         }
         catch (Exception e)
         {
@@ -449,10 +509,12 @@ public sealed class Uploader : IAsyncDisposable
 
     private sealed record PartWork(MultipartState State, int Index);
 
-    /// <summary>One multipart upload in flight: which parts are taken, which are done, the first error.</summary>
-    private sealed class MultipartState(UploadBatch batch, string path, FileIdentity? identity, string key, string uploadId, FileDigest digest, CancellationToken token)
+    /// <summary>One multipart upload in flight: which parts are taken, which are done, their MD5s, the first error.
+    /// <paramref name="knownMd5s"/> are the part MD5s hashed before the upload (two passes), null for one pass.</summary>
+    private sealed class MultipartState(UploadBatch batch, string path, FileIdentity? identity, string key, string uploadId, long size, long partSize, IReadOnlyList<byte[]>? knownMd5s, CancellationToken token)
     {
-        private readonly string[] _etags = new string[digest.PartMd5s.Count];
+        private readonly string[] _etags = new string[ETag.PartCount(size, partSize)];
+        private readonly byte[][] _md5s = new byte[ETag.PartCount(size, partSize)][];
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(token);
         private int _claimed, _done;
@@ -463,16 +525,19 @@ public sealed class Uploader : IAsyncDisposable
         public FileIdentity? Identity => identity;
         public string Key => key;
         public string UploadId => uploadId;
-        public FileDigest Digest => digest;
+        public long Size => size;
+        public long PartSize => partSize;
         public int PartCount => _etags.Length;
         public CancellationToken Token => _cts.Token;
         public Exception? Error => Volatile.Read(ref _error);
         public bool AllClaimed => Volatile.Read(ref _claimed) >= PartCount;
         public Task Finished => _finished.Task;
 
+        public byte[]? KnownMd5(int index) => knownMd5s?[index];
+
         public void Claim() => Interlocked.Increment(ref _claimed);
 
-        public void SetETag(int index, string etag) => _etags[index] = etag;
+        public void SetPart(int index, string etag, byte[] md5) => (_etags[index], _md5s[index]) = (etag, md5);
 
         public void Fail(Exception e)
         {
@@ -489,5 +554,8 @@ public sealed class Uploader : IAsyncDisposable
         }
 
         public IReadOnlyList<(int, string)> PartETags() => [.. _etags.Select((e, i) => (i + 1, e))];
+
+        /// <summary>The MD5 of each part as sent, once every part is done.</summary>
+        public IReadOnlyList<byte[]> PartMd5s() => _md5s;
     }
 }

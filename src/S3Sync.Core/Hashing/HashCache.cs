@@ -12,6 +12,10 @@ namespace S3Sync.Hashing;
 /// is a miss, never a wrong answer), and the file's mtime and ctime were at least <see cref="RacyMargin"/> older than
 /// the moment hashing began: a file written again within the filesystem's timestamp granularity of being hashed
 /// could otherwise keep its fingerprint with new content (git's "racily clean" case).</para>
+/// <para>A row of a file of multipart size may have an empty <c>md5</c> (its part MD5s at s3sync's part size are there,
+/// and the checksum covers every column as always): it answers a comparison with s3sync's multipart ETag without a read;
+/// when the whole-file MD5 is asked for, the file is read once and the row completed. A smaller file's row without its
+/// MD5 is refused (a miss).</para>
 /// <para>Rows are written as the run goes, committed every <see cref="CommitInterval"/> or
 /// <see cref="CommitBatch"/> rows, so a killed run keeps what it hashed. Any database error disables the cache
 /// for the rest of the run with one warning; the run goes on hashing everything.</para>
@@ -285,7 +289,7 @@ public sealed class HashCache : IDisposable
         var others = string.Join(",", digest.OtherETags.OrderBy(p => p.Key).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key}={p.Value}")));
         var parts = new byte[digest.PartMd5s.Count * 16];
         for (var i = 0; i < digest.PartMd5s.Count; i++) digest.PartMd5s[i].CopyTo(parts, i * 16);
-        var row = new Row(fingerprint, hashedAtNs, digest.Md5, digest.PartSize, parts, others, 0);
+        var row = new Row(fingerprint, hashedAtNs, digest.HasMd5 ? digest.Md5! : [], digest.PartSize, parts, others, 0);
         row = row with { Check = Checksum(site, relativePath, row) };
         lock (_gate)
         {
@@ -492,9 +496,11 @@ public sealed class HashCache : IDisposable
     {
         public FileDigest? ToDigest(long size)
         {
-            if (Md5.Length != 16 || PartMd5s.Length % 16 != 0) return null;
+            if (Md5.Length is not (0 or 16) || PartMd5s.Length % 16 != 0) return null;
             // The part size rule may change between versions: a row hashed with another rule is a miss.
             var expectedPartSize = ETag.IsMultipartSize(size) ? ETag.PartSizeFor(size) : 0;
+            // Only a multipart-size file may lack its whole MD5 (its part MD5s answer); a smaller one's MD5 is its ETag.
+            if (Md5.Length == 0 && expectedPartSize == 0) return null;
             if (PartSize != expectedPartSize || (PartMd5s.Length / 16 != (PartSize == 0 ? 0 : ETag.PartCount(size, PartSize)))) return null;
             var parts = new List<byte[]>(PartMd5s.Length / 16);
             for (var i = 0; i < PartMd5s.Length; i += 16) parts.Add(PartMd5s[i..(i + 16)]);
@@ -505,7 +511,7 @@ public sealed class HashCache : IDisposable
                 if (eq < 0 || !long.TryParse(pair[..eq], NumberStyles.None, CultureInfo.InvariantCulture, out var partSize)) return null;
                 others[partSize] = pair[(eq + 1)..];
             }
-            return new FileDigest(size, Md5, PartSize, parts, others);
+            return new FileDigest(size, Md5.Length == 0 ? null : Md5, PartSize, parts, others);
         }
     }
 }

@@ -20,16 +20,21 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
     /// <summary>Files read and hashed.</summary>
     public long Hashed => Interlocked.Read(ref _hashed);
 
-    public async Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken)
+    public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken) =>
+        GetAsync(entry, extraPartSizes, wholeMd5: false, cancellationToken);
+
+    /// <summary>A row without the whole-file MD5 (a one-pass upload, a restore) answers unless <paramref name="wholeMd5"/>;
+    /// then the file is read once and the row completed.</summary>
+    public async Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, bool wholeMd5, CancellationToken cancellationToken)
     {
         var before = cache is null ? null : FileFingerprint.TryRead(entry.FullPath);
         if (cache is null || before is null)
         {
             Interlocked.Increment(ref _hashed);
-            return await inner.GetAsync(entry, extraPartSizes, cancellationToken).ConfigureAwait(false);
+            return await inner.GetAsync(entry, extraPartSizes, wholeMd5, cancellationToken).ConfigureAwait(false);
         }
         var cached = rehash ? null : _scan is not null ? _scan.TryGet(entry.Key, before.Value) : cache.TryGet(site, entry.Key, before.Value);
-        if (cached is not null && Covers(cached, extraPartSizes))
+        if (cached is not null && Covers(cached, extraPartSizes) && (!wholeMd5 || cached.HasMd5))
         {
             Interlocked.Increment(ref _hits);
             return cached with { FromCache = true };
@@ -37,7 +42,7 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
         // Hash every part size asked for now or before, so the row keeps what it knew.
         var wanted = cached is null ? extraPartSizes : [.. extraPartSizes.Union(cached.OtherETags.Keys)];
         var started = NowNs();
-        var digest = await inner.GetAsync(entry, wanted, cancellationToken).ConfigureAwait(false);
+        var digest = await inner.GetAsync(entry, wanted, wholeMd5, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _hashed);
         if (FileFingerprint.TryRead(entry.FullPath) == before) cache.Put(site, entry.Key, before.Value, started, digest);
         return digest;

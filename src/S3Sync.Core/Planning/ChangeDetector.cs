@@ -9,6 +9,15 @@ public interface IDigestSource
 {
     Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken);
 
+    /// <summary>As <see cref="GetAsync(LocalEntry, IReadOnlyList{long}, CancellationToken)"/>; with
+    /// <paramref name="wholeMd5"/> the digest has its whole-file MD5 (<see cref="FileDigest.HasMd5"/>), which a digest
+    /// of a large file may otherwise lack: the file is read for it when it is not known.</summary>
+    async Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, bool wholeMd5, CancellationToken cancellationToken)
+    {
+        var digest = await GetAsync(entry, extraPartSizes, cancellationToken).ConfigureAwait(false);
+        return !wholeMd5 || digest.HasMd5 ? digest : await FileHasher.HashAsync(entry.FullPath, entry.Identity, extraPartSizes, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Taken just before a reader other than this source (the uploader) reads the file; null when not needed.</summary>
     ReadStamp? BeforeRead(LocalEntry entry) => null;
 
@@ -45,7 +54,8 @@ public interface IFingerprintSource
 /// common part size giving N parts (5, 8, 15, 16, 64 MiB, size/N rounded up to a MiB), equals it</description></item>
 /// <item><term>no match, fingerprint source given</term><description>HEAD: an unencrypted one-part ETag is the MD5, so
 /// <see cref="ChangeReason.ChecksumDiffers"/>; otherwise (KMS/customer-key encryption, multipart, unparsable ETag) the stored
-/// whole-file MD5 decides, and without one it is <see cref="ChangeReason.CannotCompare"/></description></item>
+/// whole-file MD5 decides (a digest of part MD5s alone is completed by one read for it), and without one it is
+/// <see cref="ChangeReason.CannotCompare"/></description></item>
 /// <item><term>no match, no fingerprint source</term><description>one part: <see cref="ChangeReason.ChecksumDiffers"/>;
 /// otherwise <see cref="ChangeReason.CannotCompare"/></description></item>
 /// <item><term>same content</term><description>storage class equal: <see cref="ChangeReason.InSync"/>; remote archived
@@ -125,6 +135,10 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
         var digest = await digests.GetAsync(local, ownFirst ? [] : extra, cancellationToken).ConfigureAwait(false);
         if (ownFirst && !digest.Matches(remote.ETag) && extra.Any(p => p != digest.PartSize))
             digest = await digests.GetAsync(local, extra, cancellationToken).ConfigureAwait(false);
+        // A one-part ETag (a large file another tool sent in one PUT) is the whole-file MD5, which a digest of part
+        // MD5s alone (a one-pass upload, a restore) does not have: read for it.
+        if (parsed && parts == 0 && !digest.HasMd5)
+            digest = await digests.GetAsync(local, extra, wholeMd5: true, cancellationToken).ConfigureAwait(false);
 
         if (!(parsed && digest.Matches(remote.ETag)))
         {
@@ -139,6 +153,7 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
                     return Upload(local, remote, ChangeReason.ChecksumDiffers, "content differs", digest);
                 if (head?.FingerprintMd5 is { } md5)
                 {
+                    if (!digest.HasMd5) digest = await digests.GetAsync(local, extra, wholeMd5: true, cancellationToken).ConfigureAwait(false);
                     if (md5 != digest.Md5Hex)
                         return Upload(local, remote, ChangeReason.ChecksumDiffers, "content differs", digest);
                     return await SameContentAsync(local, remote, digest, head, cancellationToken).ConfigureAwait(false);
@@ -169,7 +184,7 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
         var actual = local.LinkTarget is null ? read : read with { LinkTarget = local.LinkTarget };
         if (actual.SameAs(stored, compareOwner)) return entry;
         digests.Forget(local);
-        return new PlanEntry(local.Key, ChangeReason.MetadataDiffers, PlanAction.ChangeMetadata, local, remote, Describe(actual, stored, compareOwner)) { Digest = digest, Stored = stored };
+        return new PlanEntry(local.Key, ChangeReason.MetadataDiffers, PlanAction.ChangeMetadata, local, remote, Describe(actual, stored, compareOwner)) { Digest = digest, Stored = stored, Head = head };
     }
 
     /// <summary>"mode 600, S3 644; mtime 2026-01-01T00:00:00.000000001Z, S3 ...": each part that differs.</summary>

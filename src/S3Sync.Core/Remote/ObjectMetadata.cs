@@ -16,6 +16,11 @@ namespace S3Sync.Remote;
 /// (s3cmd's names), percent-encoded UTF-8.</description></item>
 /// <item><term><c>s3sync-symlink</c></term><description>a preserved link's target, percent-encoded UTF-8.</description></item>
 /// </list>
+/// Besides these, about the content (<see cref="UploadHeaders"/>): <c>s3sync-md5</c>, the whole-file MD5 in hex, and on
+/// multipart objects rclone's <c>md5chksum</c> (base64), both only when the MD5 was known at CreateMultipartUpload (a
+/// large new file uploaded in one read pass has neither: its multipart ETag proves its content); <c>s3sync-part-size</c>,
+/// s3sync's part size in bytes on every multipart upload it makes, so the ETag can be reproduced from the file; and
+/// <c>s3sync-hdr</c>, the digest of the site's header, ACL and encryption settings.
 /// </summary>
 public static class ObjectMetadata
 {

@@ -11,9 +11,19 @@ namespace S3Sync.Remote;
 /// both send exactly its list, so a rule added here reaches every upload. <see cref="For"/> turns a site's settings
 /// (<c>headers</c> rules, <c>acl</c>, encryption) into them.
 /// </summary>
-public sealed record UploadHeaders(string StorageClass, string ContentType, string FingerprintMd5Hex)
+/// <param name="FingerprintMd5Hex">The whole-file MD5 in hex for <c>s3sync-md5</c> (and rclone's <c>md5chksum</c> on a
+/// multipart upload), or null when it is not known: a large file uploaded in one read pass goes without, its multipart
+/// ETag at the recorded <see cref="PartSize"/> being the proof of its content.</param>
+public sealed record UploadHeaders(string StorageClass, string ContentType, string? FingerprintMd5Hex)
 {
     public const string MetaPrefix = "x-amz-meta-";
+
+    /// <summary>User metadata holding s3sync's part size in bytes (decimal) on a multipart upload, written at
+    /// CreateMultipartUpload: with it the object's multipart ETag can be reproduced from the file without guessing.</summary>
+    public const string PartSizeKey = "s3sync-part-size";
+
+    /// <summary>The part size of a multipart upload, stored as <see cref="PartSizeKey"/>; 0 stores none.</summary>
+    public long PartSize { get; init; }
 
     /// <summary>User metadata holding <see cref="SettingsDigest"/>: what the site's rules, ACL and encryption gave the
     /// object when it was written, so a change of them is found by comparing one value.</summary>
@@ -43,7 +53,7 @@ public sealed record UploadHeaders(string StorageClass, string ContentType, stri
     public string SettingsDigest { get; init; } = "";
 
     /// <summary>The headers of an upload of <paramref name="relativePath"/> to <paramref name="site"/>.</summary>
-    public static UploadHeaders For(Site site, string relativePath, string fingerprintMd5Hex, FileMetadata? file = null)
+    public static UploadHeaders For(Site site, string relativePath, string? fingerprintMd5Hex, FileMetadata? file = null)
     {
         var rule = site.Headers.For(relativePath);
         return new UploadHeaders(site.StorageClass, rule.ContentType ?? Execution.ContentTypes.For(relativePath), fingerprintMd5Hex)
@@ -84,8 +94,9 @@ public sealed record UploadHeaders(string StorageClass, string ContentType, stri
     /// <c>cache-control</c>, <c>content-encoding</c>, <c>content-disposition</c>, <c>x-amz-storage-class</c>,
     /// <c>x-amz-acl</c>, the encryption headers (<see cref="EncryptionHeaders"/>), then user metadata as
     /// <c>x-amz-meta-NAME</c>: the fingerprint (<c>s3sync-md5</c>; for a multipart upload also rclone's
-    /// <c>md5chksum</c>, which rclone reads on multipart objects only, so that <c>rclone check</c> can verify them), the
-    /// <see cref="File"/> metadata, the <see cref="SettingsDigest"/> and the rule's metadata.
+    /// <c>md5chksum</c>, which rclone reads on multipart objects only, so that <c>rclone check</c> can verify them; both
+    /// only when the MD5 is known), the <see cref="PartSize"/> (multipart only), the <see cref="File"/> metadata, the
+    /// <see cref="SettingsDigest"/> and the rule's metadata.
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> ToHttpHeaders(bool multipart)
     {
@@ -96,9 +107,13 @@ public sealed record UploadHeaders(string StorageClass, string ContentType, stri
         headers.Add(new("x-amz-storage-class", StorageClass));
         if (Acl is not null) headers.Add(new("x-amz-acl", Acl));
         headers.AddRange(EncryptionHeaders(Encryption));
-        headers.Add(new(MetaPrefix + S3ObjectStore.FingerprintKey, FingerprintMd5Hex));
-        if (multipart && Hashing.ETag.IsMd5Hex(FingerprintMd5Hex))
-            headers.Add(new(MetaPrefix + S3ObjectStore.RcloneMd5Key, Convert.ToBase64String(Convert.FromHexString(FingerprintMd5Hex))));
+        if (FingerprintMd5Hex is { } md5)
+        {
+            headers.Add(new(MetaPrefix + S3ObjectStore.FingerprintKey, md5));
+            if (multipart && Hashing.ETag.IsMd5Hex(md5))
+                headers.Add(new(MetaPrefix + S3ObjectStore.RcloneMd5Key, Convert.ToBase64String(Convert.FromHexString(md5))));
+        }
+        if (multipart && PartSize > 0) headers.Add(new(MetaPrefix + PartSizeKey, PartSize.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         if (File is { } file) ObjectMetadata.AddTo(headers, file);
         if (SettingsDigest.Length > 0) headers.Add(new(MetaPrefix + SettingsKey, SettingsDigest));
         foreach (var (name, value) in Metadata) headers.Add(new(MetaPrefix + name, value));

@@ -29,9 +29,14 @@ public sealed class NoOpResyncScenarioTests(S3ServerFixture server)
         using var store = S3ObjectStore.ForSite(site, 8, 2);
         using var cache = HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
 
-        // Given a first sync that uploaded all four (1, 3, 4 and 12 parts)
-        var (first, _) = await SyncAsync(site, store, cache);
-        Assert.Equal(4, first.Stats.Uploaded);
+        // Given a first sync that uploaded all four (1, 3, 4 and 12 parts), the large ones in one read pass: nothing
+        // hashed them first, and the cache keeps their part MD5s alone (no whole-file MD5, none in the metadata)
+        var (first, firstReads) = await SyncAsync(site, store, cache);
+        Assert.Equal((4L, 0), (first.Stats.Uploaded, firstReads));
+        cache.Commit();
+        Assert.Equal(0L, HashCacheFile.Md5Lengths(Path.Combine(s.Root, "state"))["d/twelve.bin"]);
+        var head = await server.Client.GetObjectMetadataAsync(s.Bucket, "d/twelve.bin");
+        Assert.DoesNotContain(head.Metadata.Keys, k => k.EndsWith(S3ObjectStore.FingerprintKey, StringComparison.OrdinalIgnoreCase));
         var etags = (await server.ListAsync(s.Bucket)).ToDictionary(o => o.Key, o => ETag.Normalize(o.ETag));
         Assert.Equal(["", "-3", "-4", "-12"], new[] { "d/one.bin", "d/three.bin", "d/four.bin", "d/twelve.bin" }.Select(k => etags[k][32..]).ToArray());
 

@@ -92,6 +92,11 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
         }
         var (first, _) = await RestoreAsync();
         Assert.Equal(Tree.Count, first.Stats.Uploaded);
+        // The restore proved s3sync's own part layout by the part MD5s alone: no whole-file MD5 for those (one MD5 pass)
+        cache.Commit();
+        var md5s = HashCacheFile.Md5Lengths(Path.Combine(s.Root, "state"));
+        Assert.Equal(Tree.Keys.Order(StringComparer.Ordinal).Select(k => (k, Tree[k].Size > 8 * MiB ? 0L : 16L)),
+            md5s.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value)));
 
         // When it runs again at once, it reads no file of the tree (the restore's own hashes are trusted) ...
         var (second, reads) = await RestoreAsync();
@@ -105,6 +110,14 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
             Assert.Equal((SiteStatus.Done, 0L, (long)Tree.Count), (sync.Status, sync.Stats.Uploaded, sync.Stats.Unchanged));
         }
         Assert.True(counting.Reads == 0, "the sync read " + string.Join("; ", counting.Read));
+        // ... nor a second sync
+        var again = new CountingDigests();
+        using (var digests = new CachedDigestSource(cache, site.Name, again))
+        {
+            var sync = await new SiteSync(site, store, digests, new SyncSettings { Workers = 4 }, NullLogger.Instance).RunAsync(default);
+            Assert.Equal((SiteStatus.Done, 0L, (long)Tree.Count), (sync.Status, sync.Stats.Uploaded, sync.Stats.Unchanged));
+        }
+        Assert.True(again.Reads == 0, "the second sync read " + string.Join("; ", again.Read));
 
         // But a file written after the restore, same size and the old mtime put back, is not taken from the cache
         var edited = Path.Combine(target, "top.txt");
@@ -114,6 +127,39 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
         var (third, thirdReads) = await RestoreAsync();
         Assert.Equal((1L, 1), (third.Stats.Uploaded, thirdReads));
         Assert.Equal(File.ReadAllBytes(Path.Combine(s.Local, "top.txt")), File.ReadAllBytes(edited));
+    }
+
+    [Fact]
+    public async Task An_sse_kms_multipart_object_is_verified_by_its_whole_md5_which_the_cache_keeps()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var kms = Environment.GetEnvironmentVariable("S3SYNC_TEST_KMS_KEY_ID") is { Length: > 0 } id ? id : "s3sync-test-kms-1";
+        var body = Bytes(17 * MiB, 43);
+        var path = s.Write("big.bin", body);
+        Run("touch", "-m", "-d", "2018-08-08 08:08:08 UTC", path);
+        var site = s.LoadSite($"sse: aws:kms\nsse_kms_key_id: {kms}");
+        using var store = S3ObjectStore.ForSite(site, 4, 2);
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var target = Path.Combine(s.Root, "restored");
+        site = site with { LocalPath = target };
+        using var cache = S3Sync.Hashing.HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
+        async Task<(SiteResult Result, int Reads)> RestoreAsync()
+        {
+            var counting = new CountingDigests();
+            using var digests = new CachedDigestSource(cache, site.Name, counting);
+            var result = await new SiteRestore(site, store, digests, new RestoreSettings(4, Owner: false), NullLogger.Instance).RunAsync(default);
+            Assert.True(result.Status == SiteStatus.Done, string.Join("; ", result.Problems));
+            return (result, counting.Reads);
+        }
+
+        // The ETag of an SSE-KMS object is no MD5: the stored whole-file MD5 proves the bytes, and the cache keeps it
+        var (first, _) = await RestoreAsync();
+        Assert.Equal(1L, first.Stats.Uploaded);
+        Assert.Equal(body, File.ReadAllBytes(Path.Combine(target, "big.bin")));
+        cache.Commit();
+        Assert.Equal(16L, HashCacheFile.Md5Lengths(Path.Combine(s.Root, "state"))["big.bin"]);
+        var (second, reads) = await RestoreAsync();
+        Assert.Equal((0L, 1L, 0), (second.Stats.Uploaded, second.Stats.Unchanged, reads));
     }
 
     [Fact]

@@ -38,4 +38,17 @@ public static class HashCacheFile
         using var count = new Microsoft.Data.Sqlite.SqliteCommand("SELECT COUNT(*) FROM digests", db);
         return Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>Per path (every site), how many bytes the row's whole-file MD5 column holds: 16, or 0 when only part
+    /// MD5s are known.</summary>
+    public static Dictionary<string, long> Md5Lengths(string stateDir)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(stateDir, S3Sync.Hashing.HashCache.FileName)};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var select = new Microsoft.Data.Sqlite.SqliteCommand("SELECT path, length(md5) FROM digests", db);
+        using var reader = select.ExecuteReader();
+        var lengths = new Dictionary<string, long>();
+        while (reader.Read()) lengths[reader.GetString(0)] = reader.GetInt64(1);
+        return lengths;
+    }
 }

@@ -89,6 +89,53 @@ public class ChangeDetectorTests
         }
     }
 
+    public static TheoryData<string, string, string?, string?, ChangeReason> PartsOnlyCases => new()
+    {
+        // name, remote etag ("own" = s3sync's multipart ETag of the file), head fingerprint, sse, reason
+        { "own multipart etag: no whole md5 needed", "own", null, null, ChangeReason.InSync },
+        { "one-part etag of the file's md5 (another tool's PUT)", "md5", null, null, ChangeReason.InSync },
+        { "kms etag, fingerprint matches", Other + "-2", "md5", "aws:kms", ChangeReason.InSync },
+        { "kms etag, fingerprint differs", Other + "-2", Other, "aws:kms", ChangeReason.ChecksumDiffers },
+    };
+
+    /// <summary>A digest of part MD5s alone (a one-pass upload, a restore): where the whole MD5 decides, it is asked for
+    /// (one read); where the part MD5s answer, it is not.</summary>
+    [Theory]
+    [MemberData(nameof(PartsOnlyCases))]
+    public async Task A_digest_of_part_md5s_alone_is_completed_only_where_the_whole_md5_decides(string name, string etag, string? fingerprint, string? sse, ChangeReason reason)
+    {
+        var size = 9 * MiB;
+        var digests = new PartsOnlyDigests();
+        var known = await digests.GetAsync(new LocalEntry("k", "/k", size, DateTime.UnixEpoch), [], wholeMd5: true, default);
+        etag = etag switch { "own" => known.OwnETag, "md5" => known.Md5Hex!, _ => etag };
+        fingerprint = fingerprint == "md5" ? known.Md5Hex : fingerprint;
+        digests.WholeAsked = 0;
+        var fingerprints = fingerprint is null && sse is null ? null : new FakeFingerprints(new ObjectHead(size, etag, "STANDARD", fingerprint, sse, false));
+        var detector = new ChangeDetector("STANDARD", digests, fingerprints);
+
+        var entry = await detector.CompareAsync(new LocalEntry("k", "/k", size, DateTime.UnixEpoch), new RemoteObject("k", size, etag, "STANDARD", DateTime.UnixEpoch), CancellationToken.None);
+
+        Assert.True(reason == entry.Reason, $"{name}: expected {reason}, got {entry.Reason}");
+        Assert.Equal(etag == known.OwnETag ? 0 : 1, digests.WholeAsked);
+    }
+
+    /// <summary>Answers with part MD5s at s3sync's part size and no whole MD5, unless the whole MD5 is asked for.</summary>
+    private sealed class PartsOnlyDigests : IDigestSource
+    {
+        public int WholeAsked { get; set; }
+
+        public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken) =>
+            GetAsync(entry, extraPartSizes, wholeMd5: false, cancellationToken);
+
+        public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, bool wholeMd5, CancellationToken cancellationToken)
+        {
+            if (wholeMd5) WholeAsked++;
+            var own = ETag.PartSizeFor(entry.Size);
+            var parts = Enumerable.Range(0, ETag.PartCount(entry.Size, own)).Select(i => MD5.HashData([(byte)(i + 7)])).ToList();
+            return Task.FromResult(new FileDigest(entry.Size, wholeMd5 ? MD5.HashData(Content) : null, own, parts, new Dictionary<long, string>()));
+        }
+    }
+
     [Fact]
     public async Task Uploads_what_it_cannot_compare_when_told_to()
     {

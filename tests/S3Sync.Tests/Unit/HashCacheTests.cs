@@ -252,6 +252,83 @@ public sealed class HashCacheTests : IDisposable
         Assert.Equal(Md5("hello"u8.ToArray()), digest.Md5Hex);
     }
 
+    /// <summary>A digest of part MD5s alone, as a one-pass upload or a restore of a large file remembers it.</summary>
+    private static FileDigest PartsOnly(byte[] content) =>
+        new(content.Length, null, 8 * ETag.MiB, [.. content.Chunk(8 * 1024 * 1024).Select(MD5.HashData)], new Dictionary<long, string>());
+
+    [Fact]
+    public async Task Row_without_the_whole_md5_answers_a_multipart_comparison_without_a_read_and_is_completed_when_it_is_asked_for()
+    {
+        var content = new byte[12 * 1024 * 1024];
+        new Random(2).NextBytes(content);
+        var entry = Write("big.bin", content);
+        using (var cache = Open())
+        {
+            var source = Source(cache);
+            source.Remember(entry, source.BeforeRead(entry)!, PartsOnly(content));
+        }
+
+        using var reopened = Open();
+        var parts = await Source(reopened).GetAsync(entry, [], default);
+        Assert.Equal((0, false, true), (_inner.Reads, parts.HasMd5, parts.FromCache));
+        Assert.Null(parts.Md5Hex);
+        Assert.Equal(ETag.FromParts([.. content.Chunk(8 * 1024 * 1024).Select(MD5.HashData)]), parts.OwnETag);
+        Assert.True(parts.Matches(parts.OwnETag));
+
+        // Asked for the whole MD5: one read, then the completed row answers
+        var whole = await Source(reopened).GetAsync(entry, [], wholeMd5: true, default);
+        var again = await Source(reopened).GetAsync(entry, [], wholeMd5: true, default);
+        Assert.Equal(1, _inner.Reads);
+        Assert.Equal((Md5(content), Md5(content)), (whole.Md5Hex, again.Md5Hex));
+        Assert.True(again.FromCache);
+        Assert.Empty(_warnings);
+    }
+
+    [Fact]
+    public async Task Damaged_row_without_the_whole_md5_is_a_miss()
+    {
+        var content = new byte[9 * 1024 * 1024];
+        new Random(3).NextBytes(content);
+        var entry = Write("big.bin", content);
+        using (var cache = Open())
+        {
+            var source = Source(cache);
+            source.Remember(entry, source.BeforeRead(entry)!, PartsOnly(content));
+        }
+        using (var db = new SqliteConnection($"Data Source={Path.Combine(StateDir, HashCache.FileName)};Pooling=False"))
+        {
+            db.Open();
+            using var update = db.CreateCommand();
+            update.CommandText = "UPDATE digests SET part_md5s = zeroblob(32)";
+            Assert.Equal(1, update.ExecuteNonQuery());
+        }
+
+        using var reopened = Open();
+        var digest = await Source(reopened).GetAsync(entry, [], default);
+
+        Assert.Equal(1, _inner.Reads);
+        Assert.Equal(Md5(content), digest.Md5Hex);
+        Assert.Contains("damaged row", Assert.Single(_warnings));
+    }
+
+    [Fact]
+    public async Task Row_of_a_small_file_without_its_md5_is_refused()
+    {
+        var entry = Write("a.txt", "hello"u8.ToArray());
+        using (var cache = Open())
+        {
+            var source = Source(cache);
+            source.Remember(entry, source.BeforeRead(entry)!, new FileDigest(5, null, 0, [], new Dictionary<long, string>()));
+        }
+
+        using var reopened = Open();
+        var digest = await Source(reopened).GetAsync(entry, [], default);
+
+        Assert.Equal(1, _inner.Reads);
+        Assert.Equal(Md5("hello"u8.ToArray()), digest.Md5Hex);
+        Assert.Empty(_warnings); // not damaged (its checksum holds): refused by the rule
+    }
+
     [Fact]
     public async Task Scan_in_key_order_and_lookups_out_of_order_give_the_same_answers()
     {
