@@ -37,7 +37,7 @@ YAML
     chmod 600 "$WORK/config.yml"
     (
         [[ $CREDS == file ]] && unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
-        strace -f -ttt -qq -e trace=execve,sendto,sendmsg,write,writev -o "$WORK/trace$run" dist/s3sync sync -c "$WORK/config.yml" >/dev/null
+        strace -f -ttt -qq --seccomp-bpf -e trace=execve,sendto,sendmsg,write,writev -o "$WORK/trace$run" dist/s3sync sync -c "$WORK/config.yml" >/dev/null
     )
     first=$(python3 - "$WORK/trace$run" <<'PY'
 import re, sys
