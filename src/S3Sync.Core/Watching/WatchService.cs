@@ -270,7 +270,9 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             _config = next;
             return;
         }
-        var changes = starting.Select(s => _running.TryGetValue(s.Name, out var r) ? $"{s.Name} ({string.Join(", ", r.Watcher.Site.ChangedKeys(s))} changed)" : $"{s.Name} (new)")
+        var changes = starting.Select(s => !_running.TryGetValue(s.Name, out var r) ? $"{s.Name} (new)"
+                : r.Watcher.Site.Equals(s) ? $"{s.Name} (its watch had stopped)"
+                : $"{s.Name} ({string.Join(", ", r.Watcher.Site.ChangedKeys(s))} changed)")
             .Concat(stopping.Where(r => next.Sites.All(s => s.Name != r.Watcher.Site.Name)).Select(r => $"{r.Watcher.Site.Name} (removed)"));
         logger.LogInformation("configuration reload ({Why}): restarting {Count} sites: {Changes}; {Kept} keep running", why, starting.Count, string.Join(", ", changes), kept.Count);
         // From now on health judges the new configuration: the sites being restarted say so, the kept ones go on.
