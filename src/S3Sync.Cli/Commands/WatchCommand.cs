@@ -40,6 +40,8 @@ public static class WatchCommand
                 {
                     using var problems = new StringWriter();
                     var (reloaded, _, _) = common.Load(result, problems);
+                    // --state-dir too, as at start: else every reload would see state_dir change.
+                    if (reloaded is not null && result.GetValue(cache.StateDir) is { } dir) reloaded = reloaded with { StateDir = dir };
                     return (reloaded, [.. problems.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Replace("s3sync: ", "", StringComparison.Ordinal))]);
                 },
                 SiteNames = result.GetValue(common.Sites) ?? [],

@@ -36,6 +36,14 @@ public sealed record FilterRule(bool Include, string Flag, string Pattern, Regex
         catch (RegexMatchTimeoutException) { return true; }
     }
 
+    /// <summary>The same rule: what it includes or excludes and how it matches (the flag that gave it is not compared:
+    /// <c>--exclude-regex</c> and <c>--exclude-from</c> may give the very same rule).</summary>
+    public bool Equals(FilterRule? other) =>
+        other is not null && Include == other.Include && Pattern == other.Pattern
+        && PathFilter.SamePattern(Regex, other.Regex) && PathFilter.SamePattern(AllBelow, other.AllBelow);
+
+    public override int GetHashCode() => HashCode.Combine(Include, Pattern);
+
     /// <summary>True when the rule matches every path below the folder (relative, ending in '/').</summary>
     public bool MatchesAllBelow(string folderPath)
     {

@@ -75,6 +75,8 @@ public sealed record StaticCredentials(string AccessKey, string SecretKey)
 /// <summary>
 /// One local folder mirrored to one bucket prefix. <see cref="Prefix"/> is empty for the bucket root,
 /// otherwise it has no leading or trailing slash; keys are <c>Prefix + "/" + relative path</c>.
+/// Equality is structural over every effective value (filters and header rules by their patterns, the SSE-C key by
+/// its content, not its file's path): a reload keeps running the sites that are equal to the running ones.
 /// </summary>
 public sealed record Site
 {
@@ -105,6 +107,25 @@ public sealed record Site
     public string ListPrefix => Prefix.Length == 0 ? "" : Prefix + "/";
 
     public string KeyFor(string relativePath) => ListPrefix + relativePath;
+
+    /// <summary>The configuration keys whose effective values differ from <paramref name="other"/>'s, for a reload's
+    /// log line; "settings" when the sites differ in a way none of the named keys tells.</summary>
+    public IReadOnlyList<string> ChangedKeys(Site other)
+    {
+        (string Key, bool Differs)[] keys =
+        [
+            ("name", Name != other.Name), ("local_path", LocalPath != other.LocalPath), ("bucket", Bucket != other.Bucket),
+            ("bucket_path", Prefix != other.Prefix), ("bucket_region", Region != other.Region), ("endpoint", Endpoint != other.Endpoint),
+            ("force_path_style", ForcePathStyle != other.ForcePathStyle), ("retire_deleted", RetireDeleted != other.RetireDeleted),
+            ("storage_class", StorageClass != other.StorageClass), ("credentials", !Equals(Credentials, other.Credentials)),
+            ("watch_interval", WatchInterval != other.WatchInterval), ("max_delete", MaxDelete != other.MaxDelete),
+            ("exclusions/inclusions", !Filter.Equals(other.Filter)), ("symlinks", Symlinks != other.Symlinks),
+            ("sse", !Encryption.Equals(other.Encryption)), ("acl", Acl != other.Acl), ("headers", !Headers.Equals(other.Headers)),
+            ("profile", Profile != other.Profile),
+        ];
+        var changed = keys.Where(k => k.Differs).Select(k => k.Key).ToList();
+        return changed.Count == 0 && !Equals(other) ? ["settings"] : changed;
+    }
 }
 
 /// <summary>
@@ -167,8 +188,10 @@ public readonly record struct DeleteLimit(long Count, double Percent, long Floor
 /// when there are none) and no exclusion. Patterns run on the non-backtracking engine so no pattern can
 /// hang a run; the few constructs it lacks fall back to the backtracking engine with a match timeout.
 /// Command-line <see cref="Rules"/> come after: the last rule matching a path decides, else the lists do.
+/// Two filters are equal when they would decide every path the same way for the same reason: the same patterns with
+/// the same options, in the same order (a reload compares sites with it).
 /// </summary>
-public sealed class PathFilter
+public sealed class PathFilter : IEquatable<PathFilter>
 {
     public static readonly PathFilter All = new([], []);
 
@@ -228,6 +251,22 @@ public sealed class PathFilter
     public IReadOnlyList<string> Exclusions => [.. _exclusions.Select(r => r.ToString())];
 
     public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(200);
+
+    public bool Equals(PathFilter? other) =>
+        other is not null && (ReferenceEquals(this, other)
+            || SamePatterns(_inclusions, other._inclusions) && SamePatterns(_exclusions, other._exclusions) && _rules.SequenceEqual(other._rules));
+
+    public override bool Equals(object? obj) => Equals(obj as PathFilter);
+
+    public override int GetHashCode() => HashCode.Combine(_inclusions.Length, _exclusions.Length, _rules.Length);
+
+    /// <summary>True when both lists hold the same patterns, compiled the same way, in the same order.</summary>
+    internal static bool SamePatterns(IReadOnlyList<Regex> a, IReadOnlyList<Regex> b) =>
+        a.Count == b.Count && a.Zip(b).All(p => SamePattern(p.First, p.Second));
+
+    /// <summary>Regex has no value equality: the pattern, the options and the match timeout say what it does.</summary>
+    internal static bool SamePattern(Regex? a, Regex? b) =>
+        ReferenceEquals(a, b) || a is not null && b is not null && a.ToString() == b.ToString() && a.Options == b.Options && a.MatchTimeout == b.MatchTimeout;
 
     /// <summary>Compiles a pattern, or returns the reason it cannot be used.</summary>
     public static Regex Compile(string pattern)

@@ -38,6 +38,9 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
     /// <summary>Test seam: called with a folder's path after its parent listed it and just before it is opened.</summary>
     internal static readonly AsyncLocal<Action<string>?> BeforeOpenFolder = new();
 
+    /// <summary>Test seam: called with an entry's path after its folder's readdir returned it and just before its stat.</summary>
+    internal static readonly AsyncLocal<Action<string>?> BeforeStatEntry = new();
+
     private readonly HashSet<string> _kept = new(StringComparer.Ordinal);
     private readonly HashSet<string> _knownMounts = knownMounts is null ? [] : new(knownMounts, StringComparer.Ordinal);
     private readonly List<string> _mounts = [];
@@ -342,6 +345,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
             var bytes = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(d + 19);
             if (bytes.SequenceEqual("."u8) || bytes.SequenceEqual(".."u8)) continue;
             var name = Posix.CString(bytes);
+            BeforeStatEntry.Value?.Invoke(Path.Join(dirPath, FileNames.Lossy(bytes)));
             if (!Posix.TryStat(dir.Fd, name, out var stat, out var statErrno))
             {
                 if (statErrno == Posix.ENoEnt) continue; // deleted since the listing

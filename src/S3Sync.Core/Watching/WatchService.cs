@@ -50,15 +50,18 @@ public sealed record WatchOptions
 /// <summary>
 /// <c>s3sync watch</c>: one <see cref="SiteWatcher"/> per site, reloads (SIGHUP or a changed configuration file), health
 /// and metrics. A reload reads and validates the file first; an invalid one is refused and the running sites go on. A
-/// valid one stops every site gracefully (its uploads finish) and starts them again with the new settings, each with
-/// a fresh initial sync.
+/// valid one keeps every site whose settings are unchanged running untouched, stops the removed and changed ones
+/// gracefully and starts the changed and new ones, each with a fresh initial sync. A change of a setting every site
+/// shares (the upload pool's, the stores', the schedules') restarts every site.
 /// </summary>
 public sealed class WatchService(WatchOptions options, ILogger logger)
 {
     private readonly Channel<string> _reloads = Channel.CreateUnbounded<string>();
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly List<Running> _running = [];
+    private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
     private Execution.Uploader? _pool;
+    private WatchSettings? _settings;
+    private volatile HashSet<string> _restarting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Execution.DeleteGuard> _guards = new(StringComparer.Ordinal);
     private volatile bool _reloading;
     private SyncConfig? _config;
@@ -83,7 +86,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         get
         {
             var sites = _config?.Sites;
-            return !_reloading && sites is { Count: > 0 } && sites.All(s => Metrics.For(s.Name).Healthy);
+            var restarting = _restarting;
+            return !_reloading && sites is { Count: > 0 } && sites.All(s => !restarting.Contains(s.Name) && Metrics.For(s.Name).Healthy);
         }
     }
 
@@ -93,9 +97,11 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         get
         {
             var sites = _config?.Sites;
-            if (_reloading) return "not ready: reloading the configuration (the sites restart)";
+            var restarting = _restarting;
+            if (_reloading) return "not ready: reloading the configuration (every site is restarting)";
             if (sites is not { Count: > 0 }) return "not ready: no site is running";
-            var lines = sites.Select(s => Metrics.For(s.Name)).Where(m => !m.Healthy).Select(m => $"site {m.Site}: {m.Problem}").ToList();
+            var lines = sites.Where(s => restarting.Contains(s.Name)).Select(s => $"site {s.Name}: restarting for the reloaded configuration")
+                .Concat(sites.Where(s => !restarting.Contains(s.Name)).Select(s => Metrics.For(s.Name)).Where(m => !m.Healthy).Select(m => $"site {m.Site}: {m.Problem}")).ToList();
             return lines.Count == 0 ? null : "not ready: " + string.Join("\n", lines);
         }
     }
@@ -206,19 +212,38 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
                 Reloaded?.Invoke(false);
                 return false;
             }
-            if (_config is { } old && (old.HttpPort != next.HttpPort || old.HttpAddress != next.HttpAddress))
+            next = Select(next);
+            var old = _config ?? next;
+            if (old.HttpPort != next.HttpPort || old.HttpAddress != next.HttpAddress)
                 logger.LogWarning("http_port and http_address take effect at the next start, not on reload");
-            logger.LogInformation("configuration reload ({Why}): restarting {Count} sites", why, Select(next).Sites.Count);
-            // Unhealthy from now until the new sites' initial syncs are done: nothing is watched while they restart.
-            _reloading = true;
-            try
+            if (old.StateDir != next.StateDir)
+                logger.LogWarning("state_dir takes effect at the next start, not on reload (the hash cache stays open where it is)");
+            // log_level and state_dir stay as at start; bandwidth_limit is one token bucket every transfer consults as
+            // it goes, so a new rate applies at once.
+            next = next with { LogLevel = old.LogLevel, StateDir = old.StateDir };
+            if (old.BandwidthLimit != next.BandwidthLimit)
             {
-                await StopSitesAsync(options.ReloadGrace).ConfigureAwait(false);
-                Start(next with { LogLevel = _config?.LogLevel ?? next.LogLevel });
+                BandwidthLimiter.Process.SetRate(next.BandwidthLimit);
+                logger.LogInformation("configuration reload ({Why}): bandwidth_limit is now {Rate} bytes/s (0: none)", why, next.BandwidthLimit);
             }
-            finally
+            if ((_settings is null ? "the start" : SharedChange(old, next)) is { } shared)
             {
-                _reloading = false;
+                logger.LogInformation("configuration reload ({Why}): {Setting} changed, which every site shares: restarting {Count} sites", why, shared, next.Sites.Count);
+                // Unhealthy from now until the new sites' initial syncs are done: nothing is watched while they restart.
+                _reloading = true;
+                try
+                {
+                    await StopSitesAsync(options.ReloadGrace).ConfigureAwait(false);
+                    Start(next);
+                }
+                finally
+                {
+                    _reloading = false;
+                }
+            }
+            else
+            {
+                await RestartChangedAsync(next, why).ConfigureAwait(false);
             }
             Reloaded?.Invoke(true);
             return true;
@@ -228,6 +253,54 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// A reload with the same shared settings: the sites whose settings are equal to the running ones go on untouched
+    /// (same watches, same guard window, no new initial sync); only the removed and the changed ones stop (the reload
+    /// grace), then the changed and the new ones start, each with its initial sync. Only those are unhealthy meanwhile.
+    /// </summary>
+    private async Task RestartChangedAsync(SyncConfig next, string why)
+    {
+        var kept = next.Sites.Where(s => _running.TryGetValue(s.Name, out var r) && !r.Task.IsCompleted && r.Watcher.Site.Equals(s)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var stopping = _running.Values.Where(r => !kept.Contains(r.Watcher.Site.Name)).ToList();
+        var starting = next.Sites.Where(s => !kept.Contains(s.Name)).ToList();
+        if (stopping.Count == 0 && starting.Count == 0)
+        {
+            logger.LogInformation("configuration reload ({Why}): no site changed; {Count} sites keep running", why, kept.Count);
+            _config = next;
+            return;
+        }
+        var changes = starting.Select(s => !_running.TryGetValue(s.Name, out var r) ? $"{s.Name} (new)"
+                : r.Watcher.Site.Equals(s) ? $"{s.Name} (its watch had stopped)"
+                : $"{s.Name} ({string.Join(", ", r.Watcher.Site.ChangedKeys(s))} changed)")
+            .Concat(stopping.Where(r => next.Sites.All(s => s.Name != r.Watcher.Site.Name)).Select(r => $"{r.Watcher.Site.Name} (removed)"));
+        logger.LogInformation("configuration reload ({Why}): restarting {Count} sites: {Changes}; {Kept} keep running", why, starting.Count, string.Join(", ", changes), kept.Count);
+        // From now on health judges the new configuration: the sites being restarted say so, the kept ones go on.
+        _restarting = starting.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        _config = next;
+        try
+        {
+            await StopAsync(stopping, options.ReloadGrace).ConfigureAwait(false);
+            Metrics.Retain(next.Sites.Select(s => s.Name));
+            DropGuards(next);
+            foreach (var site in starting) StartSite(site, next);
+        }
+        finally
+        {
+            _restarting = new HashSet<string>(StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The first setting that every running site shares (the upload pool, each site's store, each site's
+    /// schedule) and that differs between the two configurations; null when none does. A change of one restarts every
+    /// site: the pool, the stores and the schedules are made at a site's start.</summary>
+    internal static string? SharedChange(SyncConfig old, SyncConfig next) =>
+        old.UploadWorkers != next.UploadWorkers ? "upload_workers"
+        : old.UploadQueueBuffer != next.UploadQueueBuffer ? "upload_queue_buffer"
+        : old.S3OpsRetries != next.S3OpsRetries ? "s3_ops_retries"
+        : old.RequestTimeout != next.RequestTimeout ? "request_timeout"
+        : old.RescanInterval != next.RescanInterval ? "rescan_interval"
+        : null;
 
     private (SyncConfig?, IReadOnlyList<string>) LoadFile()
     {
@@ -251,7 +324,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         Metrics.Retain(config.Sites.Select(s => s.Name));
         // One pool for every site, their events and their full syncs: upload_workers is the process's bound.
         _pool = new Execution.Uploader(config.UploadWorkers, config.UploadQueueBuffer, logger);
-        var settings = new WatchSettings
+        _settings = new WatchSettings
         {
             Workers = config.UploadWorkers,
             QueueBuffer = config.UploadQueueBuffer,
@@ -264,37 +337,62 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             Reader = options.Reader,
             Pool = _pool,
         };
-        // A site that goes on with the same max_delete keeps its guard: a reload does not open a new window.
-        foreach (var gone in _guards.Keys.Where(n => config.Sites.All(s => s.Name != n || s.MaxDelete != _guards[n].Limit)).ToList()) _guards.Remove(gone);
-        foreach (var site in config.Sites)
-        {
-            var store = options.StoreFactory(site, config);
-            Metrics.For(site.Name).InitialSyncDone = false;
-            var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), settings, Metrics.For(site.Name), logger, _guards.GetValueOrDefault(site.Name));
-            _guards[site.Name] = watcher.Guard;
-            watcher.Activity += a => Activity?.Invoke(a);
-            var stop = new CancellationTokenSource();
-            var task = Task.Run(async () =>
-            {
-                try { await watcher.RunAsync(stop.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
-                catch (Exception e) { logger.LogError("site {Site}: watch stopped: {Error}", site.Name, e.Message); }
-                finally { store.Dispose(); }
-            }, CancellationToken.None);
-            _running.Add(new Running(watcher, stop, task));
-        }
+        DropGuards(config);
+        foreach (var site in config.Sites) StartSite(site, config);
     }
 
-    private async Task StopSitesAsync(TimeSpan? grace = null)
+    /// <summary>A site that goes on with the same max_delete keeps its guard: a reload does not open a new window.
+    /// The guards of sites that are gone, or whose max_delete changed, are dropped.</summary>
+    private void DropGuards(SyncConfig config)
     {
-        foreach (var r in _running)
+        foreach (var gone in _guards.Keys.Where(n => config.Sites.All(s => s.Name != n || s.MaxDelete != _guards[n].Limit)).ToList()) _guards.Remove(gone);
+    }
+
+    /// <summary>Starts one site's watcher on the shared settings (pool, cache, clock).</summary>
+    private void StartSite(Site site, SyncConfig config)
+    {
+        var store = options.StoreFactory(site, config);
+        Metrics.For(site.Name).InitialSyncDone = false;
+        var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), _settings!, Metrics.For(site.Name), logger, _guards.GetValueOrDefault(site.Name));
+        _guards[site.Name] = watcher.Guard;
+        watcher.Activity += a => Activity?.Invoke(a);
+        var stop = new CancellationTokenSource();
+        var task = Task.Run(async () =>
+        {
+            try { await watcher.RunAsync(stop.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+            catch (Exception e) { logger.LogError("site {Site}: watch stopped: {Error}", site.Name, e.Message); }
+            finally { store.Dispose(); }
+        }, CancellationToken.None);
+        _running[site.Name] = new Running(watcher, stop, task);
+    }
+
+    /// <summary>The names of the sites watched now.</summary>
+    internal IReadOnlyCollection<string> RunningSites => [.. _running.Keys];
+
+    /// <summary>The delete guard kept for a site (across reloads), or null.</summary>
+    internal Execution.DeleteGuard? GuardOf(string site) => _guards.GetValueOrDefault(site);
+
+    /// <summary>Stops some sites gracefully (each within <paramref name="grace"/>, then cancelled); the pool stays.</summary>
+    private async Task StopAsync(IReadOnlyList<Running> sites, TimeSpan? grace)
+    {
+        foreach (var r in sites)
         {
             r.Watcher.StopGrace = grace;
             await r.Stop.CancelAsync().ConfigureAwait(false);
         }
-        await Task.WhenAll(_running.Select(r => r.Task)).ConfigureAwait(false);
-        foreach (var r in _running) r.Stop.Dispose();
-        _running.Clear();
+        await Task.WhenAll(sites.Select(r => r.Task)).ConfigureAwait(false);
+        foreach (var r in sites)
+        {
+            r.Stop.Dispose();
+            _running.Remove(r.Watcher.Site.Name);
+        }
+    }
+
+    /// <summary>Stops every site, then the pool they share.</summary>
+    private async Task StopSitesAsync(TimeSpan? grace = null)
+    {
+        await StopAsync([.. _running.Values], grace).ConfigureAwait(false);
         if (_pool is not null) await _pool.DisposeAsync().ConfigureAwait(false);
         _pool = null;
     }

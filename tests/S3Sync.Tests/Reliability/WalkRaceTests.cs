@@ -60,6 +60,39 @@ public sealed class WalkRaceTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Files_deleted_between_their_listing_and_their_stat_are_left_out_and_the_sync_deletes_their_objects()
+    {
+        // The failed full sync after a reload during a burst of deletions (issue 13): a file that readdir listed and
+        // that was deleted before its stat threw out of the walk ("could not finish planning: Could not find file").
+        // Given a synced tree with retire_deleted
+        using var s = await Scenario.CreateAsync(server);
+        for (var i = 0; i < 40; i++) s.Write($"tree/f{i:D2}.txt", $"file {i}");
+        s.Write("keep.txt", "k");
+        s.SiteConfig("retire_deleted: true\nmax_delete: unlimited");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+
+        // When every even file of tree/ is deleted after tree/ was read and just before that file's stat
+        var deleted = 0;
+        LocalWalker.BeforeStatEntry.Value = path =>
+        {
+            var name = Path.GetFileName(path);
+            if (!name.StartsWith('f') || int.Parse(name[1..3], System.Globalization.CultureInfo.InvariantCulture) % 2 == 1) return;
+            File.Delete(path);
+            deleted++;
+        };
+        RunResult run;
+        try { run = await s.SyncAsync(); }
+        finally { LocalWalker.BeforeStatEntry.Value = null; }
+
+        // Then the walk stays complete: the sync ends well and deletes exactly the objects of the deleted files
+        Assert.Equal(20, deleted);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.DoesNotContain("could not finish", run.ToString(), StringComparison.Ordinal);
+        var keys = await s.KeysAsync();
+        Assert.Equal(["keep.txt", .. Enumerable.Range(0, 40).Where(i => i % 2 == 1).Select(i => $"tree/f{i:D2}.txt")], keys);
+    }
+
+    [Fact]
     public async Task The_walk_reports_the_swapped_folder_as_a_warning_and_keeps_its_keys()
     {
         using var s = await Scenario.CreateAsync(server);

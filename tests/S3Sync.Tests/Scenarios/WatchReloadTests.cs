@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text;
 using S3Sync.Remote;
@@ -84,14 +85,16 @@ public sealed class WatchReloadTests(S3ServerFixture server)
         await using var w = new WatchHarness(s, store => new StallingDeletes(store, calls, stalled, release.Task));
         await w.StartAsync();
 
-        // When the tree is removed and, while its deletions are in flight, the configuration is reloaded
+        // When the tree is removed and, while its deletions are in flight, the configuration is reloaded with a change
+        // of the site (so it restarts)
         Directory.Delete(Path.Combine(s.Local, "tree"), recursive: true);
         await stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        s.SiteConfig("retire_deleted: true\nmax_delete: unlimited\nwatch_interval: 500");
         var reload = w.Service.ReloadAsync("SIGHUP");
         var unhealthySeen = false;
         while (!reload.IsCompleted)
         {
-            unhealthySeen |= !w.Service.Healthy && w.Service.Problem?.Contains("reloading", StringComparison.Ordinal) == true;
+            unhealthySeen |= !w.Service.Healthy && w.Service.Problem?.Contains("restarting", StringComparison.Ordinal) == true;
             await Task.WhenAny(reload, Task.Delay(20));
         }
 
@@ -104,6 +107,129 @@ public sealed class WatchReloadTests(S3ServerFixture server)
         Assert.True(w.Service.Healthy, w.Service.Problem);
         Assert.DoesNotContain("could not finish", w.Log.Text, StringComparison.Ordinal);
         release.TrySetResult();
+    }
+
+    [Fact]
+    public async Task A_reload_that_changes_one_site_keeps_the_other_watched_while_the_changed_one_restarts()
+    {
+        // Given sites A and B watched, and a seam that holds B's restart (the making of its new change source)
+        using var s = await Scenario.CreateAsync(server);
+        var (a, b) = (Path.Combine(s.Local, "a"), Path.Combine(s.Local, "b"));
+        Directory.CreateDirectory(a);
+        Directory.CreateDirectory(b);
+        string Sites(string bExclusions) =>
+            $"- name: A\n  local_path: {a}\n  bucket: {s.Bucket}\n  bucket_path: a\n- name: B\n  local_path: {b}\n  bucket: {s.Bucket}\n  bucket_path: b\n  exclusions: [{bExclusions}]\n";
+        s.Config(Sites(@"'\.tmp$'"));
+        var sources = new ConcurrentDictionary<string, int>();
+        var bRestarting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseB = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var w = new WatchHarness(s, beforeSource: site =>
+        {
+            if (sources.AddOrUpdate(site.Name, 1, (_, n) => n + 1) == 2 && site.Name == "B")
+            {
+                bRestarting.TrySetResult();
+                releaseB.Task.Wait(TimeSpan.FromSeconds(60));
+            }
+        });
+        await w.StartAsync(waitForInitialSync: false);
+        await w.WaitUntilAsync(() => w.CountOf("A", WatchActivityKind.FullSyncDone) == 1 && w.CountOf("B", WatchActivityKind.FullSyncDone) == 1, "both initial syncs");
+
+        // When only B's exclusions change, and while B's restart is held a file is written in A and one in B
+        s.Config(Sites(@"'\.tmp$', '\.secret$'"));
+        var reload = Task.Run(() => w.Service.ReloadAsync("SIGHUP"));
+        await bRestarting.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(w.Service.Healthy);
+        Assert.Equal("not ready: site B: restarting for the reloaded configuration", w.Service.Problem);
+        File.WriteAllText(Path.Combine(a, "during.txt"), "a");
+        File.WriteAllText(Path.Combine(b, "written-while-held.secret"), "s");
+
+        // Then A uploads it before B's restart is released: A was never stopped
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "during.txt");
+        Assert.False(reload.IsCompleted);
+        Assert.Contains("a/during.txt", await s.KeysAsync());
+        releaseB.SetResult();
+        Assert.True(await reload.WaitAsync(TimeSpan.FromSeconds(30)));
+        await w.WaitUntilAsync(() => w.CountOf("B", WatchActivityKind.FullSyncDone) == 2, "B's new initial sync");
+
+        // And B restarted with its new exclusions (its initial sync left the excluded file out), A's watcher ran on: one
+        // change source, one initial sync
+        Assert.DoesNotContain("b/written-while-held.secret", await s.KeysAsync());
+        File.WriteAllText(Path.Combine(b, "after.txt"), "b");
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "after.txt");
+        Assert.Equal(1, sources["A"]);
+        Assert.Equal(2, sources["B"]);
+        Assert.Equal(1, w.CountOf("A", WatchActivityKind.FullSyncDone));
+        Assert.True(w.Service.Healthy, w.Service.Problem);
+        Assert.Contains(w.Log.Lines, l => l.Contains("restarting 1 sites: B (exclusions/inclusions changed); 1 keep running", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_reload_stops_a_removed_site_and_drops_its_guard_and_starts_an_added_one()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var (a, b, c) = (Path.Combine(s.Local, "a"), Path.Combine(s.Local, "b"), Path.Combine(s.Local, "c"));
+        foreach (var d in new[] { a, b, c }) Directory.CreateDirectory(d);
+        string Site(string name, string path) => $"- name: {name}\n  local_path: {path}\n  bucket: {s.Bucket}\n  bucket_path: {name.ToLowerInvariant()}\n  retire_deleted: true\n";
+        s.Config(Site("A", a) + Site("B", b));
+        var sources = new ConcurrentDictionary<string, int>();
+        await using var w = new WatchHarness(s, beforeSource: site => sources.AddOrUpdate(site.Name, 1, (_, n) => n + 1));
+        await w.StartAsync(waitForInitialSync: false);
+        await w.WaitUntilAsync(() => w.CountOf("A", WatchActivityKind.FullSyncDone) == 1 && w.CountOf("B", WatchActivityKind.FullSyncDone) == 1, "both initial syncs");
+        var guardA = w.Service.GuardOf("A");
+        Assert.NotNull(w.Service.GuardOf("B"));
+
+        // When B is removed and C added
+        s.Config(Site("A", a) + Site("C", c));
+        Assert.True(await w.Service.ReloadAsync("SIGHUP"));
+        await w.WaitUntilAsync(() => w.CountOf("C", WatchActivityKind.FullSyncDone) == 1, "C's initial sync");
+
+        // Then B is no longer watched, judged or counted, its guard is gone; C is watched; A ran on with its own guard
+        Assert.Equal(["A", "C"], w.Service.RunningSites.Order(StringComparer.Ordinal));
+        Assert.Null(w.Service.GuardOf("B"));
+        Assert.Same(guardA, w.Service.GuardOf("A"));
+        Assert.DoesNotContain("site=\"B\"", w.Service.Metrics.Render(), StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(b, "unwatched.txt"), "b");
+        File.WriteAllText(Path.Combine(c, "new.txt"), "c");
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "new.txt");
+        Assert.Equal(["c/new.txt"], await s.KeysAsync());
+        Assert.Equal(0, w.CountOf("B", WatchActivityKind.Uploaded));
+        Assert.Equal(1, sources["A"]);
+        Assert.True(w.Service.Healthy, w.Service.Problem);
+        Assert.Contains(w.Log.Lines, l => l.Contains("restarting 1 sites: C (new), B (removed); 1 keep running", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_reload_that_changes_a_shared_setting_restarts_every_site_and_says_why()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig();
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+
+        s.SiteConfig(globals: "upload_queue_buffer: 7");
+        Assert.True(await w.Service.ReloadAsync("SIGHUP"));
+        await w.WaitForAsync(WatchActivityKind.FullSyncDone, count: 2);
+
+        Assert.Contains(w.Log.Lines, l => l.Contains("upload_queue_buffer changed, which every site shares: restarting 1 sites", StringComparison.Ordinal));
+        Assert.Equal(7, w.Service.Config!.UploadQueueBuffer);
+    }
+
+    [Fact]
+    public async Task A_reload_that_changes_nothing_restarts_nothing()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig("exclusions:\n  - '^private/'\nheaders:\n  - match: '\\.html$'\n    cache_control: no-cache");
+        var sources = 0;
+        await using var w = new WatchHarness(s, beforeSource: _ => Interlocked.Increment(ref sources));
+        await w.StartAsync();
+
+        Assert.True(await w.Service.ReloadAsync("SIGHUP"));
+        s.Write("after.txt", "x");
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "after.txt");
+
+        Assert.Equal(1, sources);
+        Assert.Equal(1, w.Count(WatchActivityKind.FullSyncDone));
+        Assert.Contains(w.Log.Lines, l => l.Contains("no site changed; 1 sites keep running", StringComparison.Ordinal));
     }
 
     /// <summary>The first delete request (of every store the test makes) hangs until released, whatever its cancel

@@ -86,7 +86,7 @@ public sealed class WatchHarness : IAsyncDisposable
     private readonly object _gate = new();
     private Task? _run;
 
-    public WatchHarness(Scenario scenario, Func<IObjectStore, IObjectStore>? wrapStore = null, TimeSpan? grace = null, bool watchConfigFile = false, S3Sync.Hashing.HashCache? cache = null, S3Sync.Planning.IDigestSource? reader = null, TimeProvider? time = null)
+    public WatchHarness(Scenario scenario, Func<IObjectStore, IObjectStore>? wrapStore = null, TimeSpan? grace = null, bool watchConfigFile = false, S3Sync.Hashing.HashCache? cache = null, S3Sync.Planning.IDigestSource? reader = null, TimeProvider? time = null, Action<Site>? beforeSource = null)
     {
         Scenario = scenario;
         Service = new WatchService(new WatchOptions
@@ -97,7 +97,11 @@ public sealed class WatchHarness : IAsyncDisposable
                 IObjectStore store = S3ObjectStore.ForSite(site, config.UploadWorkers + 2, config.S3OpsRetries, TimeSpan.FromSeconds(30));
                 return wrapStore is null ? store : wrapStore(store);
             },
-            SourceFactory = (site, clock) => Source = new GatedSource(InotifySource.ForSite(site, clock)),
+            SourceFactory = (site, clock) =>
+            {
+                beforeSource?.Invoke(site);
+                return Source = new GatedSource(InotifySource.ForSite(site, clock));
+            },
             ShutdownGrace = grace ?? TimeSpan.FromSeconds(20),
             WatchConfigFile = watchConfigFile,
             Cache = cache,
@@ -122,6 +126,9 @@ public sealed class WatchHarness : IAsyncDisposable
     public IReadOnlyList<WatchActivity> Activities { get { lock (_gate) return [.. _activities]; } }
 
     public int Count(WatchActivityKind kind, string? key = null) => Activities.Count(a => a.Kind == kind && (key is null || a.Key == key));
+
+    /// <summary>Activities of a kind of one site.</summary>
+    public int CountOf(string site, WatchActivityKind kind, string? key = null) => Activities.Count(a => a.Site == site && a.Kind == kind && (key is null || a.Key == key));
 
     /// <summary>Starts watching and waits for the initial sync to end.</summary>
     public async Task StartAsync(bool waitForInitialSync = true)
