@@ -80,10 +80,17 @@ public static class FileHasher
             digest = await HashContentAsync(path, identity, size, ownPartSize, partSizes, cancellationToken).ConfigureAwait(false);
         }
 
+        AfterContentRead.Value?.Invoke(path);
         before.Refresh();
-        if (!before.Exists || before.Length != size || before.LastWriteTimeUtc != mtime) throw new FileChangedException(path);
+        // Gone by the end of the read: deleted (the planner leaves it out, as a file deleted before its read), not changed.
+        if (!before.Exists) throw new FileNotFoundException($"{path}: deleted while it was read", path);
+        if (before.Length != size || before.LastWriteTimeUtc != mtime) throw new FileChangedException(path);
         return digest;
     }
+
+    /// <summary>Test seam: called with the path after the content was read and before the file is looked at again
+    /// (per async flow, so tests running side by side do not see each other's).</summary>
+    internal static readonly AsyncLocal<Action<string>?> AfterContentRead = new();
 
     private static async Task<FileDigest> HashContentAsync(string path, Local.FileIdentity? identity, long size, long ownPartSize, List<long> partSizes, CancellationToken cancellationToken)
     {

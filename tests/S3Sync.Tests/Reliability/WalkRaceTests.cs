@@ -93,6 +93,31 @@ public sealed class WalkRaceTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task A_file_deleted_while_the_planner_hashes_it_is_left_out_not_reported_as_changed()
+    {
+        // Given a synced tree whose files are then rewritten with the same size, so the next sync must hash them
+        using var s = await Scenario.CreateAsync(server);
+        for (var i = 0; i < 6; i++) s.Write($"f{i}.txt", $"old {i}");
+        s.SiteConfig();
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        for (var i = 0; i < 6; i++) s.Write($"f{i}.txt", $"new {i}");
+
+        // When f2.txt is deleted after its content was read and before the hasher looks at it again (an rm -rf mid-sync)
+        var gone = Path.Combine(s.Local, "f2.txt");
+        FileHasher.AfterContentRead.Value = path => { if (path == gone) File.Delete(path); };
+        RunResult run;
+        try { run = await s.SyncAsync(); }
+        finally { FileHasher.AfterContentRead.Value = null; }
+
+        // Then the sync ends well: the deleted file is left out (its object stays until a sync sees it gone), the rest go up
+        Assert.False(File.Exists(gone));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.DoesNotContain("changed while it was read", run.ToString(), StringComparison.Ordinal);
+        Assert.Equal("new 5", Encoding.UTF8.GetString(await server.GetAsync(s.Bucket, "f5.txt")));
+        Assert.Equal("old 2", Encoding.UTF8.GetString(await server.GetAsync(s.Bucket, "f2.txt")));
+    }
+
+    [Fact]
     public async Task The_walk_reports_the_swapped_folder_as_a_warning_and_keeps_its_keys()
     {
         using var s = await Scenario.CreateAsync(server);
