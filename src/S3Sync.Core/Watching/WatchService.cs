@@ -147,7 +147,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     }
 
     /// <summary>Waits until no reload has been asked for and the file's content has not changed for
-    /// <see cref="WatchOptions.ReloadQuiet"/>: a file written in steps (each step closed) is read once, whole.</summary>
+    /// <see cref="WatchOptions.ReloadQuiet"/>: a file written in steps (each step closed) is read once, whole. Returns
+    /// every reason asked for meanwhile, comma-separated.</summary>
     private async Task<string> QuietAsync(string why, CancellationToken stop)
     {
         var content = FileHash();
@@ -160,7 +161,13 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             await quiet.CancelAsync().ConfigureAwait(false);
             stop.ThrowIfCancellationRequested();
             var changed = false;
-            while (_reloads.Reader.TryRead(out var next)) { why = next; changed = true; }
+            // Every reason asked for is named: a SIGHUP right after the file's change is one reload, "(the configuration
+            // file changed, SIGHUP)", not a reload that names only one of them.
+            while (_reloads.Reader.TryRead(out var next))
+            {
+                if (!why.Split(", ").Contains(next)) why += ", " + next;
+                changed = true;
+            }
             var now = FileHash();
             if (!changed && now == content) return why;
             content = now;

@@ -232,6 +232,27 @@ public sealed class WatchReloadTests(S3ServerFixture server)
         Assert.Contains(w.Log.Lines, l => l.Contains("no site changed; 1 sites keep running", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Reload_requests_that_come_together_are_one_reload_naming_every_reason()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig();
+        await using var w = new WatchHarness(s);
+        var reloads = 0;
+        w.Service.Reloaded += _ => Interlocked.Increment(ref reloads);
+        await w.StartAsync();
+
+        // When the file watcher and a SIGHUP ask at once (an editor saves, then systemctl reload)
+        w.Service.RequestReload("the configuration file changed");
+        w.Service.RequestReload("SIGHUP");
+        w.Service.RequestReload("the configuration file changed");
+        await w.WaitUntilAsync(() => Volatile.Read(ref reloads) == 1, "the reload");
+
+        // Then one reload, whose line names both reasons once each
+        Assert.Contains(w.Log.Lines, l => l.Contains("configuration reload (the configuration file changed, SIGHUP): no site changed", StringComparison.Ordinal));
+        Assert.Single(w.Log.Lines, l => l.Contains("configuration reload (", StringComparison.Ordinal));
+    }
+
     /// <summary>The first delete request (of every store the test makes) hangs until released, whatever its cancel
     /// says; the others go through.</summary>
     private sealed class StallingDeletes(IObjectStore inner, StrongBox<int> calls, TaskCompletionSource stalled, Task release) : DelegatingObjectStore(inner)
