@@ -14,8 +14,12 @@ if (args.Length < 4)
 }
 var (endpoint, bucket, prefix, root) = (new Uri(args[0]), args[1], args[2].Trim('/'), Path.GetFullPath(args[3]));
 var workers = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : S3Sync.Config.Defaults.UploadWorkers;
-var keys = new Amazon.Runtime.ImmutableCredentials(
-    Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") ?? "", Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") ?? "", null);
+if (Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is not { Length: > 0 } accessKey || Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") is not { Length: > 0 } secretKey)
+{
+    Console.Error.WriteLine("S3Sync.Ceiling: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    return 2;
+}
+var keys = new Amazon.Runtime.ImmutableCredentials(accessKey, secretKey, null);
 using var put = new SignedPut(endpoint, pathStyle: true, "us-east-1", _ => Task.FromResult<Amazon.Runtime.ImmutableCredentials?>(keys), workers, new RequestPolicy());
 var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).ToList();
 long bytes = 0;

@@ -1,10 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using S3Sync.Config;
 
 namespace S3Sync.Cli;
 
-/// <summary>Console logging on stderr at the configured level. Dispose it before exit: it writes on a background thread.</summary>
+/// <summary>Logging on stderr at the configured level: text lines (<see cref="StderrLoggerProvider"/>, buffered) or the
+/// console logger's JSON. Dispose it before exit: both hold lines back (a buffer, a background thread).</summary>
 public static class Logging
 {
     public static LogLevel ToLevel(LogVerbosity verbosity) => verbosity switch
@@ -31,17 +33,14 @@ public static class Logging
                     o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
                     o.UseUtcTimestamp = true;
                 });
+                builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             }
             else
             {
-                builder.AddSimpleConsole(o =>
-                {
-                    o.SingleLine = true;
-                    o.TimestampFormat = "HH:mm:ss ";
-                    o.IncludeScopes = false;
-                });
+                // Made by the factory's container, so disposing the factory disposes it (flushes); an instance given
+                // with AddProvider would not be.
+                builder.Services.AddSingleton<ILoggerProvider>(_ => new StderrLoggerProvider());
             }
-            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         }));
     }
 }

@@ -18,16 +18,6 @@ public sealed class TerminalLogger(StatusTerminal terminal, LogLevel minimum, Ti
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
         if (!IsEnabled(logLevel)) return;
-        var level = logLevel switch
-        {
-            LogLevel.Trace => "trce",
-            LogLevel.Debug => "dbug",
-            LogLevel.Information => "info",
-            LogLevel.Warning => "warn",
-            LogLevel.Error => "fail",
-            _ => "crit",
-        };
-        var message = formatter(state, exception).ReplaceLineEndings(" ");
-        terminal.WriteLine($"{_time.GetLocalNow():HH:mm:ss} {level}: s3sync[{eventId.Id}] {message}");
+        terminal.WriteLine(LogLine.Format(_time.GetLocalNow(), logLevel, "s3sync", eventId, formatter(state, exception)));
     }
 }
