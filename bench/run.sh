@@ -3,7 +3,7 @@
 #   bench/run.sh                 every workload, RUNS=3 runs each (median reported)
 #   RUNS=1 bench/run.sh          quicker, less stable
 #   ONLY="w1 w2" bench/run.sh    a subset (w1 w2 w3 w4 w5 w6 mem)
-#   TOOLS="s3sync rclone32" ...   a subset of the tools (names as in results.tsv)
+#   TOOLS="s3sync rclone32" ...   a subset of the tools (names as in results.tsv); W6_TOOLS="..." W6's own list
 # Writes bench/results.tsv (every run), bench/RESULTS.md (medians, ratios, checks, date) and bench/chart.svg.
 # Method: bench/README.md. Needs dist/s3sync (./build.sh); installs the peers with apt.
 set -euo pipefail
@@ -312,7 +312,7 @@ PY
     count_w6() { echo "count=$($RCLONE size --json "s3:$BUCKET/w6" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')"; }
     for r in $(seq 1 "$RUNS_W6"); do
         more_runs "$r" || break
-        for t in $(tools $ALL s3sync-rehash); do
+        for t in $(tools ${W6_TOOLS:-$ALL s3sync-rehash}); do
             base=$t; [[ $t == s3sync-rehash ]] && base=s3sync
             timed w6 "$t" "$r" count_w6 -- $(tool_cmd "$t" "$W6" w6)
         done
