@@ -13,6 +13,9 @@ public sealed class StderrLoggerProviderTests
     {
         private readonly List<(TimerCallback Callback, object? State)> _timers = [];
 
+        /// <summary>How often a timer was armed (a finite due time).</summary>
+        public int Armed { get; private set; }
+
         public override DateTimeOffset GetUtcNow() => new(2026, 12, 6, 12, 34, 56, TimeSpan.Zero);
 
         public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
@@ -20,7 +23,8 @@ public sealed class StderrLoggerProviderTests
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
             _timers.Add((callback, state));
-            return new NoTimer();
+            if (dueTime != Timeout.InfiniteTimeSpan) Armed++;
+            return new NoTimer(this);
         }
 
         public void Fire()
@@ -28,9 +32,14 @@ public sealed class StderrLoggerProviderTests
             foreach (var (callback, state) in _timers) callback(state);
         }
 
-        private sealed class NoTimer : ITimer
+        private sealed class NoTimer(ManualTimers owner) : ITimer
         {
-            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                if (dueTime != Timeout.InfiniteTimeSpan) owner.Armed++;
+                return true;
+            }
+
             public void Dispose() { }
             public ValueTask DisposeAsync() => ValueTask.CompletedTask;
         }
@@ -52,6 +61,25 @@ public sealed class StderrLoggerProviderTests
         Assert.Equal("", Text(stream));
         clock.Fire();
         Assert.Equal("12:34:56 info: s3sync[0] upload: a/b.txt\n12:34:56 dbug: s3sync[0] two lines\n", Text(stream));
+    }
+
+    [Fact]
+    public void The_flush_timer_is_armed_by_a_line_once_and_never_while_idle()
+    {
+        var stream = new MemoryStream();
+        var clock = new ManualTimers();
+        using var provider = new StderrLoggerProvider(stream, clock);
+        var logger = provider.CreateLogger("s3sync");
+        Assert.Equal(0, clock.Armed);
+
+        logger.LogInformation("one");
+        logger.LogInformation("two");
+        Assert.Equal(1, clock.Armed);
+
+        clock.Fire();
+        Assert.Equal(1, clock.Armed);
+        logger.LogInformation("three");
+        Assert.Equal(2, clock.Armed);
     }
 
     [Theory]
