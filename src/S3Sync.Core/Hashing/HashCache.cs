@@ -39,6 +39,7 @@ public sealed class HashCache : IDisposable
     private readonly Dictionary<(string Site, string Path), Row?> _pending = [];
     private readonly Stopwatch _sinceCommit = Stopwatch.StartNew();
     private readonly Timer _timer;
+    private bool _armed;
     private SqliteConnection? _connection;
     private SqliteCommand? _select, _upsert, _delete;
     private long _corruptRows;
@@ -48,7 +49,8 @@ public sealed class HashCache : IDisposable
         Path = path;
         _connection = connection;
         _warn = warn;
-        _timer = new Timer(_ => Commit(force: false), null, CommitInterval, CommitInterval);
+        // Armed by the first row pending after a commit, one shot (ArmLocked): an idle watch is never woken by it.
+        _timer = new Timer(_ => CommitOnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The database file.</summary>
@@ -295,6 +297,7 @@ public sealed class HashCache : IDisposable
         {
             if (_connection is null) return;
             _pending[(site, relativePath)] = row;
+            ArmLocked();
         }
         // A large file is expensive to hash again: commit it now rather than risk losing it to a kill.
         Commit(force: digest.Size >= 64 * ETag.MiB);
@@ -307,6 +310,7 @@ public sealed class HashCache : IDisposable
         {
             if (_connection is null) return;
             _pending[(site, relativePath)] = null;
+            ArmLocked();
         }
         Commit(force: false);
     }
@@ -351,6 +355,26 @@ public sealed class HashCache : IDisposable
         foreach (var path in gone) Remove(site, path);
         Commit();
         return gone.Count;
+    }
+
+    /// <summary>True while the commit timer is on its way (a row waits for it); an idle cache has none.</summary>
+    internal bool CommitArmed { get { lock (_gate) return _armed; } }
+
+    /// <summary>Called under the lock with a row pending: the commit timer fires once, <see cref="CommitInterval"/> from
+    /// now, unless it is already on its way.</summary>
+    private void ArmLocked()
+    {
+        if (_armed) return;
+        _armed = true;
+        try { _timer.Change(CommitInterval, Timeout.InfiniteTimeSpan); }
+        catch (ObjectDisposedException) { } // closing: Dispose commits what is pending
+    }
+
+    /// <summary>The timer's commit: what is pending now waited at most <see cref="CommitInterval"/>.</summary>
+    private void CommitOnTimer()
+    {
+        lock (_gate) _armed = false;
+        Commit(force: true);
     }
 
     /// <summary>Commits what is pending when the batch is full, the interval has passed, or <paramref name="force"/>.</summary>

@@ -41,7 +41,8 @@ public sealed class WatchProcessTests(S3ServerFixture server)
             File.WriteAllText(s.ConfigPath, valid.Replace("bucket_path: one", "bucket_path: two", StringComparison.Ordinal));
             Signal(process, "HUP");
             await UntilAsync(async () => (await server.ListAsync(s.Bucket)).Any(o => o.Key == "two/second.txt"), "the full sync into two/", lines);
-            Assert.Contains(lines, l => l.Contains("configuration reload", StringComparison.Ordinal) && l.Contains("restarting 1 sites", StringComparison.Ordinal));
+            // An info line: on stderr within the log's flush interval (100 ms), so awaited like the bucket.
+            await UntilAsync(() => Task.FromResult(lines.Any(l => l.Contains("configuration reload", StringComparison.Ordinal) && l.Contains("restarting 1 sites", StringComparison.Ordinal))), "the reload's line", lines);
 
             Signal(process, "TERM");
             await process.WaitForExitAsync().WaitAsync(Deadline);

@@ -167,6 +167,33 @@ public sealed class HashCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_row_is_committed_by_a_one_shot_timer_within_the_interval_and_an_idle_cache_arms_none()
+    {
+        // Given a cache whose batch is never full
+        var entry = Write("a.txt", "hello"u8.ToArray());
+        using var running = Open();
+        Assert.False(running.CommitArmed);
+
+        // When one row is written and nothing else happens
+        await Source(running).GetAsync(entry, [], default);
+        Assert.True(running.CommitArmed);
+
+        // Then another process sees it once the timer fired (within the interval, polled with a deadline), and the
+        // timer is not armed again while nothing is pending: an idle watch is not woken by it
+        var fingerprint = FileFingerprint.TryRead(entry.FullPath)!.Value;
+        var deadline = DateTime.UtcNow + HashCache.CommitInterval * 10;
+        var seen = false;
+        while (!(seen && !running.CommitArmed) && DateTime.UtcNow < deadline)
+        {
+            using var other = Open();
+            seen = other.TryGet("site", "a.txt", fingerprint) is not null; // a look only: it writes nothing
+            if (!(seen && !running.CommitArmed)) await Task.Delay(50);
+        }
+        Assert.True(seen, "the row was not committed within ten intervals");
+        Assert.False(running.CommitArmed, "the timer is still armed with nothing pending");
+    }
+
+    [Fact]
     public async Task Damaged_database_is_reported_once_and_bypassed()
     {
         Directory.CreateDirectory(StateDir);
