@@ -31,12 +31,18 @@ public sealed record RestoreSettings(int Workers, bool Owner, DeleteLimit? MaxDe
 /// or multipart at any known part size, else the whole-file MD5 in its metadata), gets its mode, mtime and (as root)
 /// owner, and only then is renamed over the real name: an interrupted restore leaves no half-written file under a real
 /// name, and its temporary files are removed by the next run. Objects up to 8 MiB come in one GET; larger ones in
-/// ranged GETs of their part size, several at once, each pinned to the listed ETag (and version), with buffers taken
-/// from the process's <see cref="ByteBudget"/> so memory stays bounded as in sync.
+/// up to 8 ranged GETs at once, each over a run of whole parts and pinned to the listed ETag (and version), streamed
+/// through a 256 KiB buffer taken from the process's <see cref="ByteBudget"/> so memory stays bounded as in sync.
 /// </summary>
 public sealed class Downloader : IAsyncDisposable
 {
     private const long SingleGetLimit = 8L * 1024 * 1024;
+
+    /// <summary>The buffer a part streams through: small enough to stay in a core's cache while it is hashed and written.</summary>
+    private const int ChunkBytes = 256 * 1024;
+
+    /// <summary>Ranged GETs of one object at once, each over a run of consecutive parts.</summary>
+    private const int StreamsPerObject = 8;
 
     /// <summary>Attempts of one part whose body stalls (a <see cref="TimeoutException"/> from the store's stall guard).</summary>
     private const int StalledBodyAttempts = 2;
@@ -227,14 +233,15 @@ public sealed class Downloader : IAsyncDisposable
     }
 
     /// <summary>
-    /// Ranged GETs of the object's part size (so part ETags line up), several at once, written at their offsets. When
-    /// the object's part layout is s3sync's own (or it is one GET), the digest the hash cache keeps is computed from the
-    /// parts as they arrive: each part's MD5 on the worker that fetched it, from its buffer. Those part MD5s prove the
+    /// Up to 8 ranged GETs at once, each over a run of consecutive whole parts (so part ETags line up), written at their
+    /// offsets as they stream in; a body that stalls is fetched again from the start of the part it was in. When the
+    /// object's part layout is s3sync's own (or it is one GET), the digest the hash cache keeps is computed as the bytes
+    /// arrive: each part's MD5 on the stream that fetched it, chunk by chunk. Those part MD5s prove the
     /// bytes against the multipart ETag and answer every later comparison, so no whole-file MD5 is computed (the
     /// cache row has part MD5s only; one MD5 pass over the bytes, not two). Only where the whole MD5 is the proof, an
     /// encrypted object (SSE-KMS, SSE-C: the ETag is no MD5) checked against its stored fingerprint, it is computed
     /// too: in order, reading each part back from the page cache as soon as it is written, so no download waits for
-    /// it. One GET hashes its buffer whole. With another part size the digest is null; when it is not the object's
+    /// it. One GET hashes its bytes in order. With another part size the digest is null; when it is not the object's
     /// layout (another tool's upload), the caller reads the file back.
     /// </summary>
     private async Task<(ObjectDownload Head, FileDigest? Digest)> WritePartsAsync(SafeFileHandle folder, string temp, string key, string shown, RemoteObject remote, IReadOnlyList<long> candidates)
@@ -260,36 +267,67 @@ public sealed class Downloader : IAsyncDisposable
         var token = cts.Token;
         var next = -1;
         int Length(int i) => (int)Math.Min(partSize, remote.Size - i * partSize);
-        async Task PartsAsync()
+        // Up to 8 streams per object (fewer with fewer workers), each one GET over a run of consecutive parts: 8 GETs
+        // for a 512 MiB object, not 64 (every GET costs the server a request's work; measured: bench/RESTORE-w3.md).
+        var streams = Math.Clamp(Math.Min(_settings.Workers, count), 1, StreamsPerObject);
+        var run = (int)ETag.CeilDiv(count, streams);
+        async Task RunsAsync()
         {
-            for (int i; (i = Interlocked.Increment(ref next)) < count;)
+            for (int r; (r = Interlocked.Increment(ref next)) * (long)run < count;)
             {
-                try { await PartAsync(i).ConfigureAwait(false); }
+                try { await RunAsync(r * run, (int)Math.Min(count, (r + 1L) * run)).ConfigureAwait(false); }
                 catch { cts.Cancel(); throw; }
             }
         }
-        async Task PartAsync(int i)
+        async Task RunAsync(int from, int to)
         {
-            var offset = i * partSize;
-            var length = Length(i);
-            using var held = await _buffers.AcquireAsync(length, token).ConfigureAwait(false);
-            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+            var end = to == count ? remote.Size : to * partSize;
+            // The bytes stream through one small buffer: each chunk is hashed and written while it is still in the CPU's
+            // cache. A part-sized buffer, filled from the socket and then copied into the page cache and hashed, read
+            // every byte back from memory twice: that cost more CPU than the MD5 itself (measured: bench/RESTORE-w3.md).
+            var size = (int)Math.Clamp(end - from * partSize, 1, ChunkBytes);
+            using var held = await _buffers.AcquireAsync(size, token).ConfigureAwait(false);
+            var chunk = ArrayPool<byte>.Shared.Rent(size);
+            // Several parts: each part's own MD5. One GET: the whole-file MD5, which follows its bytes in order.
+            using var partMd5 = written is not null ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+            var inOrder = partMd5 ?? whole;
+            var part = from;
             try
             {
                 for (var attempt = 1; ; attempt++)
                 {
-                    var download = await _store.GetAsync(_site.Bucket, key, offset, count == 1 ? null : length, remote.VersionId, ifMatch, token).ConfigureAwait(false);
+                    // A retry resumes at the start of the part it was in: the parts before it are written and hashed.
+                    var at = part * partSize;
+                    var resumedAt = part;
+                    var download = await _store.GetAsync(_site.Bucket, key, at, count == 1 ? null : end - at, remote.VersionId, ifMatch, token).ConfigureAwait(false);
                     try
                     {
-                        var read = await download.Body.ReadAtLeastAsync(buffer.AsMemory(0, length), length, throwOnEndOfStream: false, token).ConfigureAwait(false);
-                        if (read != length || (count == 1 && await download.Body.ReadAsync(new byte[1], token).ConfigureAwait(false) > 0))
+                        inOrder?.GetHashAndReset();
+                        while (at < end)
+                        {
+                            var partEnd = Math.Min(end, (part + 1) * partSize);
+                            var n = await download.Body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(size, partEnd - at)), token).ConfigureAwait(false);
+                            if (n == 0) break;
+                            inOrder?.AppendData(chunk, 0, n);
+                            await RandomAccess.WriteAsync(file, chunk.AsMemory(0, n), at, token).ConfigureAwait(false);
+                            at += n;
+                            if (at < partEnd) continue;
+                            if (written is not null)
+                            {
+                                partMd5s![part] = partMd5!.GetHashAndReset();
+                                written[part].SetResult();
+                            }
+                            part++;
+                        }
+                        if (at != end || (count == 1 && await download.Body.ReadAsync(chunk.AsMemory(0, 1), token).ConfigureAwait(false) > 0))
                             throw new InvalidDataException($"the object's body is not the {remote.Size} bytes listed (replaced during the restore?)");
-                        await RandomAccess.WriteAsync(file, buffer.AsMemory(0, length), offset, token).ConfigureAwait(false);
                         break;
                     }
-                    catch (TimeoutException e) when (attempt < StalledBodyAttempts && !token.IsCancellationRequested)
+                    catch (TimeoutException e) when (!token.IsCancellationRequested && (attempt < StalledBodyAttempts || part > resumedAt))
                     {
-                        // A body that stalled is retried like a request that timed out (the store's rule: two timeouts' worth).
+                        // A body that stalled is retried like a request that timed out (the store's rule: two timeouts' worth,
+                        // counted from the last part that came whole).
+                        if (part > resumedAt) attempt = 1;
                         _logger.LogWarning("retrying GET {Key} (attempt {Next}/{Max}): {Why}", Printable.Escape(shown), attempt + 1, StalledBodyAttempts, e.Message);
                     }
                     finally
@@ -305,16 +343,10 @@ public sealed class Downloader : IAsyncDisposable
                         }
                     }
                 }
-                if (written is not null)
-                {
-                    partMd5s![i] = MD5.HashData(buffer.AsSpan(0, length));
-                    written[i].SetResult();
-                }
-                else whole?.AppendData(buffer, 0, length);
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                ArrayPool<byte>.Shared.Return(chunk);
             }
         }
         // The whole-file MD5 (an encrypted object's proof) reads each part back (from the page cache) once it is written,
@@ -341,8 +373,7 @@ public sealed class Downloader : IAsyncDisposable
                 ArrayPool<byte>.Shared.Return(chunk);
             }
         }
-        // Up to 8 parts of one object at once (fewer with fewer workers); the byte budget bounds the buffers.
-        var runners = Enumerable.Range(0, Math.Clamp(Math.Min(_settings.Workers, count), 1, 8)).Select(_ => PartsAsync()).ToArray();
+        var runners = Enumerable.Range(0, streams).Select(_ => RunsAsync()).ToArray();
         try
         {
             await Task.WhenAll(runners).ConfigureAwait(false);

@@ -20,6 +20,10 @@ public abstract record Misbehaviour
 
     /// <summary>A 200 with an ETag that is the body's MD5: an accepted PUT.</summary>
     public sealed record AcceptPut : Misbehaviour;
+
+    /// <summary>An object's bytes and headers, a 206 of the asked range when the request has a <c>Range</c> header;
+    /// with <paramref name="StallAfter"/>, only that many bytes of the answer are sent, then nothing.</summary>
+    public sealed record Object(byte[] Body, IReadOnlyDictionary<string, string>? Headers = null, int? StallAfter = null) : Misbehaviour;
 }
 
 /// <summary>
@@ -48,6 +52,9 @@ public sealed class MisbehavingServer : IDisposable
     /// <summary>Every request seen: method and target, in arrival order.</summary>
     public ConcurrentQueue<(string Method, string Target)> Requests { get; } = new();
 
+    /// <summary>The <c>Range</c> header of every request that had one, in arrival order.</summary>
+    public ConcurrentQueue<string> Ranges { get; } = new();
+
     public int Count(string method, string targetContains) =>
         Requests.Count(r => r.Method == method && r.Target.Contains(targetContains, StringComparison.Ordinal));
 
@@ -74,6 +81,8 @@ public sealed class MisbehavingServer : IDisposable
             var parts = lines[0].Split(' ');
             var (method, target) = (parts[0], parts.Length > 1 ? parts[1] : "");
             Requests.Enqueue((method, target));
+            var range = lines.Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Trim().Equals("Range", StringComparison.OrdinalIgnoreCase)).Select(p => p[1].Trim()).FirstOrDefault();
+            if (range is not null) Ranges.Enqueue(range);
             var body = await ReadBodyAsync(stream, lines, extra);
             switch (Behave(method, target))
             {
@@ -93,6 +102,9 @@ public sealed class MisbehavingServer : IDisposable
                     break;
                 case Misbehaviour.Silence:
                     await Task.Delay(Timeout.Infinite, _stop.Token);
+                    break;
+                case Misbehaviour.Object o:
+                    await WriteObjectAsync(stream, o, range);
                     break;
             }
         }
@@ -114,6 +126,26 @@ public sealed class MisbehavingServer : IDisposable
         await stream.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()), _stop.Token);
         await stream.WriteAsync(body, _stop.Token);
         await stream.FlushAsync(_stop.Token);
+    }
+
+    private async Task WriteObjectAsync(NetworkStream stream, Misbehaviour.Object o, string? range)
+    {
+        long from = 0, to = o.Body.Length - 1;
+        if (range is not null)
+        {
+            var span = range["bytes=".Length..].Split('-');
+            from = long.Parse(span[0], System.Globalization.CultureInfo.InvariantCulture);
+            if (span[1].Length > 0) to = Math.Min(to, long.Parse(span[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var length = (int)(to - from + 1);
+        var head = new StringBuilder(range is null ? "HTTP/1.1 200 OK\r\n" : $"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {from}-{to}/{o.Body.Length}\r\n");
+        head.Append($"Content-Type: application/octet-stream\r\nContent-Length: {length}\r\nConnection: close\r\nx-amz-request-id: misbehaving\r\n");
+        foreach (var (k, v) in o.Headers ?? new Dictionary<string, string>()) head.Append(k).Append(": ").Append(v).Append("\r\n");
+        head.Append("\r\n");
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()), _stop.Token);
+        await stream.WriteAsync(o.Body.AsMemory((int)from, Math.Min(length, o.StallAfter ?? length)), _stop.Token);
+        await stream.FlushAsync(_stop.Token);
+        if (o.StallAfter is not null) await Task.Delay(Timeout.Infinite, _stop.Token);
     }
 
     private async Task<byte[]> ReadBodyAsync(NetworkStream stream, string[] lines, byte[] extra)
