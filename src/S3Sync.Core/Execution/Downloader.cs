@@ -38,14 +38,6 @@ public sealed class Downloader : IAsyncDisposable
 {
     private const long SingleGetLimit = 8L * 1024 * 1024;
 
-    /// <summary>The buffer a part streams through: small enough to stay in a core's cache while it is hashed and written.</summary>
-    private const int ChunkBytes = 256 * 1024;
-
-    /// <summary>Ranged GETs of one object at once, each over a run of consecutive parts.</summary>
-    private const int StreamsPerObject = 8;
-
-    /// <summary>Attempts of one part whose body stalls (a <see cref="TimeoutException"/> from the store's stall guard).</summary>
-    private const int StalledBodyAttempts = 2;
     private readonly Site _site;
     private readonly IObjectStore _store;
     private readonly TargetFolder _target;
@@ -233,16 +225,13 @@ public sealed class Downloader : IAsyncDisposable
     }
 
     /// <summary>
-    /// Up to 8 ranged GETs at once, each over a run of consecutive whole parts (so part ETags line up), written at their
-    /// offsets as they stream in; a body that stalls is fetched again from the start of the part it was in. When the
-    /// object's part layout is s3sync's own (or it is one GET), the digest the hash cache keeps is computed as the bytes
-    /// arrive: each part's MD5 on the stream that fetched it, chunk by chunk. Those part MD5s prove the
-    /// bytes against the multipart ETag and answer every later comparison, so no whole-file MD5 is computed (the
-    /// cache row has part MD5s only; one MD5 pass over the bytes, not two). Only where the whole MD5 is the proof, an
-    /// encrypted object (SSE-KMS, SSE-C: the ETag is no MD5) checked against its stored fingerprint, it is computed
-    /// too: in order, reading each part back from the page cache as soon as it is written, so no download waits for
-    /// it. One GET hashes its bytes in order. With another part size the digest is null; when it is not the object's
-    /// layout (another tool's upload), the caller reads the file back.
+    /// The object's bytes into the temporary file through a <see cref="PartFetcher"/>: ranged GETs of whole parts side
+    /// by side. When the object's part layout is s3sync's own (or it is one GET), the digest the hash cache keeps is
+    /// computed as the bytes arrive: the part MD5s, which prove the bytes against the multipart ETag and answer every
+    /// later comparison, so no whole-file MD5 is computed (the cache row has part MD5s only). Only where the whole MD5 is
+    /// the proof, an encrypted object (SSE-KMS, SSE-C: the ETag is no MD5) checked against its stored fingerprint, it is
+    /// computed too: in order, reading each part back from the page cache as soon as it is written, so no download
+    /// waits for it. With another part size the digest is null: the caller reads the file back.
     /// </summary>
     private async Task<(ObjectDownload Head, FileDigest? Digest)> WritePartsAsync(SafeFileHandle folder, string temp, string key, string shown, RemoteObject remote, IReadOnlyList<long> candidates)
     {
@@ -253,143 +242,70 @@ public sealed class Downloader : IAsyncDisposable
                 : ETag.PartSizeFor(remote.Size);
         var count = ETag.PartCount(remote.Size, partSize);
         var ownPartSize = ETag.IsMultipartSize(remote.Size) ? ETag.PartSizeFor(remote.Size) : 0;
-        var inline = ownPartSize == 0 ? count == 1 : partSize == ownPartSize;
-        using var whole = inline ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
-        var partMd5s = inline && ownPartSize > 0 ? new byte[count][] : null;
-        // Parts written so far, for the whole-file MD5 that follows them in order (several parts, encrypted objects only).
-        Task? wholeTask = null;
-        var written = inline && count > 1 ? Enumerable.Range(0, count).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray() : null;
-        var ifMatch = remote.VersionId is null ? remote.ETag : null;
+        var hash = ownPartSize == 0 ? count == 1 ? FetchHash.Whole : FetchHash.None
+            : partSize != ownPartSize ? FetchHash.None
+            : count == 1 ? FetchHash.Whole : FetchHash.Parts;
         using var file = TargetFolder.CreateFile(folder, temp);
-        ObjectDownload? first = null;
-        var gate = new object();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
-        var token = cts.Token;
-        var next = -1;
-        int Length(int i) => (int)Math.Min(partSize, remote.Size - i * partSize);
-        // Up to 8 streams per object (fewer with fewer workers), each one GET over a run of consecutive parts: 8 GETs
-        // for a 512 MiB object, not 64 (every GET costs the server a request's work; measured: bench/RESTORE-w3.md).
-        var streams = Math.Clamp(Math.Min(_settings.Workers, count), 1, StreamsPerObject);
-        var run = (int)ETag.CeilDiv(count, streams);
-        async Task RunsAsync()
+        // An encrypted object's whole-file MD5 follows the parts in order as they are written (several parts only).
+        TaskCompletionSource[]? written = null;
+        Task? wholeTask = null;
+        using var whole = hash == FetchHash.Parts ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+        var fetcher = new PartFetcher(_store, _site.Bucket, key, shown, remote, file, partSize, hash, _logger)
         {
-            for (int r; (r = Interlocked.Increment(ref next)) * (long)run < count;)
+            Answered = first =>
             {
-                try { await RunAsync(r * run, (int)Math.Min(count, (r + 1L) * run)).ConfigureAwait(false); }
-                catch { cts.Cancel(); throw; }
-            }
-        }
-        async Task RunAsync(int from, int to)
-        {
-            var end = to == count ? remote.Size : to * partSize;
-            // The bytes stream through one small buffer: each chunk is hashed and written while it is still in the CPU's
-            // cache. A part-sized buffer, filled from the socket and then copied into the page cache and hashed, read
-            // every byte back from memory twice: that cost more CPU than the MD5 itself (measured: bench/RESTORE-w3.md).
-            var size = (int)Math.Clamp(end - from * partSize, 1, ChunkBytes);
-            using var held = await _buffers.AcquireAsync(size, token).ConfigureAwait(false);
-            var chunk = ArrayPool<byte>.Shared.Rent(size);
-            // Several parts: each part's own MD5. One GET: the whole-file MD5, which follows its bytes in order.
-            using var partMd5 = written is not null ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
-            var inOrder = partMd5 ?? whole;
-            var part = from;
-            try
-            {
-                for (var attempt = 1; ; attempt++)
-                {
-                    // A retry resumes at the start of the part it was in: the parts before it are written and hashed.
-                    var at = part * partSize;
-                    var resumedAt = part;
-                    var download = await _store.GetAsync(_site.Bucket, key, at, count == 1 ? null : end - at, remote.VersionId, ifMatch, token).ConfigureAwait(false);
-                    try
-                    {
-                        inOrder?.GetHashAndReset();
-                        while (at < end)
-                        {
-                            var partEnd = Math.Min(end, (part + 1) * partSize);
-                            var n = await download.Body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(size, partEnd - at)), token).ConfigureAwait(false);
-                            if (n == 0) break;
-                            inOrder?.AppendData(chunk, 0, n);
-                            await RandomAccess.WriteAsync(file, chunk.AsMemory(0, n), at, token).ConfigureAwait(false);
-                            at += n;
-                            if (at < partEnd) continue;
-                            if (written is not null)
-                            {
-                                partMd5s![part] = partMd5!.GetHashAndReset();
-                                written[part].SetResult();
-                            }
-                            part++;
-                        }
-                        if (at != end || (count == 1 && await download.Body.ReadAsync(chunk.AsMemory(0, 1), token).ConfigureAwait(false) > 0))
-                            throw new InvalidDataException($"the object's body is not the {remote.Size} bytes listed (replaced during the restore?)");
-                        break;
-                    }
-                    catch (TimeoutException e) when (!token.IsCancellationRequested && (attempt < StalledBodyAttempts || part > resumedAt))
-                    {
-                        // A body that stalled is retried like a request that timed out (the store's rule: two timeouts' worth,
-                        // counted from the last part that came whole).
-                        if (part > resumedAt) attempt = 1;
-                        _logger.LogWarning("retrying GET {Key} (attempt {Next}/{Max}): {Why}", Printable.Escape(shown), attempt + 1, StalledBodyAttempts, e.Message);
-                    }
-                    finally
-                    {
-                        lock (gate)
-                        {
-                            if (first is null)
-                            {
-                                first = download;
-                                if (written is not null && download.Encrypted) wholeTask = Task.Run(WholeAsync, token);
-                            }
-                            else download.Dispose();
-                        }
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
-            }
-        }
-        // The whole-file MD5 (an encrypted object's proof) reads each part back (from the page cache) once it is written,
-        // in order, behind the downloads: they never wait for it, and their buffers go back to the budget at once.
-        async Task WholeAsync()
-        {
-            var chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(4 * 1024 * 1024, partSize));
-            try
-            {
-                for (var i = 0; i < count; i++)
-                {
-                    await written![i].Task.WaitAsync(token).ConfigureAwait(false);
-                    for (long at = i * partSize, end = at + Length(i); at < end;)
-                    {
-                        var n = await RandomAccess.ReadAsync(file, chunk.AsMemory(0, (int)Math.Min(chunk.Length, end - at)), at, token).ConfigureAwait(false);
-                        if (n == 0) throw new InvalidDataException("the temporary file is shorter than what was written");
-                        whole!.AppendData(chunk, 0, n);
-                        at += n;
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
-            }
-        }
-        var runners = Enumerable.Range(0, streams).Select(_ => RunsAsync()).ToArray();
+                if (whole is null || !first.Encrypted) return;
+                written = [.. Enumerable.Range(0, count).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))];
+                wholeTask = Task.Run(() => WholeAsync(file, written, partSize, remote.Size, whole, cts.Token), cts.Token);
+            },
+            PartWritten = part => written?[part].SetResult(),
+        };
         try
         {
-            await Task.WhenAll(runners).ConfigureAwait(false);
-            Task? started;
-            lock (gate) started = wholeTask;
-            if (started is not null) await started.ConfigureAwait(false);
+            await fetcher.RunAsync(Math.Min(_settings.Workers, PartFetcher.MaxStreams), _buffers, cts.Token).ConfigureAwait(false);
         }
-        catch when (runners.FirstOrDefault(r => r.IsFaulted && r.Exception!.InnerException is not OperationCanceledException) is { } failed)
+        catch
         {
-            throw failed.Exception!.InnerException!;
+            cts.Cancel();
+            if (wholeTask is not null) await wholeTask.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
         }
-        first!.Dispose();
-        var hashedWhole = written is null || wholeTask is not null;
-        var digest = whole is null ? null
-            : new FileDigest(remote.Size, hashedWhole ? whole.GetHashAndReset() : null, ownPartSize, partMd5s ?? [], new Dictionary<long, string>());
+        if (wholeTask is not null) await wholeTask.ConfigureAwait(false);
+        var first = fetcher.First!;
+        first.Dispose();
+        var digest = hash switch
+        {
+            FetchHash.Whole => new FileDigest(remote.Size, fetcher.WholeMd5, ownPartSize, [], new Dictionary<long, string>()),
+            FetchHash.Parts => new FileDigest(remote.Size, wholeTask is null ? null : whole!.GetHashAndReset(), ownPartSize, fetcher.PartMd5s!, new Dictionary<long, string>()),
+            _ => null,
+        };
         return (first, digest);
+    }
+
+    /// <summary>The whole-file MD5 (an encrypted object's proof): each part read back (from the page cache) once it is
+    /// written, in order, behind the downloads, which never wait for it.</summary>
+    private static async Task WholeAsync(SafeFileHandle file, TaskCompletionSource[] written, long partSize, long size, IncrementalHash whole, CancellationToken token)
+    {
+        var chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(4 * 1024 * 1024, partSize));
+        try
+        {
+            for (var i = 0; i < written.Length; i++)
+            {
+                await written[i].Task.WaitAsync(token).ConfigureAwait(false);
+                for (long at = i * partSize, end = Math.Min(size, at + partSize); at < end;)
+                {
+                    var n = await RandomAccess.ReadAsync(file, chunk.AsMemory(0, (int)Math.Min(chunk.Length, end - at)), at, token).ConfigureAwait(false);
+                    if (n == 0) throw new InvalidDataException("the temporary file is shorter than what was written");
+                    whole.AppendData(chunk, 0, n);
+                    at += n;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
     private (int Uid, int Gid)? Owner(FileMetadata stored)

@@ -224,6 +224,65 @@ public sealed class StalledBodyTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task A_stall_in_one_of_three_streams_asks_again_for_that_stream_only()
+    {
+        // Given a 3-part object fetched by 3 workers (one GET per part, read side by side), whose first GET to arrive
+        // stalls after 100 bytes
+        const long part = 8L << 20;
+        var body = new byte[2 * part + 1000];
+        new Random(15).NextBytes(body);
+        var partMd5s = Enumerable.Range(0, 3).Select(i => System.Security.Cryptography.MD5.HashData(body.AsSpan((int)(i * part), (int)Math.Min(part, body.Length - i * part)))).ToArray();
+        var etag = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(partMd5s.SelectMany(m => m).ToArray())) + "-3";
+        var listing = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>hang</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>"
+            + $"<Contents><Key>big.bin</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>\"{etag}\"</ETag><Size>{body.Length}</Size><StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>";
+        var headers = new Dictionary<string, string> { ["ETag"] = $"\"{etag}\"" };
+        var gets = 0;
+        using var server = new MisbehavingServer((method, target) =>
+            target.Contains("list-type=2", StringComparison.Ordinal) ? new Misbehaviour.Answer(200, listing)
+            : new Misbehaviour.Object(body, headers, Interlocked.Increment(ref gets) == 1 ? 100 : null));
+        var (root, local) = Hang.Tree();
+        var config = Hang.Config(root, server.Endpoint, local);
+
+        // When it is restored with a short timeout
+        var (run, elapsed) = await Hang.RunAsync("restore", "-c", config, "--in-place", "--workers", "3", "--timeout", "2");
+        log.WriteLine($"{elapsed.TotalSeconds:F1} s\n{run}\nranges: {string.Join(", ", server.Ranges)}");
+
+        // Then one part was asked for twice and the other two once, and the file holds the object's bytes
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("retrying GET big.bin (attempt 2/2): ", run.Error);
+        var ranges = server.Ranges.GroupBy(r => r).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(new[] { $"bytes=0-{part - 1}", $"bytes={part}-{2 * part - 1}", $"bytes={2 * part}-{body.Length - 1}" }.Order(StringComparer.Ordinal), ranges.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([1, 1, 2], ranges.Values.Order());
+        Assert.Equal(body, File.ReadAllBytes(Path.Combine(local, "big.bin")));
+        Directory.Delete(root, true);
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData(4000)]
+    [InlineData(6000)]
+    public async Task A_body_shorter_or_longer_than_listed_fails_that_key_and_writes_nothing(int served)
+    {
+        // Given a listing of a 5000-byte object whose GET answers another length (replaced since the listing)
+        var body = new byte[served];
+        new Random(16).NextBytes(body);
+        var listing = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>hang</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>"
+            + "<Contents><Key>k.bin</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>\"0123456789abcdef0123456789abcdef\"</ETag><Size>5000</Size><StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>";
+        using var server = new MisbehavingServer((method, target) =>
+            target.Contains("list-type=2", StringComparison.Ordinal) ? new Misbehaviour.Answer(200, listing) : new Misbehaviour.Object(body));
+        var (root, local) = Hang.Tree();
+        var config = Hang.Config(root, server.Endpoint, local);
+
+        // When it is restored
+        var (run, elapsed) = await Hang.RunAsync("restore", "-c", config, "--in-place");
+        log.WriteLine($"{elapsed.TotalSeconds:F1} s\n{run}");
+
+        // Then that key fails on one line saying why, and no file (nor a temporary one) is left
+        Hang.AssertFailedWithin(run, elapsed, "k.bin: the object's body is not the 5000 bytes listed (replaced during the restore?)");
+        Assert.Empty(Directory.GetFileSystemEntries(local));
+        Directory.Delete(root, true);
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task A_download_whose_body_stalls_fails_in_bounded_time()
     {
         // Given a bucket listing one 5000-byte object whose GET stalls after 100 bytes
