@@ -127,6 +127,20 @@ public sealed class ListingLoopTests(Xunit.Abstractions.ITestOutputHelper log)
 /// <summary>A body that stalls after its headers and 100 bytes, with the default settings (one case) and a short timeout.</summary>
 public sealed class StalledBodyTests(Xunit.Abstractions.ITestOutputHelper log)
 {
+    private const long Part = 8L << 20;
+
+    /// <summary>big.bin of 3 parts in s3sync's layout (8 MiB, 8 MiB, 1000 bytes): its bytes, a listing of it, its ETag header.</summary>
+    private static (byte[] Body, string Listing, Dictionary<string, string> Headers) ThreePartObject(int seed)
+    {
+        var body = new byte[2 * Part + 1000];
+        new Random(seed).NextBytes(body);
+        var partMd5s = Enumerable.Range(0, 3).Select(i => System.Security.Cryptography.MD5.HashData(body.AsSpan((int)(i * Part), (int)Math.Min(Part, body.Length - i * Part)))).ToArray();
+        var etag = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(partMd5s.SelectMany(m => m).ToArray())) + "-3";
+        var listing = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>hang</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>"
+            + $"<Contents><Key>big.bin</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>\"{etag}\"</ETag><Size>{body.Length}</Size><StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>";
+        return (body, listing, new Dictionary<string, string> { ["ETag"] = $"\"{etag}\"" });
+    }
+
     [Fact(Timeout = 180_000)]
     public async Task A_body_that_stalls_after_100_bytes_is_retried_like_a_timeout_then_fails_within_the_bound_at_the_defaults()
     {
@@ -195,18 +209,11 @@ public sealed class StalledBodyTests(Xunit.Abstractions.ITestOutputHelper log)
     {
         // Given a 3-part object (s3sync's 8 MiB parts) fetched by one worker in one ranged GET, which stalls 100 bytes
         // into the second part; the GETs after it answer in full
-        const long part = 8L << 20;
-        var body = new byte[2 * part + 1000];
-        new Random(14).NextBytes(body);
-        var partMd5s = Enumerable.Range(0, 3).Select(i => System.Security.Cryptography.MD5.HashData(body.AsSpan((int)(i * part), (int)Math.Min(part, body.Length - i * part)))).ToArray();
-        var etag = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(partMd5s.SelectMany(m => m).ToArray())) + "-3";
-        var listing = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>hang</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>"
-            + $"<Contents><Key>big.bin</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>\"{etag}\"</ETag><Size>{body.Length}</Size><StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>";
-        var headers = new Dictionary<string, string> { ["ETag"] = $"\"{etag}\"" };
+        var (body, listing, headers) = ThreePartObject(14);
         var gets = 0;
         using var server = new MisbehavingServer((method, target) =>
             target.Contains("list-type=2", StringComparison.Ordinal) ? new Misbehaviour.Answer(200, listing)
-            : new Misbehaviour.Object(body, headers, Interlocked.Increment(ref gets) == 1 ? (int)part + 100 : null));
+            : new Misbehaviour.Object(body, headers, Interlocked.Increment(ref gets) == 1 ? (int)Part + 100 : null));
         var (root, local) = Hang.Tree();
         var config = Hang.Config(root, server.Endpoint, local);
 
@@ -217,7 +224,7 @@ public sealed class StalledBodyTests(Xunit.Abstractions.ITestOutputHelper log)
         // Then the retry asked only for the parts not yet whole, said so at warn, and the file holds the object's bytes
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("retrying GET big.bin (attempt 2/2): ", run.Error);
-        Assert.Equal([$"bytes=0-{body.Length - 1}", $"bytes={part}-{body.Length - 1}"], server.Ranges.ToArray());
+        Assert.Equal([$"bytes=0-{body.Length - 1}", $"bytes={Part}-{body.Length - 1}"], server.Ranges.ToArray());
         Assert.Equal(body, File.ReadAllBytes(Path.Combine(local, "big.bin")));
         Assert.Empty(Directory.GetFiles(local, ".s3sync-restore-*", SearchOption.AllDirectories));
         Directory.Delete(root, true);
@@ -228,14 +235,7 @@ public sealed class StalledBodyTests(Xunit.Abstractions.ITestOutputHelper log)
     {
         // Given a 3-part object fetched by 3 workers (one GET per part, read side by side), whose first GET to arrive
         // stalls after 100 bytes
-        const long part = 8L << 20;
-        var body = new byte[2 * part + 1000];
-        new Random(15).NextBytes(body);
-        var partMd5s = Enumerable.Range(0, 3).Select(i => System.Security.Cryptography.MD5.HashData(body.AsSpan((int)(i * part), (int)Math.Min(part, body.Length - i * part)))).ToArray();
-        var etag = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(partMd5s.SelectMany(m => m).ToArray())) + "-3";
-        var listing = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>hang</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>"
-            + $"<Contents><Key>big.bin</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>\"{etag}\"</ETag><Size>{body.Length}</Size><StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>";
-        var headers = new Dictionary<string, string> { ["ETag"] = $"\"{etag}\"" };
+        var (body, listing, headers) = ThreePartObject(15);
         var gets = 0;
         using var server = new MisbehavingServer((method, target) =>
             target.Contains("list-type=2", StringComparison.Ordinal) ? new Misbehaviour.Answer(200, listing)
@@ -251,7 +251,7 @@ public sealed class StalledBodyTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("retrying GET big.bin (attempt 2/2): ", run.Error);
         var ranges = server.Ranges.GroupBy(r => r).ToDictionary(g => g.Key, g => g.Count());
-        Assert.Equal(new[] { $"bytes=0-{part - 1}", $"bytes={part}-{2 * part - 1}", $"bytes={2 * part}-{body.Length - 1}" }.Order(StringComparer.Ordinal), ranges.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { $"bytes=0-{Part - 1}", $"bytes={Part}-{2 * Part - 1}", $"bytes={2 * Part}-{body.Length - 1}" }.Order(StringComparer.Ordinal), ranges.Keys.Order(StringComparer.Ordinal));
         Assert.Equal([1, 1, 2], ranges.Values.Order());
         Assert.Equal(body, File.ReadAllBytes(Path.Combine(local, "big.bin")));
         Directory.Delete(root, true);
