@@ -70,7 +70,7 @@ public sealed class PartFetcher
     /// <summary>The first GET to answer: its headers (metadata, encryption) speak for the object. The caller disposes it.</summary>
     public ObjectDownload? First { get; private set; }
 
-    /// <summary>Called once, with <see cref="First"/>, before any byte is written.</summary>
+    /// <summary>Called once, with <see cref="First"/>, before any byte is written (under a lock: keep it short).</summary>
     public Action<ObjectDownload>? Answered { get; init; }
 
     /// <summary>Called as each part is whole in the file, with its index, from the fetch's own flow (one call at a time).</summary>
@@ -90,6 +90,7 @@ public sealed class PartFetcher
         public int Part { get; set; } = from;
         public long At { get; set; } = at;
         public ObjectDownload? Download { get; set; }
+        public Task<ObjectDownload>? Opening { get; set; }
         public int Attempt { get; set; } = 1;
         public int ResumedAt { get; set; } = from;
         public bool Restart { get; set; }
@@ -120,8 +121,22 @@ public sealed class PartFetcher
             using var held = await budget.AcquireAsync(lanes.Sum(l => (long)l.Chunk.Length), token).ConfigureAwait(false);
             while (lanes.Any(l => !l.Done))
             {
-                var active = lanes.Where(l => !l.Done).ToArray();
-                await Task.WhenAll(active.Where(l => l.Download is null).Select(l => OpenAsync(l, token))).ConfigureAwait(false);
+                // A lane without a GET asks for one; the lanes whose GET has answered read on meanwhile. Waiting for every
+                // lane's answer first would hold connections with unread bodies while the pool (workers + 2) has none
+                // left for the rest: two objects could each wait for the other's connections for good.
+                foreach (var lane in lanes.Where(l => !l.Done && l.Download is null))
+                {
+                    lane.Opening ??= OpenAsync(lane, token);
+                    if (!lane.Opening.IsCompleted) continue;
+                    lane.Download = await lane.Opening.ConfigureAwait(false);
+                    lane.Opening = null;
+                }
+                var active = lanes.Where(l => !l.Done && l.Download is not null).ToArray();
+                if (active.Length == 0)
+                {
+                    await Task.WhenAny(lanes.Where(l => l.Opening is not null).Select(l => l.Opening!)).ConfigureAwait(false);
+                    continue;
+                }
                 Array.Clear(counts);
                 await Task.WhenAll(active.Select(l => ReadAsync(l, counts, cts))).ConfigureAwait(false);
                 foreach (var lane in active.Where(l => l.Restart))
@@ -142,8 +157,15 @@ public sealed class PartFetcher
         }
         finally
         {
+            if (!finished) await cts.CancelAsync().ConfigureAwait(false);
             foreach (var lane in lanes)
             {
+                // A GET still on its way is awaited (it ends at once: cancelled) so that its answer is closed too.
+                if (lane.Opening is { } opening)
+                {
+                    try { (await opening.ConfigureAwait(false)).Dispose(); }
+                    catch (Exception) { }
+                }
                 if (!finished) lane.Download?.Dispose();
                 ArrayPool<byte>.Shared.Return(lane.Chunk);
             }
@@ -151,18 +173,22 @@ public sealed class PartFetcher
         }
     }
 
-    private async Task OpenAsync(Lane lane, CancellationToken token)
+    private async Task<ObjectDownload> OpenAsync(Lane lane, CancellationToken token)
     {
         var one = _count == 1;
         var download = await _store.GetAsync(_bucket, _key, lane.At, one ? null : lane.End - lane.At, _remote.VersionId,
             _remote.VersionId is null ? _remote.ETag : null, token).ConfigureAwait(false);
-        lane.Download = download;
-        ObjectDownload? answered = null;
+        // Under the lock: a lane whose GET answers second returns only after the first one's callback has run, so no
+        // part can be written before it.
         lock (_gate)
         {
-            if (First is null) answered = First = download;
+            if (First is null)
+            {
+                First = download;
+                Answered?.Invoke(download);
+            }
         }
-        if (answered is not null) Answered?.Invoke(answered);
+        return download;
     }
 
     /// <summary>The lane's next chunk, up to the end of its part, into <c>counts[lane]</c>; 0 when it must ask again.</summary>

@@ -156,6 +156,96 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Two_objects_each_holding_one_of_two_connections_do_not_wait_for_each_other()
+    {
+        // Given two objects of 3 parts (2 ranged GETs each with 2 workers) and a pool of 2 connections whose first two
+        // go to the first GET of each object: their second GETs can have a connection only once a first one is read
+        using var s = await Scenario.CreateAsync(server);
+        var bodies = new Dictionary<string, byte[]> { ["a.bin"] = Bytes(17 * MiB, 70), ["b.bin"] = Bytes(17 * MiB, 71) };
+        foreach (var (name, body) in bodies) s.Write(name, body);
+        s.SiteConfig();
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var site = s.LoadSite() with { LocalPath = Path.Combine(s.Root, "restored") };
+        using var store = new ConnectionPool(S3ObjectStore.ForSite(site, 8, 2), connections: 2, firstsFirst: 2);
+        var digests = new CountingDigests();
+
+        // When both are restored with 2 workers
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var result = await new SiteRestore(site, store, digests, new RestoreSettings(2, Owner: false), NullLogger.Instance).RunAsync(limit.Token)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Then each object's GET that has a connection is read on while its other GET waits, and both come back whole
+        Assert.True(result.Status == SiteStatus.Done, string.Join("; ", result.Problems));
+        foreach (var (name, body) in bodies) Assert.Equal(body, File.ReadAllBytes(Path.Combine(site.LocalPath, name)));
+        Assert.Equal(4, store.Granted);
+    }
+
+    /// <summary>
+    /// A pool of HTTP connections as SocketsHttpHandler keeps one: a GET holds a connection from its request until its
+    /// body is read to the end (or closed). The first <c>firstsFirst</c> GETs at offset 0 are served before any other.
+    /// </summary>
+    private sealed class ConnectionPool(IObjectStore inner, int connections, int firstsFirst) : DelegatingObjectStore(inner)
+    {
+        private readonly SemaphoreSlim _free = new(connections);
+        private readonly TaskCompletionSource _firstsServed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _firsts, _granted;
+
+        public int Granted => _granted;
+
+        public override async Task<ObjectDownload> GetAsync(string bucket, string key, long offset, long? length, string? versionId, string? ifMatch, CancellationToken cancellationToken)
+        {
+            if (offset != 0) await _firstsServed.Task.WaitAsync(cancellationToken);
+            await _free.WaitAsync(cancellationToken);
+            Interlocked.Increment(ref _granted);
+            if (offset == 0 && Interlocked.Increment(ref _firsts) == firstsFirst) _firstsServed.TrySetResult();
+            var d = await Inner.GetAsync(bucket, key, offset, length, versionId, ifMatch, cancellationToken);
+            var held = new HeldConnection(d.Body, d.ContentLength, _free);
+            return new ObjectDownload(held, d.ContentLength, d.ETag, d.FingerprintMd5, d.File, d.Encrypted, d) { MtimeNs = d.MtimeNs };
+        }
+    }
+
+    /// <summary>A body that gives its connection back once read to its end or closed.</summary>
+    private sealed class HeldConnection(Stream inner, long length, SemaphoreSlim pool) : Stream
+    {
+        private long _left = length;
+        private int _returned;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            _left -= n;
+            if (n == 0 || _left <= 0) Return();
+            return n;
+        }
+
+        private void Return()
+        {
+            if (Interlocked.Exchange(ref _returned, 1) == 0) pool.Release();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                Return();
+                inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+
+    [Fact]
     public async Task An_sse_kms_multipart_object_is_verified_by_its_whole_md5_which_the_cache_keeps()
     {
         using var s = await Scenario.CreateAsync(server);
