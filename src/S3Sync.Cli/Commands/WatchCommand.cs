@@ -77,6 +77,7 @@ public static class WatchCommand
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        if (HangupSignal.TakeBack()) logger.LogDebug("SIGHUP was ignored when s3sync started (nohup?): taken back, it reloads the configuration");
         using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;

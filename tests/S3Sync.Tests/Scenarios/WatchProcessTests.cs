@@ -117,10 +117,39 @@ public sealed class WatchProcessTests(S3ServerFixture server)
         }
     }
 
-    private static Process Start(string[] args, ConcurrentQueue<string> lines, Dictionary<string, string>? env = null)
+    [Fact]
+    public async Task Watch_process_started_under_nohup_still_reloads_on_sighup()
+    {
+        // Given a watch started by nohup, which starts it with SIGHUP ignored
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig("name: www");
+        var lines = new ConcurrentQueue<string>();
+        using var process = Start(["watch", "-c", s.ConfigPath], lines, nohup: true);
+        try
+        {
+            await UntilAsync(() => Task.FromResult(lines.Any(l => l.Contains("full sync done", StringComparison.Ordinal))), "the initial sync", lines);
+
+            // When it gets SIGHUP
+            Signal(process, "HUP");
+
+            // Then it reloads its configuration, as without nohup
+            await UntilAsync(() => Task.FromResult(lines.Any(l => l.Contains("configuration reload (SIGHUP)", StringComparison.Ordinal))), "the reload", lines);
+            Signal(process, "TERM");
+            await process.WaitForExitAsync().WaitAsync(Deadline);
+            Assert.True(process.ExitCode == 0, string.Join("\n", lines));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+        }
+    }
+
+    private static Process Start(string[] args, ConcurrentQueue<string> lines, Dictionary<string, string>? env = null, bool nohup = false)
     {
         var binary = Environment.GetEnvironmentVariable("S3SYNC_BINARY");
-        var psi = new ProcessStartInfo(string.IsNullOrEmpty(binary) ? "dotnet" : binary) { RedirectStandardError = true, RedirectStandardOutput = true };
+        var program = string.IsNullOrEmpty(binary) ? "dotnet" : binary;
+        var psi = new ProcessStartInfo(nohup ? "nohup" : program) { RedirectStandardError = true, RedirectStandardOutput = true };
+        if (nohup) psi.ArgumentList.Add(program);
         if (string.IsNullOrEmpty(binary))
         {
             psi.ArgumentList.Add("exec");
