@@ -10,13 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${MB:-512} RUNS=${RUNS:-3} CREDS=${CREDS:-file}
 WORK=${BENCH_WORK:-/tmp/s3sync-firstpart}
-command -v strace >/dev/null || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null; }
+. bench/lib.sh
+bench_install strace time awscli
 [[ -x dist/s3sync ]] || ./build.sh publish
 rm -rf "$WORK"; mkdir -p "$WORK/tree" "$WORK/state"
-endpoint=$(scripts/s3server.sh start "$WORK/ceph")
-trap 'scripts/s3server.sh stop "$WORK/ceph" --clean >/dev/null 2>&1 || true' EXIT
-export AWS_ACCESS_KEY_ID=S3SYNCTESTACCESSKEY0 AWS_SECRET_ACCESS_KEY=s3sync-test-secret-key-0000000000000000000 AWS_REGION=us-east-1
-aws --endpoint-url "$endpoint" s3 mb s3://firstpart >/dev/null
+bench_server "$WORK/ceph"
+endpoint=$EP
+/usr/bin/aws --endpoint-url "$endpoint" s3 mb s3://firstpart >/dev/null
 head -c $((MB << 20)) /dev/urandom >"$WORK/tree/big.bin"
 sleep 2   # past the hash cache's racy window: the file is as old as a file to back up usually is
 keys=""

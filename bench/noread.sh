@@ -10,13 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SMALL=${SMALL:-1000} CREDS=${CREDS:-file}
 WORK=${BENCH_WORK:-/tmp/s3sync-noread}
-command -v strace >/dev/null || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null; }
+. bench/lib.sh
+bench_install strace time awscli
 [[ -x dist/s3sync ]] || ./build.sh publish
 rm -rf "$WORK"; mkdir -p "$WORK/tree" "$WORK/state"
-endpoint=$(scripts/s3server.sh start "$WORK/ceph")
-trap 'scripts/s3server.sh stop "$WORK/ceph" --clean >/dev/null 2>&1 || true' EXIT
-export AWS_ACCESS_KEY_ID=S3SYNCTESTACCESSKEY0 AWS_SECRET_ACCESS_KEY=s3sync-test-secret-key-0000000000000000000 AWS_REGION=us-east-1
-aws --endpoint-url "$endpoint" s3 mb s3://noread >/dev/null
+bench_server "$WORK/ceph"
+endpoint=$EP
+/usr/bin/aws --endpoint-url "$endpoint" s3 mb s3://noread >/dev/null
 for ((i = 0; i < SMALL; i++)); do d=$WORK/tree/d$((i % 100)); mkdir -p "$d"; head -c 4096 /dev/urandom >"$d/f$i"; done
 MiB=$((1024 * 1024))
 for parts in 1 3 4 12; do head -c $(( (parts - 1) * 8 * MiB + MiB )) /dev/urandom >"$WORK/tree/p$parts.bin"; done

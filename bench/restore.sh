@@ -22,39 +22,16 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 log() { echo "restore-bench: $(date -u +%T) $*" >&2; }
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 
+. bench/lib.sh
 [[ -x dist/s3sync ]] || ./build.sh publish
-missing=()
-for p in awscli rclone s3cmd strace time python3; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bench_install awscli rclone s3cmd strace time python3
 AWS=/usr/bin/aws RCLONE=/usr/bin/rclone S3CMD=/usr/bin/s3cmd S3SYNC=$ROOT/dist/s3sync
-unset AWS_CA_BUNDLE # rclone 1.60 fails when it is set
 
 rm -rf "$WORK"; mkdir -p "$WORK"
-SERVER=$WORK/server
-trap 'bash scripts/s3server.sh stop "$SERVER" --clean >/dev/null 2>&1 || true' EXIT
 log "starting Ceph RGW"
-bash scripts/s3server.sh start "$SERVER" >/dev/null
-set -a; . "$SERVER/env"; set +a
-EP=$S3SYNC_TEST_ENDPOINT HOSTPORT=${S3SYNC_TEST_ENDPOINT#http://} BUCKET=restore
-export AWS_ACCESS_KEY_ID=$S3SYNC_TEST_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3SYNC_TEST_SECRET_KEY AWS_DEFAULT_REGION=us-east-1
-export AWS_EC2_METADATA_DISABLED=true AWS_PAGER="" AWS_CONFIG_FILE=$WORK/aws.cfg
-printf '[default]\nregion = us-east-1\n' >"$WORK/aws.cfg"
-export RCLONE_CONFIG=/dev/null RCLONE_CONFIG_S3_TYPE=s3 RCLONE_CONFIG_S3_PROVIDER=Ceph RCLONE_CONFIG_S3_ENDPOINT=$EP \
-    RCLONE_CONFIG_S3_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_S3_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
-    RCLONE_CONFIG_S3_REGION=us-east-1 RCLONE_CONFIG_S3_FORCE_PATH_STYLE=true
-cat >"$WORK/s3cmd.cfg" <<EOF
-[default]
-access_key = $AWS_ACCESS_KEY_ID
-secret_key = $AWS_SECRET_ACCESS_KEY
-host_base = $HOSTPORT
-host_bucket = $HOSTPORT
-use_https = False
-signature_v2 = False
-bucket_location = us-east-1
-EOF
+bench_server "$WORK/server"
+bench_peers "$WORK"
+BUCKET=restore
 $AWS --endpoint-url "$EP" s3api create-bucket --bucket "$BUCKET" >/dev/null
 
 # The source trees, uploaded once by s3sync (not timed): the objects carry s3sync's metadata (mtime, mode).

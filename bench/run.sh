@@ -31,19 +31,14 @@ more_runs() { # RUN: true when run number RUN may go ahead
 }
 
 # --- tools ------------------------------------------------------------------------------------------------------
+. bench/lib.sh
 [[ -x dist/s3sync ]] || ./build.sh publish
-missing=()
-for p in awscli rclone s3cmd gnuplot-nox time python3; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bench_install awscli rclone s3cmd gnuplot-nox time python3
 AWS=/usr/bin/aws          # Debian's aws-cli v2; an older v1 may come first on PATH
 RCLONE=/usr/bin/rclone
 S3CMD=/usr/bin/s3cmd
 S3SYNC=$ROOT/dist/s3sync
 CEILING=$WORK/ceiling-bin/S3Sync.Ceiling   # the server's ceiling for W1: bench/ceiling (same signed PUTs, nothing else)
-unset AWS_CA_BUNDLE       # rclone 1.60 fails when it is set
 
 if want w1 && [[ -z ${TOOLS:-} || " $TOOLS " == *" ceiling "* ]]; then
     mkdir -p "$WORK"; log "publishing bench/ceiling (Native AOT)"
@@ -52,34 +47,11 @@ fi
 
 # --- server -----------------------------------------------------------------------------------------------------
 mkdir -p "$WORK"
-SERVER=$WORK/server
-bash scripts/s3server.sh stop "$SERVER" --clean >/dev/null 2>&1 || true
-cleanup() { bash scripts/s3server.sh stop "$SERVER" --clean >/dev/null 2>&1 || true; }
-trap cleanup EXIT
 log "starting Ceph RGW"
-bash scripts/s3server.sh start "$SERVER" >/dev/null
-set -a; . "$SERVER/env"; set +a
-EP=$S3SYNC_TEST_ENDPOINT
-HOSTPORT=${EP#http://}
+bench_server "$WORK/server"
+bench_peers "$WORK"
 BUCKET=bench
-
-export AWS_ACCESS_KEY_ID=$S3SYNC_TEST_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3SYNC_TEST_SECRET_KEY AWS_DEFAULT_REGION=us-east-1
-export AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
-printf '[default]\nregion = us-east-1\n' >"$WORK/aws-default.cfg"
 printf '[default]\nregion = us-east-1\ns3 =\n  max_concurrent_requests = 64\n' >"$WORK/aws-64.cfg"
-export RCLONE_CONFIG=/dev/null RCLONE_CONFIG_S3_TYPE=s3 RCLONE_CONFIG_S3_PROVIDER=Ceph RCLONE_CONFIG_S3_ENDPOINT=$EP \
-    RCLONE_CONFIG_S3_ACCESS_KEY_ID=$S3SYNC_TEST_ACCESS_KEY RCLONE_CONFIG_S3_SECRET_ACCESS_KEY=$S3SYNC_TEST_SECRET_KEY \
-    RCLONE_CONFIG_S3_REGION=us-east-1 RCLONE_CONFIG_S3_FORCE_PATH_STYLE=true
-cat >"$WORK/s3cmd.cfg" <<EOF
-[default]
-access_key = $S3SYNC_TEST_ACCESS_KEY
-secret_key = $S3SYNC_TEST_SECRET_KEY
-host_base = $HOSTPORT
-host_bucket = $HOSTPORT
-use_https = False
-signature_v2 = False
-bucket_location = us-east-1
-EOF
 $AWS --endpoint-url "$EP" s3api create-bucket --bucket "$BUCKET" >/dev/null
 
 # s3sync's config for one local folder and prefix (defaults otherwise, cache in $WORK/state).
