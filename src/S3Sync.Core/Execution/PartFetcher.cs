@@ -176,8 +176,16 @@ public sealed class PartFetcher
     private async Task<ObjectDownload> OpenAsync(Lane lane, CancellationToken token)
     {
         var one = _count == 1;
-        var download = await _store.GetAsync(_bucket, _key, lane.At, one ? null : lane.End - lane.At, _remote.VersionId,
+        long? length = one ? null : lane.End - lane.At;
+        var download = await _store.GetAsync(_bucket, _key, lane.At, length, _remote.VersionId,
             _remote.VersionId is null ? _remote.ETag : null, token).ConfigureAwait(false);
+        if (download.ContentLength > length)
+        {
+            // A server that ignores Range answers the object from its first byte: those bytes would land at this
+            // lane's offset. A checked object would fail its ETag anyway; one that cannot be checked must not be written.
+            download.Dispose();
+            throw new InvalidDataException($"the server answered {download.ContentLength} bytes for a range of {length} (it ignored the Range header?)");
+        }
         // Under the lock: a lane whose GET answers second returns only after the first one's callback has run, so no
         // part can be written before it.
         lock (_gate)

@@ -283,6 +283,28 @@ public sealed class StalledBodyTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task A_server_that_ignores_range_fails_the_key_on_one_line_and_writes_nothing()
+    {
+        // Given a 3-part object on a server that answers every ranged GET with the whole object (200)
+        var (body, listing, headers) = ThreePartObject(17);
+        using var server = new MisbehavingServer((method, target) =>
+            target.Contains("list-type=2", StringComparison.Ordinal) ? new Misbehaviour.Answer(200, listing) : new Misbehaviour.Object(body, headers, IgnoreRange: true));
+        var (root, local) = Hang.Tree();
+        var config = Hang.Config(root, server.Endpoint, local);
+
+        // When it is restored with 3 workers (3 ranged GETs)
+        var (run, elapsed) = await Hang.RunAsync("restore", "-c", config, "--in-place", "--workers", "3");
+        log.WriteLine($"{elapsed.TotalSeconds:F1} s\n{run}");
+
+        // Then the key fails saying the range was ignored, and no file (nor a temporary one) is left
+        // (whichever of the 3 GETs answers first names its range: 8 MiB or the last part's 1000 bytes)
+        Hang.AssertFailedWithin(run, elapsed, $"big.bin: the server answered {body.Length} bytes for a range of ");
+        Assert.Contains("(it ignored the Range header?)", run.Output + run.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(local));
+        Directory.Delete(root, true);
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task A_download_whose_body_stalls_fails_in_bounded_time()
     {
         // Given a bucket listing one 5000-byte object whose GET stalls after 100 bytes

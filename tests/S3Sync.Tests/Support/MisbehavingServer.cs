@@ -22,8 +22,9 @@ public abstract record Misbehaviour
     public sealed record AcceptPut : Misbehaviour;
 
     /// <summary>An object's bytes and headers, a 206 of the asked range when the request has a <c>Range</c> header;
-    /// with <paramref name="StallAfter"/>, only that many bytes of the answer are sent, then nothing.</summary>
-    public sealed record Object(byte[] Body, IReadOnlyDictionary<string, string>? Headers = null, int? StallAfter = null) : Misbehaviour;
+    /// with <paramref name="StallAfter"/>, only that many bytes of the answer are sent, then nothing; with
+    /// <paramref name="IgnoreRange"/>, the whole object with a 200 whatever was asked.</summary>
+    public sealed record Object(byte[] Body, IReadOnlyDictionary<string, string>? Headers = null, int? StallAfter = null, bool IgnoreRange = false) : Misbehaviour;
 }
 
 /// <summary>
@@ -104,7 +105,7 @@ public sealed class MisbehavingServer : IDisposable
                     await Task.Delay(Timeout.Infinite, _stop.Token);
                     break;
                 case Misbehaviour.Object o:
-                    await WriteObjectAsync(stream, o, range);
+                    await WriteObjectAsync(stream, o, o.IgnoreRange ? null : range);
                     break;
             }
         }
