@@ -199,16 +199,19 @@ public sealed class PartFetcher
         return download;
     }
 
+    /// <summary>Where the part the lane is in ends (its run's end for the last one).</summary>
+    private long PartEnd(Lane lane) => Math.Min(lane.End, (lane.Part + 1) * _partSize);
+
+    private InvalidDataException NotAsListed() => new($"the object's body is not the {_remote.Size} bytes listed (replaced during the restore?)");
+
     /// <summary>The lane's next chunk, up to the end of its part, into <c>counts[lane]</c>; 0 when it must ask again.</summary>
     private async Task ReadAsync(Lane lane, int[] counts, CancellationTokenSource cts)
     {
-        var partEnd = Math.Min(lane.End, (lane.Part + 1) * _partSize);
-        var want = (int)Math.Min(lane.Chunk.Length, partEnd - lane.At);
+        var want = (int)Math.Min(lane.Chunk.Length, PartEnd(lane) - lane.At);
         try
         {
             var got = want == 0 ? 0 : await lane.Download!.Body.ReadAtLeastAsync(lane.Chunk.AsMemory(0, want), want, throwOnEndOfStream: false, cts.Token).ConfigureAwait(false);
-            if (got != want)
-                throw new InvalidDataException($"the object's body is not the {_remote.Size} bytes listed (replaced during the restore?)");
+            if (got != want) throw NotAsListed();
             counts[lane.Index] = got;
         }
         catch (TimeoutException e) when (!cts.IsCancellationRequested && (lane.Attempt < StalledBodyAttempts || lane.Part > lane.ResumedAt))
@@ -232,8 +235,7 @@ public sealed class PartFetcher
     private async Task AdvanceAsync(Lane lane, Md5Lanes? md5, CancellationToken token)
     {
         if (lane.Download is null) return;
-        var partEnd = Math.Min(lane.End, (lane.Part + 1) * _partSize);
-        if (lane.At < partEnd) return;
+        if (lane.At < PartEnd(lane)) return;
         if (_hash == FetchHash.Parts)
         {
             PartMd5s![lane.Part] = md5!.Finish(lane.Index);
@@ -242,7 +244,7 @@ public sealed class PartFetcher
         lane.Part++;
         if (lane.At < lane.End) return;
         if (_count == 1 && await lane.Download.Body.ReadAsync(lane.Chunk.AsMemory(0, 1), token).ConfigureAwait(false) > 0)
-            throw new InvalidDataException($"the object's body is not the {_remote.Size} bytes listed (replaced during the restore?)");
+            throw NotAsListed();
         if (_hash == FetchHash.Whole) WholeMd5 = md5!.Finish(lane.Index);
         lane.Done = true;
         Release(lane);

@@ -56,7 +56,6 @@ public sealed class Md5Lanes : IDisposable
             return;
         }
         Span<int> at = stackalloc int[MaxLanes];
-        Span<int> take = stackalloc int[MaxLanes];
         var mask = 0;
         // A lane's bytes left from the last call first complete its pending block: those blocks go through together.
         for (var i = 0; i < Lanes; i++)
@@ -91,8 +90,7 @@ public sealed class Md5Lanes : IDisposable
                 blocks = Math.Min(blocks, whole);
             }
             if (mask == 0) break;
-            for (var i = 0; i < Lanes; i++) take[i] = at[i];
-            CompressLanes(mask, blocks, buffers, take);
+            CompressLanes(mask, blocks, buffers, at);
             for (var i = 0; i < Lanes; i++)
                 if ((mask & 1 << i) != 0) at[i] += blocks * Block;
         }
@@ -111,15 +109,13 @@ public sealed class Md5Lanes : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(lane, Lanes);
         if (_plain is not null) return _plain[lane].GetHashAndReset();
         // RFC 1321's padding: 0x80, zeros, the length in bits; one block, or two when 8 bytes no longer fit.
-        var last = new byte[MaxLanes * 2 * Block];
+        var last = new byte[2 * Block];
         var pending = _pendingCount[lane];
-        _pending.AsSpan(lane * Block, pending).CopyTo(last.AsSpan(lane * 2 * Block));
-        last[lane * 2 * Block + pending] = 0x80;
+        _pending.AsSpan(lane * Block, pending).CopyTo(last);
+        last[pending] = 0x80;
         var blocks = pending < Block - 8 ? 1 : 2;
-        BinaryPrimitives.WriteUInt64LittleEndian(last.AsSpan(lane * 2 * Block + blocks * Block - 8), (ulong)_lengths[lane] * 8);
-        Span<int> offsets = stackalloc int[MaxLanes];
-        offsets[lane] = lane * 2 * Block;
-        Compress(1 << lane, blocks, last, offsets);
+        BinaryPrimitives.WriteUInt64LittleEndian(last.AsSpan(blocks * Block - 8), (ulong)_lengths[lane] * 8);
+        Compress(1 << lane, blocks, last, stackalloc int[MaxLanes]);
         var (g, e) = (lane / 4, lane % 4);
         var md5 = new byte[16];
         BinaryPrimitives.WriteUInt32LittleEndian(md5, (g == 0 ? _a0 : _a1).GetElement(e));
