@@ -25,14 +25,14 @@ public static class RestoreCommand
         var cache = new CacheOptions();
         var to = new Option<string?>("--to") { Description = "Restore into this folder (each site into DIR/<site name> when several are selected)", HelpName = "DIR" };
         var inPlace = new Option<bool>("--in-place") { Description = "Restore into each site's local_path itself" };
-        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be written or deleted (verify's report) and change nothing" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print the actions the restore would take, and those a safety rule would hold, and change nothing; exits as the restore would" };
         var json = new Option<bool>("--json") { Description = "JSON Lines on stdout: one object per action (planned ones with --dry-run), per error and per site, and a total; logs stay on stderr" };
-        var all = new Option<bool>("--all") { Description = "With --dry-run (the text report): also list files that are already right (=)" };
+        var all = new Option<bool>("--all") { Description = "With --dry-run (text): also list the files that are already right (= key)" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more local files than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<string?>("--workers") { Description = "Download workers, 1 to 1024 (default upload_workers)", HelpName = "N" };
         var noOwner = new Option<bool>("--no-owner") { Description = "Do not set owner and group (they are set only when running as root)" };
         var at = new Option<string?>("--at") { Description = "Point in time on a versioned bucket: RFC 3339 (2026-11-30T12:00:00Z) or a local date and time (2026-11-30 12:00)", HelpName = "TIME" };
-        var command = new Command("restore", "Restore sites from their bucket by content, with modes, mtimes and owners. Exit 0 done (--dry-run: planned), 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
+        var command = new Command("restore", "Restore sites from their bucket by content, with modes, mtimes and owners. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
             .WithExamples(
                 "s3sync restore -c /etc/s3sync/config.yml --site etc --to /srv/restore",
                 "s3sync restore -c /etc/s3sync/config.yml --in-place --at 2026-11-30T12:00:00Z --dry-run",
@@ -131,10 +131,10 @@ public static class RestoreCommand
         using var cache = CacheOptions.Open(config.StateDir, logger);
         var clock = Stopwatch.StartNew();
         var worst = SiteStatus.Done;
-        // The text dry run prints verify's report; --json (dry or not) the executor's action lines.
-        var textDryRun = options.DryRun && !options.Json;
-        var plan = new PlanReport(report, json: false, options.All);
+        // A dry run is the restore with nothing done: the same plan, guard and exit code. Its text form prints each
+        // planned or held action (and, with --all, each file already right); --json the executor's action lines.
         var actions = options.Json ? new ActionReport(report, options.DryRun, download: true) { ErrorsOnly = options.Quiet } : null;
+        var text = options.DryRun && !options.Json ? new ActionText(report, config.Sites.Count > 1) { Quiet = options.Quiet } : null;
         foreach (var configured in config.Sites)
         {
             var target = TargetOf(configured, options, config.Sites.Count) ?? throw new InvalidOperationException($"site '{configured.Name}': no target (checked before the run)");
@@ -142,14 +142,14 @@ public static class RestoreCommand
             using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger);
             // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
             using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, options.Rehash);
-            if (textDryRun)
-            {
-                var complete = await DryRunAsync(site, store, digests, options, plan, cancellationToken).ConfigureAwait(false);
-                if (!complete) worst = SiteStatus.Failed;
-                continue;
-            }
             var restore = new SiteRestore(site, store, digests, options.Settings, logger);
             actions?.Follow(site, restore);
+            text?.Follow(site, restore);
+            if (text is not null && options.All)
+                restore.Planned += entry =>
+                {
+                    if (entry.Reason == ChangeReason.InSync) lock (report) report.WriteLine((config.Sites.Count > 1 ? $"site {site.Name}: " : "") + "= " + Printable.Escape(entry.Key));
+                };
             var result = await restore.RunAsync(cancellationToken).ConfigureAwait(false);
             if (result.Status > worst) worst = result.Status;
             if (actions is not null)
@@ -158,44 +158,14 @@ public static class RestoreCommand
                 continue;
             }
             var s = result.Stats;
-            output.WriteLine($"site {site.Name}: restored {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}) into {site.LocalPath}, metadata set {s.ChangedInPlace}, deleted {s.Deleted}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}"
+            output.WriteLine((options.DryRun ? "(dryrun) " : "") + $"site {site.Name}: restored {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}) into {site.LocalPath}, metadata set {s.ChangedInPlace}, deleted {s.Deleted}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}"
                 + (result.Status == SiteStatus.Done ? "" : result.Status == SiteStatus.DeletesRefused ? " [deletions refused]" : " [incomplete: see errors]"));
             foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");
             if (result.Problems.Count > 20) output.WriteLine($"  ! ... and {result.Problems.Count - 20} more (see the log)");
         }
-        if (textDryRun)
-        {
-            plan.TotalSummary(clock.Elapsed);
-            // As sync --dry-run: 0 when it could plan, whatever the plan holds; 3 when it could not (or a key cannot be restored).
-            return worst != SiteStatus.Done ? ExitCodes.Failed : ExitCodes.Ok;
-        }
-        // A dry run's refused deletions are its forecast (held lines), not a failure of the dry run.
-        var code = options.DryRun && worst == SiteStatus.DeletesRefused ? ExitCodes.Ok : (int)worst;
+        // A dry run exits as the restore would (4 when it would refuse deletions).
+        var code = (int)worst;
         actions?.TotalSummary(worst, clock.Elapsed, code);
         return code;
-    }
-
-    private static async Task<bool> DryRunAsync(Site site, IObjectStore store, CachedDigestSource digests, RestoreOptions options, PlanReport report, CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        var totals = new ReportTotals();
-        report.SiteHeader(site, download: true);
-        var planner = new SyncPlanner(site, store, digests, new PlanOptions
-        {
-            Deep = true, UploadWhenUnsure = true, Download = true, Metadata = MetadataCheck.Always, CompareOwner = options.Settings.Owner, At = options.Settings.At,
-        }, issue => { if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals); });
-        var complete = true;
-        try
-        {
-            await foreach (var entry in planner.PlanAsync(cancellationToken).ConfigureAwait(false)) report.Entry(site, entry, totals);
-            complete = planner.Complete;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", $"could not finish: {StoreErrors.Describe(e)}", totals);
-            complete = false;
-        }
-        report.SiteSummary(site, totals, clock.Elapsed, complete);
-        return complete && totals.Errors == 0;
     }
 }

@@ -19,7 +19,8 @@ public static class SyncCommand
     {
         var common = new CommonOptions();
         var cache = new CacheOptions();
-        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would change (the report of verify --deep) and change nothing; exit 0 when it could plan" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print the actions the run would take, and those a safety rule would hold, and change nothing; exits as the run would (4 when it would refuse deletions)" };
+        var deep = new Option<bool>("--deep") { Description = "Read every object's stored headers, ACL and encryption (a HEAD each) and repair those that differ from the site's settings" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
         var workers = new Option<string?>("--workers") { Description = "Upload workers, 1 to 1024 (overrides upload_workers)", HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "JSON Lines on stdout: one object per action (planned ones with --dry-run), per error and per site, and a total; logs stay on stderr" };
@@ -32,6 +33,7 @@ public static class SyncCommand
                 "s3sync sync s3://backup/host1 /srv/restore   # the other way: restore");
         common.AddTo(command);
         command.Options.Add(dryRun);
+        command.Options.Add(deep);
         command.Options.Add(maxDelete);
         command.Options.Add(workers);
         command.Options.Add(json);
@@ -53,33 +55,27 @@ public static class SyncCommand
             var quiet = common.IsQuiet(result);
             var asJson = result.GetValue(json);
             var dry = result.GetValue(dryRun);
-            // The text dry run is verify's report with --deep: sync reads s3sync's fingerprint too, so both see the same plan.
-            // It exits 0 when it could plan, differences or not (as aws and rclone do): `set -e` scripts run it first.
-            // The JSON dry run is the executor's: the lines a real run would write, each marked planned (or held).
-            if (dry && !asJson)
-                return DryRunAsync(config, jsonLogs, new VerifyOptions(Json: false, All: false, Deep: true, Download: false, Rehash: rehash, Quiet: quiet), output, cancellationToken);
+            // A dry run is the same run with nothing done: the same plan, the same guard, the same exit code. The text form
+            // prints each planned or held action; the JSON form the lines the run would write, marked planned or held.
             var settings = new SyncSettings
             {
                 Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash,
+                Deep = result.GetValue(deep),
                 Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)), Mounts = new MountLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
                 DryRun = dry, LogActions = !asJson,
             };
             var report = asJson ? new ActionReport(output, dry, download: false) { ErrorsOnly = quiet } : null;
+            var text = dry && !asJson ? new ActionText(output, config.Sites.Count > 1) { Quiet = quiet } : null;
             return RunAsync(config, jsonLogs, settings, quiet || asJson ? TextWriter.Null : output, cancellationToken,
-                ProgressLine.Wanted(error, quiet) ? error : null, report);
+                ProgressLine.Wanted(error, quiet) ? error : null, report, text);
         });
         return command;
     }
 
-    private static async Task<int> DryRunAsync(SyncConfig config, bool jsonLogs, VerifyOptions options, TextWriter output, CancellationToken cancellationToken)
-    {
-        var code = await VerifyCommand.RunAsync(config, jsonLogs, options, output, cancellationToken).ConfigureAwait(false);
-        return code == ExitCodes.Differences ? ExitCodes.Ok : code;
-    }
-
     /// <param name="progress">Where to draw the progress line (a terminal's stderr), or null for none.</param>
     /// <param name="report">The JSON Lines report (<c>--json</c>), or null for the text summary on <paramref name="output"/>.</param>
-    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, SyncSettings settings, TextWriter output, CancellationToken cancellationToken, TextWriter? progress = null, ActionReport? report = null)
+    /// <param name="text">The text dry run's action lines, or null.</param>
+    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, SyncSettings settings, TextWriter output, CancellationToken cancellationToken, TextWriter? progress = null, ActionReport? report = null, ActionText? text = null)
     {
         // On a terminal the log is written through the progress line's terminal, above the line, never glued to it.
         // JSON logs are for machines: no progress line with them.
@@ -99,6 +95,7 @@ public static class SyncCommand
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
             var sync = new SiteSync(site, store, digests, settings, logger);
             report?.Follow(site, sync);
+            text?.Follow(site, sync);
             SiteResult result;
             using (terminal is null ? null : new ProgressLine(terminal, site.Name, sync, sent))
             {
@@ -117,7 +114,7 @@ public static class SyncCommand
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
             report?.SiteSummary(result);
             var s = result.Stats;
-            output.WriteLine($"site {site.Name}: uploaded {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}), deleted {s.Deleted}, changed in place {s.ChangedInPlace}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}" + (result.Status == SiteStatus.Done ? "" : $" [{StatusText(result.Status)}]"));
+            output.WriteLine((settings.DryRun ? "(dryrun) " : "") + $"site {site.Name}: uploaded {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}), deleted {s.Deleted}, changed in place {s.ChangedInPlace}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}" + (result.Status == SiteStatus.Done ? "" : $" [{StatusText(result.Status)}]"));
             foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");
             if (result.Problems.Count > 20) output.WriteLine($"  ! ... and {result.Problems.Count - 20} more (see the log)");
             files += s.Uploaded;
@@ -126,10 +123,10 @@ public static class SyncCommand
             if (result.Status > worst) worst = result.Status;
         }
         if (config.Sites.Count > 1)
-            output.WriteLine($"total: uploaded {files} files ({Sizes.Bytes(bytes)}), failed {failed}; {Sizes.Duration(clock.Elapsed)}");
-        // A dry run exits 0 when it could plan, as the text one does: deletions the guard would refuse are its forecast
-        // (held lines, status deletes_refused), not a failure of the dry run.
-        var code = settings.DryRun && worst == SiteStatus.DeletesRefused ? ExitCodes.Ok : (int)worst;
+            output.WriteLine((settings.DryRun ? "(dryrun) " : "") + $"total: uploaded {files} files ({Sizes.Bytes(bytes)}), failed {failed}; {Sizes.Duration(clock.Elapsed)}");
+        // A dry run exits as the run would: deletions the guard would refuse are 4 there too (as rclone's --dry-run
+        // fails at --max-delete), so a script can test a change with the dry run's exit code.
+        var code = (int)worst;
         report?.TotalSummary(worst, clock.Elapsed, code);
         return code;
     }

@@ -22,7 +22,7 @@ public static class VerifyCommand
         var cache = new CacheOptions();
         var json = new Option<bool>("--json") { Description = "JSON Lines: one object per entry and per site summary" };
         var all = new Option<bool>("--all") { Description = "Also list keys that are in sync (=)" };
-        var deep = new Option<bool>("--deep") { Description = "HEAD objects whose ETag cannot be reproduced and compare s3sync's stored MD5" };
+        var deep = new Option<bool>("--deep") { Description = "HEAD objects whose ETag cannot be reproduced and compare s3sync's stored MD5; compare every object's stored headers, ACL and encryption with the site's" };
         var download = new Option<bool>("--download") { Description = "Download every matching object and compare its bytes with the file (restore drill)" };
         var at = new Option<string?>("--at") { Description = "Compare with the tree as it was at this time on a versioned bucket (RFC 3339 or a local date and time)", HelpName = "TIME" };
         var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing. Exit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish, 5 no usable credentials.")
@@ -71,6 +71,7 @@ public static class VerifyCommand
         var complete = true;
         var credentials = false;
         using var cache = CacheOptions.Open(config.StateDir, logger);
+        var ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir));
         foreach (var site in config.Sites)
         {
             var siteClock = Stopwatch.StartNew();
@@ -79,7 +80,8 @@ public static class VerifyCommand
             using var store = SiteStores.For(site, config.UploadWorkers, config.S3OpsRetries, config.RequestTimeout, logger);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
             var links = new LinkSummary();
-            var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = options.Deep, At = options.At, Metadata = options.Deep ? MetadataCheck.WhenChangedSinceUpload : MetadataCheck.Never }, issue =>
+            // Settings drift is a difference: the state folder says whether the site's settings changed since applied.
+            var planner = new SyncPlanner(site, store, digests, PlanFactory.Verify(options.Deep, options.At, ledger.NeedsCheck(site)), issue =>
             {
                 if (links.TryAdd(issue, logger)) return;
                 if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals);

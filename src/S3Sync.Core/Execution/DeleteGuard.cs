@@ -33,6 +33,12 @@ public sealed class DeleteGuard(DeleteLimit limit, TimeProvider? time = null, Ti
     /// <summary>Deletions allowed within the window that ends now.</summary>
     public long InWindow { get { lock (_lock) { Expire(); return _recent.Sum(r => r.Count); } } }
 
+    /// <summary>A complete listing counted <paramref name="objects"/> managed objects: the base from now on.</summary>
+    public void Observe(long objects)
+    {
+        lock (_lock) _objects = objects;
+    }
+
     /// <summary>A full sync's deletions, after a complete walk and listing: <paramref name="objects"/> (the listing's
     /// count) becomes the base. An allowed verdict counts the deletions in the window.</summary>
     public DeleteVerdict Check(long deletions, long objects, long localFiles)

@@ -31,10 +31,11 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         var stats = new SiteStats();
         var problems = new SiteProblems(p => ProblemFound?.Invoke(p));
 
-        TargetFolder target;
+        // A dry run changes nothing, so it neither creates the target folder nor opens it.
+        TargetFolder? target = null;
         try
         {
-            target = TargetFolder.Open(site.LocalPath);
+            if (!settings.DryRun) target = TargetFolder.Open(site.LocalPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -45,7 +46,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         using var _ = target;
 
         var links = new LinkSummary();
-        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Download = true, Metadata = MetadataCheck.Always, CompareOwner = settings.Owner, At = settings.At }, issue =>
+        var planner = new SyncPlanner(site, store, digests, PlanFactory.Restore(settings.Owner, settings.At), issue =>
         {
             if (links.TryAdd(issue, logger)) return;
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); problems.Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
@@ -55,9 +56,10 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         var deletes = new List<string>();
         long remoteObjects = 0, localFiles = 0;
         var status = SiteStatus.Done;
-        await using (var downloader = new Downloader(site, store, target, digests, settings, logger, cancellationToken))
+        var downloader = target is null ? null : new Downloader(site, store, target, digests, settings, logger, cancellationToken);
+        await using (downloader)
         {
-            downloader.Completed += result =>
+            if (downloader is not null) downloader.Completed += result =>
             {
                 var entry = result.Entry;
                 var verb = SiteSync.Verb(entry.Action);
@@ -90,13 +92,13 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                                 entry.Action == PlanAction.Download ? entry.Remote!.Size : null, entry.Action == PlanAction.ApplyMetadata ? entry.Detail : null));
                             break;
                         case PlanAction.Download or PlanAction.ApplyMetadata:
-                            await downloader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
+                            await downloader!.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
                             break;
                         case PlanAction.Delete:
                             deletes.Add(entry.Key);
                             break;
                         default:
-                            if (entry.Reason == ChangeReason.Vanished && entry.Local is not null && !settings.DryRun) RemoveLeftover(target, entry.Key);
+                            if (entry.Reason == ChangeReason.Vanished && entry.Local is not null && target is not null) RemoveLeftover(target, entry.Key);
                             Count(entry, stats, (k, m) => problems.Failure(k, m));
                             break;
                     }
@@ -109,7 +111,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                 logger.LogError("site {Site}: {Error}", site.Name, why);
                 problems.Failure(null, why);
             }
-            await downloader.CompleteAsync().ConfigureAwait(false);
+            if (downloader is not null) await downloader.CompleteAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
         links.Report(logger, site.Name, site.Symlinks);
@@ -144,7 +146,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
             }
             else
             {
-                foreach (var key in deletes) Delete(target, key, stats, problems.Add);
+                foreach (var key in deletes) Delete(target!, key, stats, problems.Add);
             }
         }
         if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;

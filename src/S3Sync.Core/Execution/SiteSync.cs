@@ -35,6 +35,10 @@ public sealed record SyncSettings
     /// <summary>Hash every file compared, ignoring the hash cache (the <c>--rehash</c> flag).</summary>
     public bool Rehash { get; init; }
 
+    /// <summary>Read every object's stored headers, ACL and encryption (a HEAD each) and repair those that differ from
+    /// the site's, even when the state folder says they were applied (the <c>--deep</c> flag: another tool changed them).</summary>
+    public bool Deep { get; init; }
+
     /// <summary>Where the applied upload settings are remembered; null: never compare objects' settings.</summary>
     public SettingsLedger? Ledger { get; init; }
 
@@ -92,7 +96,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         if (checkSettings)
             logger.LogInformation("site {Site}: the headers, ACL or encryption settings changed: each object's are compared (a HEAD per object) and brought in line", site.Name);
         var knownMounts = settings.Mounts?.Recall(site) ?? [];
-        var planner = new SyncPlanner(site, store, digests, new PlanOptions { Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload, CheckSettings = checkSettings, KnownMounts = knownMounts }, issue =>
+        var planner = new SyncPlanner(site, store, digests, PlanFactory.Sync(settings.Deep, checkSettings, knownMounts), issue =>
         {
             if (links.TryAdd(issue, logger)) return;
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); problems.Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
@@ -189,9 +193,13 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             Hold(deletes, "the walk or the listing did not complete");
             if (status != SiteStatus.Credentials) status = SiteStatus.Failed;
         }
-        else if (deletes.Count > 0)
+        else
         {
-            status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false);
+            // Every complete listing sets the guard's base, deletions or not: watch's events between full syncs are
+            // counted against it (a percentage of 0 objects would hold every event deletion).
+            _guard.Observe(planner.RemoteCount);
+            if (deletes.Count > 0)
+                status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false);
         }
         if (planner.HeldByUnmounted > 0 && status is not (SiteStatus.Failed or SiteStatus.Credentials))
         {
@@ -220,7 +228,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
 
         if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;
         // Every object now matches the settings: the next run need not look at each again.
-        if (checkSettings && status == SiteStatus.Done && planner.Complete && !settings.Ledger!.Record(site))
+        if ((checkSettings || settings.Deep) && status == SiteStatus.Done && planner.Complete && settings.Ledger is { } ledger && !ledger.Record(site))
             logger.LogWarning("site {Site}: could not record the applied settings in the state folder; the next sync compares every object again", site.Name);
         return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines);
     }

@@ -6,38 +6,6 @@ using S3Sync.Remote;
 
 namespace S3Sync.Planning;
 
-/// <summary>How a plan is made: what sync and verify differ in.</summary>
-public sealed record PlanOptions
-{
-    /// <summary>Read the fingerprint with HEAD when an ETag cannot be reproduced (verify --deep; sync always).</summary>
-    public bool Deep { get; init; }
-
-    /// <summary>Upload keys that cannot be compared (sync) instead of reporting them (verify).</summary>
-    public bool UploadWhenUnsure { get; init; }
-
-    /// <summary>When the file's mtime, mode and owner are compared with the object's (a HEAD; see <see cref="ChangeDetector"/>).</summary>
-    public MetadataCheck Metadata { get; init; }
-
-    /// <summary>Restore: the bucket is the reference and the disk is brought in line with it (see <see cref="SyncPlanner"/>).</summary>
-    public bool Download { get; init; }
-
-    /// <summary>Compare owner and group too (restore only when it can set them: as root, without --no-owner).</summary>
-    public bool CompareOwner { get; init; } = true;
-
-    /// <summary>Point in time: the listing is of the versions current at this instant (restore --at, verify --at).</summary>
-    public DateTime? At { get; init; }
-
-    /// <summary>How many keys are compared (hashed) at once; the output keeps key order.</summary>
-    public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
-
-    /// <summary>Folders (keys ending in '/') that were mount points at the last complete walk (<see cref="Execution.MountLedger"/>).</summary>
-    public IReadOnlyCollection<string> KnownMounts { get; init; } = [];
-
-    /// <summary>Compare each object's headers, ACL and encryption with the site's too (a HEAD per key; see
-    /// <see cref="Execution.SettingsLedger"/>). Needs <see cref="Deep"/>.</summary>
-    public bool CheckSettings { get; init; }
-}
-
 /// <summary>
 /// Turns a site into a stream of <see cref="PlanEntry"/> in key order: walk, listing, merge, compare. The one
 /// implementation behind <c>sync</c>, <c>sync --dry-run</c>, <c>verify</c> and <c>restore</c>. Nothing here writes.

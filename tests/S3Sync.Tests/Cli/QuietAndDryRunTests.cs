@@ -20,7 +20,7 @@ public sealed class QuietAndDryRunTests(S3ServerFixture server)
     }
 
     [Fact]
-    public async Task Dry_run_with_changes_to_make_prints_the_plan_and_exits_0()
+    public async Task Dry_run_with_changes_to_make_prints_the_planned_actions_and_exits_0()
     {
         using var s = await Scenario.CreateAsync(server);
         s.Write("new.txt", "new");
@@ -28,7 +28,7 @@ public sealed class QuietAndDryRunTests(S3ServerFixture server)
         var run = await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}", "--dry-run"], Env());
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("+ new.txt  3", run.Output);
+        Assert.Contains("(dryrun) upload: new.txt\n", run.Output);
         Assert.Empty(await server.ListAsync(s.Bucket));
     }
 

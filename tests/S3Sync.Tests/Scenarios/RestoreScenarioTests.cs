@@ -352,7 +352,7 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
 
         var dry = await Binary.RunAsync(["sync", $"s3://{s.Bucket}", target, "--dry-run"], env);
         Assert.True(dry.ExitCode == 0, dry.ToString());
-        Assert.True(dry.Output.Contains("+ a.txt  5", StringComparison.Ordinal) && dry.Output.Contains("+ d/b.txt  5", StringComparison.Ordinal), dry.ToString());
+        Assert.True(dry.Output.Contains("(dryrun) download: a.txt\n", StringComparison.Ordinal) && dry.Output.Contains("(dryrun) download: d/b.txt\n", StringComparison.Ordinal), dry.ToString());
         Assert.False(Directory.Exists(target));
 
         var run = await Binary.RunAsync(["sync", $"s3://{s.Bucket}", target], env);

@@ -104,7 +104,7 @@ public sealed class SyncJsonTests(S3ServerFixture server)
     }
 
     [Fact]
-    public async Task Dry_run_json_reports_deletions_the_guard_would_refuse_as_held_and_exits_0()
+    public async Task Dry_run_json_reports_deletions_the_guard_would_refuse_as_held_and_exits_4_as_the_run()
     {
         using var s = await Scenario.CreateAsync(server);
         s.Write("keep.txt", "keep");
@@ -118,7 +118,7 @@ public sealed class SyncJsonTests(S3ServerFixture server)
         var dry = await s.SyncAsync("--json", "--dry-run");
         var real = await s.SyncAsync("--json");
 
-        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.True(dry.ExitCode == 4, dry.ToString());
         Assert.True(real.ExitCode == 4, real.ToString());
         foreach (var run in new[] { dry, real })
         {

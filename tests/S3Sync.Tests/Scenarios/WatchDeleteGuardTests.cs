@@ -68,6 +68,29 @@ public sealed class WatchDeleteGuardTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Watch_with_a_percentage_max_delete_counts_the_objects_of_a_full_sync_that_deleted_nothing()
+    {
+        // Given 21 files, all in the bucket before the watch starts, and max_delete 5% (as examples/server-backup.yml):
+        // the initial full sync has nothing to delete
+        using var s = await Scenario.CreateAsync(server);
+        for (var i = 0; i < 21; i++) s.Write($"f{i:00}.txt", $"file {i}");
+        s.SiteConfig("retire_deleted: true\nmax_delete: 5%");
+        var sync = await s.SyncAsync();
+        Assert.True(sync.ExitCode == 0, sync.ToString());
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+
+        // When one file is removed
+        File.Delete(Path.Combine(s.Local, "f07.txt"));
+        await w.WaitForAsync(WatchActivityKind.Deleted, "f07.txt");
+
+        // Then it is deleted as sync would (5 % of 21 objects allows one), nothing is held, the site stays healthy
+        Assert.Equal(20, (await s.KeysAsync()).Count);
+        Assert.Equal(0, w.Service.Metrics.For(w.Service.Config!.Sites[0].Name).DeletesHeld);
+        Assert.True(w.Service.Healthy);
+    }
+
+    [Fact]
     public async Task Watch_deletes_nothing_when_the_file_system_under_local_path_is_unmounted()
     {
         // Given a real tmpfs mounted on local_path, synced, with retire_deleted and no limit
