@@ -79,7 +79,8 @@ public static class RestoreCommand
         if (config is null) return Task.FromResult(code);
         if (!CommonOptions.TryGetMaxDelete(result, maxDelete, error, out var limit)) return Task.FromResult(ExitCodes.Usage);
         if (!CommonOptions.TryGetWorkers(result, workers, error, out var given)) return Task.FromResult(ExitCodes.Usage);
-        var n = given ?? config.UploadWorkers;
+        if (given is { } fixedLevel) config = config with { UploadWorkers = fixedLevel, WorkersFixed = true };
+        var n = config.TransferWorkers;
         DateTime? when = null;
         if (at is not null && result.GetValue(at) is { } atText)
         {
@@ -131,6 +132,7 @@ public static class RestoreCommand
         using var cache = CacheOptions.Open(config.StateDir, logger);
         var clock = Stopwatch.StartNew();
         var worst = SiteStatus.Done;
+        var limits = new RequestLimits(config);
         // A dry run is the restore with nothing done: the same plan, guard and exit code. Its text form prints each
         // planned or held action (and, with --all, each file already right); --json the executor's action lines.
         var actions = options.Json ? new ActionReport(report, options.DryRun, download: true) { ErrorsOnly = options.Quiet } : null;
@@ -139,7 +141,7 @@ public static class RestoreCommand
         {
             var target = TargetOf(configured, options, config.Sites.Count) ?? throw new InvalidOperationException($"site '{configured.Name}': no target (checked before the run)");
             var site = configured with { LocalPath = target };
-            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger);
+            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site));
             // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
             using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, options.Rehash);
             var restore = new SiteRestore(site, store, digests, options.Settings, logger);

@@ -19,10 +19,12 @@ public static class SiteStores
 
     /// <param name="timeout">Seconds per request (request_timeout, --timeout); null: the hidden variable, else the default.</param>
     /// <param name="logger">Hears each retry at warn.</param>
-    public static IObjectStore For(Site site, int workers, int retries, int? timeout = null, ILogger? logger = null) =>
-        Factory?.Invoke(site, workers, retries) ?? S3ObjectStore.ForSite(site, workers + 2, retries,
+    /// <param name="limit">The endpoint's limit on requests in flight (<see cref="RequestLimits"/>): the connection pool
+    /// is sized for its ceiling.</param>
+    public static IObjectStore For(Site site, int workers, int retries, int? timeout = null, ILogger? logger = null, AdaptiveConcurrency? limit = null) =>
+        Factory?.Invoke(site, workers, retries) ?? S3ObjectStore.ForSite(site, Math.Max(workers, limit?.Ceiling ?? 0) + 2, retries,
             timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : RequestTimeout(),
-            logger is null ? null : message => logger.LogWarning("{Retry}", message));
+            logger is null ? null : message => logger.LogWarning("{Retry}", message), limit);
 
     private static TimeSpan? RequestTimeout() =>
         double.TryParse(Environment.GetEnvironmentVariable(TimeoutVariable), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0

@@ -49,7 +49,7 @@ public static class SyncCommand
             if (config is null) return Task.FromResult(code);
             if (!CommonOptions.TryGetMaxDelete(result, maxDelete, error, out var limit)) return Task.FromResult(ExitCodes.Usage);
             if (!CommonOptions.TryGetWorkers(result, workers, error, out var n)) return Task.FromResult(ExitCodes.Usage);
-            if (n is { } count) config = config with { UploadWorkers = count };
+            if (n is { } count) config = config with { UploadWorkers = count, WorkersFixed = true };
             if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
             var rehash = result.GetValue(cache.Rehash);
             var quiet = common.IsQuiet(result);
@@ -59,7 +59,7 @@ public static class SyncCommand
             // prints each planned or held action; the JSON form the lines the run would write, marked planned or held.
             var settings = new SyncSettings
             {
-                Workers = config.UploadWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash,
+                Workers = config.TransferWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash,
                 Deep = result.GetValue(deep),
                 Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)), Mounts = new MountLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
                 DryRun = dry, LogActions = !asJson,
@@ -86,12 +86,13 @@ public static class SyncCommand
         var worst = SiteStatus.Done;
         long files = 0, bytes = 0, failed = 0;
         using var cache = CacheOptions.Open(config.StateDir, logger);
+        var limits = new RequestLimits(config);
         foreach (var site in config.Sites)
         {
             Func<long>? sent = null;
             using var store = terminal is null
-                ? SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger)
-                : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger), out sent);
+                ? SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site))
+                : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site)), out sent);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
             var sync = new SiteSync(site, store, digests, settings, logger);
             report?.Follow(site, sync);

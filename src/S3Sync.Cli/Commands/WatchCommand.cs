@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
+using S3Sync.Remote;
 using S3Sync.Watching;
 
 namespace S3Sync.Cli.Commands;
@@ -32,6 +33,14 @@ public static class WatchCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
             ILogger? retryLogger = null;
+            // One limit per endpoint for the whole process, every site's store on it sharing it; a new one when a
+            // reload changes upload_workers (which restarts every site).
+            RequestLimits? limits = null;
+            var limitsLock = new object();
+            AdaptiveConcurrency LimitFor(Site site, SyncConfig c)
+            {
+                lock (limitsLock) return (limits = limits is not null && limits.Serves(c) ? limits : new RequestLimits(c)).For(site);
+            }
             var options = new WatchOptions
             {
                 ConfigPath = result.GetValue(common.Config),
@@ -46,7 +55,7 @@ public static class WatchCommand
                 },
                 SiteNames = result.GetValue(common.Sites) ?? [],
                 // Retries are warnings, as in sync: the logger exists once RunAsync has made it, before any site starts.
-                StoreFactory = (site, c) => SiteStores.For(site, c.UploadWorkers, c.S3OpsRetries, c.RequestTimeout, retryLogger),
+                StoreFactory = (site, c) => SiteStores.For(site, c.TransferWorkers, c.S3OpsRetries, c.RequestTimeout, retryLogger, LimitFor(site, c)),
                 ShutdownGrace = TimeSpan.FromSeconds(seconds),
             };
             return RunAsync(config, jsonLogs, options, error, cancellationToken, logger => retryLogger = logger);

@@ -406,6 +406,7 @@ public static class ConfigLoader
             SourceFile = file,
             LogLevel = logLevel,
             UploadWorkers = doc.UploadWorkers ?? Defaults.UploadWorkers,
+            WorkersFixed = doc.UploadWorkers is not null,
             UploadQueueBuffer = doc.UploadQueueBuffer ?? 0,
             WatchInterval = doc.WatchInterval ?? Defaults.WatchIntervalMs,
             S3OpsRetries = doc.S3OpsRetries ?? Defaults.S3OpsRetries,

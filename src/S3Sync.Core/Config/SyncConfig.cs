@@ -11,6 +11,15 @@ public sealed record SyncConfig
     public required string SourceFile { get; init; }
     public LogVerbosity LogLevel { get; init; } = LogVerbosity.Info;
     public int UploadWorkers { get; init; } = Defaults.UploadWorkers;
+
+    /// <summary><c>upload_workers</c> or <c>--workers</c> was given: requests in flight are held at that level (backing
+    /// off on throttling only). Otherwise they find their own level from <see cref="Defaults.UploadWorkers"/> up to
+    /// <see cref="Defaults.ConcurrencyCeiling"/> (<see cref="Remote.AdaptiveConcurrency"/>).</summary>
+    public bool WorkersFixed { get; init; }
+
+    /// <summary>The workers of a transfer pool: the fixed level, or the adaptive limit's ceiling.</summary>
+    public int TransferWorkers => WorkersFixed ? UploadWorkers : Math.Max(UploadWorkers, Defaults.ConcurrencyCeiling);
+
     public int UploadQueueBuffer { get; init; }
     public int WatchInterval { get; init; } = Defaults.WatchIntervalMs;
     public int S3OpsRetries { get; init; } = Defaults.S3OpsRetries;
@@ -34,6 +43,10 @@ public static class Defaults
     /// workers against 16.5 s with the seed's 10 (more requests in flight hide each PUT's latency; more so against a
     /// remote S3). Memory does not grow with it: <see cref="UploadBufferBytes"/> bounds the file data held.</summary>
     public const int UploadWorkers = 32;
+
+    /// <summary>The most requests in flight to one endpoint when <c>upload_workers</c> is not set: the adaptive limit
+    /// starts at <see cref="UploadWorkers"/> and grows while the server keeps answering (s5cmd runs 256 workers).</summary>
+    public const int ConcurrencyCeiling = 256;
 
     /// <summary>The most upload workers <c>upload_workers</c> and <c>--workers</c> accept: past this, threads and
     /// buffers cost memory for no speed (an unbounded --workers once grew to 19.6 GB).</summary>

@@ -47,7 +47,9 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     public async IAsyncEnumerable<PlanEntry> PlanAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         _walker = new LocalWalker(site, report, options.KnownMounts);
-        var detector = new ChangeDetector(site.StorageClass, digests, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure, options.Metadata, options.CompareOwner,
+        // Hashing is bounded by the cores, the window by the network: a HEAD never waits behind a read.
+        using var hashing = new GatedDigestSource(digests, options.Parallelism);
+        var detector = new ChangeDetector(site.StorageClass, hashing, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure, options.Metadata, options.CompareOwner,
             checkSettings: options.CheckSettings ? site : null);
         // A restore's target folder that does not exist yet (a dry run creates nothing) holds no files.
         _noTarget = options.Download && !Directory.Exists(site.LocalPath) && !File.Exists(site.LocalPath);
@@ -59,7 +61,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         await foreach (var item in merged.ConfigureAwait(false))
         {
             window.Enqueue(DecideAsync(item, detector, cancellationToken));
-            while (window.Count >= options.Parallelism || (window.Count > 0 && window.Peek().IsCompleted))
+            while (window.Count >= Math.Max(options.Window, options.Parallelism) || (window.Count > 0 && window.Peek().IsCompleted))
                 yield return await window.Dequeue().ConfigureAwait(false);
         }
         while (window.Count > 0) yield return await window.Dequeue().ConfigureAwait(false);

@@ -23,6 +23,10 @@ public sealed class RequestPolicy
     public int Retries { get; init; } = Defaults.S3OpsRetries;
     public Action<string>? Retrying { get; init; }
 
+    /// <summary>The endpoint's limit on requests in flight (shared by every store of the process that talks to it);
+    /// null: no limit but the callers' own.</summary>
+    public AdaptiveConcurrency? Concurrency { get; init; }
+
     /// <summary>The most a call's failed attempts may wait in all (timeouts count as <see cref="Timeout"/> each, with
     /// the backoffs): twice the timeout, so a server that never answers fails a call after two attempts.</summary>
     public TimeSpan WaitBudget => Timeout * 2 + TimeSpan.FromSeconds(1);

@@ -48,15 +48,16 @@ public sealed class S3ObjectStore : IObjectStore
 
     /// <summary>Builds a client for a site: its credentials, region and endpoint, else the SDK's default chain.</summary>
     /// <param name="retrying">Hears each retry ("retrying PUT k (attempt 2/6): SlowDown (HTTP 503)").</param>
-    public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null, Action<string>? retrying = null) =>
-        ForSite(site, connections, retries, timeout, signed: Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null, retrying);
+    /// <param name="limit">The endpoint's limit on requests in flight (<see cref="RequestLimits"/>); null: none.</param>
+    public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null, Action<string>? retrying = null, AdaptiveConcurrency? limit = null) =>
+        ForSite(site, connections, retries, timeout, signed: Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null, retrying, limit: limit);
 
     /// <summary>As above; <paramref name="signed"/> false sends every PUT through the SDK (tests, S3SYNC_SDK_PUT).</summary>
     /// <param name="explicitCredentials">Replace the site's keys, its profile and the SDK's chain (tests: a refreshing
     /// source whose keys rotate).</param>
-    internal static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout, bool signed, Action<string>? retrying = null, AWSCredentials? explicitCredentials = null)
+    internal static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout, bool signed, Action<string>? retrying = null, AWSCredentials? explicitCredentials = null, AdaptiveConcurrency? limit = null)
     {
-        var policy = new RequestPolicy { Timeout = timeout ?? TimeSpan.FromSeconds(Defaults.RequestTimeoutSeconds), Retries = retries, Retrying = retrying };
+        var policy = new RequestPolicy { Timeout = timeout ?? TimeSpan.FromSeconds(Defaults.RequestTimeoutSeconds), Retries = retries, Retrying = retrying, Concurrency = limit };
         var config = new AmazonS3Config
         {
             ForcePathStyle = site.ForcePathStyle,
@@ -553,6 +554,9 @@ public sealed class S3ObjectStore : IObjectStore
         for (var attempt = 1; ; attempt++)
         {
             Exception failure;
+            // Each attempt holds a slot of the endpoint's limit while it waits for its answer (not while backing off).
+            var slot = policy.Concurrency is { } limit ? await limit.AcquireAsync(cancellationToken).ConfigureAwait(false) : default;
+            var outcome = RequestOutcome.Unknown;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             using (var timer = new AttemptTimer(policy.Timeout, policy.CapFor(bodyBytes), cancellationToken))
             {
@@ -562,6 +566,7 @@ public sealed class S3ObjectStore : IObjectStore
                 {
                     var result = await call(timer.Token).ConfigureAwait(false);
                     policy.MarkAnswering();
+                    outcome = RequestOutcome.Answered;
                     return result;
                 }
                 catch (AmazonServiceException e) when (e.StatusCode > 0)
@@ -572,11 +577,13 @@ public sealed class S3ObjectStore : IObjectStore
                     failure = string.IsNullOrWhiteSpace(e.Message) && e is AmazonS3Exception s3
                         ? new AmazonS3Exception($"{(string.IsNullOrEmpty(e.ErrorCode) ? e.StatusCode.ToString() : e.ErrorCode)} (HTTP {(int)e.StatusCode})", s3, s3.ErrorType, s3.ErrorCode, s3.RequestId, s3.StatusCode)
                         : e;
+                    outcome = IsThrottling(e) ? RequestOutcome.Throttled : RequestOutcome.Answered;
                     waited += System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && (timer.Expired || IsTimeout(e)))
                 {
                     failure = new TimeoutException($"the request timed out: {(timer.Expired ? timer.Why : "no answer in time")}", e);
+                    outcome = RequestOutcome.Throttled;
                     waited += timer.Expired ? policy.Timeout : System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsRetryable(e))
@@ -587,6 +594,7 @@ public sealed class S3ObjectStore : IObjectStore
                 finally
                 {
                     AttemptTimer.Current.Value = outer;
+                    slot.Release(outcome);
                 }
             }
             var backoff = RequestPolicy.Backoff(attempt);
@@ -601,6 +609,10 @@ public sealed class S3ObjectStore : IObjectStore
             await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The server asks for fewer requests: 503 SlowDown, 429, Throttling, ServiceUnavailable.</summary>
+    internal static bool IsThrottling(AmazonServiceException e) =>
+        (int)e.StatusCode is 429 or 503 || e.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException" or "ServiceUnavailable" or "RequestLimitExceeded";
 
     /// <summary>Worth another attempt: throttling, a server error, a timeout, a dropped connection.</summary>
     internal static bool IsRetryable(Exception e)

@@ -87,8 +87,11 @@ internal sealed class SignedPut : IDisposable
             waited += backoff;
             return true;
         }
+        var backoffFirst = false;
         for (var attempt = 0; ; attempt++)
         {
+            if (backoffFirst) await Backoff(attempt - 1, cancellationToken).ConfigureAwait(false);
+            backoffFirst = false;
             HttpResponseMessage response;
             // The credentials of this attempt, from the SDK's resolver (a refreshing source renews them here). Bounded
             // like a request: a credential endpoint that does not answer hands the upload to the SDK, which reports it.
@@ -102,58 +105,71 @@ internal sealed class SignedPut : IDisposable
                 return null;
             }
             if (credentials is null || string.IsNullOrEmpty(credentials.AccessKey) || string.IsNullOrEmpty(credentials.SecretKey)) return null;
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            using var timer = new AttemptTimer(_policy.Timeout, _policy.CapFor(body.Length), cancellationToken);
-            var outer = AttemptTimer.Current.Value;
-            AttemptTimer.Current.Value = timer;
+            // The attempt holds a slot of the endpoint's limit until its answer is read (not while backing off).
+            var slot = _policy.Concurrency is { } limit ? await limit.AcquireAsync(cancellationToken).ConfigureAwait(false) : default;
+            var outcome = RequestOutcome.Unknown;
             try
             {
-                using var request = Build(bucket, key, query, body, md5, headers, credentials);
-                // ResponseContentRead: the deadline covers the whole answer, body included.
-                response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timer.Token).ConfigureAwait(false);
-            }
-            catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
-            {
-                return null;
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
-            {
-                var timedOut = timer.Expired || e is OperationCanceledException;
-                var why = timedOut ? $"the request timed out: {(timer.Expired ? timer.Why : "no answer in time")}" : StoreErrors.Describe(e);
-                waited += timer.Expired ? _policy.Timeout : System.Diagnostics.Stopwatch.GetElapsedTime(started);
-                if (!Retry(attempt, why))
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                using var timer = new AttemptTimer(_policy.Timeout, _policy.CapFor(body.Length), cancellationToken);
+                var outer = AttemptTimer.Current.Value;
+                AttemptTimer.Current.Value = timer;
+                try
                 {
-                    if (!timedOut) throw;
-                    _policy.MarkUnresponsive();
-                    throw new TimeoutException(why, e);
+                    using var request = Build(bucket, key, query, body, md5, headers, credentials);
+                    // ResponseContentRead: the deadline covers the whole answer, body included.
+                    response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timer.Token).ConfigureAwait(false);
                 }
-                await Backoff(attempt, cancellationToken).ConfigureAwait(false);
-                continue;
+                catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
+                {
+                    return null;
+                }
+                catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
+                {
+                    var timedOut = timer.Expired || e is OperationCanceledException;
+                    if (timedOut) outcome = RequestOutcome.Throttled;
+                    var why = timedOut ? $"the request timed out: {(timer.Expired ? timer.Why : "no answer in time")}" : StoreErrors.Describe(e);
+                    waited += timer.Expired ? _policy.Timeout : System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                    if (!Retry(attempt, why))
+                    {
+                        if (!timedOut) throw;
+                        _policy.MarkUnresponsive();
+                        throw new TimeoutException(why, e);
+                    }
+                    backoffFirst = true; // after the slot is given back
+                    continue;
+                }
+                finally
+                {
+                    AttemptTimer.Current.Value = outer;
+                }
+                _policy.MarkAnswering();
+                outcome = (int)response.StatusCode is 429 or 503 ? RequestOutcome.Throttled : RequestOutcome.Answered;
+                using (response)
+                {
+                    if (response.IsSuccessStatusCode) return response.Headers.ETag?.Tag ?? (response.Headers.TryGetValues("ETag", out var raw) ? raw.FirstOrDefault() ?? "" : "");
+                    var text = await response.Content.ReadAsStringAsync(timer.Token).ConfigureAwait(false);
+                    var code = Element(text, "Code") ?? response.StatusCode.ToString();
+                    if (code is "SlowDown" or "Throttling" or "RequestLimitExceeded") outcome = RequestOutcome.Throttled;
+                    if (code is "SignatureDoesNotMatch" or "RequestTimeTooSkewed" or "AuthorizationHeaderMalformed" or "InvalidAccessKeyId" or "PermanentRedirect" or "InvalidRequest"
+                            or "XAmzContentSHA256Mismatch" or "NotImplemented" or "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired"
+                        || response.StatusCode == HttpStatusCode.MovedPermanently || response.StatusCode == HttpStatusCode.TemporaryRedirect)
+                        return null;
+                    if (((int)response.StatusCode >= 500 || code is "SlowDown" or "RequestTimeout") && Retry(attempt, $"{code} (HTTP {(int)response.StatusCode})"))
+                    {
+                        backoffFirst = true; // after the slot is given back
+                        continue;
+                    }
+                    throw new AmazonS3Exception(Element(text, "Message") is { Length: > 0 } message ? message : $"{code} (HTTP {(int)response.StatusCode})")
+                    {
+                        ErrorCode = code,
+                        StatusCode = response.StatusCode,
+                    };
+                }
             }
             finally
             {
-                AttemptTimer.Current.Value = outer;
-            }
-            _policy.MarkAnswering();
-            using (response)
-            {
-                if (response.IsSuccessStatusCode) return response.Headers.ETag?.Tag ?? (response.Headers.TryGetValues("ETag", out var raw) ? raw.FirstOrDefault() ?? "" : "");
-                var text = await response.Content.ReadAsStringAsync(timer.Token).ConfigureAwait(false);
-                var code = Element(text, "Code") ?? response.StatusCode.ToString();
-                if (code is "SignatureDoesNotMatch" or "RequestTimeTooSkewed" or "AuthorizationHeaderMalformed" or "InvalidAccessKeyId" or "PermanentRedirect" or "InvalidRequest"
-                        or "XAmzContentSHA256Mismatch" or "NotImplemented" or "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired"
-                    || response.StatusCode == HttpStatusCode.MovedPermanently || response.StatusCode == HttpStatusCode.TemporaryRedirect)
-                    return null;
-                if (((int)response.StatusCode >= 500 || code is "SlowDown" or "RequestTimeout") && Retry(attempt, $"{code} (HTTP {(int)response.StatusCode})"))
-                {
-                    await Backoff(attempt, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-                throw new AmazonS3Exception(Element(text, "Message") is { Length: > 0 } message ? message : $"{code} (HTTP {(int)response.StatusCode})")
-                {
-                    ErrorCode = code,
-                    StatusCode = response.StatusCode,
-                };
+                slot.Release(outcome);
             }
         }
     }

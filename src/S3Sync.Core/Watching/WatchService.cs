@@ -330,10 +330,10 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         _config = config;
         Metrics.Retain(config.Sites.Select(s => s.Name));
         // One pool for every site, their events and their full syncs: upload_workers is the process's bound.
-        _pool = new Execution.Uploader(config.UploadWorkers, config.UploadQueueBuffer, logger);
+        _pool = new Execution.Uploader(config.TransferWorkers, config.UploadQueueBuffer, logger);
         _settings = new WatchSettings
         {
-            Workers = config.UploadWorkers,
+            Workers = config.TransferWorkers,
             QueueBuffer = config.UploadQueueBuffer,
             RescanIntervalSeconds = config.RescanInterval,
             Ledger = new Execution.SettingsLedger(Hashing.HashCache.ResolveDirectory(config.StateDir)),

@@ -84,4 +84,34 @@ public sealed class ThrottlingTests(S3ServerFixture server)
         Assert.Contains("retrying PUT f.txt (attempt 3/6): InternalError", run.Error);
         Assert.Equal(["f.txt"], await s.KeysAsync());
     }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_server_that_throttles_above_16_requests_at_once_gets_no_failures_and_the_run_converges_near_16()
+    {
+        // Given a server that answers 503 SlowDown while 16 requests are in flight, each taking 200 ms (long next to the
+        // client's own work per request, so the client's CPU is not what limits the concurrency)
+        using var proxy = new FaultProxy(server.Endpoint) { SlowDownAbove = 16, ServeDelay = TimeSpan.FromMilliseconds(200) };
+        using var s = await Scenario.CreateAsync(server);
+        s.Endpoint = proxy.Endpoint;
+        s.UploadWorkers = null;
+        for (var i = 0; i < 600; i++) s.Write($"d{i / 100:00}/f{i:0000}.bin", Bytes(4096, i));
+        s.SiteConfig();
+
+        // When 600 small files are synced with the default (adaptive) concurrency, which starts at 32
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = await s.SyncAsync();
+        var wall = clock.Elapsed;
+
+        // Then no file fails, every object is there, and the requests in flight came down to what the server takes:
+        // few SlowDowns (32 fixed workers get one for every other request and fail files), and the server kept busy
+        // (the limit did not collapse to its floor)
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(600, (await s.KeysAsync()).Count);
+        var requests = proxy.Requests.Count;
+        Assert.True(proxy.Faults < requests / 20, $"{proxy.Faults} SlowDown answers of {requests} requests");
+        var meanInFlight = proxy.Served / wall;
+        var stats = $"{proxy.Faults} SlowDown of {requests} requests, peak {proxy.PeakInFlight}, mean {meanInFlight:0.0}, {wall.TotalSeconds:0.0} s";
+        Assert.True(proxy.PeakInFlight == 16, stats);
+        Assert.True(meanInFlight >= 6, stats);
+    }
 }

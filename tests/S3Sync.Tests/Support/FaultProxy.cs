@@ -53,6 +53,23 @@ public sealed class FaultProxy : IDisposable
 
     public int Faults => Requests.Count(r => r.FaultStatus is not null);
 
+    /// <summary>A server that takes only so many requests at once: a request that arrives while this many are being
+    /// served is answered 503 SlowDown (as S3 does above its rate for a prefix). Null: no such limit.</summary>
+    public int? SlowDownAbove { get; set; }
+
+    /// <summary>How long each forwarded request is held before it goes upstream (so requests overlap, as on a server
+    /// where each takes this long).</summary>
+    public TimeSpan ServeDelay { get; set; }
+
+    private int _inFlight;
+    private long _servedTicks;
+
+    /// <summary>The most forwarded requests in flight at once.</summary>
+    public int PeakInFlight { get; private set; }
+
+    /// <summary>The time forwarded requests spent in flight, summed: divided by the wall time, the mean concurrency.</summary>
+    public TimeSpan Served => TimeSpan.FromTicks(Interlocked.Read(ref _servedTicks));
+
     private async Task AcceptLoopAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -66,6 +83,8 @@ public sealed class FaultProxy : IDisposable
 
     private async Task HandleAsync(TcpClient client)
     {
+        var counted = false;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using (client)
         {
             try
@@ -85,6 +104,20 @@ public sealed class FaultProxy : IDisposable
                 var (method, target) = (parts[0], parts.Length > 1 ? parts[1] : "");
                 var n = Interlocked.Increment(ref _count);
                 var status = Decide(n, method, target);
+                if (status is null && SlowDownAbove is { } most)
+                {
+                    var now = Interlocked.Increment(ref _inFlight);
+                    if (now > most)
+                    {
+                        Interlocked.Decrement(ref _inFlight);
+                        status = 503;
+                    }
+                    else
+                    {
+                        counted = true;
+                        lock (Requests) PeakInFlight = Math.Max(PeakInFlight, now);
+                    }
+                }
                 var request = new ProxiedRequest(method, target, status, DateTime.UtcNow) { Head = head };
                 Requests.Enqueue(request);
                 Seen?.Invoke(request);
@@ -93,6 +126,7 @@ public sealed class FaultProxy : IDisposable
                     await AnswerFaultAsync(stream, lines, extra, code);
                     return;
                 }
+                if (ServeDelay > TimeSpan.Zero) await Task.Delay(ServeDelay, _stop.Token);
                 using var upstream = new TcpClient();
                 await upstream.ConnectAsync(_upstream.Host, _upstream.Port, _stop.Token);
                 var up = upstream.GetStream();
@@ -108,6 +142,14 @@ public sealed class FaultProxy : IDisposable
                 // a dropped connection is a fault the client sees as such
             }
             catch (OperationCanceledException) { }
+            finally
+            {
+                if (counted)
+                {
+                    Interlocked.Decrement(ref _inFlight);
+                    Interlocked.Add(ref _servedTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
+                }
+            }
         }
     }
 

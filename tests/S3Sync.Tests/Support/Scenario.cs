@@ -34,6 +34,9 @@ public sealed class Scenario : IDisposable
     /// <summary>s3_ops_retries written into the config.</summary>
     public int Retries { get; set; } = 2;
 
+    /// <summary><c>upload_workers</c> in the config (a fixed level); null leaves it out: the adaptive default.</summary>
+    public int? UploadWorkers { get; set; } = 4;
+
     public static async Task<Scenario> CreateAsync(S3ServerFixture server) => new(server, await server.NewBucketAsync());
 
     /// <summary>Writes a file under the local folder (folders created as needed) and returns its full path.</summary>
@@ -54,7 +57,7 @@ public sealed class Scenario : IDisposable
             endpoint: {Endpoint ?? _server.Endpoint}
             access_key: {_server.AccessKey}
             secret_access_key: {_server.SecretKey}
-            upload_workers: 4
+            {(UploadWorkers is { } workers ? $"upload_workers: {workers}" : "")}
             s3_ops_retries: {Retries}
             state_dir: {Path.Combine(Root, "state")}
             {globals}
