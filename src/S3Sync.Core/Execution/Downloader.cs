@@ -197,6 +197,9 @@ public sealed class Downloader : IAsyncDisposable
                 TargetFolder.Remove(folder, temp);
                 TargetFolder.CreateLink(folder, temp, target);
                 using var link = TargetFolder.OpenLink(folder, temp);
+                // The link opened must be the one made (another one put under the name would be restored as ours).
+                if (TargetFolder.ReadLink(link) != target)
+                    throw new IOException($"the temporary link {temp} was replaced before it took its name (someone else writes to the folder); nothing was restored");
                 TargetFolder.ApplyToLink(folder, temp, link, stored.MtimeNs, Owner(stored));
                 Commit(folder, temp, name, link, segments);
                 temp = null;

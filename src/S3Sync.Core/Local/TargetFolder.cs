@@ -173,6 +173,15 @@ public sealed partial class TargetFolder : IDisposable
         return handle;
     }
 
+    /// <summary>Where an <see cref="OpenLink"/> handle's link points (<c>readlinkat</c> on the handle itself, not a name).</summary>
+    public static string ReadLink(SafeFileHandle link)
+    {
+        var buffer = new byte[4097];
+        var n = Native.readlinkat(Fd(link), "", buffer, buffer.Length);
+        if (n < 0) throw Error("", "cannot read the link");
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, (int)n);
+    }
+
     /// <summary>Owner (through <paramref name="link"/>, an <see cref="OpenLink"/> handle) and mtime of a symbolic link
     /// itself (a link has no mode of its own on Linux).</summary>
     public static void ApplyToLink(SafeFileHandle folder, string name, SafeFileHandle link, long mtimeNs, (int Uid, int Gid)? owner)
@@ -286,6 +295,9 @@ public sealed partial class TargetFolder : IDisposable
 
         [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         public static partial int statx(int dirfd, string path, int flags, uint mask, out StatxBuffer buffer);
+
+        [LibraryImport("libc", EntryPoint = "readlinkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        public static partial nint readlinkat(int dirfd, string path, byte[] buffer, nint size);
 
         [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
         public static partial int fsync(int fd);
