@@ -333,18 +333,21 @@ public sealed class Downloader : IAsyncDisposable
             if (etagIsMd5 && d.Matches(remote.ETag)) return (d, false);
             if (head.FingerprintMd5 is { } stored && d.HasMd5)
                 return stored == d.Md5Hex ? (d, false) : throw new InvalidDataException("the downloaded bytes do not match the MD5 stored with the object");
-            // Hashed at the ETag's own layout (one part, or the part size s3sync stored): no other layout can match.
-            if (etagIsMd5 && (parts == 0 ? d.HasMd5 : head.PartSize == d.PartSize && d.PartMd5s.Count == parts))
-                throw new InvalidDataException($"the downloaded bytes do not match the ETag {remote.ETag}");
+            // A one-part ETag is the MD5 of the bytes: no layout can make it match.
+            if (etagIsMd5 && parts == 0 && d.HasMd5) throw new InvalidDataException($"the downloaded bytes do not match the ETag {remote.ETag}");
         }
-        List<long> sizes = head.PartSize is { } known ? [known, .. candidates.Where(c => c != known)] : [.. candidates];
+        // The part sizes not hashed yet (the stored one first; it could be wrong, so the others are tried too).
+        var hashed = inline is { PartMd5s.Count: > 0 } ? inline.PartSize : 0;
+        List<long> sizes = [.. (head.PartSize is { } known ? candidates.Prepend(known) : candidates).Distinct().Where(p => p != hashed)];
+        if (inline is not null && parts > 0 && sizes.Count == 0 && etagIsMd5 && head.FingerprintMd5 is null)
+            throw new InvalidDataException($"the downloaded bytes do not match the ETag {remote.ETag}");
         var digest = await FileHasher.HashAsync(file, shown, remote.Size, sizes, _cancellationToken).ConfigureAwait(false);
         if (etagIsMd5 && digest.Matches(remote.ETag)) return (digest, false);
         if (head.FingerprintMd5 is { } md5)
             return md5 == digest.Md5Hex ? (digest, false) : throw new InvalidDataException("the downloaded bytes do not match the MD5 stored with the object");
         if (etagIsMd5)
         {
-            var tried = parts == 0 ? "" : $" at any part size it may have been made with ({string.Join(", ", sizes.Prepend(digest.PartSize).Where(p => p > 0).Distinct().Select(p => p % ETag.MiB == 0 ? $"{p / ETag.MiB} MiB" : $"{p} bytes"))})";
+            var tried = parts == 0 ? "" : $" at any part size it may have been made with ({string.Join(", ", sizes.Prepend(digest.PartSize).Prepend(hashed).Where(p => p > 0).Distinct().Select(p => p % ETag.MiB == 0 ? $"{p / ETag.MiB} MiB" : $"{p} bytes"))})";
             throw new InvalidDataException($"the downloaded bytes do not match the ETag {remote.ETag}{tried}");
         }
         return (digest, true);
