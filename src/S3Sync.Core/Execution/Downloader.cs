@@ -180,7 +180,6 @@ public sealed class Downloader : IAsyncDisposable
             var candidates = ETag.TryParse(remote.ETag, out _, out var etagParts) && etagParts > 0 ? ETag.CandidatePartSizes(remote.Size, etagParts) : [];
             using var file = TargetFolder.CreateFile(folder, temp);
             var (head, inline) = await WritePartsAsync(file, key, entry.Key, remote, candidates).ConfigureAwait(false);
-            using var headHandle = head;
             var stored = head.File;
             // Metadata anyone who can write to the bucket may have set: checked before any of it is applied.
             if ((head.MetadataProblem ?? stored?.Problem()) is { } problem) throw new InvalidDataException(problem);
@@ -224,7 +223,7 @@ public sealed class Downloader : IAsyncDisposable
             var local = new LocalEntry(entry.Key, path, remote.Size, DateTime.UnixEpoch.AddTicks(mtime / 100));
             // What was verified is what the inode holds, and the name leads to it: remember it, so the next restore or
             // sync reads nothing. The fingerprint is the descriptor's (after the rename, which moved its ctime).
-            if (!unverified) _digests.Remember(local, OwnWriteStamp(TargetFolder.StatOf(file).Fingerprint), digest);
+            if (digest is not null && !unverified) _digests.Remember(local, OwnWriteStamp(TargetFolder.StatOf(file).Fingerprint), digest);
             string? warning = null;
             if (unverified)
             {
@@ -324,7 +323,7 @@ public sealed class Downloader : IAsyncDisposable
     /// doubt. Only an object nothing can prove (encrypted, so its ETag is no MD5, and no MD5 stored; or an ETag that
     /// is no MD5 at all) comes back with <c>Unverified</c>.
     /// </summary>
-    private async Task<(FileDigest Digest, bool Unverified)> ProveAsync(SafeFileHandle file, string shown, RemoteObject remote, ObjectDownload head, FileDigest? inline, IReadOnlyList<long> candidates)
+    private async Task<(FileDigest? Digest, bool Unverified)> ProveAsync(SafeFileHandle file, string shown, RemoteObject remote, ObjectDownload head, FileDigest? inline, IReadOnlyList<long> candidates)
     {
         var etagIsMd5 = ETag.TryParse(remote.ETag, out _, out var parts) && !head.Encrypted;
         if (inline is { } d)
@@ -336,6 +335,8 @@ public sealed class Downloader : IAsyncDisposable
             // A one-part ETag is the MD5 of the bytes: no layout can make it match.
             if (etagIsMd5 && parts == 0 && d.HasMd5) throw new InvalidDataException($"the downloaded bytes do not match the ETag {remote.ETag}");
         }
+        // Nothing to prove it by: reading the file back would prove nothing either.
+        if (!etagIsMd5 && head.FingerprintMd5 is null) return (null, true);
         // The part sizes not hashed yet (the stored one first; it could be wrong, so the others are tried too).
         var hashed = inline is { PartMd5s.Count: > 0 } ? inline.PartSize : 0;
         List<long> sizes = [.. (head.PartSize is { } known ? candidates.Prepend(known) : candidates).Distinct().Where(p => p != hashed)];
@@ -350,7 +351,7 @@ public sealed class Downloader : IAsyncDisposable
             var tried = parts == 0 ? "" : $" at any part size it may have been made with ({string.Join(", ", sizes.Prepend(digest.PartSize).Prepend(hashed).Where(p => p > 0).Distinct().Select(p => p % ETag.MiB == 0 ? $"{p / ETag.MiB} MiB" : $"{p} bytes"))})";
             throw new InvalidDataException($"the downloaded bytes do not match the ETag {remote.ETag}{tried}");
         }
-        return (digest, true);
+        return (null, true);
     }
 
     /// <summary>
@@ -401,6 +402,8 @@ public sealed class Downloader : IAsyncDisposable
         }
         if (wholeTask is not null) await wholeTask.ConfigureAwait(false);
         var first = fetcher.First!;
+        // Its headers are what the caller needs; its body (read to its end) and connection go back now.
+        first.Dispose();
         var digest = hash switch
         {
             FetchHash.Whole => new FileDigest(remote.Size, fetcher.WholeMd5, ownPartSize, [], new Dictionary<long, string>()),
