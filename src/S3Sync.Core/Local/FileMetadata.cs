@@ -39,7 +39,7 @@ public sealed partial record FileMetadata(long MtimeNs, int Mode, int? Uid = nul
     /// <summary>
     /// Why this metadata (read from an object anyone with write access to the bucket may have made) cannot be applied
     /// by a restore, or null: a link target that is empty, too long or holds a NUL (a percent-decoded <c>%00</c> would
-    /// cut it short), a mode whose type is not a regular file's or, with a link target, not a link's (and the reverse),
+    /// cut it short, as it would an owner's or group's name looked up on this host), a mode whose type is not a regular file's or, with a link target, not a link's (and the reverse),
     /// an mtime outside <see cref="MinMtimeSeconds"/>..<see cref="MaxMtimeSeconds"/>.
     /// </summary>
     public string? Problem()
@@ -47,6 +47,8 @@ public sealed partial record FileMetadata(long MtimeNs, int Mode, int? Uid = nul
         var seconds = Math.DivRem(MtimeNs, 1_000_000_000, out var rest) - (rest < 0 ? 1 : 0);
         if (seconds is < MinMtimeSeconds or > MaxMtimeSeconds)
             return $"the stored mtime {Remote.ObjectMetadata.FormatMtime(MtimeNs)} is outside the range a file system holds";
+        if (UserName?.Contains('\0', StringComparison.Ordinal) == true || GroupName?.Contains('\0', StringComparison.Ordinal) == true)
+            return "the stored owner or group name holds a NUL character";
         var type = Mode & TypeMask;
         if (LinkTarget is { } target)
         {

@@ -64,9 +64,11 @@ public sealed class ObjectMetadataTests
     [InlineData("100644", "-2147483649.0", null, "the stored mtime -2147483649.000000000 is outside the range a file system holds")]
     [InlineData("100644", "-2147483648.0", null, null)]
     [InlineData("rwxr-xr-x", "1600000000.0", null, "the stored mode 'rwxr-xr-x' is not an octal mode")]
+    [InlineData("100644", "1600000000.0", "uname", "the stored owner or group name holds a NUL character")]
     public void Metadata_a_restore_cannot_apply_is_named(string mode, string mtime, string? link, string? problem)
     {
         var meta = new Dictionary<string, string> { ["mode"] = mode, ["mtime"] = mtime };
+        if (link == "uname") (link, meta["uname"]) = (null, "root%00x");
         if (link is not null) meta["s3sync-symlink"] = link;
         Assert.Equal(problem, ObjectMetadata.Problem(name => meta.GetValueOrDefault(name)));
     }
