@@ -24,7 +24,7 @@ public static class RestoreCommand
         var common = new CommonOptions();
         var cache = new CacheOptions();
         var to = new Option<string?>("--to") { Description = "Restore into this folder (each site into DIR/<site name> when several are selected)", HelpName = "DIR" };
-        var inPlace = new Option<bool>("--in-place") { Description = "Restore into each site's local_path itself" };
+        var inPlace = new Option<bool>("--in-place") { Description = "Restore into each site's local_path itself (files that differ are replaced: written aside, flushed, renamed over)" };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print the actions the restore would take, and those a safety rule would hold, and change nothing; exits as the restore would" };
         var json = new Option<bool>("--json") { Description = "JSON Lines on stdout: one object per action (planned ones with --dry-run), per error and per site, and a total; logs stay on stderr" };
         var all = new Option<bool>("--all") { Description = "With --dry-run (text): also list the files that are already right (= key)" };

@@ -13,7 +13,7 @@ using S3Sync.Reporting;
 namespace S3Sync.Execution;
 
 /// <summary>How one restore job ended.</summary>
-public enum DownloadOutcome { Written, MetadataApplied, Failed }
+public enum DownloadOutcome { Written, MetadataApplied, Failed, Skipped }
 
 /// <summary>The result of one restore job, for counters and logs.</summary>
 public sealed record DownloadResult(PlanEntry Entry, DownloadOutcome Outcome, long Bytes, string? Error, string? Warning = null);
@@ -27,12 +27,16 @@ public sealed record RestoreSettings(int Workers, bool Owner, DeleteLimit? MaxDe
 
 /// <summary>
 /// The restore's worker pool: <c>Workers</c> workers behind a bounded queue write objects into a <see cref="TargetFolder"/>.
-/// Each object goes to a temporary file in its own folder, is hashed and checked against the object (its ETag, one part
-/// or multipart at any known part size, else the whole-file MD5 in its metadata), gets its mode, mtime and (as root)
-/// owner, and only then is renamed over the real name: an interrupted restore leaves no half-written file under a real
-/// name, and its temporary files are removed by the next run. Objects up to 8 MiB come in one GET; larger ones in
-/// up to 8 ranged GETs at once, each over a run of whole parts and pinned to the listed ETag (and version), streamed
-/// through a 256 KiB buffer taken from the process's <see cref="ByteBudget"/> so memory stays bounded as in sync.
+/// Each object goes to a temporary file (<c>O_EXCL</c>, 0600) in its own folder and is proved against the object (its
+/// ETag, one part or multipart at the stored or any inferable part size, else the whole-file MD5 in its metadata), or
+/// the key fails (<see cref="ProveAsync"/>). Only then does the file get its mode, mtime and (as root) owner, all
+/// through the descriptor it was written by; it is flushed (<c>fsync</c>), renamed over the real name, and the name
+/// must then lead to that inode (<see cref="Commit"/>); the folders renamed into are flushed once at the end. An
+/// interrupted restore leaves no half-written file under a real name, and its temporary files are removed by the next
+/// run. Objects up to 8 MiB come in one GET; larger ones in up to 8 ranged GETs at once, each over a run of whole parts
+/// and pinned to the listed ETag (and version), streamed through a 256 KiB buffer taken from the process's
+/// <see cref="ByteBudget"/> so memory stays bounded as in sync. Metadata is checked before it is applied
+/// (<see cref="FileMetadata.Problem"/>).
 /// </summary>
 public sealed class Downloader : IAsyncDisposable
 {
@@ -49,6 +53,9 @@ public sealed class Downloader : IAsyncDisposable
     private readonly Channel<PlanEntry> _jobs;
     private readonly Task[] _workers;
     private readonly int _umask = CurrentUmask();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _renamedIn = new(StringComparer.Ordinal);
+    private readonly List<string> _unverifiedKeys = [];
+    private int _unverified;
 
     public Downloader(Site site, IObjectStore store, TargetFolder target, IDigestSource digests, RestoreSettings settings, ILogger logger, CancellationToken cancellationToken)
     {
@@ -68,10 +75,18 @@ public sealed class Downloader : IAsyncDisposable
 
     public ValueTask EnqueueAsync(PlanEntry entry, CancellationToken cancellationToken) => _jobs.Writer.WriteAsync(entry, cancellationToken);
 
-    public async Task CompleteAsync()
+    /// <summary>Objects written that nothing could prove (see <see cref="ProveAsync"/>), and the first few keys.</summary>
+    public (int Count, IReadOnlyList<string> First) Unverified
+    {
+        get { lock (_unverifiedKeys) return (_unverified, [.. _unverifiedKeys]); }
+    }
+
+    /// <summary>Waits for every job, then flushes the folders written into; returns those that could not be flushed.</summary>
+    public async Task<IReadOnlyList<string>> CompleteAsync()
     {
         _jobs.Writer.TryComplete();
         await Task.WhenAll(_workers).ConfigureAwait(false);
+        return SyncFolders();
     }
 
     public async ValueTask DisposeAsync()
@@ -92,7 +107,7 @@ public sealed class Downloader : IAsyncDisposable
                     DownloadResult result;
                     try
                     {
-                        result = entry.Action == PlanAction.ApplyMetadata ? ApplyMetadata(entry) : await DownloadAsync(entry).ConfigureAwait(false);
+                        result = entry.Action == PlanAction.ApplyMetadata ? await ApplyMetadataAsync(entry).ConfigureAwait(false) : await DownloadAsync(entry).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException)
                     {
@@ -107,21 +122,32 @@ public sealed class Downloader : IAsyncDisposable
         }
     }
 
-    private DownloadResult ApplyMetadata(PlanEntry entry)
+    private async Task<DownloadResult> ApplyMetadataAsync(PlanEntry entry)
     {
         var segments = entry.Key.Split('/');
         try
         {
-            using var folder = _target.OpenFolder(segments.AsSpan(0, segments.Length - 1));
             var stored = entry.Stored!;
+            // Metadata anyone who can write to the bucket may have set: checked before any of it is applied.
+            if (stored.Problem() is { } problem) return Fail(entry, problem);
+            using var folder = _target.OpenFolder(segments.AsSpan(0, segments.Length - 1));
+            var owner = Owner(stored);
             if (entry.Local?.LinkTarget is not null)
             {
-                TargetFolder.ApplyToLink(folder, segments[^1], stored.MtimeNs, Owner(stored));
+                using var link = TargetFolder.OpenLink(folder, segments[^1]);
+                TargetFolder.ApplyToLink(folder, segments[^1], link, stored.MtimeNs, owner);
             }
             else
             {
                 using var file = TargetFolder.OpenExisting(folder, segments[^1]);
-                TargetFolder.Apply(file, stored.Permissions, stored.MtimeNs, Owner(stored));
+                var status = TargetFolder.StatOf(file);
+                if (status.Type != FileMetadata.RegularFile || (entry.Local?.Identity is { } listed && listed != status.Identity))
+                    return Fail(entry, "replaced since it was compared with the object: nothing was applied to it");
+                // A file someone else owns may have been written by them after it was compared: it does not get the
+                // object's owner (nor its setuid bit) in place; the object's bytes come in a file of our own instead.
+                if (owner is { } o && ((o.Uid >= 0 && o.Uid != status.Uid) || (o.Gid >= 0 && o.Gid != status.Gid)))
+                    return await DownloadAsync(entry).ConfigureAwait(false);
+                TargetFolder.Apply(file, Mode(stored.Permissions), stored.MtimeNs, owner);
             }
             _digests.Forget(entry.Local!);
             _logger.LogDebug("{Key}: mode, owner and mtime set from the object", entry.Key);
@@ -133,6 +159,10 @@ public sealed class Downloader : IAsyncDisposable
             return new DownloadResult(entry, DownloadOutcome.Failed, 0, e.Message);
         }
     }
+
+    /// <summary>The permission bits to set: without the owner, no setuid or setgid bit (it would lend the rights of
+    /// whoever restored, not the stored owner's).</summary>
+    private int Mode(int permissions) => _settings.Owner ? permissions : permissions & ~FileMetadata.SetIdBits;
 
     private async Task<DownloadResult> DownloadAsync(PlanEntry entry)
     {
@@ -147,45 +177,64 @@ public sealed class Downloader : IAsyncDisposable
             folder = _target.OpenFolder(segments.AsSpan(0, segments.Length - 1));
             var name = segments[^1];
             temp = TargetFolder.NewTempName();
-            string? warning;
-            ObjectDownload? head;
             var candidates = ETag.TryParse(remote.ETag, out _, out var etagParts) && etagParts > 0 ? ETag.CandidatePartSizes(remote.Size, etagParts) : [];
-            FileDigest? inline;
-            (head, inline) = await WritePartsAsync(folder, temp, key, entry.Key, remote, candidates).ConfigureAwait(false);
+            using var file = TargetFolder.CreateFile(folder, temp);
+            var (head, inline) = await WritePartsAsync(file, key, entry.Key, remote, candidates).ConfigureAwait(false);
             var stored = head.File;
+            // Metadata anyone who can write to the bucket may have set: checked before any of it is applied.
+            if ((head.MetadataProblem ?? stored?.Problem()) is { } problem) throw new InvalidDataException(problem);
             if (stored?.LinkTarget is { } target)
             {
+                // A link object is a link only with symlinks: preserve; otherwise it is skipped (counted with the
+                // links the walk skipped), so a restore in skip or follow mode converges.
+                if (_site.Symlinks != SymlinkMode.Preserve)
+                {
+                    _logger.LogDebug("{Key}: a symbolic link object, not restored with symlinks: {Mode}", entry.Key, _site.Symlinks);
+                    return new DownloadResult(entry, DownloadOutcome.Skipped, 0, null);
+                }
                 // A preserved link: the object's body is the target too; the link replaces the temporary file.
                 TargetFolder.Remove(folder, temp);
                 TargetFolder.CreateLink(folder, temp, target);
-                TargetFolder.ApplyToLink(folder, temp, stored.MtimeNs, Owner(stored));
-            }
-            if (stored?.LinkTarget is null)
-            {
-                // Verify what was written: hashed as the parts came in, or (another part layout) read back from the file.
-                var digest = inline is { } d && (d.Matches(remote.ETag) || (d.HasMd5 && (head.FingerprintMd5 is not null || head.Encrypted))) ? d
-                    : await FileHasher.HashAsync(TargetFolder.PathOf(folder, temp), candidates, _cancellationToken).ConfigureAwait(false);
-                warning = Check(digest, remote, head);
-                var mode = stored?.Permissions ?? (0x1B6 & ~_umask);
-                // An mtime without a mode (rclone's upload) still counts; the upload time only when there is none.
-                var mtime = stored?.MtimeNs ?? head.MtimeNs ?? (remote.LastModifiedUtc.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
-                using (var file = TargetFolder.OpenExisting(folder, temp))
-                    TargetFolder.Apply(file, mode, mtime, stored is null ? null : Owner(stored));
-                TargetFolder.Rename(folder, temp, name);
+                using var link = TargetFolder.OpenLink(folder, temp);
+                // The link opened must be the one made (another one put under the name would be restored as ours).
+                if (TargetFolder.ReadLink(link) != target)
+                    throw new IOException($"the temporary link {temp} was replaced before it took its name (someone else writes to the folder); nothing was restored");
+                TargetFolder.ApplyToLink(folder, temp, link, stored.MtimeNs, Owner(stored));
+                Commit(folder, temp, name, link, segments);
                 temp = null;
-                var path = Path.Combine(_target.Path, entry.Key);
-                var local = new LocalEntry(entry.Key, path, remote.Size, DateTime.UnixEpoch.AddTicks(mtime / 100));
-                // What was verified is what the file holds: remember it, so the next restore or sync reads nothing.
-                if (FileFingerprint.TryRead(TargetFolder.PathOf(folder, name)) is { } fingerprint)
-                    _digests.Remember(local with { FullPath = TargetFolder.PathOf(folder, name) }, OwnWriteStamp(fingerprint), digest);
+                _logger.LogDebug("{Key}: restored as a link", entry.Key);
+                return new DownloadResult(entry, DownloadOutcome.Written, remote.Size, null);
             }
-            else
+            // Proved before anything of the object's metadata (owner, setuid) is given to the file.
+            var (digest, unverified) = await ProveAsync(file, entry.Key, remote, head, inline, candidates).ConfigureAwait(false);
+            var mode = Mode(stored?.Permissions ?? (0x1B6 & ~_umask));
+            // An mtime without a mode (rclone's upload) still counts; the upload time only when there is none.
+            var mtime = stored?.MtimeNs ?? head.MtimeNs ?? (remote.LastModifiedUtc.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
+            if (stored is null && new FileMetadata(mtime, FileMetadata.RegularFile).Problem() is { } badTime) throw new InvalidDataException(badTime);
+            TargetFolder.Apply(file, mode, mtime, stored is null ? null : Owner(stored));
+            // A file system with a narrower range than the check (ext4 with small inodes ends in 2038) clamps: said so.
+            if (Math.Abs(TargetFolder.StatOf(file).MtimeNs - mtime) > MtimeSlackNs)
+                throw new InvalidDataException($"the file system cannot hold the stored mtime {ObjectMetadata.FormatMtime(mtime)}");
+            // The bytes, mode and times reach the disk before the name does: a power cut leaves the old file or the new.
+            TargetFolder.Sync(file);
+            Commit(folder, temp, name, file, segments);
+            temp = null;
+            var path = Path.Combine(_target.Path, entry.Key);
+            var local = new LocalEntry(entry.Key, path, remote.Size, DateTime.UnixEpoch.AddTicks(mtime / 100));
+            // What was verified is what the inode holds, and the name leads to it: remember it, so the next restore or
+            // sync reads nothing. The fingerprint is the descriptor's (after the rename, which moved its ctime).
+            if (digest is not null && !unverified) _digests.Remember(local, OwnWriteStamp(TargetFolder.StatOf(file).Fingerprint), digest);
+            string? warning = null;
+            if (unverified)
             {
-                warning = null;
-                TargetFolder.Rename(folder, temp, name);
-                temp = null;
+                warning = "written unverified: nothing can prove the bytes (the ETag is no MD5 and the object holds none)";
+                lock (_unverifiedKeys)
+                {
+                    _unverified++;
+                    if (_unverifiedKeys.Count < 5) _unverifiedKeys.Add(entry.Key);
+                }
+                _logger.LogDebug("{Key}: {Warning}", entry.Key, warning);
             }
-            if (warning is not null) _logger.LogWarning("{Key}: {Warning}", entry.Key, warning);
             _logger.LogDebug("{Key}: restored ({Size} bytes)", entry.Key, remote.Size);
             return new DownloadResult(entry, DownloadOutcome.Written, remote.Size, null, warning);
         }
@@ -205,23 +254,104 @@ public sealed class Downloader : IAsyncDisposable
         }
     }
 
+    /// <summary>How far a file system may round an mtime (FAT keeps two seconds) before it counts as not held.</summary>
+    private const long MtimeSlackNs = 2_000_000_000;
+
+    /// <summary>Test seam: called between the checks of a temporary file and its rename (per async flow).</summary>
+    internal static readonly AsyncLocal<Action<SafeFileHandle, string>?> BeforeRename = new();
+
+    /// <summary>
+    /// Gives <paramref name="temp"/> its real name, but only as the inode <paramref name="written"/> holds: whoever can
+    /// write to the folder can unlink the temporary file and put their own under its name at any moment, so the name is
+    /// checked before the rename, and what the real name leads to after it (device and inode, the name not followed).
+    /// A temporary file that is no longer ours is that key's error, and nothing of the object was applied to it: the
+    /// mode, owner and times went to our inode through its descriptor.
+    /// </summary>
+    private void Commit(SafeFileHandle folder, string temp, string name, SafeFileHandle written, string[] segments)
+    {
+        if (!TargetFolder.Holds(folder, temp, written))
+            throw new IOException($"the temporary file {temp} was replaced or removed before it took its name (someone else writes to the folder); nothing was restored");
+        BeforeRename.Value?.Invoke(folder, temp);
+        TargetFolder.Rename(folder, temp, name);
+        MarkRenamed(segments);
+        if (!TargetFolder.Holds(folder, name, written))
+            throw new IOException($"the temporary file was replaced before it took its name (someone else writes to the folder): {name} is not the file restored, and nothing of the object was applied to it");
+    }
+
+    /// <summary>Remembers the folder of a rename (and those above it, whose entries may be new) for <see cref="SyncFolders"/>.</summary>
+    private void MarkRenamed(string[] segments)
+    {
+        for (var i = segments.Length - 1; i >= 0; i--)
+            if (!_renamedIn.TryAdd(string.Join('/', segments.AsSpan(0, i)), 0)) break;
+    }
+
+    /// <summary>
+    /// Flushes each folder a file was renamed into, once, after all its renames (<c>fsync</c> of the folder): the new
+    /// names are on the disk when the restore ends. Returns the folders that could not be flushed, with why.
+    /// </summary>
+    private List<string> SyncFolders()
+    {
+        var failed = new List<string>();
+        foreach (var relative in _renamedIn.Keys.Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                using var folder = _target.OpenFolder(relative.Length == 0 ? [] : relative.Split('/'));
+                TargetFolder.Sync(folder);
+            }
+            catch (IOException e)
+            {
+                _logger.LogError("{Folder}: {Error}", Path.Combine(_target.Path, relative), e.Message);
+                failed.Add($"{Path.Combine(_target.Path, relative)}: {e.Message}");
+            }
+        }
+        _renamedIn.Clear();
+        return failed;
+    }
+
     private DownloadResult Fail(PlanEntry entry, string message)
     {
         _logger.LogError("{Key}: {Error}", entry.Key, message);
         return new DownloadResult(entry, DownloadOutcome.Failed, 0, message);
     }
 
-    /// <summary>Null when the bytes are the object's; a warning when nothing can prove it; throws when they differ.</summary>
-    private static string? Check(FileDigest digest, RemoteObject remote, ObjectDownload head)
+    /// <summary>
+    /// Proves the bytes written are the object's, or throws: the digest computed as they came in when it answers (the
+    /// ETag at the layout fetched, or the stored MD5), else the file read back through its descriptor at every part
+    /// size the ETag may have been made with (the stored <c>s3sync-part-size</c> first, then the sizes other tools use:
+    /// <see cref="ETag.CandidatePartSizes"/>). An unencrypted object's ETag that none of them gives is corruption, not
+    /// doubt. Only an object nothing can prove (encrypted, so its ETag is no MD5, and no MD5 stored; or an ETag that
+    /// is no MD5 at all) comes back with <c>Unverified</c>.
+    /// </summary>
+    private async Task<(FileDigest? Digest, bool Unverified)> ProveAsync(SafeFileHandle file, string shown, RemoteObject remote, ObjectDownload head, FileDigest? inline, IReadOnlyList<long> candidates)
     {
-        if (digest.Size != remote.Size) throw new InvalidDataException($"downloaded {digest.Size} bytes, the object has {remote.Size}");
-        var parsed = ETag.TryParse(remote.ETag, out _, out var parts);
-        if (!head.Encrypted && parsed && digest.Matches(remote.ETag)) return null;
-        if (head.FingerprintMd5 is { } md5)
-            return md5 == digest.Md5Hex ? null : throw new InvalidDataException("the downloaded bytes do not match the MD5 stored with the object");
-        if (!head.Encrypted && parsed && parts == 0)
+        var etagIsMd5 = ETag.TryParse(remote.ETag, out _, out var parts) && !head.Encrypted;
+        if (inline is { } d)
+        {
+            if (d.Size != remote.Size) throw new InvalidDataException($"downloaded {d.Size} bytes, the object has {remote.Size}");
+            if (etagIsMd5 && d.Matches(remote.ETag)) return (d, false);
+            if (head.FingerprintMd5 is { } stored && d.HasMd5)
+                return stored == d.Md5Hex ? (d, false) : throw new InvalidDataException("the downloaded bytes do not match the MD5 stored with the object");
+            // A one-part ETag is the MD5 of the bytes: no layout can make it match.
+            if (etagIsMd5 && parts == 0 && d.HasMd5) throw new InvalidDataException($"the downloaded bytes do not match the ETag {remote.ETag}");
+        }
+        // Nothing to prove it by: reading the file back would prove nothing either.
+        if (!etagIsMd5 && head.FingerprintMd5 is null) return (null, true);
+        // The part sizes not hashed yet (the stored one first; it could be wrong, so the others are tried too).
+        var hashed = inline is { PartMd5s.Count: > 0 } ? inline.PartSize : 0;
+        List<long> sizes = [.. (head.PartSize is { } known ? candidates.Prepend(known) : candidates).Distinct().Where(p => p != hashed)];
+        if (inline is not null && parts > 0 && sizes.Count == 0 && etagIsMd5 && head.FingerprintMd5 is null)
             throw new InvalidDataException($"the downloaded bytes do not match the ETag {remote.ETag}");
-        return "written unverified: the ETag is not an MD5 of the bytes and the object holds no MD5";
+        var digest = await FileHasher.HashAsync(file, shown, remote.Size, sizes, _cancellationToken).ConfigureAwait(false);
+        if (etagIsMd5 && digest.Matches(remote.ETag)) return (digest, false);
+        if (head.FingerprintMd5 is { } md5)
+            return md5 == digest.Md5Hex ? (digest, false) : throw new InvalidDataException("the downloaded bytes do not match the MD5 stored with the object");
+        if (etagIsMd5)
+        {
+            var tried = parts == 0 ? "" : $" at any part size it may have been made with ({string.Join(", ", sizes.Prepend(digest.PartSize).Prepend(hashed).Where(p => p > 0).Distinct().Select(p => p % ETag.MiB == 0 ? $"{p / ETag.MiB} MiB" : $"{p} bytes"))})";
+            throw new InvalidDataException($"the downloaded bytes do not match the ETag {remote.ETag}{tried}");
+        }
+        return (null, true);
     }
 
     /// <summary>
@@ -233,7 +363,7 @@ public sealed class Downloader : IAsyncDisposable
     /// computed too: in order, reading each part back from the page cache as soon as it is written, so no download
     /// waits for it. With another part size the digest is null: the caller reads the file back.
     /// </summary>
-    private async Task<(ObjectDownload Head, FileDigest? Digest)> WritePartsAsync(SafeFileHandle folder, string temp, string key, string shown, RemoteObject remote, IReadOnlyList<long> candidates)
+    private async Task<(ObjectDownload Head, FileDigest? Digest)> WritePartsAsync(SafeFileHandle file, string key, string shown, RemoteObject remote, IReadOnlyList<long> candidates)
     {
         // Up to 8 MiB: one GET of the whole object. Larger: its part size, so each part's ETag lines up.
         var partSize = remote.Size <= SingleGetLimit ? Math.Max(1, remote.Size)
@@ -245,7 +375,6 @@ public sealed class Downloader : IAsyncDisposable
         var hash = ownPartSize == 0 ? count == 1 ? FetchHash.Whole : FetchHash.None
             : partSize != ownPartSize ? FetchHash.None
             : count == 1 ? FetchHash.Whole : FetchHash.Parts;
-        using var file = TargetFolder.CreateFile(folder, temp);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
         // An encrypted object's whole-file MD5 follows the parts in order as they are written (several parts only).
         TaskCompletionSource[]? written = null;
@@ -273,6 +402,7 @@ public sealed class Downloader : IAsyncDisposable
         }
         if (wholeTask is not null) await wholeTask.ConfigureAwait(false);
         var first = fetcher.First!;
+        // Its headers are what the caller needs; its body (read to its end) and connection go back now.
         first.Dispose();
         var digest = hash switch
         {

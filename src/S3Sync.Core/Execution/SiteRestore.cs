@@ -67,6 +67,10 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                 {
                     case DownloadOutcome.Written: stats.AddUploaded(result.Bytes); break;
                     case DownloadOutcome.MetadataApplied: stats.AddChangedInPlace(); break;
+                    case DownloadOutcome.Skipped:
+                        // A link object outside symlinks: preserve: one more link in the run's summary of skipped links.
+                        links.TryAdd(new WalkIssue(entry.Key, "a symbolic link object: restored only with symlinks: preserve", IsError: false) { IsLink = true }, logger);
+                        return;
                     default:
                         stats.AddFailed();
                         problems.Add($"{entry.Key}: {result.Error}");
@@ -111,10 +115,31 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                 logger.LogError("site {Site}: {Error}", site.Name, why);
                 problems.Failure(null, why);
             }
-            if (downloader is not null) await downloader.CompleteAsync().ConfigureAwait(false);
+            if (downloader is not null)
+            {
+                foreach (var folder in await downloader.CompleteAsync().ConfigureAwait(false))
+                {
+                    stats.AddFailed();
+                    problems.Failure(null, folder);
+                }
+                if (downloader.Unverified is { Count: > 0 } unverified)
+                {
+                    // One line per site and run, however many: the JSON lines and --loglevel debug name each.
+                    var more = unverified.Count > unverified.First.Count ? $", and {unverified.Count - unverified.First.Count} more" : "";
+                    logger.LogWarning("site {Site}: {Count} objects written unverified: nothing can prove their bytes (encrypted by another tool, no MD5 stored): {Keys}{More}",
+                        site.Name, unverified.Count, string.Join(", ", unverified.First), more);
+                }
+            }
         }
         cancellationToken.ThrowIfCancellationRequested();
         links.Report(logger, site.Name, site.Symlinks);
+        if (planner.FolderKeysWithData is { Count: > 0 } folders)
+        {
+            // "a/" is a folder marker; one that holds bytes has no file it could be: said, not skipped silently.
+            var more = planner.FolderKeysWithDataCount > folders.Count ? $", and {planner.FolderKeysWithDataCount - folders.Count} more" : "";
+            logger.LogWarning("site {Site}: {Count} keys ending in '/' hold data and cannot be files, not restored: {Keys}{More}",
+                site.Name, planner.FolderKeysWithDataCount, string.Join(", ", folders.Select(Printable.Escape)), more);
+        }
 
         if (!planner.Complete || status is SiteStatus.Failed or SiteStatus.Credentials)
         {

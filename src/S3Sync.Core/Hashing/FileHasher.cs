@@ -95,6 +95,28 @@ public static class FileHasher
     private static async Task<FileDigest> HashContentAsync(string path, Local.FileIdentity? identity, long size, long ownPartSize, List<long> partSizes, CancellationToken cancellationToken)
     {
         using var handle = Local.LocalFile.OpenRead(path, identity);
+        return await HashHandleAsync(handle, path, size, ownPartSize, partSizes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hashes the first <paramref name="size"/> bytes of an open file as <see cref="HashAsync(string, IReadOnlyList{long}, CancellationToken)"/>
+    /// does a path: for a file this process wrote and holds open (a restore's temporary file), read back through the
+    /// descriptor it was written by, so no name (which another user may point elsewhere) is involved.
+    /// <paramref name="shown"/> names it in errors.
+    /// </summary>
+    public static Task<FileDigest> HashAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string shown, long size, IReadOnlyList<long>? extraPartSizes, CancellationToken cancellationToken)
+    {
+        var ownPartSize = ETag.IsMultipartSize(size) ? ETag.PartSizeFor(size) : 0;
+        var partSizes = new List<long>();
+        if (ownPartSize > 0) partSizes.Add(ownPartSize);
+        foreach (var extra in extraPartSizes ?? []) if (!partSizes.Contains(extra)) partSizes.Add(extra);
+        return size == 0
+            ? Task.FromResult(new FileDigest(0, MD5.HashData(ReadOnlySpan<byte>.Empty), 0, [], new Dictionary<long, string>()))
+            : HashHandleAsync(handle, shown, size, ownPartSize, partSizes, cancellationToken);
+    }
+
+    private static async Task<FileDigest> HashHandleAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, long size, long ownPartSize, List<long> partSizes, CancellationToken cancellationToken)
+    {
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var parts = partSizes.Select(p => new PartHasher(p)).ToArray();
         var chunk = (int)Math.Min(ChunkSize, size);

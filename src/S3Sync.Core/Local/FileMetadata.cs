@@ -24,12 +24,53 @@ public sealed partial record FileMetadata(long MtimeNs, int Mode, int? Uid = nul
 
     public DateTime MtimeUtc => DateTime.UnixEpoch.AddTicks(MtimeNs / 100);
 
+    /// <summary>The setuid and setgid bits (06000): a restore that does not set the owner (<c>--no-owner</c>, not root)
+    /// does not set them either, as they would lend the stored owner's rights to whoever restored.</summary>
+    public const int SetIdBits = 0xC00;
+
+    /// <summary>The widest range of modification times file systems hold (ext4's: 1901-12-13 to 2446-05-10, in Unix
+    /// seconds); a stored mtime outside it is no file's. (Nanoseconds in a long end in 2262 before that: a later one
+    /// does not even parse, <see cref="Remote.ObjectMetadata.ParseMtime"/>.)</summary>
+    public const long MinMtimeSeconds = int.MinValue, MaxMtimeSeconds = 15_032_385_535;
+
+    /// <summary>The longest link target Linux takes (PATH_MAX less the NUL).</summary>
+    public const int MaxLinkTargetBytes = 4095;
+
+    /// <summary>
+    /// Why this metadata (read from an object anyone with write access to the bucket may have made) cannot be applied
+    /// by a restore, or null: a link target that is empty, too long or holds a NUL (a percent-decoded <c>%00</c> would
+    /// cut it short, as it would an owner's or group's name looked up on this host), a mode whose type is not a regular file's or, with a link target, not a link's (and the reverse),
+    /// an mtime outside <see cref="MinMtimeSeconds"/>..<see cref="MaxMtimeSeconds"/>.
+    /// </summary>
+    public string? Problem()
+    {
+        var seconds = Math.DivRem(MtimeNs, 1_000_000_000, out var rest) - (rest < 0 ? 1 : 0);
+        if (seconds is < MinMtimeSeconds or > MaxMtimeSeconds)
+            return $"the stored mtime {Remote.ObjectMetadata.FormatMtime(MtimeNs)} is outside the range a file system holds";
+        if (UserName?.Contains('\0', StringComparison.Ordinal) == true || GroupName?.Contains('\0', StringComparison.Ordinal) == true)
+            return "the stored owner or group name holds a NUL character";
+        var type = Mode & TypeMask;
+        if (LinkTarget is { } target)
+        {
+            if (type != SymbolicLink) return $"the object holds a link target but its mode {Convert.ToString(Mode, 8)} is not a link's";
+            if (target.Length == 0) return "the stored link target is empty";
+            if (target.Contains('\0', StringComparison.Ordinal)) return "the stored link target holds a NUL character";
+            if (System.Text.Encoding.UTF8.GetByteCount(target) > MaxLinkTargetBytes) return $"the stored link target is longer than {MaxLinkTargetBytes} bytes";
+            return null;
+        }
+        if (type == SymbolicLink) return "the object's mode is a link's but it holds no link target";
+        if (type != RegularFile) return $"the stored mode {Convert.ToString(Mode, 8)} is not a regular file's";
+        return null;
+    }
+
     /// <summary>
     /// True when a restore from <paramref name="other"/> would leave this file as it is: same mtime to the nanosecond,
     /// same permission bits, same owner and group where both sides know them. Names are not compared (the ids are).
+    /// This is the file, <paramref name="other"/> the object's: without <paramref name="owner"/> the file is compared
+    /// with the object's mode less its setuid and setgid bits, which such a restore clears (<see cref="SetIdBits"/>).
     /// </summary>
     public bool SameAs(FileMetadata other, bool owner = true) =>
-        MtimeNs == other.MtimeNs && Permissions == other.Permissions
+        MtimeNs == other.MtimeNs && Permissions == (owner ? other.Permissions : other.Permissions & ~SetIdBits)
         && (!owner || Uid is null || other.Uid is null || Uid == other.Uid)
         && (!owner || Gid is null || other.Gid is null || Gid == other.Gid)
         && LinkTarget == other.LinkTarget;

@@ -8,8 +8,10 @@ namespace S3Sync.Local;
 /// The folder a restore writes into, reached only through directory file descriptors: every folder on the way to a
 /// file is opened with <c>O_NOFOLLOW | O_DIRECTORY</c> relative to its parent (<c>openat</c>, <c>mkdirat</c>), so a
 /// symbolic link or a rename in the tree, planted before or during the restore, can never lead a write outside the
-/// target. A file is written to a temporary name in its own folder (<see cref="IsTempName"/>), given its mode, owner
-/// and mtime, and renamed over the real name (<c>renameat</c>) only once its content is verified.
+/// target. A file is written to a temporary name in its own folder (<see cref="IsTempName"/>), verified, given its
+/// mode, owner and mtime through the descriptor it was written by, flushed (<c>fsync</c>), and renamed over the real
+/// name (<c>renameat</c>); then the name must lead to the inode written (<see cref="Holds"/>): a temporary file swapped
+/// or unlinked by whoever can write to the folder is that key's error, never a restored file.
 /// </summary>
 public sealed partial class TargetFolder : IDisposable
 {
@@ -100,9 +102,49 @@ public sealed partial class TargetFolder : IDisposable
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
-    /// <summary>A path that reaches <paramref name="name"/> in <paramref name="folder"/> through the descriptor
-    /// (<c>/proc/self/fd</c>), for code that takes paths: it cannot be redirected by a change in the tree.</summary>
-    public static string PathOf(SafeFileHandle folder, string name) => $"/proc/self/fd/{Fd(folder)}/{name}";
+    /// <summary>Test seam: each fsync and rename as it happens (per async flow, so tests side by side do not see each
+    /// other's): the step, the inode it acted on (the folder's for a rename) and the name renamed to.</summary>
+    internal static readonly AsyncLocal<Action<string, FileIdentity, string?>?> Trace = new();
+
+    /// <summary>What <c>statx</c> says of an open file: identity, type, size, times, owner.</summary>
+    public readonly record struct Status(FileIdentity Identity, int Mode, long Size, long MtimeNs, long CtimeNs, int Uid, int Gid)
+    {
+        public int Type => Mode & 0xF000;
+
+        public FileFingerprint Fingerprint => new(Identity.Device, Identity.Inode, Size, MtimeNs, CtimeNs);
+    }
+
+    /// <summary>The status of an open file (or folder, or <c>O_PATH</c> handle).</summary>
+    public static Status StatOf(SafeFileHandle handle)
+    {
+        if (Native.statx(Fd(handle), "", Native.AtEmptyPath, Native.StatxBasicStats, out var b) != 0) throw Error("", "cannot stat the file");
+        return ToStatus(b);
+    }
+
+    /// <summary>The status of <paramref name="name"/> in <paramref name="folder"/> itself (a link is not followed); null
+    /// when there is nothing of that name.</summary>
+    public static Status? StatAt(SafeFileHandle folder, string name)
+    {
+        if (Native.statx(Fd(folder), name, Native.AtSymlinkNoFollow, Native.StatxBasicStats, out var b) == 0) return ToStatus(b);
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno is Native.ENOENT) return null;
+        throw Error(name, "cannot stat", errno);
+    }
+
+    private static Status ToStatus(in StatxBuffer b) => new(new FileIdentity(((ulong)b.DevMajor << 32) | b.DevMinor, b.Inode), b.Mode, (long)b.Size,
+        b.MtimeSec * 1_000_000_000 + b.MtimeNsec, b.CtimeSec * 1_000_000_000 + b.CtimeNsec, (int)b.Uid, (int)b.Gid);
+
+    /// <summary>True when <paramref name="name"/> in <paramref name="folder"/> is, right now, the inode
+    /// <paramref name="handle"/> holds open (compared by device and inode, the name not followed).</summary>
+    public static bool Holds(SafeFileHandle folder, string name, SafeFileHandle handle) =>
+        StatAt(folder, name) is { } at && at.Identity == StatOf(handle).Identity;
+
+    /// <summary>Flushes a file's bytes and metadata, or a folder's entries, to the disk (<c>fsync</c>).</summary>
+    public static void Sync(SafeFileHandle handle)
+    {
+        if (Native.fsync(Fd(handle)) != 0) throw Error("", "cannot flush to disk (fsync)");
+        if (Trace.Value is { } trace) trace("fsync", StatOf(handle).Identity, null);
+    }
 
     /// <summary>Sets mode, owner (when <paramref name="owner"/> gives ids) and mtime (atime too) on an open file.</summary>
     public static void Apply(SafeFileHandle file, int permissions, long mtimeNs, (int Uid, int Gid)? owner)
@@ -116,10 +158,35 @@ public sealed partial class TargetFolder : IDisposable
         if (Native.futimens(fd, ref MemoryMarshal.GetReference(times)) != 0) throw Error("", "cannot set the modification time");
     }
 
-    /// <summary>Owner and mtime of a symbolic link itself (a link has no mode of its own on Linux).</summary>
-    public static void ApplyToLink(SafeFileHandle folder, string name, long mtimeNs, (int Uid, int Gid)? owner)
+    /// <summary>Opens a symbolic link itself (<c>O_PATH | O_NOFOLLOW</c>): a handle to change its owner by, whatever
+    /// the name leads to later. Throws when the name is not a link.</summary>
+    public static SafeFileHandle OpenLink(SafeFileHandle folder, string name)
     {
-        if (owner is { } o && Native.fchownat(Fd(folder), name, o.Uid, o.Gid, Native.AtSymlinkNoFollow) != 0) throw Error(name, "cannot set the link's owner");
+        var fd = Native.openat(Fd(folder), name, Native.OPath | Native.ONofollow | Native.OCloexec, 0);
+        if (fd < 0) throw Error(name, "cannot open the link");
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (StatOf(handle).Type != 0xA000)
+        {
+            handle.Dispose();
+            throw new IOException($"{name}: not a symbolic link any more (replaced while it was restored)");
+        }
+        return handle;
+    }
+
+    /// <summary>Where an <see cref="OpenLink"/> handle's link points (<c>readlinkat</c> on the handle itself, not a name).</summary>
+    public static string ReadLink(SafeFileHandle link)
+    {
+        var buffer = new byte[4097];
+        var n = Native.readlinkat(Fd(link), "", buffer, buffer.Length);
+        if (n < 0) throw Error("", "cannot read the link");
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, (int)n);
+    }
+
+    /// <summary>Owner (through <paramref name="link"/>, an <see cref="OpenLink"/> handle) and mtime of a symbolic link
+    /// itself (a link has no mode of its own on Linux).</summary>
+    public static void ApplyToLink(SafeFileHandle folder, string name, SafeFileHandle link, long mtimeNs, (int Uid, int Gid)? owner)
+    {
+        if (owner is { } o && Native.fchownat(Fd(link), "", o.Uid, o.Gid, Native.AtEmptyPath | Native.AtSymlinkNoFollow) != 0) throw Error(name, "cannot set the link's owner");
         Span<long> times = [mtimeNs / 1_000_000_000, mtimeNs % 1_000_000_000, mtimeNs / 1_000_000_000, mtimeNs % 1_000_000_000];
         Normalize(times);
         if (Native.utimensat(Fd(folder), name, ref MemoryMarshal.GetReference(times), Native.AtSymlinkNoFollow) != 0) throw Error(name, "cannot set the link's modification time");
@@ -146,6 +213,7 @@ public sealed partial class TargetFolder : IDisposable
                 ? new IOException($"{to}: a folder of that name is in the way")
                 : Error(to, "cannot rename into place", errno);
         }
+        if (Trace.Value is { } trace) trace("rename", StatOf(folder).Identity, to);
     }
 
     /// <summary>Removes a file or link (not a folder); true when it was there.</summary>
@@ -168,10 +236,28 @@ public sealed partial class TargetFolder : IDisposable
 
     public void Dispose() => _root.Dispose();
 
+    /// <summary>struct statx (linux/stat.h): the same 256 bytes on every architecture.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct StatxBuffer
+    {
+        [FieldOffset(20)] public uint Uid;
+        [FieldOffset(24)] public uint Gid;
+        [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(32)] public ulong Inode;
+        [FieldOffset(40)] public ulong Size;
+        [FieldOffset(96)] public long CtimeSec;
+        [FieldOffset(104)] public uint CtimeNsec;
+        [FieldOffset(112)] public long MtimeSec;
+        [FieldOffset(120)] public uint MtimeNsec;
+        [FieldOffset(136)] public uint DevMajor;
+        [FieldOffset(140)] public uint DevMinor;
+    }
+
     private static partial class Native
     {
-        public const int ORdOnly = 0, OWrOnly = 1, ORdWr = 2, OCreat = 0x40, OExcl = 0x80, ONonblock = 0x800, ODirectory = 0x10000, ONofollow = 0x20000, OCloexec = 0x80000;
-        public const int AtSymlinkNoFollow = 0x100;
+        public const int ORdOnly = 0, OWrOnly = 1, ORdWr = 2, OCreat = 0x40, OExcl = 0x80, ONonblock = 0x800, ODirectory = 0x10000, ONofollow = 0x20000, OCloexec = 0x80000, OPath = 0x200000;
+        public const int AtSymlinkNoFollow = 0x100, AtEmptyPath = 0x1000;
+        public const uint StatxBasicStats = 0x7ff;
         public const int ENOENT = 2, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, ELOOP = 40, ENOTEMPTY = 39;
 
         [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
@@ -206,6 +292,15 @@ public sealed partial class TargetFolder : IDisposable
 
         [LibraryImport("libc", EntryPoint = "futimens", SetLastError = true)]
         public static partial int futimens(int fd, ref long times);
+
+        [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        public static partial int statx(int dirfd, string path, int flags, uint mask, out StatxBuffer buffer);
+
+        [LibraryImport("libc", EntryPoint = "readlinkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        public static partial nint readlinkat(int dirfd, string path, byte[] buffer, nint size);
+
+        [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+        public static partial int fsync(int fd);
 
         [LibraryImport("libc", EntryPoint = "dup", SetLastError = true)]
         public static partial int dup(int fd);

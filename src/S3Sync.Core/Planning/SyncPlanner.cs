@@ -75,8 +75,13 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
             : store.ListAsync(site.Bucket, site.ListPrefix, cancellationToken);
         await foreach (var o in listing.ConfigureAwait(false))
         {
-            // Folder markers ("a/b/") have no local twin and are left alone; so are excluded keys.
-            if (o.Key.Length == 0 || o.Key.EndsWith('/')) continue;
+            // Folder markers ("a/b/") have no local twin and are left alone; so are excluded keys. One that holds
+            // data is counted for a restore, which reports it (it cannot be a file).
+            if (o.Key.Length == 0 || o.Key.EndsWith('/'))
+            {
+                if (options.Download && o.Size > 0 && site.Filter.Includes(o.Key) && FolderKeysWithDataCount++ < 5) FolderKeysWithData.Add(o.Key);
+                continue;
+            }
             if (!site.Filter.Includes(o.Key)) continue;
             RemoteCount++;
             yield return o;
@@ -84,6 +89,11 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     }
 
     private readonly List<string> _fileKeys = [];
+
+    /// <summary>Restore: keys ending in '/' that hold data (the first five), and how many there were.</summary>
+    public List<string> FolderKeysWithData { get; } = [];
+
+    public int FolderKeysWithDataCount { get; private set; }
 
     private Task<PlanEntry> DecideAsync(MergedKey item, ChangeDetector detector, CancellationToken cancellationToken)
     {

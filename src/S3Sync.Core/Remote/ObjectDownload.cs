@@ -15,6 +15,13 @@ public sealed class ObjectDownload(Stream body, long contentLength, string etag,
     /// there is none.</summary>
     public long? MtimeNs { get; init; }
 
+    /// <summary>The part size s3sync stored with a multipart upload (<c>s3sync-part-size</c>): the layout its multipart
+    /// ETag is proved at. Null when there is none (another tool's upload, or one part).</summary>
+    public long? PartSize { get; init; }
+
+    /// <summary>Why the object's file metadata cannot be applied (<see cref="ObjectMetadata.Problem"/>), or null.</summary>
+    public string? MetadataProblem { get; init; }
+
     /// <summary>SSE-KMS or SSE-C: the ETag is not the MD5 of the bytes.</summary>
     public bool Encrypted => encrypted;
 

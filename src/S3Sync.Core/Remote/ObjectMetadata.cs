@@ -61,7 +61,8 @@ public static class ObjectMetadata
         text = text.Trim();
         var dot = text.IndexOf('.', StringComparison.Ordinal);
         var whole = dot < 0 ? text : text[..dot];
-        if (long.TryParse(whole, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds) && seconds is > -100_000_000_000 and < 100_000_000_000)
+        // Nanoseconds in a long reach 1677-09-21 and 2262-04-11: seconds beyond would wrap round (99999999999 became 2216).
+        if (long.TryParse(whole, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds) && seconds is > -9_223_372_036 and < 9_223_372_036)
         {
             long fraction = 0;
             if (dot >= 0)
@@ -93,6 +94,20 @@ public static class ObjectMetadata
         {
             LinkTarget = Text(metadata(LinkTargetKey)),
         };
+    }
+
+    /// <summary>
+    /// Why the metadata of an object cannot be applied as it stands, or null: an <c>mtime</c> or <c>mode</c> that is
+    /// there but is not one (<see cref="Parse"/> would leave the object without metadata, and a restore would apply the
+    /// upload time and the default mode in silence), or what <see cref="FileMetadata.Problem"/> finds in what it parsed.
+    /// </summary>
+    public static string? Problem(Func<string, string?> metadata)
+    {
+        if (metadata(MtimeKey) is { Length: > 0 } mtime && ParseMtime(mtime) is null)
+            return $"the stored mtime '{Reporting.Printable.Escape(mtime.Length > 40 ? mtime[..40] + "..." : mtime)}' is not a time a file can have";
+        if (metadata(ModeKey) is { Length: > 0 } mode && (mode.Trim() is not { Length: > 0 and <= 7 } octal || !octal.All(c => c is >= '0' and <= '7')))
+            return $"the stored mode '{Reporting.Printable.Escape(mode.Length > 40 ? mode[..40] + "..." : mode)}' is not an octal mode";
+        return Parse(metadata)?.Problem();
     }
 
     private static int? Id(string? text) =>

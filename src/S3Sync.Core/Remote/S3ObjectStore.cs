@@ -527,11 +527,15 @@ public sealed class S3ObjectStore : IObjectStore
         var r = await Guard($"GET {key}", t => _client.GetObjectAsync(request, t), cancellationToken).ConfigureAwait(false);
         var metadata = r.Metadata;
         var encrypted = r.ServerSideEncryptionMethod?.Value is "aws:kms" or "aws:kms:dsse" || r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 };
-        return new ObjectDownload(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}"), r.ContentLength, Hashing.ETag.Normalize(r.ETag),
+        // bandwidth_limit meters downloads as it meters uploads: one limit for every transfer of the process.
+        return new ObjectDownload(BandwidthLimiter.Process.Wrap(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}")), r.ContentLength, Hashing.ETag.Normalize(r.ETag),
             metadata is null ? null : FingerprintOf(name => metadata[name]),
             metadata is null ? null : ObjectMetadata.Parse(name => metadata[name]), encrypted, r)
         {
             MtimeNs = ObjectMetadata.ParseMtime(metadata?[ObjectMetadata.MtimeKey]),
+            MetadataProblem = metadata is null ? null : ObjectMetadata.Problem(name => metadata[name]),
+            PartSize = long.TryParse(metadata?[UploadHeaders.PartSizeKey], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var part)
+                && part is >= Hashing.ETag.MinPartSize and <= 5L * 1024 * 1024 * 1024 ? part : null,
         };
     }
 

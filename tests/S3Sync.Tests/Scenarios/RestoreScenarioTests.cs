@@ -200,7 +200,7 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
             if (offset == 0 && Interlocked.Increment(ref _firsts) == firstsFirst) _firstsServed.TrySetResult();
             var d = await Inner.GetAsync(bucket, key, offset, length, versionId, ifMatch, cancellationToken);
             var held = new HeldConnection(d.Body, d.ContentLength, _free);
-            return new ObjectDownload(held, d.ContentLength, d.ETag, d.FingerprintMd5, d.File, d.Encrypted, d) { MtimeNs = d.MtimeNs };
+            return new ObjectDownload(held, d.ContentLength, d.ETag, d.FingerprintMd5, d.File, d.Encrypted, d) { MtimeNs = d.MtimeNs, PartSize = d.PartSize, MetadataProblem = d.MetadataProblem };
         }
     }
 

@@ -48,6 +48,10 @@ public sealed class FaultProxy : IDisposable
     /// <summary>Given the request's number (from 1), method and target: the status to fail it with, or null to forward.</summary>
     public Func<int, string, string, int?> Decide { get; set; } = (_, _, _) => null;
 
+    /// <summary>Given the method and target of a forwarded request: the offset in its answer's body of one byte to flip
+    /// (a corrupting network or server), or null to forward the answer as it is.</summary>
+    public Func<string, string, long?> FlipByte { get; set; } = (_, _) => null;
+
     /// <summary>Raised for each request before it is answered or forwarded.</summary>
     public event Action<ProxiedRequest>? Seen;
 
@@ -134,7 +138,8 @@ public sealed class FaultProxy : IDisposable
                 await up.WriteAsync(Encoding.Latin1.GetBytes(rewritten), _stop.Token);
                 await up.WriteAsync(extra, _stop.Token);
                 var body = stream.CopyToAsync(up, _stop.Token);
-                await up.CopyToAsync(stream, _stop.Token);
+                if (FlipByte(method, target) is { } flip) await CopyFlippingAsync(up, stream, flip);
+                else await up.CopyToAsync(stream, _stop.Token);
                 _ = body.ContinueWith(t => t.Exception, TaskScheduler.Default);
             }
             catch (Exception) when (!_stop.IsCancellationRequested)
@@ -174,6 +179,26 @@ public sealed class FaultProxy : IDisposable
         var response = $"HTTP/1.1 {code} {reason}\r\nContent-Type: application/xml\r\nContent-Length: {Encoding.UTF8.GetByteCount(xml)}\r\nConnection: close\r\n\r\n{xml}";
         await stream.WriteAsync(Encoding.UTF8.GetBytes(response));
         await stream.FlushAsync();
+    }
+
+    /// <summary>Forwards an answer with the byte at <paramref name="flip"/> of its body inverted (the head as it is).</summary>
+    private async Task CopyFlippingAsync(Stream from, Stream to, long flip)
+    {
+        var (head, extra) = await ReadHeadAsync(from);
+        if (head is null) return;
+        await to.WriteAsync(Encoding.Latin1.GetBytes(head + "\r\n\r\n"), _stop.Token);
+        var buffer = extra;
+        long at = 0;
+        while (true)
+        {
+            if (flip >= at && flip < at + buffer.Length) buffer[flip - at] ^= 0xFF;
+            await to.WriteAsync(buffer, _stop.Token);
+            at += buffer.Length;
+            buffer = new byte[81920];
+            var n = await from.ReadAsync(buffer, _stop.Token);
+            if (n == 0) return;
+            buffer = buffer[..n];
+        }
     }
 
     /// <summary>Reads up to the blank line; returns the head and whatever body bytes came with it.</summary>
