@@ -367,6 +367,24 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
+    public async Task<DateTime?> LastPartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
+    {
+        var request = new ListPartsRequest { BucketName = bucket, Key = key, UploadId = uploadId, MaxParts = 1000 };
+        var markers = new HashSet<string>(StringComparer.Ordinal);
+        var empty = 0;
+        DateTime? newest = null;
+        while (true)
+        {
+            var page = await Guard($"LIST {key}?uploadId", t => _client.ListPartsAsync(request, t), cancellationToken).ConfigureAwait(false);
+            foreach (var part in page.Parts ?? [])
+                if (part.LastModified?.ToUniversalTime() is { } at && (newest is null || at > newest)) newest = at;
+            if (page.IsTruncated != true) return newest;
+            var marker = page.NextPartNumberMarker?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            CheckProgress($"the parts of {key} (upload {uploadId})", "part marker", marker, page.Parts?.Count ?? 0, markers, ref empty);
+            request.PartNumberMarker = marker;
+        }
+    }
+
     public async Task ReplaceMetadataAsync(string bucket, string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken)
     {
         var request = new CopyObjectRequest
