@@ -214,4 +214,52 @@ public sealed class LocalFaultTests(S3ServerFixture server)
         Assert.Equal(content, await server.GetAsync(s.Bucket, "big.bin"));
         Assert.Empty(await server.OpenUploadsAsync(s.Bucket));
     }
+
+    /// <summary>A clock whose timers run <paramref name="factor"/> times faster than the real ones (re-arming too).</summary>
+    private sealed class FastTimers(double factor) : TimeProvider
+    {
+        private TimeSpan Scale(TimeSpan t) => t == Timeout.InfiniteTimeSpan ? t : t / factor;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            new Scaled(System.CreateTimer(callback, state, Scale(dueTime), Scale(period)), this);
+
+        private sealed class Scaled(ITimer inner, FastTimers clock) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(clock.Scale(dueTime), clock.Scale(period));
+            public void Dispose() => inner.Dispose();
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+    }
+
+    /// <summary>A store on which the second part of every upload never ends (until cancelled).</summary>
+    private sealed class SecondPartHangs(IObjectStore inner) : DelegatingObjectStore(inner)
+    {
+        public override async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+        {
+            if (partNumber == 2) await Task.Delay(Timeout.Infinite, cancellationToken);
+            return await Inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken);
+        }
+    }
+
+    /// <summary>The other half of item 7's proof: a run never keeps an upload idle for <see cref="Uploader.IdleLimit"/>
+    /// (12 h, here on timers 21,600 times faster: 2 s), so an upload idle for twice that is nobody's in flight.</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_multipart_upload_in_which_nothing_is_stored_for_the_idle_limit_is_given_up_and_aborted()
+    {
+        // Given a large file, and a store on which the second part never ends
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("big.bin", Bytes(20 * MiB, 9));
+        var site = SiteFor(s, server);
+        using var store = new SecondPartHangs(S3ObjectStore.ForSite(site, 4, 2));
+        await using var pool = new Uploader(1, 4, NullLogger.Instance) { Time = new FastTimers(Uploader.IdleLimit / TimeSpan.FromSeconds(2)) };
+
+        // When it syncs
+        var result = await new SiteSync(site, store, DirectDigestSource.Instance, new SyncSettings { Workers = 1 }, NullLogger.Instance, pool: pool).RunAsync(CancellationToken.None);
+
+        // Then the upload is given up with one line saying why, and aborted: nothing is left open or stored
+        Assert.Equal(SiteStatus.Failed, result.Status);
+        Assert.Contains(result.Problems, p => p.Contains("big.bin", StringComparison.Ordinal) && p.Contains("nothing of its multipart upload was stored for 12 h: given up and aborted", StringComparison.Ordinal));
+        Assert.Empty(await server.OpenUploadsAsync(s.Bucket));
+        Assert.Empty(await s.KeysAsync());
+    }
 }
