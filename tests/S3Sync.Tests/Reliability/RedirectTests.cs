@@ -57,6 +57,8 @@ public sealed class RedirectTests(S3ServerFixture server)
         Assert.Empty(await s.KeysAsync());
         Assert.DoesNotContain("uploaded 2", run.Error + run.Output);
         Assert.True(proxy.Requests.Any(r => r.FaultStatus == 307), "no request was redirected: the test proves nothing");
+        // A redirect is not retried: each request was refused once
+        Assert.All(proxy.Requests.Where(r => r.FaultStatus == 307).GroupBy(r => (r.Method, r.Target)), g => Assert.Single(g));
     }
 
     [Fact(Timeout = 120_000)]
@@ -85,6 +87,8 @@ public sealed class RedirectTests(S3ServerFixture server)
         Assert.Empty(elsewhere.Requests);
         Assert.Equal(["a.txt", "b.txt", "keep.txt"], await s.KeysAsync());
         Assert.True(proxy.Requests.Any(r => r.FaultStatus == 307), "no request was redirected: the test proves nothing");
+        // A redirect is not retried: each request was refused once
+        Assert.All(proxy.Requests.Where(r => r.FaultStatus == 307).GroupBy(r => (r.Method, r.Target)), g => Assert.Single(g));
     }
 
     [Fact(Timeout = 120_000)]
