@@ -45,7 +45,7 @@ public static partial class StateFolder
             if (folder.Uid != me)
                 throw new StateFolderException($"state folder {directory} is owned by uid {folder.Uid}, not by this user (uid {me}): it lists every backed-up path and decides what is uploaded; create a folder you own with mode 700 (mkdir -m 700 DIR) and point state_dir or --state-dir at it");
             if ((folder.Mode & WritableByOthers) != 0)
-                throw new StateFolderException($"state folder {directory} is writable by others (mode {Octal(folder.Mode)}): whoever can write in it can plant links that s3sync would follow; run chmod 700 {directory}");
+                throw new StateFolderException($"state folder {directory} is writable by others (mode {Octal(folder.Mode)}): whoever can write in it can plant links that s3sync would follow; run chmod 700 {directory} if the folder is s3sync's alone, else create a folder you own with mode 700 (mkdir -m 700 DIR) and point state_dir or --state-dir at it");
             if ((folder.Mode & Others) != 0) Tighten(fd, FolderMode);
             foreach (var suffix in DatabaseNames) CheckName(fd, directory, HashCache.FileName + suffix, RegularFile, me, FileMode);
             foreach (var name in FolderNames) CheckName(fd, directory, name, DirectoryType, me, FolderMode);

@@ -72,6 +72,8 @@ public sealed class S3ObjectStore : IObjectStore
             // AWS_ENDPOINT_URL(_S3) and a profile's endpoint_url are applied by s3sync (AwsEnvironment), which reads
             // an empty variable as unset; the SDK would read them again and fail on an empty one ("Custom endpoint ``").
             IgnoreConfiguredEndpointUrls = true,
+            // No redirect is followed (DeadlineHandler refuses them below the SDK; this keeps the SDK from asking).
+            AllowAutoRedirect = false,
         };
         if (site.Endpoint is not null)
         {

@@ -141,7 +141,7 @@ public sealed class PrivateStateTests(S3ServerFixture server)
         // When the binary syncs, it stops and names the fix; after the fix it runs
         var run = await CliProcess.RunAsync(["sync", "-c", s.ConfigPath]);
         Assert.True(run.ExitCode == 2, run.ToString());
-        Assert.Contains($"s3sync: state folder {state} is writable by others (mode 777): whoever can write in it can plant links that s3sync would follow; run chmod 700 {state}", run.Error);
+        Assert.Contains($"s3sync: state folder {state} is writable by others (mode 777): whoever can write in it can plant links that s3sync would follow; run chmod 700 {state} if the folder is s3sync's alone, else create a folder you own with mode 700 (mkdir -m 700 DIR) and point state_dir or --state-dir at it", run.Error);
         Assert.Empty(await s.KeysAsync());
         File.SetUnixFileMode(state, StateFolderMode);
         var fixedRun = await CliProcess.RunAsync(["sync", "-c", s.ConfigPath]);
