@@ -12,7 +12,8 @@ namespace S3Sync.Hashing;
 /// handle (<c>fstat</c>, <c>fstatat</c> without following, <c>fchmod</c>); a folder only this user can write in keeps
 /// its names, so SQLite, which opens by name, opens what was checked. No name the state uses (<c>hashes.db</c>, its
 /// <c>-wal</c>, <c>-shm</c> and <c>-journal</c>, <c>settings/</c>, <c>mounts/</c>) may be a symbolic link, and the
-/// ledgers' files are opened with <c>O_NOFOLLOW</c>. What others may only read is tightened, by handle.
+/// ledgers' files are opened with <c>O_NOFOLLOW</c>; a database file with a second name (a hard link) is refused. What
+/// others may only read is tightened, by handle.
 /// </summary>
 public static partial class StateFolder
 {
@@ -70,6 +71,9 @@ public static partial class StateFolder
             throw new StateFolderException($"{path} in the state folder is not a {(type == RegularFile ? "file" : "folder")}; remove it");
         if (stat.Uid != me)
             throw new StateFolderException($"{path} in the state folder is owned by uid {stat.Uid}, not by this user (uid {me}); remove it");
+        // A second name for the file elsewhere (a hard link) would have SQLite write into, and fchmod change, that file.
+        if (type == RegularFile && stat.Links > 1)
+            throw new StateFolderException($"{path} in the state folder has {stat.Links} hard links: it is also another file; remove it");
         if ((stat.Mode & Others) == 0) return;
         // By handle, never by name: the handle is the object just checked (O_NOFOLLOW, and its identity compared).
         var fd = Open(folder, name, (type == RegularFile ? ORdOnly | ONonBlock : ORdOnly | ODirectory) | ONoFollow | OCloExec);
@@ -138,6 +142,7 @@ public static partial class StateFolder
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     private struct Stat
     {
+        [FieldOffset(16)] public uint Links;
         [FieldOffset(20)] public uint Uid;
         [FieldOffset(28)] public ushort RawMode;
         [FieldOffset(32)] public ulong Inode;

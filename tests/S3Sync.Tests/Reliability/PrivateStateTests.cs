@@ -128,6 +128,33 @@ public sealed class PrivateStateTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task A_database_hard_linked_to_a_file_elsewhere_stops_the_run_and_the_file_is_left_as_it_was()
+    {
+        // Given this user's private state folder whose hashes.db is a second name of a file elsewhere, empty, mode 644
+        // (SQLite would write its schema into it; tightening would chmod it)
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "a");
+        s.SiteConfig();
+        var state = Path.Combine(s.Root, "state");
+        Directory.CreateDirectory(state);
+        File.SetUnixFileMode(state, StateFolderMode);
+        var victim = Path.Combine(s.Root, "victim.conf");
+        File.WriteAllText(victim, "");
+        File.SetUnixFileMode(victim, (UnixFileMode)Convert.ToInt32("644", 8));
+        using (var ln = System.Diagnostics.Process.Start("ln", [victim, Path.Combine(state, "hashes.db")])!) await ln.WaitForExitAsync();
+
+        // When the binary syncs
+        var run = await CliProcess.RunAsync(["sync", "-c", s.ConfigPath]);
+
+        // Then it stops with one line, and the other file is untouched
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains($"s3sync: {Path.Combine(state, "hashes.db")} in the state folder has 2 hard links: it is also another file; remove it", run.Error);
+        Assert.Equal("644", Octal(victim));
+        Assert.Equal(0, new FileInfo(victim).Length);
+        Assert.Empty(await s.KeysAsync());
+    }
+
+    [Fact]
     public async Task A_state_folder_of_this_user_writable_by_others_stops_the_run_with_the_chmod_that_fixes_it()
     {
         // Given this user's state folder, mode 777
