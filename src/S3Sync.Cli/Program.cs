@@ -73,6 +73,12 @@ public static class Program
             error.WriteLine("s3sync: interrupted");
             return ExitCodes.Interrupted;
         }
+        catch (S3Sync.Hashing.StateFolderException e)
+        {
+            // A state folder that is not this user's alone: a setup error, like a bad configuration.
+            error.WriteLine($"s3sync: {e.Message}");
+            return ExitCodes.Usage;
+        }
         catch (Exception e)
         {
             // Never a stack trace: one line, and the "could not finish" code.

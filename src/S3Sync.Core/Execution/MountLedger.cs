@@ -19,14 +19,7 @@ public sealed class MountLedger(string directory)
     /// <summary>The folders (keys ending in '/') recorded as mount points; empty when none or unreadable.</summary>
     public IReadOnlyCollection<string> Recall(Site site)
     {
-        try
-        {
-            return [.. File.ReadAllLines(PathFor(site)).Where(l => l.EndsWith('/'))];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
+        return Hashing.StateFolder.ReadText(PathFor(site)) is { } text ? [.. text.Split('\n').Where(l => l.EndsWith('/'))] : [];
     }
 
     /// <summary>Records the mount points of a complete walk. False when the state folder cannot be written.</summary>
@@ -41,12 +34,7 @@ public sealed class MountLedger(string directory)
                 if (File.Exists(path)) File.Delete(path);
                 return true;
             }
-            var folder = Path.GetDirectoryName(path)!;
-            if (OperatingSystem.IsLinux()) Directory.CreateDirectory(folder, Hashing.StateFolder.FolderMode);
-            else Directory.CreateDirectory(folder);
-            var temp = path + ".tmp";
-            File.WriteAllLines(temp, lines);
-            File.Move(temp, path, overwrite: true);
+            Hashing.StateFolder.WriteText(path, string.Concat(lines.Select(l => l + "\n")));
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -36,9 +36,7 @@ public sealed class SettingsLedger(string directory)
     public bool NeedsCheck(Site site)
     {
         var current = DigestOf(site);
-        string? recorded;
-        try { recorded = File.ReadAllText(PathFor(site)).Trim(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { recorded = null; }
+        var recorded = Hashing.StateFolder.ReadText(PathFor(site))?.Trim();
         return recorded is null ? current.Length > 0 : recorded != current;
     }
 
@@ -49,12 +47,7 @@ public sealed class SettingsLedger(string directory)
         var path = PathFor(site);
         try
         {
-            var folder = Path.GetDirectoryName(path)!;
-            if (OperatingSystem.IsLinux()) Directory.CreateDirectory(folder, Hashing.StateFolder.FolderMode);
-            else Directory.CreateDirectory(folder);
-            var temp = path + ".tmp";
-            File.WriteAllText(temp, DigestOf(site) + "\n");
-            File.Move(temp, path, overwrite: true);
+            Hashing.StateFolder.WriteText(path, DigestOf(site) + "\n");
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

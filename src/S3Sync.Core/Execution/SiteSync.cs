@@ -25,12 +25,15 @@ public sealed record SyncSettings
     public DeleteLimit? MaxDelete { get; init; }
 
     /// <summary>
-    /// When set, open multipart uploads under the site's prefix initiated before this instant are aborted at the
-    /// end of the run: left behind by a run that crashed or lost the server, they would be billed forever.
-    /// <c>sync</c> passes its process start; a long-running <c>watch</c> must pass its own start, never each
-    /// rescan's, or it would abort its own uploads in flight. Null: leave open uploads alone.
+    /// When set, open multipart uploads under the site's prefix initiated before this instant <em>and abandoned</em>
+    /// (<see cref="SiteSync.AbandonedAfter"/>) are aborted at the end of the run: left behind by a run that crashed or
+    /// lost the server, they would be billed forever. <c>sync</c> passes its process start; a long-running
+    /// <c>watch</c> must pass its own start, never each rescan's. Null: leave open uploads alone.
     /// </summary>
     public DateTime? AbortUploadsStartedBefore { get; init; }
+
+    /// <summary>The clock the stale-upload cleanup compares the server's times with.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Hash every file compared, ignoring the hash cache (the <c>--rehash</c> flag).</summary>
     public bool Rehash { get; init; }
@@ -234,10 +237,21 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
     }
 
     /// <summary>
-    /// Aborts the open multipart uploads under the prefix (and inside the filters) initiated before the cutoff.
-    /// ListMultipartUploads shows no metadata, so s3sync cannot tell its uploads from another tool's: the prefix is
-    /// the site's own (sites may not overlap when deleting), and an upload older than this process is not one of
-    /// its own in flight. A store that cannot list uploads only earns a warning: this is housekeeping.
+    /// How long nothing must have happened to an open multipart upload (no creation, no part stored) before a run takes
+    /// it for abandoned and aborts it: twice <see cref="Uploader.IdleLimit"/>, after which every live run has given the
+    /// upload up itself. The times compared are the server's (Initiated, each part's LastModified) against this clock;
+    /// SigV4 refuses a request from a clock more than 15 minutes off the server's, so the margin of
+    /// <see cref="Uploader.IdleLimit"/> is far beyond any skew a working run can have.
+    /// </summary>
+    public static readonly TimeSpan AbandonedAfter = 2 * Uploader.IdleLimit;
+
+    /// <summary>
+    /// Aborts the open multipart uploads under the prefix (and inside the filters) that are provably nobody's upload in
+    /// flight: initiated before the cutoff (not this run's) and idle for <see cref="AbandonedAfter"/>: created that long
+    /// ago and no part stored since (ListParts). Another sync, watch or tool writing to the same prefix right now keeps
+    /// its upload: its creation or its last part is recent. ListMultipartUploads shows no metadata, so s3sync cannot tell
+    /// its uploads from another tool's: the prefix is the site's own (sites may not overlap when deleting). An upload
+    /// whose parts cannot be listed is kept. A store that cannot list uploads only earns a warning: this is housekeeping.
     /// </summary>
     /// <returns>False when the listing of open uploads never ends (a looping server): that fails the site.</returns>
     private async Task<bool> AbortStaleUploadsAsync(DateTime cutoff, Action<string> problem, CancellationToken cancellationToken)
@@ -245,15 +259,31 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         var aborted = 0;
         try
         {
+            var idleSince = settings.Time.GetUtcNow().UtcDateTime - AbandonedAfter;
             var stale = new List<OpenUpload>();
             await foreach (var upload in store.ListOpenUploadsAsync(site.Bucket, site.ListPrefix, cancellationToken).ConfigureAwait(false))
             {
-                if (!upload.Key.StartsWith(site.ListPrefix, StringComparison.Ordinal) || upload.InitiatedUtc >= cutoff) continue;
+                if (!upload.Key.StartsWith(site.ListPrefix, StringComparison.Ordinal) || upload.InitiatedUtc >= cutoff || upload.InitiatedUtc >= idleSince) continue;
                 if (!site.Filter.Includes(upload.Key[site.ListPrefix.Length..])) continue;
                 stale.Add(upload);
             }
             foreach (var upload in stale)
             {
+                DateTime? lastPart;
+                try
+                {
+                    lastPart = await store.LastPartAsync(site.Bucket, upload.Key, upload.UploadId, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogDebug("{Key}: open multipart upload kept: its parts cannot be listed ({Error})", upload.Key, StoreErrors.Describe(e));
+                    continue;
+                }
+                if (lastPart >= idleSince)
+                {
+                    logger.LogDebug("{Key}: open multipart upload kept: a part was stored {At:u}, it may be another run's in flight", upload.Key, lastPart);
+                    continue;
+                }
                 await store.AbortMultipartAsync(site.Bucket, upload.Key, upload.UploadId, cancellationToken).ConfigureAwait(false);
                 aborted++;
                 logger.LogDebug("{Key}: aborted a stale multipart upload started {Initiated:u}", upload.Key, upload.InitiatedUtc);
@@ -269,7 +299,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         {
             logger.LogWarning("site {Site}: could not clean up stale multipart uploads: {Error}", site.Name, StoreErrors.Describe(e));
         }
-        if (aborted > 0) logger.LogInformation("site {Site}: aborted {Count} stale multipart uploads left by an earlier run", site.Name, aborted);
+        if (aborted > 0) logger.LogInformation("site {Site}: aborted {Count} multipart uploads left by an earlier run (idle for more than {Hours} h)", site.Name, aborted, AbandonedAfter.TotalHours);
         return true;
     }
 

@@ -76,6 +76,17 @@ public sealed class Uploader : IAsyncDisposable
         _default = new UploadBatch(this, site, store, digests ?? DirectDigestSource.Instance, cancellationToken);
     }
 
+    /// <summary>
+    /// A multipart upload in which nothing is stored for this long (from its creation, then from each part stored) is
+    /// given up by its own run: cancelled, aborted, the file failed (the next run tries again). This bound is what lets
+    /// another run tell an abandoned upload from a live one: <see cref="SiteSync.AbandonedAfter"/> is twice this, so an
+    /// upload idle that long is no live run's. A part is bounded far below it (each attempt's timeout and cap).
+    /// </summary>
+    public static readonly TimeSpan IdleLimit = TimeSpan.FromHours(12);
+
+    /// <summary>The clock of <see cref="IdleLimit"/>.</summary>
+    internal TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Test seam: called on the worker after a part of a large file was read and before it is sent, with the
     /// file's path and the part's index (from 0).</summary>
     internal Action<string, int>? AfterPartRead { get; set; }
@@ -414,7 +425,10 @@ public sealed class Uploader : IAsyncDisposable
         var key = b.Site.KeyFor(entry.Key);
         var headers = Headers(b, entry.Key, digest?.Md5Hex, FileMetadata.TryRead(local.FullPath, followLinks: true)) with { PartSize = partSize };
         var uploadId = await b.Store.StartMultipartAsync(b.Site.Bucket, key, headers, b.Token).ConfigureAwait(false);
-        var state = new MultipartState(b, local.FullPath, local.Identity, key, uploadId, size, partSize, digest?.PartMd5s, b.Token);
+        // Nothing stored for IdleLimit: the upload is given up (each part stored re-arms it; see IdleLimit).
+        using var idle = new CancellationTokenSource(IdleLimit, Time);
+        using var live = CancellationTokenSource.CreateLinkedTokenSource(b.Token, idle.Token);
+        var state = new MultipartState(b, local.FullPath, local.Identity, key, uploadId, size, partSize, digest?.PartMd5s, live.Token) { Idle = idle };
         try
         {
             for (var i = 0; i < state.PartCount; i++) _parts.Writer.TryWrite(new PartWork(state, i));
@@ -425,11 +439,13 @@ public sealed class Uploader : IAsyncDisposable
             // One pass: no MD5 was known before the parts were read, so only an unmoved fingerprint says that every
             // part is of one version of the file (a write with its mtime put back still moves the ctime).
             if (onePass is not null && FileFingerprint.TryRead(local.FullPath) != onePass.Fingerprint) throw new FileChangedException(local.FullPath);
-            await b.Store.CompleteMultipartAsync(b.Site.Bucket, key, uploadId, state.PartETags(), b.Token).ConfigureAwait(false);
+            await b.Store.CompleteMultipartAsync(b.Site.Bucket, key, uploadId, state.PartETags(), live.Token).ConfigureAwait(false);
         }
         catch
         {
             await AbortQuietlyAsync(b, key, uploadId).ConfigureAwait(false);
+            if (idle.IsCancellationRequested && !b.Token.IsCancellationRequested)
+                throw new TimeoutException($"nothing of its multipart upload was stored for {IdleLimit.TotalHours:0} h: given up and aborted (an upload idle for {SiteSync.AbandonedAfter.TotalHours:0} h is taken for abandoned by other runs)");
             throw;
         }
         // What was sent is what the file held when its fingerprint was taken: remember it, so the next run reads nothing.
@@ -537,7 +553,14 @@ public sealed class Uploader : IAsyncDisposable
 
         public void Claim() => Interlocked.Increment(ref _claimed);
 
-        public void SetPart(int index, string etag, byte[] md5) => (_etags[index], _md5s[index]) = (etag, md5);
+        /// <summary>Re-armed with <see cref="IdleLimit"/> by each part stored.</summary>
+        public CancellationTokenSource? Idle { get; init; }
+
+        public void SetPart(int index, string etag, byte[] md5)
+        {
+            (_etags[index], _md5s[index]) = (etag, md5);
+            Idle?.CancelAfter(IdleLimit);
+        }
 
         public void Fail(Exception e)
         {

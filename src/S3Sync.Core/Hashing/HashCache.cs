@@ -90,9 +90,9 @@ public sealed class HashCache : IDisposable
         try
         {
             _ = Initialized.Value;
-            // Private: the cache lists every backed-up path (created 0700 and 0600; older, wider ones tightened).
+            // Private: the cache lists every backed-up path (created 0700 and 0600; older, readable ones tightened). A
+            // folder that is not this user's alone stops the run (StateFolderException, not caught here).
             StateFolder.Prepare(directory, warn);
-            StateFolder.PrepareFile(path, warn);
             connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate }.ToString());
             connection.Open();
             Execute(connection, "PRAGMA busy_timeout = 5000");

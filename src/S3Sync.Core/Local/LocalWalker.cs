@@ -249,6 +249,10 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
         {
             case SymlinkMode.Skip:
                 report?.Invoke(new WalkIssue(path, $"skipped: symbolic link to {target ?? "?"} (symlinks: skip)", false) { IsLink = true });
+                // Skipped by policy, not gone: the objects a run in another mode made of it (the link's own key, or
+                // everything under it when it led to a folder) are kept, like excluded keys.
+                _kept.Add(key);
+                _kept.Add(key.TrimEnd('/') + "/");
                 return;
             case SymlinkMode.Preserve:
                 if (!site.Filter.Includes(key) || prefixBytes + Encoding.UTF8.GetByteCount(key) > MaxKeyBytes) return;

@@ -7,7 +7,9 @@ namespace S3Sync.Remote;
 /// from its first byte to the last byte of its answer. The request body and the answer's body report progress as
 /// they move; when the attempt's deadline passes the answer is disposed, which ends a read blocked on a stalled body
 /// (the SDK reads bodies outside HttpClient's own timeout, so a server that sends headers and then stalls would
-/// otherwise hold a run for good).
+/// otherwise hold a run for good). It follows no redirect: an answer 3xx with a <c>Location</c> is refused here
+/// (<see cref="RedirectRefusedException"/>), below the SDK's own redirect handling and <see cref="SignedPut"/>, so no
+/// path can send a request, its body or its metadata to a host the configuration does not name.
 /// </summary>
 public sealed class DeadlineHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
@@ -18,14 +20,17 @@ public sealed class DeadlineHandler(HttpMessageHandler inner) : DelegatingHandle
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(50),
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
+        // HttpClient would follow 301, 302, 303, 307 and 308 itself, resending the body and every x-amz-* header to
+        // the new host (it only drops Authorization), and hand its answer up as the store's.
+        AllowAutoRedirect = false,
     });
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var timer = AttemptTimer.Current.Value;
-        if (timer is null) return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (timer is null) return Refuse(await base.SendAsync(request, cancellationToken).ConfigureAwait(false), request);
         if (request.Content is { } content) request.Content = new ProgressContent(content, timer);
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var response = Refuse(await base.SendAsync(request, cancellationToken).ConfigureAwait(false), request);
         timer.Progress();
         var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var wrapped = new StreamContent(new ProgressStream(body, timer));
@@ -35,6 +40,18 @@ public sealed class DeadlineHandler(HttpMessageHandler inner) : DelegatingHandle
         var registration = timer.Token.Register(static r => ((HttpResponseMessage)r!).Dispose(), response);
         _ = registration; // lives as long as the attempt's token (disposed with the timer)
         return response;
+    }
+
+    /// <summary>Throws for an answer that asks to go elsewhere (3xx with a Location): the SDK would follow a 307 by
+    /// itself, signed again for the new host. A 3xx without a Location (S3's 301 PermanentRedirect names the right
+    /// endpoint in its body) goes up as the error it is.</summary>
+    private static HttpResponseMessage Refuse(HttpResponseMessage response, HttpRequestMessage request)
+    {
+        var status = (int)response.StatusCode;
+        if (status is < 300 or > 399 || response.Headers.Location is not { } location) return response;
+        var target = location.IsAbsoluteUri ? location : request.RequestUri is { } from ? new Uri(from, location) : null;
+        response.Dispose();
+        throw new RedirectRefusedException(response.StatusCode, target);
     }
 
     /// <summary>A request body that reports each chunk taken by the connection.</summary>

@@ -55,6 +55,11 @@ public interface IObjectStore : IDisposable
 
     IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, CancellationToken cancellationToken);
 
+    /// <summary>When the newest part of an open multipart upload was stored (ListParts); null when it holds none. The
+    /// stale-upload cleanup asks it before aborting, so an upload still receiving parts is never taken for abandoned.</summary>
+    Task<DateTime?> LastPartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this store cannot list the parts of an upload");
+
     /// <summary>Rewrites an object's headers and metadata in place (a server-side copy onto itself with the REPLACE
     /// directive); no bytes are re-sent. Used when only a file's mode, owner or mtime changed.</summary>
     Task ReplaceMetadataAsync(string bucket, string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken) =>

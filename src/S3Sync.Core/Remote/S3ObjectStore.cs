@@ -73,6 +73,8 @@ public sealed class S3ObjectStore : IObjectStore
             // AWS_ENDPOINT_URL(_S3) and a profile's endpoint_url are applied by s3sync (AwsEnvironment), which reads
             // an empty variable as unset; the SDK would read them again and fail on an empty one ("Custom endpoint ``").
             IgnoreConfiguredEndpointUrls = true,
+            // No redirect is followed (DeadlineHandler refuses them below the SDK; this keeps the SDK from asking).
+            AllowAutoRedirect = false,
         };
         if (site.Endpoint is not null)
         {
@@ -365,6 +367,24 @@ public sealed class S3ObjectStore : IObjectStore
             CheckProgress($"the open multipart uploads of s3://{bucket}/{prefix}", "marker", position, page.MultipartUploads?.Count ?? 0, markers, ref empty);
             request.KeyMarker = page.NextKeyMarker is { } marker ? ListingKeys.Decode(marker) : null;
             request.UploadIdMarker = page.NextUploadIdMarker;
+        }
+    }
+
+    public async Task<DateTime?> LastPartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
+    {
+        var request = new ListPartsRequest { BucketName = bucket, Key = key, UploadId = uploadId, MaxParts = 1000 };
+        var markers = new HashSet<string>(StringComparer.Ordinal);
+        var empty = 0;
+        DateTime? newest = null;
+        while (true)
+        {
+            var page = await Guard($"LIST {key}?uploadId", t => _client.ListPartsAsync(request, t), cancellationToken).ConfigureAwait(false);
+            foreach (var part in page.Parts ?? [])
+                if (part.LastModified?.ToUniversalTime() is { } at && (newest is null || at > newest)) newest = at;
+            if (page.IsTruncated != true) return newest;
+            var marker = page.NextPartNumberMarker?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            CheckProgress($"the parts of {key} (upload {uploadId})", "part marker", marker, page.Parts?.Count ?? 0, markers, ref empty);
+            request.PartNumberMarker = marker;
         }
     }
 

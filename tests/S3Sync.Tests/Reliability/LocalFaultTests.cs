@@ -107,8 +107,14 @@ public sealed class LocalFaultTests(S3ServerFixture server)
         Assert.Empty(await server.OpenUploadsAsync(s.Bucket));
     }
 
+    /// <summary>A clock <paramref name="ahead"/> of the real one: the server's times look that old.</summary>
+    private sealed class ShiftedClock(TimeSpan ahead) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + ahead;
+    }
+
     [Fact]
-    public async Task Stale_multipart_uploads_under_the_prefix_are_aborted_and_others_kept()
+    public async Task Abandoned_multipart_uploads_under_the_prefix_are_aborted_and_others_kept()
     {
         using var s = await Scenario.CreateAsync(server);
         s.Write("file.txt", "x");
@@ -127,9 +133,133 @@ public sealed class LocalFaultTests(S3ServerFixture server)
         Assert.Equal(SiteStatus.Done, early.Status);
         Assert.Equal(5, (await server.OpenUploadsAsync(s.Bucket)).Count);
 
-        var late = await new SiteSync(site, store, DirectDigestSource.Instance, new SyncSettings { AbortUploadsStartedBefore = DateTime.UtcNow.AddMinutes(1) }, NullLogger.Instance).RunAsync(CancellationToken.None);
+        // Started before the cutoff but not idle for AbandonedAfter: maybe another live run's (issue #23, item 7): kept.
+        var recent = await new SiteSync(site, store, DirectDigestSource.Instance, new SyncSettings { AbortUploadsStartedBefore = DateTime.UtcNow.AddMinutes(1) }, NullLogger.Instance).RunAsync(CancellationToken.None);
+        Assert.Equal(SiteStatus.Done, recent.Status);
+        Assert.Equal(5, (await server.OpenUploadsAsync(s.Bucket)).Count);
+
+        // A day later (by this run's clock), nothing happened to them: abandoned, aborted.
+        var clock = new ShiftedClock(SiteSync.AbandonedAfter + TimeSpan.FromMinutes(5));
+        var late = await new SiteSync(site, store, DirectDigestSource.Instance, new SyncSettings { AbortUploadsStartedBefore = clock.GetUtcNow().UtcDateTime, Time = clock }, NullLogger.Instance).RunAsync(CancellationToken.None);
 
         Assert.Equal(SiteStatus.Done, late.Status);
         Assert.Equal(["p-other/not-mine.bin", "p/excluded.tmp", "root.bin"], (await server.OpenUploadsAsync(s.Bucket)).Select(u => u.Key).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Lists open uploads as initiated <paramref name="earlier"/> than the server says: an old upload.</summary>
+    private sealed class BackdatedUploads(IObjectStore inner, TimeSpan earlier) : DelegatingObjectStore(inner)
+    {
+        public override async IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await foreach (var u in Inner.ListOpenUploadsAsync(bucket, prefix, cancellationToken)) yield return u with { InitiatedUtc = u.InitiatedUtc - earlier };
+        }
+    }
+
+    [Fact]
+    public async Task An_old_multipart_upload_that_received_a_part_recently_is_kept()
+    {
+        // Given an upload created long ago (as listed) whose last part was stored just now
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("file.txt", "x");
+        var id = (await server.Client.InitiateMultipartUploadAsync(new Amazon.S3.Model.InitiateMultipartUploadRequest { BucketName = s.Bucket, Key = "slow.bin" })).UploadId;
+        await server.Client.UploadPartAsync(new Amazon.S3.Model.UploadPartRequest { BucketName = s.Bucket, Key = "slow.bin", UploadId = id, PartNumber = 1, InputStream = new MemoryStream(new byte[5 * MiB]), UseChunkEncoding = false });
+        var site = SiteFor(s, server);
+        using var store = new BackdatedUploads(S3ObjectStore.ForSite(site, 4, 2), TimeSpan.FromDays(3));
+
+        // When a run cleans up
+        var run = await new SiteSync(site, store, DirectDigestSource.Instance, new SyncSettings { AbortUploadsStartedBefore = DateTime.UtcNow.AddMinutes(1) }, NullLogger.Instance).RunAsync(CancellationToken.None);
+
+        // Then the upload is kept: a part stored recently says a run may still be writing it
+        Assert.Equal(SiteStatus.Done, run.Status);
+        Assert.Equal(["slow.bin"], (await server.OpenUploadsAsync(s.Bucket)).Select(u => u.Key));
+    }
+
+    /// <summary>
+    /// Issue #23, item 7: <c>sync A</c> uploading a large file; <c>sync B</c> on the same prefix started while A's upload
+    /// is open aborted it ("aborted 1 stale multipart uploads left by an earlier run") and A failed with NoSuchUpload.
+    /// B runs to its end exactly while A's upload is open (A's AfterPartRead seam, after its second part was read),
+    /// as a separate process would: its cutoff is its own start, after A's upload was created.
+    /// </summary>
+    [Fact(Timeout = 180_000)]
+    public async Task Two_syncs_to_one_prefix_both_succeed_when_the_second_runs_while_the_first_uploads_in_parts()
+    {
+        // Given a large file (several parts) and a small one
+        using var s = await Scenario.CreateAsync(server);
+        var content = Bytes(40 * MiB, 7);
+        s.Write("big.bin", content);
+        s.Write("small.txt", "s");
+        var site = SiteFor(s, server);
+        using var storeA = S3ObjectStore.ForSite(site, 4, 2);
+        using var storeB = S3ObjectStore.ForSite(site, 4, 2);
+        SiteResult? second = null;
+        var started = 0;
+        await using var poolA = new Uploader(2, 4, NullLogger.Instance) { };
+        poolA.AfterPartRead = (_, index) =>
+        {
+            if (index != 1 || Interlocked.Exchange(ref started, 1) != 0) return;
+            // B: a run that started now, with A's multipart upload open.
+            var b = new SiteSync(site, storeB, DirectDigestSource.Instance, new SyncSettings { Workers = 2, AbortUploadsStartedBefore = DateTime.UtcNow }, NullLogger.Instance);
+            second = Task.Run(() => b.RunAsync(CancellationToken.None)).GetAwaiter().GetResult();
+        };
+        var a = new SiteSync(site, storeA, DirectDigestSource.Instance, new SyncSettings { Workers = 2, AbortUploadsStartedBefore = DateTime.UtcNow }, NullLogger.Instance, pool: poolA);
+
+        // When A runs (and B runs inside it)
+        var first = await a.RunAsync(CancellationToken.None);
+        await poolA.CompleteAsync();
+
+        // Then both succeed, and the object is the whole file
+        Assert.Equal(1, started);
+        Assert.True(second is { Status: SiteStatus.Done }, $"B: {second?.Status} {string.Join("; ", second?.Problems ?? [])}");
+        Assert.True(first.Status == SiteStatus.Done, $"A: {first.Status} {string.Join("; ", first.Problems)}");
+        Assert.Equal(content, await server.GetAsync(s.Bucket, "big.bin"));
+        Assert.Empty(await server.OpenUploadsAsync(s.Bucket));
+    }
+
+    /// <summary>A clock whose timers run <paramref name="factor"/> times faster than the real ones (re-arming too).</summary>
+    private sealed class FastTimers(double factor) : TimeProvider
+    {
+        private TimeSpan Scale(TimeSpan t) => t == Timeout.InfiniteTimeSpan ? t : t / factor;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            new Scaled(System.CreateTimer(callback, state, Scale(dueTime), Scale(period)), this);
+
+        private sealed class Scaled(ITimer inner, FastTimers clock) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(clock.Scale(dueTime), clock.Scale(period));
+            public void Dispose() => inner.Dispose();
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+    }
+
+    /// <summary>A store on which the second part of every upload never ends (until cancelled).</summary>
+    private sealed class SecondPartHangs(IObjectStore inner) : DelegatingObjectStore(inner)
+    {
+        public override async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+        {
+            if (partNumber == 2) await Task.Delay(Timeout.Infinite, cancellationToken);
+            return await Inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken);
+        }
+    }
+
+    /// <summary>The other half of item 7's proof: a run never keeps an upload idle for <see cref="Uploader.IdleLimit"/>
+    /// (12 h, here on timers 21,600 times faster: 2 s), so an upload idle for twice that is nobody's in flight.</summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_multipart_upload_in_which_nothing_is_stored_for_the_idle_limit_is_given_up_and_aborted()
+    {
+        // Given a large file, and a store on which the second part never ends
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("big.bin", Bytes(20 * MiB, 9));
+        var site = SiteFor(s, server);
+        using var store = new SecondPartHangs(S3ObjectStore.ForSite(site, 4, 2));
+        await using var pool = new Uploader(1, 4, NullLogger.Instance) { Time = new FastTimers(Uploader.IdleLimit / TimeSpan.FromSeconds(2)) };
+
+        // When it syncs
+        var result = await new SiteSync(site, store, DirectDigestSource.Instance, new SyncSettings { Workers = 1 }, NullLogger.Instance, pool: pool).RunAsync(CancellationToken.None);
+
+        // Then the upload is given up with one line saying why, and aborted: nothing is left open or stored
+        Assert.Equal(SiteStatus.Failed, result.Status);
+        Assert.Contains(result.Problems, p => p.Contains("big.bin", StringComparison.Ordinal) && p.Contains("nothing of its multipart upload was stored for 12 h: given up and aborted", StringComparison.Ordinal));
+        Assert.Empty(await server.OpenUploadsAsync(s.Bucket));
+        Assert.Empty(await s.KeysAsync());
     }
 }

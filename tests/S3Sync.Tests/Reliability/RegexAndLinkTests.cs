@@ -74,4 +74,33 @@ public sealed class RegexAndLinkTests(S3ServerFixture server)
         Assert.Contains($"5 symbolic links {what}", line);
         Assert.Contains("dangling.txt", line);
     }
+
+    /// <summary>Issue #23, item 11: a folder reached through a link, backed up with <c>symlinks: follow</c>, then synced
+    /// with the default <c>skip</c> and <c>--delete</c>: its objects were deleted, the only line saying links were
+    /// skipped. A link skipped by policy is not a deletion: its objects stay, like excluded keys.</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task Objects_of_a_link_skipped_by_policy_are_kept_under_delete_and_a_real_deletion_next_to_it_happens()
+    {
+        // Given a tree with a link to a folder and a link to a file, backed up following links
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("shared/one.txt", "1");
+        s.Write("shared/deep/two.txt", "2");
+        var gone = s.Write("gone.txt", "deleted for real");
+        Directory.CreateSymbolicLink(Path.Combine(s.Local, "linked"), "shared");
+        File.CreateSymbolicLink(Path.Combine(s.Local, "flink.txt"), "shared/one.txt");
+        s.SiteConfig("symlinks: follow");
+        var first = await s.SyncAsync();
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal(["flink.txt", "gone.txt", "linked/deep/two.txt", "linked/one.txt", "shared/deep/two.txt", "shared/one.txt"], await s.KeysAsync());
+
+        // When a file is deleted and the site is synced with the default (skip) and --delete
+        File.Delete(gone);
+        s.SiteConfig();
+        var run = await s.SyncAsync("--delete");
+
+        // Then the real deletion happens, and the objects of both skipped links stay
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["flink.txt", "linked/deep/two.txt", "linked/one.txt", "shared/deep/two.txt", "shared/one.txt"], await s.KeysAsync());
+        Assert.Contains("kept 3", run.Output);
+    }
 }

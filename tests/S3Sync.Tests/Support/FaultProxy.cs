@@ -52,6 +52,10 @@ public sealed class FaultProxy : IDisposable
     /// (a corrupting network or server), or null to forward the answer as it is.</summary>
     public Func<string, string, long?> FlipByte { get; set; } = (_, _) => null;
 
+    /// <summary>Given the method and target: a <c>Location</c> to answer <c>307 Temporary Redirect</c> with (the
+    /// request's body is read first), or null. Checked before <see cref="Decide"/>.</summary>
+    public Func<string, string, string?> RedirectTo { get; set; } = (_, _) => null;
+
     /// <summary>Raised for each request before it is answered or forwarded.</summary>
     public event Action<ProxiedRequest>? Seen;
 
@@ -107,6 +111,12 @@ public sealed class FaultProxy : IDisposable
                 var parts = lines[0].Split(' ');
                 var (method, target) = (parts[0], parts.Length > 1 ? parts[1] : "");
                 var n = Interlocked.Increment(ref _count);
+                if (RedirectTo(method, target) is { } location)
+                {
+                    Requests.Enqueue(new ProxiedRequest(method, target, 307, DateTime.UtcNow) { Head = head });
+                    await AnswerFaultAsync(stream, lines, extra, 307, location);
+                    return;
+                }
                 var status = Decide(n, method, target);
                 if (status is null && SlowDownAbove is { } most)
                 {
@@ -158,7 +168,7 @@ public sealed class FaultProxy : IDisposable
         }
     }
 
-    private static async Task AnswerFaultAsync(Stream stream, string[] lines, byte[] extra, int code)
+    private static async Task AnswerFaultAsync(Stream stream, string[] lines, byte[] extra, int code, string? location = null)
     {
         // Read the body first unless the client waits for "100 Continue", so it sees the answer, not a reset.
         var length = lines.Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Select(p => long.Parse(p[1].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
@@ -174,9 +184,10 @@ public sealed class FaultProxy : IDisposable
                 remaining -= r;
             }
         }
-        var (errorCode, reason) = code == 503 ? ("SlowDown", "Slow Down") : ("InternalError", "Internal Server Error");
+        var (errorCode, reason) = code switch { 503 => ("SlowDown", "Slow Down"), 307 => ("TemporaryRedirect", "Temporary Redirect"), _ => ("InternalError", "Internal Server Error") };
         var xml = $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{errorCode}</Code><Message>injected by the test proxy</Message><RequestId>fault</RequestId></Error>";
-        var response = $"HTTP/1.1 {code} {reason}\r\nContent-Type: application/xml\r\nContent-Length: {Encoding.UTF8.GetByteCount(xml)}\r\nConnection: close\r\n\r\n{xml}";
+        var where = location is null ? "" : $"Location: {location}\r\n";
+        var response = $"HTTP/1.1 {code} {reason}\r\n{where}Content-Type: application/xml\r\nContent-Length: {Encoding.UTF8.GetByteCount(xml)}\r\nConnection: close\r\n\r\n{xml}";
         await stream.WriteAsync(Encoding.UTF8.GetBytes(response));
         await stream.FlushAsync();
     }
