@@ -3,8 +3,15 @@ namespace S3Sync.Watching;
 /// <summary>What a change source reports. Paths are full paths under the watched root.</summary>
 public enum ChangeKind
 {
-    /// <summary>Written to and maybe still open (IN_MODIFY), or found by the scan of a new folder: upload once quiet.</summary>
+    /// <summary>Written to and maybe still open (IN_MODIFY): upload once quiet.</summary>
     Modified,
+    /// <summary>Found by the scan of a new folder (maybe still open): upload once quiet, unless it matches its object
+    /// already (a restore into the watched folder creates folders, and their files may be in place before the watch).</summary>
+    Found,
+    /// <summary>Renamed into place from a restore's temporary name (<c>.s3sync-restore-*.part</c>): a file a restore
+    /// verified against its object. Uploaded only when it differs from that object, so a restore into a watched folder
+    /// is not sent back.</summary>
+    Restored,
     /// <summary>Complete: closed after writing (IN_CLOSE_WRITE) or renamed into place (IN_MOVED_TO): upload now.</summary>
     Closed,
     /// <summary>A file deleted or moved away.</summary>

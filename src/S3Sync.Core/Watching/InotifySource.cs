@@ -18,6 +18,7 @@ public sealed class InotifySource : IChangeSource
     private readonly TimeProvider _time;
     private readonly Dictionary<int, string> _paths = [];
     private readonly Dictionary<string, int> _watches = new(StringComparer.Ordinal);
+    private readonly HashSet<uint> _restoreCookies = [];
     private readonly object _gate = new();
     private int _fd = -1, _wakeRead = -1, _wakeWrite = -1;
     private int _rootWatch = -1;
@@ -71,7 +72,7 @@ public sealed class InotifySource : IChangeSource
     }
 
     /// <summary>Adds watches on a folder and every folder below it. With <paramref name="scan"/>, every file found is
-    /// reported as <see cref="ChangeKind.Modified"/> (it may still be open; its close event will follow if so).</summary>
+    /// reported as <see cref="ChangeKind.Found"/> (it may still be open; its close event will follow if so).</summary>
     private int AddTree(string top, bool scan)
     {
         var rootWd = -1;
@@ -117,7 +118,7 @@ public sealed class InotifySource : IChangeSource
             {
                 if (child.LinkTarget is not null) continue;
                 if (child is DirectoryInfo) { if (_recursive) pending.Push(child.FullName); }
-                else if (scan) Emit(ChangeKind.Modified, child.FullName);
+                else if (scan) Emit(ChangeKind.Found, child.FullName);
             }
         }
         return rootWd;
@@ -170,17 +171,18 @@ public sealed class InotifySource : IChangeSource
         {
             var wd = MemoryMarshal.Read<int>(data[offset..]);
             var mask = MemoryMarshal.Read<uint>(data[(offset + 4)..]);
+            var cookie = MemoryMarshal.Read<uint>(data[(offset + 8)..]);
             var length = (int)MemoryMarshal.Read<uint>(data[(offset + 12)..]);
             var nameBytes = data.Slice(offset + 16, length);
             var end = nameBytes.IndexOf((byte)0);
             offset += 16 + length;
             // Not valid UTF-8: no S3 key (the walk skips it too); the same rule as the walk's, from the bytes.
             if (!Local.FileNames.TryDecode(end >= 0 ? nameBytes[..end] : nameBytes, out var name)) continue;
-            Handle(wd, mask, name!);
+            Handle(wd, mask, cookie, name!);
         }
     }
 
-    private void Handle(int wd, uint mask, string name)
+    private void Handle(int wd, uint mask, uint cookie, string name)
     {
         if ((mask & Native.InQOverflow) != 0)
         {
@@ -220,8 +222,15 @@ public sealed class InotifySource : IChangeSource
             // IN_DELETE of a folder: every file below it reported its own deletion first.
             return;
         }
+        // A rename reports IN_MOVED_FROM then IN_MOVED_TO with one cookie: a file renamed from a restore's temporary
+        // name is a restored file (a few cookies are remembered; a pair is never far apart in the queue).
+        if ((mask & Native.InMovedFrom) != 0 && Local.TargetFolder.IsTempName(name))
+        {
+            if (_restoreCookies.Count >= 64) _restoreCookies.Clear();
+            _restoreCookies.Add(cookie);
+        }
         if ((mask & Native.InCloseWrite) != 0) Emit(ChangeKind.Closed, path);
-        else if ((mask & Native.InMovedTo) != 0) Emit(ChangeKind.Closed, path);
+        else if ((mask & Native.InMovedTo) != 0) Emit(_restoreCookies.Remove(cookie) ? ChangeKind.Restored : ChangeKind.Closed, path);
         else if ((mask & Native.InModify) != 0) Emit(ChangeKind.Modified, path);
         else if ((mask & (Native.InDelete | Native.InMovedFrom)) != 0) Emit(ChangeKind.Removed, path);
         // IN_CREATE of a file: its IN_CLOSE_WRITE (or, for a writer that never closes, IN_MODIFY) follows.

@@ -47,7 +47,7 @@ public sealed record WatchSettings
 }
 
 /// <summary>What a site watcher did, for logs, metrics and tests that wait for it.</summary>
-public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow, DeletesHeld }
+public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow, DeletesHeld, Unchanged }
 
 public sealed record WatchActivity(string Site, WatchActivityKind Kind, string? Key = null);
 
@@ -82,6 +82,7 @@ public sealed class SiteWatcher
     private readonly KeySchedule _schedule;
     private readonly ConcurrentDictionary<PlanEntry, UploadTicket> _jobs = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _deleteQueue = [];
+    private readonly HashSet<string> _checkFirst = new(StringComparer.Ordinal);
     private UploadBatch _uploader = null!;
     private Uploader _pool = null!;
     private Task? _deleting, _rescan;
@@ -275,8 +276,15 @@ public sealed class SiteWatcher
         }
         var key = KeyOf(e.Path);
         if (key is null) return;
+        // A restore's temporary file is never uploaded (nor its object deleted): the walk skips it too.
+        if (e.Kind != ChangeKind.FolderRemoved && LocalWalker.IsRestoreTemp(key)) return;
         switch (e.Kind)
         {
+            case ChangeKind.Found or ChangeKind.Restored:
+                if (!_site.Filter.Includes(key)) return;
+                _checkFirst.Add(key);
+                _schedule.Changed(key, e.Timestamp, e.Kind == ChangeKind.Restored);
+                return;
             case ChangeKind.FolderRemoved:
                 _schedule.FolderRemoved(key);
                 return;
@@ -284,6 +292,7 @@ public sealed class SiteWatcher
                 if (_site.Filter.Includes(key)) _schedule.Removed(key);
                 return;
             case ChangeKind.Modified or ChangeKind.Closed:
+                _checkFirst.Remove(key);
                 if (_site.Filter.Includes(key)) _schedule.Changed(key, e.Timestamp, e.Kind == ChangeKind.Closed);
                 return;
         }
@@ -322,6 +331,19 @@ public sealed class SiteWatcher
             _schedule.UploadEnded(key, UploadOutcome.Vanished);
             return;
         }
+        if (_checkFirst.Remove(key))
+        {
+            // Restored or found whole: compared with its object first, off the loop. The check reads the file, so a
+            // change from now on needs one more upload, as after a worker took the job.
+            ticket.Start();
+            _ = Task.Run(() => CheckAsync(key, ticket, local));
+            return;
+        }
+        await EnqueueAsync(key, ticket, local).ConfigureAwait(false);
+    }
+
+    private async Task EnqueueAsync(string key, UploadTicket ticket, LocalEntry local)
+    {
         var entry = new PlanEntry(key, ChangeReason.Missing, PlanAction.Upload, local, null, "changed on disk");
         _jobs[entry] = ticket;
         try
@@ -335,10 +357,56 @@ public sealed class SiteWatcher
         }
     }
 
+    /// <summary>
+    /// A file a restore renamed into place (or the scan of a new folder found) is compared with its object as
+    /// <c>sync</c>'s planner does (<see cref="ChangeDetector"/>: the ETag against the file's digest, the hash cache
+    /// first, then the stored mtime, mode and owner): when it is in sync nothing is sent, else it is uploaded. One HEAD;
+    /// on any failure the upload goes ahead (sending is always safe).
+    /// </summary>
+    private async Task CheckAsync(string key, UploadTicket ticket, LocalEntry local)
+    {
+        var same = false;
+        try
+        {
+            if (await _store.HeadAsync(_site.Bucket, _site.KeyFor(key), _stop).ConfigureAwait(false) is { } head && head.Size == local.Size)
+            {
+                var remote = new RemoteObject(key, head.Size, head.ETag, head.StorageClass, head.LastModifiedUtc);
+                using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
+                var detector = new ChangeDetector(_site.StorageClass, digests, new KnownHead(head), uploadWhenUnsure: true, MetadataCheck.WhenChangedSinceUpload);
+                same = (await detector.CompareAsync(local, remote, _stop).ConfigureAwait(false)).Reason == ChangeReason.InSync;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogDebug("site {Site}: {Key}: cannot compare with its object ({Error}); uploading it", _site.Name, key, e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _done.Writer.TryWrite(new Checked(key, ticket, local, same));
+    }
+
+    private async Task OnCheckedAsync(Checked done)
+    {
+        if (_stopping || _stop.IsCancellationRequested || done.Same)
+        {
+            _schedule.UploadEnded(done.Key, UploadOutcome.Vanished);
+            if (done.Same)
+            {
+                _logger.LogDebug("site {Site}: {Key}: matches its object (restored); nothing sent", _site.Name, done.Key);
+                Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Unchanged, done.Key));
+            }
+            return;
+        }
+        await EnqueueAsync(done.Key, done.Ticket, done.Local).ConfigureAwait(false);
+    }
+
     private Task OnDoneAsync(object message)
     {
         switch (message)
         {
+            case Checked check:
+                return OnCheckedAsync(check);
             case UploadResult result:
                 OnUploaded(result);
                 break;
@@ -602,6 +670,15 @@ public sealed class SiteWatcher
     /// <summary>A delete run ended: <see cref="Failed"/> are failures not logged yet (a listing that failed),
     /// <see cref="Errors"/> the keys the deleter could not delete (it logged them).</summary>
     private sealed record DeletesDone(List<string> Items, List<string> Deleted, List<(string Key, string Error)> Failed, int Held, int Errors);
+
+    /// <summary>The comparison of a restored (or found) file with its object ended: <see cref="Same"/>, nothing to send.</summary>
+    private sealed record Checked(string Key, UploadTicket Ticket, LocalEntry Local, bool Same);
+
+    /// <summary>The HEAD already made, answered to the change detector (no second request).</summary>
+    private sealed class KnownHead(ObjectHead head) : IFingerprintSource
+    {
+        public Task<ObjectHead?> HeadAsync(string relativeKey, CancellationToken cancellationToken) => Task.FromResult<ObjectHead?>(head);
+    }
 
     private sealed record RescanDone(string Reason, SiteResult? Result, long Objects, long Bytes, List<string> Deleted, List<string> Failed, string? Error);
 }
