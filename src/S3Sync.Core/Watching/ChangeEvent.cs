@@ -24,6 +24,9 @@ public enum ChangeKind
     WatchLimit,
     /// <summary>The watched root was deleted, moved or unmounted.</summary>
     RootGone,
+    /// <summary>After the root was gone or replaced, <see cref="IChangeSource.Rewatch"/> dropped every watch of the old
+    /// folder and watches the folder now at local_path: every event before this one came from the old folder.</summary>
+    Rearmed,
     /// <summary>Something else went wrong (a folder that cannot be watched); <see cref="ChangeEvent.Detail"/> says what.</summary>
     Problem,
 }
@@ -41,7 +44,10 @@ public interface IChangeSource : IDisposable
     /// so anything written after it returns is seen.</summary>
     void Start(Action<ChangeEvent> sink);
 
-    /// <summary>Walks the tree again and adds any watch that is missing (after a watch-limit error or an overflow).</summary>
+    /// <summary>Walks the tree again and adds any watch that is missing (after a watch-limit error or an overflow). After
+    /// the root was gone or replaced (another device or inode at its path), drops every watch and watches the folder at
+    /// the root's path afresh, then reports <see cref="ChangeKind.Rearmed"/>. Throws <see cref="IOException"/> when the
+    /// root cannot be watched.</summary>
     void Rewatch();
 
     /// <summary>False when part of the tree is not watched (watch limit, root gone).</summary>

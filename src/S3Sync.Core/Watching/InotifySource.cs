@@ -22,6 +22,7 @@ public sealed class InotifySource : IChangeSource
     private readonly object _gate = new();
     private int _fd = -1, _wakeRead = -1, _wakeWrite = -1;
     private int _rootWatch = -1;
+    private Local.FileIdentity? _rootIdentity;
     private int _watchCount;
     private Thread? _thread;
     private Action<ChangeEvent> _sink = _ => { };
@@ -51,16 +52,29 @@ public sealed class InotifySource : IChangeSource
     /// <summary>Read without the lock: the scan of a big new folder holds it while its events wait for room.</summary>
     public int WatchCount => Volatile.Read(ref _watchCount);
 
+    /// <summary>Test seam: replaces <c>inotify_add_watch</c> (a test makes it fail with ENOSPC, the watch limit, without
+    /// changing the machine's <c>fs.inotify.max_user_watches</c>). Returns the watch descriptor, or -1 with the errno.</summary>
+    internal Func<int, string, uint, (int Wd, int Errno)>? AddWatch { get; set; }
+
+    /// <summary>Starts watching; may be called again after it threw (inotify could not start, the root could not be
+    /// watched): what was set up is reused.</summary>
     public unsafe void Start(Action<ChangeEvent> sink)
     {
         _sink = sink;
-        _fd = Native.inotify_init1(Native.InNonBlock | Native.InCloExec);
-        if (_fd < 0) throw new IOException($"inotify_init1 failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())} (is fs.inotify.max_user_instances reached?)");
-        var pipe = stackalloc int[2];
-        if (Native.pipe2(pipe, Native.OCloExec | Native.ONonBlock) != 0) throw new IOException("pipe2 failed");
-        (_wakeRead, _wakeWrite) = (pipe[0], pipe[1]);
-        lock (_gate) _rootWatch = AddTree(_root, scan: false);
+        if (_fd < 0)
+        {
+            _fd = Native.inotify_init1(Native.InNonBlock | Native.InCloExec);
+            if (_fd < 0) throw new IOException($"inotify_init1 failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())} (is fs.inotify.max_user_instances reached?)");
+        }
+        if (_wakeRead < 0)
+        {
+            var pipe = stackalloc int[2];
+            if (Native.pipe2(pipe, Native.OCloExec | Native.ONonBlock) != 0) throw new IOException("pipe2 failed");
+            (_wakeRead, _wakeWrite) = (pipe[0], pipe[1]);
+        }
+        lock (_gate) _rootWatch = AddRoot();
         if (_rootWatch < 0 && !_limitReached) throw new IOException($"cannot watch {_root}");
+        if (_thread is not null) return;
         _thread = new Thread(Loop) { IsBackground = true, Name = "inotify " + _root };
         _thread.Start();
     }
@@ -68,7 +82,37 @@ public sealed class InotifySource : IChangeSource
     public void Rewatch()
     {
         _limitReached = false;
-        lock (_gate) AddTree(_root, scan: false);
+        lock (_gate)
+        {
+            if (!_rootGone && Native.FolderIdentity(_root) == _rootIdentity)
+            {
+                AddTree(_root, scan: false);
+                return;
+            }
+            // The root was deleted, moved or replaced: every watch is of the old folder (its paths name folders that
+            // are elsewhere now). Dropped, and the folder now at the root's path is watched afresh.
+            foreach (var wd in _paths.Keys) Native.inotify_rm_watch(_fd, wd);
+            _paths.Clear();
+            _watches.Clear();
+            _restoreCookies.Clear();
+            Volatile.Write(ref _watchCount, 0);
+            _rootWatch = AddRoot();
+            if (_rootWatch < 0)
+            {
+                if (_limitReached) return;
+                throw new IOException($"cannot watch {_root}: " + (Directory.Exists(_root) ? "inotify_add_watch failed" : "it does not exist"));
+            }
+            _rootGone = false;
+            // Under the lock, so after every event of the old watches and before any of the new ones.
+            Emit(ChangeKind.Rearmed, _root);
+        }
+    }
+
+    /// <summary>Watches the root's tree and remembers which folder the root is (device, inode).</summary>
+    private int AddRoot()
+    {
+        _rootIdentity = Native.FolderIdentity(_root);
+        return AddTree(_root, scan: false);
     }
 
     /// <summary>Adds watches on a folder and every folder below it. With <paramref name="scan"/>, every file found is
@@ -83,10 +127,9 @@ public sealed class InotifySource : IChangeSource
             var dir = pending.Pop();
             if (_skipFolder is not null && dir != _root && _skipFolder(Path.GetRelativePath(_root, dir) + "/")) continue;
             var mask = FolderMask | (dir == _root ? 0 : Native.InDontFollow);
-            var wd = Native.inotify_add_watch(_fd, dir, mask);
+            var (wd, errno) = AddWatch is { } seam ? seam(_fd, dir, mask) : (Native.inotify_add_watch(_fd, dir, mask), Marshal.GetLastPInvokeError());
             if (wd < 0)
             {
-                var errno = Marshal.GetLastPInvokeError();
                 if (errno == Native.ENoSpc)
                 {
                     if (!_limitReached)
