@@ -381,6 +381,9 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     /// <summary>The names of the sites watched now.</summary>
     internal IReadOnlyCollection<string> RunningSites => [.. _running.Keys];
 
+    /// <summary>The watcher of a running site, or null (tests look at its backoff).</summary>
+    internal SiteWatcher? WatcherOf(string site) => _running.GetValueOrDefault(site)?.Watcher;
+
     /// <summary>The delete guard kept for a site (across reloads), or null.</summary>
     internal Execution.DeleteGuard? GuardOf(string site) => _guards.GetValueOrDefault(site);
 
