@@ -47,6 +47,10 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
     private readonly List<string> _mounts = [];
     private readonly List<string> _unmounted = [];
 
+    /// <summary>True for a restore's walk of its target: its temporary files are listed (an interrupted restore's are
+    /// removed). Otherwise (sync, verify, watch) they are skipped with a warning and their objects kept.</summary>
+    public bool ListsRestoreTemps { get; init; }
+
     /// <summary>True when every folder could be read. Deletions are only safe when this holds.</summary>
     public bool Complete { get; private set; } = true;
 
@@ -63,7 +67,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
     /// </summary>
     public bool Keeps(string key)
     {
-        if (IsRestoreTemp(key)) return true;
+        if (!ListsRestoreTemps && IsRestoreTemp(key)) return true;
         if (_kept.Count == 0) return false;
         if (_kept.Contains(key)) return true;
         for (var i = key.IndexOf('/', StringComparison.Ordinal); i >= 0; i = key.IndexOf('/', i + 1))
@@ -216,7 +220,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
             var (key, child) = children[i];
             var path = Path.Join(dirPath, child.Text);
             var type = child.Stat.Type;
-            if (type != Posix.Directory && TargetFolder.IsTempName(child.Text))
+            if (type != Posix.Directory && !ListsRestoreTemps && TargetFolder.IsTempName(child.Text))
             {
                 // A restore's temporary file (one running now, or one killed): never uploaded; an object of that name
                 // (an older version uploaded it) is left alone too (Keeps).

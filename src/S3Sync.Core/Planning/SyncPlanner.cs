@@ -78,7 +78,8 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
 
     public async IAsyncEnumerable<PlanEntry> PlanAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        _walker = new LocalWalker(site, report, options.KnownMounts);
+        // A restore lists its own temporary files (and removes an interrupted restore's); an upload never sees them.
+        _walker = new LocalWalker(site, report, options.KnownMounts) { ListsRestoreTemps = options.Download };
         var detector = new ChangeDetector(site.StorageClass, digests, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure, options.Metadata, options.CompareOwner,
             checkSettings: options.CheckSettings ? site : null);
         // A restore's target folder that does not exist yet (a dry run creates nothing) holds no files.
