@@ -198,6 +198,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             // Off this task and awaited with the stop: whatever the file turns out to be, a SIGTERM during the reload
             // ends the service within its bound (the read itself never blocks on a FIFO and stops at the file bound).
             var (loaded, problems) = await Task.Run(options.Loader ?? LoadFile, CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested(); // stopped while it was read: nothing is restarted
             if (before != FileHash())
             {
                 // Written again while it was read: what was validated may not be what is there now. Read it again
