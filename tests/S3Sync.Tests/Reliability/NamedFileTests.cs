@@ -19,7 +19,7 @@ public sealed class NamedFileTests : IDisposable
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var option in new[] { "config-check", "sync-config", "exclude-from", "sse-customer-key-file", "sse-key-in-config" })
+        foreach (var option in new[] { "config-check", "sync-config", "exclude-from", "sse-customer-key-file", "sse-key-in-config", "aws-credentials-file", "aws-config-file" })
             foreach (var kind in new[] { "dev-zero", "fifo", "two-mib" })
                 data.Add(option, kind);
         return data;
@@ -60,11 +60,19 @@ public sealed class NamedFileTests : IDisposable
             "sync-config" => ["sync", "-c", file],
             "exclude-from" => ["config", "check", local, "s3://named-files/p", "--exclude-from", file],
             "sse-customer-key-file" => ["sync", local, "s3://named-files/p", "--sse-customer-key-file", file],
-            _ => ["config", "check", "-c", config],
+            "sse-key-in-config" => ["config", "check", "-c", config],
+            _ => ["config", "check", local, "s3://named-files/p"],
+        };
+        // The AWS SDK's shared files, named by variable: checked before the SDK reads them
+        var env = option switch
+        {
+            "aws-credentials-file" => new Dictionary<string, string> { ["AWS_SHARED_CREDENTIALS_FILE"] = file },
+            "aws-config-file" => new Dictionary<string, string> { ["AWS_CONFIG_FILE"] = file },
+            _ => null,
         };
 
         var watch = Stopwatch.StartNew();
-        var run = await CliProcess.RunAsync(args, timeout: TimeSpan.FromSeconds(30));
+        var run = await CliProcess.RunAsync(args, env: env, timeout: TimeSpan.FromSeconds(30));
 
         Assert.True(run.ExitCode == 2, run.ToString());
         var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
