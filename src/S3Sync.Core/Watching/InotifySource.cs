@@ -98,10 +98,7 @@ public sealed class InotifySource : IChangeSource
             Volatile.Write(ref _watchCount, 0);
             _rootWatch = AddRoot();
             if (_rootWatch < 0)
-            {
-                if (_limitReached) return;
-                throw new IOException($"cannot watch {_root}: " + (Directory.Exists(_root) ? "inotify_add_watch failed" : "it does not exist"));
-            }
+                throw new IOException($"cannot watch {_root}: " + (_limitReached ? "fs.inotify.max_user_watches is reached" : Directory.Exists(_root) ? "inotify_add_watch failed" : "it does not exist"));
             _rootGone = false;
             // Under the lock, so after every event of the old watches and before any of the new ones.
             Emit(ChangeKind.Rearmed, _root);
