@@ -168,6 +168,11 @@ public sealed class CommonOptions
             error.WriteLine("s3sync: give -c FILE, or DIR s3://BUCKET[/PREFIX] (see --help)");
             return null;
         }
+        if (AwsEnvironment.SharedFileProblem(Environment.GetEnvironmentVariable) is { } shared)
+        {
+            error.WriteLine($"s3sync: {shared}");
+            return null;
+        }
         if (path is not null)
         {
             try

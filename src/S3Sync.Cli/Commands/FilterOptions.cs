@@ -38,10 +38,10 @@ public sealed class FilterOptions
             if (option == ExcludeFrom)
             {
                 string[] lines;
-                try { lines = File.ReadAllLines(value); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                try { lines = ReadList(value); }
+                catch (UserFileException e)
                 {
-                    error.WriteLine($"s3sync: --exclude-from: cannot read {value}: {e.Message}");
+                    error.WriteLine($"s3sync: --exclude-from: {value}: {e.Message}");
                     ok = false;
                     continue;
                 }
@@ -56,6 +56,19 @@ public sealed class FilterOptions
             ok &= TryAdd(rules, option == Include || option == IncludeRegex, option.Name, value, glob: option == Exclude || option == Include, error);
         }
         return ok ? rules : null;
+    }
+
+    /// <summary>The lines of an <c>--exclude-from</c> file: a regular file of at most <see cref="UserFile.MaxBytes"/>,
+    /// UTF-8 text (read as every file a user names is, so a FIFO or <c>/dev/zero</c> is refused, not read).</summary>
+    private static string[] ReadList(string path)
+    {
+        var bytes = UserFile.Read(path, "a list of patterns");
+        string text;
+        try { text = new System.Text.UTF8Encoding(false, true).GetString(bytes); }
+        catch (System.Text.DecoderFallbackException) { throw new UserFileException("not valid UTF-8 text"); }
+        if (text.Contains('\0', StringComparison.Ordinal)) throw new UserFileException("not a text file (it holds NUL bytes)");
+        if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
+        return text.Split('\n');
     }
 
     private static bool TryAdd(List<FilterRule> rules, bool include, string flag, string pattern, bool glob, TextWriter error)

@@ -26,6 +26,26 @@ public sealed class AwsEnvironment(Func<string, string?> variable, Func<string, 
         }
     });
 
+    /// <summary>
+    /// The shared files the AWS SDK reads by name (<c>AWS_SHARED_CREDENTIALS_FILE</c>, else <c>~/.aws/credentials</c>;
+    /// <c>AWS_CONFIG_FILE</c>, else <c>~/.aws/config</c>) are files a user names too: each one there must be what
+    /// <see cref="UserFile"/> accepts (a regular file of at most 1 MiB), else the SDK would block on a FIFO or read
+    /// <c>/dev/zero</c> until memory runs out. Null when they are fine (or absent); else one line naming the variable,
+    /// the file and what is wrong.
+    /// </summary>
+    public static string? SharedFileProblem(Func<string, string?> variable)
+    {
+        var home = variable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        foreach (var (name, file) in new[] { ("AWS_SHARED_CREDENTIALS_FILE", "credentials"), ("AWS_CONFIG_FILE", "config") })
+        {
+            var given = variable(name) is { Length: > 0 } v ? v : null;
+            var path = given ?? Path.Combine(home, ".aws", file);
+            if (UserFile.TryRead(path, $"an AWS {file} file", UserFile.MaxBytes, out var why) is null && !why.StartsWith("no such file", StringComparison.Ordinal))
+                return $"{(given is null ? "" : name + ": ")}{path}: {why}";
+        }
+        return null;
+    }
+
     /// <summary>The profile in use: <c>AWS_PROFILE</c>, else <c>default</c>.</summary>
     public string ProfileName => Value("AWS_PROFILE") ?? "default";
 

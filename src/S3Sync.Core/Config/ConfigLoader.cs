@@ -16,7 +16,11 @@ namespace S3Sync.Config;
 public static class ConfigLoader
 {
     /// <summary>Configuration files larger than this are refused unread: nobody writes one by hand.</summary>
-    public const int MaxFileBytes = 1024 * 1024;
+    public const int MaxFileBytes = UserFile.MaxBytes;
+
+    /// <summary>A configuration file's bytes, read as every file a user names is (<see cref="UserFile"/>): a regular
+    /// file of at most <see cref="MaxFileBytes"/>. <c>watch</c> reads it this way to see it change, too.</summary>
+    public static byte[] ReadFile(string path) => UserFile.Read(path, "a configuration file", MaxFileBytes);
 
     public static readonly IReadOnlyList<string> StorageClasses =
     [
@@ -72,20 +76,10 @@ public static class ConfigLoader
     /// <summary>Reads and parses a file into the document as written, plus where each key stands.</summary>
     public static (ConfigDocument Document, KeyLines Lines) ParseFile(string path)
     {
-        string text;
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-                throw Fail(path, Directory.Exists(path) ? "is a directory, not a configuration file" : "no such file");
-            if (info.Length > MaxFileBytes)
-                throw Fail(path, $"file is {info.Length:N0} bytes; a configuration file may hold at most {MaxFileBytes:N0}");
-            var bytes = File.ReadAllBytes(path);
-            text = Decode(path, bytes);
-        }
-        catch (IOException e) { throw Fail(path, $"cannot read: {e.Message}"); }
-        catch (UnauthorizedAccessException) { throw Fail(path, "cannot read: permission denied"); }
-        return Parse(text, path);
+        byte[] bytes;
+        try { bytes = ReadFile(path); }
+        catch (UserFileException e) { throw Fail(path, e.Message); }
+        return Parse(Decode(path, bytes), path);
     }
 
     private static string Decode(string path, byte[] bytes)

@@ -67,17 +67,8 @@ internal sealed class UploadOptionsResolver(string file, KeyLines lines, List<Co
     /// </summary>
     internal static byte[]? ReadKey(string path, out string why)
     {
-        why = "";
-        byte[] bytes;
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists) { why = Directory.Exists(path) ? "is a directory, not a key file" : "no such file"; return null; }
-            if (info.Length > MaxKeyFileBytes) { why = $"holds {info.Length:N0} bytes; an SSE-C key is 32 bytes (raw, or as base64 or hex text)"; return null; }
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (IOException e) { why = $"cannot read: {e.Message}"; return null; }
-        catch (UnauthorizedAccessException) { why = "cannot read: permission denied"; return null; }
+        var bytes = UserFile.TryRead(path, "an SSE-C key file (32 bytes, raw or as base64 or hex text)", MaxKeyFileBytes, out why);
+        if (bytes is null) return null;
         if (bytes.Length == 32) return bytes;
         var text = Encoding.ASCII.GetString(bytes).Trim();
         if (text.Length == 64 && text.All(Uri.IsHexDigit)) return Convert.FromHexString(text);

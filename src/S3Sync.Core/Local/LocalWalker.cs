@@ -15,7 +15,8 @@ namespace S3Sync.Local;
 /// (device, inode) against the entry its parent listed, so a folder swapped for a symlink after the listing is never
 /// entered; each file carries the identity it was listed with, which <see cref="LocalFile.OpenRead"/> checks before
 /// reading. A name is used only when its bytes are valid UTF-8; a file or folder skipped for its name, its type or a
-/// swap keeps its objects (<see cref="Keeps"/>).
+/// swap keeps its objects (<see cref="Keeps"/>). A restore's temporary files (<see cref="IsRestoreTemp"/>) are skipped
+/// and their objects kept.
 /// </para>
 /// <para>
 /// Symbolic links are skipped, kept as links or followed as the site's <see cref="SymlinkMode"/> says. A preserved
@@ -46,6 +47,10 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
     private readonly List<string> _mounts = [];
     private readonly List<string> _unmounted = [];
 
+    /// <summary>True for a restore's walk of its target: its temporary files are listed (an interrupted restore's are
+    /// removed). Otherwise (sync, verify, watch) they are skipped with a warning and their objects kept.</summary>
+    public bool ListsRestoreTemps { get; init; }
+
     /// <summary>True when every folder could be read. Deletions are only safe when this holds.</summary>
     public bool Complete { get; private set; } = true;
 
@@ -62,12 +67,18 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
     /// </summary>
     public bool Keeps(string key)
     {
+        if (!ListsRestoreTemps && IsRestoreTemp(key)) return true;
         if (_kept.Count == 0) return false;
         if (_kept.Contains(key)) return true;
         for (var i = key.IndexOf('/', StringComparison.Ordinal); i >= 0; i = key.IndexOf('/', i + 1))
             if (_kept.Contains(key[..(i + 1)])) return true;
         return false;
     }
+
+    /// <summary>True for a key whose last segment is a restore's temporary name (<see cref="TargetFolder.IsTempName"/>):
+    /// never uploaded, and an object of that name (uploaded by an older version) is neither a backup to keep current nor
+    /// one to delete blindly: it is left alone, as an excluded key is.</summary>
+    public static bool IsRestoreTemp(string key) => TargetFolder.IsTempName(key[(key.LastIndexOf('/') + 1)..]);
 
     /// <summary>The identities of the folders from the root down to a folder (follow mode's loop check).</summary>
     private sealed record Ancestry(FileIdentity Identity, Ancestry? Parent)
@@ -209,6 +220,14 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
             var (key, child) = children[i];
             var path = Path.Join(dirPath, child.Text);
             var type = child.Stat.Type;
+            if (type != Posix.Directory && !ListsRestoreTemps && TargetFolder.IsTempName(child.Text))
+            {
+                // A restore's temporary file (one running now, or one killed): never uploaded; an object of that name
+                // (an older version uploaded it) is left alone too (Keeps).
+                report?.Invoke(new WalkIssue(path, "skipped: a temporary file of a restore (running, or interrupted: then delete it)", false));
+                _kept.Add(key);
+                continue;
+            }
             if (type == Posix.SymbolicLink)
             {
                 Link(dir, child, key, path, pending, prefixBytes, ancestors);

@@ -46,7 +46,8 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
 
     public async IAsyncEnumerable<PlanEntry> PlanAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        _walker = new LocalWalker(site, report, options.KnownMounts);
+        // A restore lists its own temporary files (and removes an interrupted restore's); an upload never sees them.
+        _walker = new LocalWalker(site, report, options.KnownMounts) { ListsRestoreTemps = options.Download };
         // Hashing is bounded by the cores, the window by the network: a HEAD never waits behind a read.
         using var hashing = new GatedDigestSource(digests, options.Parallelism);
         var detector = new ChangeDetector(site.StorageClass, hashing, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure, options.Metadata, options.CompareOwner,

@@ -3,8 +3,15 @@ namespace S3Sync.Watching;
 /// <summary>What a change source reports. Paths are full paths under the watched root.</summary>
 public enum ChangeKind
 {
-    /// <summary>Written to and maybe still open (IN_MODIFY), or found by the scan of a new folder: upload once quiet.</summary>
+    /// <summary>Written to and maybe still open (IN_MODIFY): upload once quiet.</summary>
     Modified,
+    /// <summary>Found by the scan of a new folder (maybe still open): upload once quiet, unless it matches its object
+    /// already (a restore into the watched folder creates folders, and their files may be in place before the watch).</summary>
+    Found,
+    /// <summary>Renamed into place from a restore's temporary name (<c>.s3sync-restore-*.part</c>): a file a restore
+    /// verified against its object. Uploaded only when it differs from that object, so a restore into a watched folder
+    /// is not sent back.</summary>
+    Restored,
     /// <summary>Complete: closed after writing (IN_CLOSE_WRITE) or renamed into place (IN_MOVED_TO): upload now.</summary>
     Closed,
     /// <summary>A file deleted or moved away.</summary>
@@ -17,6 +24,9 @@ public enum ChangeKind
     WatchLimit,
     /// <summary>The watched root was deleted, moved or unmounted.</summary>
     RootGone,
+    /// <summary>After the root was gone or replaced, <see cref="IChangeSource.Rewatch"/> dropped every watch of the old
+    /// folder and watches the folder now at local_path: every event before this one came from the old folder.</summary>
+    Rearmed,
     /// <summary>Something else went wrong (a folder that cannot be watched); <see cref="ChangeEvent.Detail"/> says what.</summary>
     Problem,
 }
@@ -34,7 +44,10 @@ public interface IChangeSource : IDisposable
     /// so anything written after it returns is seen.</summary>
     void Start(Action<ChangeEvent> sink);
 
-    /// <summary>Walks the tree again and adds any watch that is missing (after a watch-limit error or an overflow).</summary>
+    /// <summary>Walks the tree again and adds any watch that is missing (after a watch-limit error or an overflow). After
+    /// the root was gone or replaced (another device or inode at its path), drops every watch and watches the folder at
+    /// the root's path afresh, then reports <see cref="ChangeKind.Rearmed"/>. Throws <see cref="IOException"/> when the
+    /// root cannot be watched.</summary>
     void Rewatch();
 
     /// <summary>False when part of the tree is not watched (watch limit, root gone).</summary>

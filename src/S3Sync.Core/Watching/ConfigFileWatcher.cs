@@ -40,10 +40,17 @@ public sealed class ConfigFileWatcher : IDisposable
         _changed();
     }
 
-    private byte[]? Hash()
+    /// <summary>The file's state: its content's hash, or the hash of why it cannot be used (a link to /dev/zero, a FIFO,
+    /// a file over the bound: a change the reload then refuses in one line); null while it is missing (a rename under
+    /// way). Read as every configuration file is (<see cref="Config.ConfigLoader.ReadFile"/>): never blocks, never
+    /// reads more than the bound.</summary>
+    private byte[]? Hash() => State(_path) is { } state ? SHA256.HashData(state) : null;
+
+    internal static byte[]? State(string path)
     {
-        try { return SHA256.HashData(File.ReadAllBytes(_path)); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        try { return Config.ConfigLoader.ReadFile(path); }
+        catch (Config.UserFileException e) when (e.Message.StartsWith("no such file", StringComparison.Ordinal)) { return null; }
+        catch (Config.UserFileException e) { return System.Text.Encoding.UTF8.GetBytes("refused: " + e.Message); }
     }
 
     public void Dispose() => _source.Dispose();

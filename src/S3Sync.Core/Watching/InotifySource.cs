@@ -18,9 +18,11 @@ public sealed class InotifySource : IChangeSource
     private readonly TimeProvider _time;
     private readonly Dictionary<int, string> _paths = [];
     private readonly Dictionary<string, int> _watches = new(StringComparer.Ordinal);
+    private readonly HashSet<uint> _restoreCookies = [];
     private readonly object _gate = new();
     private int _fd = -1, _wakeRead = -1, _wakeWrite = -1;
     private int _rootWatch = -1;
+    private Local.FileIdentity? _rootIdentity;
     private int _watchCount;
     private Thread? _thread;
     private Action<ChangeEvent> _sink = _ => { };
@@ -50,16 +52,29 @@ public sealed class InotifySource : IChangeSource
     /// <summary>Read without the lock: the scan of a big new folder holds it while its events wait for room.</summary>
     public int WatchCount => Volatile.Read(ref _watchCount);
 
+    /// <summary>Test seam: replaces <c>inotify_add_watch</c> (a test makes it fail with ENOSPC, the watch limit, without
+    /// changing the machine's <c>fs.inotify.max_user_watches</c>). Returns the watch descriptor, or -1 with the errno.</summary>
+    internal Func<int, string, uint, (int Wd, int Errno)>? AddWatch { get; set; }
+
+    /// <summary>Starts watching; may be called again after it threw (inotify could not start, the root could not be
+    /// watched): what was set up is reused.</summary>
     public unsafe void Start(Action<ChangeEvent> sink)
     {
         _sink = sink;
-        _fd = Native.inotify_init1(Native.InNonBlock | Native.InCloExec);
-        if (_fd < 0) throw new IOException($"inotify_init1 failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())} (is fs.inotify.max_user_instances reached?)");
-        var pipe = stackalloc int[2];
-        if (Native.pipe2(pipe, Native.OCloExec | Native.ONonBlock) != 0) throw new IOException("pipe2 failed");
-        (_wakeRead, _wakeWrite) = (pipe[0], pipe[1]);
-        lock (_gate) _rootWatch = AddTree(_root, scan: false);
+        if (_fd < 0)
+        {
+            _fd = Native.inotify_init1(Native.InNonBlock | Native.InCloExec);
+            if (_fd < 0) throw new IOException($"inotify_init1 failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())} (is fs.inotify.max_user_instances reached?)");
+        }
+        if (_wakeRead < 0)
+        {
+            var pipe = stackalloc int[2];
+            if (Native.pipe2(pipe, Native.OCloExec | Native.ONonBlock) != 0) throw new IOException("pipe2 failed");
+            (_wakeRead, _wakeWrite) = (pipe[0], pipe[1]);
+        }
+        lock (_gate) _rootWatch = AddRoot();
         if (_rootWatch < 0 && !_limitReached) throw new IOException($"cannot watch {_root}");
+        if (_thread is not null) return;
         _thread = new Thread(Loop) { IsBackground = true, Name = "inotify " + _root };
         _thread.Start();
     }
@@ -67,11 +82,38 @@ public sealed class InotifySource : IChangeSource
     public void Rewatch()
     {
         _limitReached = false;
-        lock (_gate) AddTree(_root, scan: false);
+        lock (_gate)
+        {
+            if (!_rootGone && Native.FolderIdentity(_root) == _rootIdentity)
+            {
+                AddTree(_root, scan: false);
+                return;
+            }
+            // The root was deleted, moved or replaced: every watch is of the old folder (its paths name folders that
+            // are elsewhere now). Dropped, and the folder now at the root's path is watched afresh.
+            foreach (var wd in _paths.Keys) Native.inotify_rm_watch(_fd, wd);
+            _paths.Clear();
+            _watches.Clear();
+            _restoreCookies.Clear();
+            Volatile.Write(ref _watchCount, 0);
+            _rootWatch = AddRoot();
+            if (_rootWatch < 0)
+                throw new IOException($"cannot watch {_root}: " + (_limitReached ? "fs.inotify.max_user_watches is reached" : Directory.Exists(_root) ? "inotify_add_watch failed" : "it does not exist"));
+            _rootGone = false;
+            // Under the lock, so after every event of the old watches and before any of the new ones.
+            Emit(ChangeKind.Rearmed, _root);
+        }
+    }
+
+    /// <summary>Watches the root's tree and remembers which folder the root is (device, inode).</summary>
+    private int AddRoot()
+    {
+        _rootIdentity = Native.FolderIdentity(_root);
+        return AddTree(_root, scan: false);
     }
 
     /// <summary>Adds watches on a folder and every folder below it. With <paramref name="scan"/>, every file found is
-    /// reported as <see cref="ChangeKind.Modified"/> (it may still be open; its close event will follow if so).</summary>
+    /// reported as <see cref="ChangeKind.Found"/> (it may still be open; its close event will follow if so).</summary>
     private int AddTree(string top, bool scan)
     {
         var rootWd = -1;
@@ -82,10 +124,9 @@ public sealed class InotifySource : IChangeSource
             var dir = pending.Pop();
             if (_skipFolder is not null && dir != _root && _skipFolder(Path.GetRelativePath(_root, dir) + "/")) continue;
             var mask = FolderMask | (dir == _root ? 0 : Native.InDontFollow);
-            var wd = Native.inotify_add_watch(_fd, dir, mask);
+            var (wd, errno) = AddWatch is { } seam ? seam(_fd, dir, mask) : (Native.inotify_add_watch(_fd, dir, mask), Marshal.GetLastPInvokeError());
             if (wd < 0)
             {
-                var errno = Marshal.GetLastPInvokeError();
                 if (errno == Native.ENoSpc)
                 {
                     if (!_limitReached)
@@ -117,7 +158,7 @@ public sealed class InotifySource : IChangeSource
             {
                 if (child.LinkTarget is not null) continue;
                 if (child is DirectoryInfo) { if (_recursive) pending.Push(child.FullName); }
-                else if (scan) Emit(ChangeKind.Modified, child.FullName);
+                else if (scan) Emit(ChangeKind.Found, child.FullName);
             }
         }
         return rootWd;
@@ -170,17 +211,18 @@ public sealed class InotifySource : IChangeSource
         {
             var wd = MemoryMarshal.Read<int>(data[offset..]);
             var mask = MemoryMarshal.Read<uint>(data[(offset + 4)..]);
+            var cookie = MemoryMarshal.Read<uint>(data[(offset + 8)..]);
             var length = (int)MemoryMarshal.Read<uint>(data[(offset + 12)..]);
             var nameBytes = data.Slice(offset + 16, length);
             var end = nameBytes.IndexOf((byte)0);
             offset += 16 + length;
             // Not valid UTF-8: no S3 key (the walk skips it too); the same rule as the walk's, from the bytes.
             if (!Local.FileNames.TryDecode(end >= 0 ? nameBytes[..end] : nameBytes, out var name)) continue;
-            Handle(wd, mask, name!);
+            Handle(wd, mask, cookie, name!);
         }
     }
 
-    private void Handle(int wd, uint mask, string name)
+    private void Handle(int wd, uint mask, uint cookie, string name)
     {
         if ((mask & Native.InQOverflow) != 0)
         {
@@ -220,8 +262,15 @@ public sealed class InotifySource : IChangeSource
             // IN_DELETE of a folder: every file below it reported its own deletion first.
             return;
         }
+        // A rename reports IN_MOVED_FROM then IN_MOVED_TO with one cookie: a file renamed from a restore's temporary
+        // name is a restored file (a few cookies are remembered; a pair is never far apart in the queue).
+        if ((mask & Native.InMovedFrom) != 0 && Local.TargetFolder.IsTempName(name))
+        {
+            if (_restoreCookies.Count >= 64) _restoreCookies.Clear();
+            _restoreCookies.Add(cookie);
+        }
         if ((mask & Native.InCloseWrite) != 0) Emit(ChangeKind.Closed, path);
-        else if ((mask & Native.InMovedTo) != 0) Emit(ChangeKind.Closed, path);
+        else if ((mask & Native.InMovedTo) != 0) Emit(_restoreCookies.Remove(cookie) ? ChangeKind.Restored : ChangeKind.Closed, path);
         else if ((mask & Native.InModify) != 0) Emit(ChangeKind.Modified, path);
         else if ((mask & (Native.InDelete | Native.InMovedFrom)) != 0) Emit(ChangeKind.Removed, path);
         // IN_CREATE of a file: its IN_CLOSE_WRITE (or, for a writer that never closes, IN_MODIFY) follows.

@@ -37,14 +37,29 @@ public sealed class UploadTicket
 /// followed by their key's delete;</item>
 /// <item>a failed upload is tried again after 1 s, 2 s, 4 s ... up to the cap;</item>
 /// <item>lost events, and every <c>rescan_interval</c>, give one full sync; another asked for while one runs follows it;
-/// a failed full sync is tried again after 30 s.</item>
+/// a failed full sync is tried again after 30 s, 60 s, 120 s ... up to the cap (5 min, or 30 s when the cap is
+/// shorter), and one asked for meanwhile waits for that try: a full sync that cannot finish (no credentials, a server
+/// down) never runs back to back.</item>
 /// </list>
 /// Not thread-safe, except <see cref="UploadTicket.Start"/>.
 /// </summary>
 public sealed class KeySchedule(TimeProvider time, int watchIntervalMs, bool retireDeleted, TimeSpan maxRetryDelay, int rescanIntervalSeconds = 0)
 {
-    /// <summary>The wait before a failed full sync is tried again.</summary>
+    /// <summary>The wait before a failed full sync is tried again the first time (doubled after each failure in a row,
+    /// up to <see cref="FullSyncRetryCap"/>).</summary>
     public static readonly TimeSpan FullSyncRetry = TimeSpan.FromSeconds(30);
+
+    private int _fullSyncFailures;
+
+    /// <summary>The longest wait between two tries of a failing full sync.</summary>
+    public TimeSpan FullSyncRetryCap => maxRetryDelay > FullSyncRetry ? maxRetryDelay : FullSyncRetry;
+
+    /// <summary>The wait after <paramref name="failures"/> failed full syncs in a row.</summary>
+    public TimeSpan FullSyncRetryDelay(int failures) =>
+        TimeSpan.FromSeconds(Math.Min(FullSyncRetryCap.TotalSeconds, FullSyncRetry.TotalSeconds * Math.Pow(2, Math.Min(Math.Max(failures, 1) - 1, 20))));
+
+    /// <summary>The wait until the failed full sync's next try (zero when none is due).</summary>
+    public TimeSpan FullSyncRetryIn => _fullSyncFailures == 0 || _nextFullSync == long.MaxValue ? TimeSpan.Zero : time.GetElapsedTime(time.GetTimestamp(), _nextFullSync);
 
     private readonly Dictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
     private readonly PriorityQueue<string, long> _due = new();
@@ -186,7 +201,8 @@ public sealed class KeySchedule(TimeProvider time, int watchIntervalMs, bool ret
     /// <summary>Asks for a full sync: at once, or after the running one.</summary>
     public void FullSyncWanted(string reason)
     {
-        if (_fullSyncRunning) { _fullSyncAgain = reason; return; }
+        // While one runs, or while a failed one waits for its retry, the request joins what comes next.
+        if (_fullSyncRunning || (_fullSyncFailures > 0 && _nextFullSync != long.MaxValue)) { _fullSyncAgain = reason; return; }
         StartFullSync(reason);
     }
 
@@ -196,12 +212,17 @@ public sealed class KeySchedule(TimeProvider time, int watchIntervalMs, bool ret
     {
         _fullSyncRunning = false;
         var now = time.GetTimestamp();
-        if (started)
+        if (!started) return;
+        if (!done)
         {
-            if (done) _nextFullSync = rescanIntervalSeconds > 0 ? now + rescanIntervalSeconds * time.TimestampFrequency : long.MaxValue;
-            else _nextFullSync = now + Ticks(FullSyncRetry);
+            // The next try is the retry's, whoever asked for one meanwhile: it carries their reason.
+            _fullSyncFailures++;
+            _nextFullSync = now + Ticks(FullSyncRetryDelay(_fullSyncFailures));
+            return;
         }
-        if (_fullSyncAgain is { } again && started)
+        _fullSyncFailures = 0;
+        _nextFullSync = rescanIntervalSeconds > 0 ? now + rescanIntervalSeconds * time.TimestampFrequency : long.MaxValue;
+        if (_fullSyncAgain is { } again)
         {
             _fullSyncAgain = null;
             StartFullSync(again);
@@ -222,7 +243,9 @@ public sealed class KeySchedule(TimeProvider time, int watchIntervalMs, bool ret
         if (_nextFullSync <= now && !_fullSyncRunning)
         {
             _nextFullSync = long.MaxValue;
-            StartFullSync("rescan_interval");
+            var reason = _fullSyncAgain ?? (_fullSyncFailures > 0 ? "trying the failed full sync again" : "rescan_interval");
+            _fullSyncAgain = null;
+            StartFullSync(reason);
         }
     }
 

@@ -63,4 +63,18 @@ internal static partial class Native
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int statx(int dirfd, byte* path, int flags, uint mask, Local.Posix.Statx* buffer);
+
+    /// <summary>The device and inode of the folder at <paramref name="path"/> (links followed: local_path may be one);
+    /// null when it is not a folder now. A replaced root (<c>mv root root.old; mv root.new root</c>) has another.</summary>
+    public static unsafe Local.FileIdentity? FolderIdentity(string path)
+    {
+        var name = Local.Posix.CString(path);
+        Local.Posix.Statx buffer;
+        int rc;
+        fixed (byte* p = name) rc = statx(Local.Posix.AtFdCwd, p, 0, Local.Posix.StatxBasicStats, &buffer);
+        return rc == 0 && buffer.Type == Local.Posix.Directory ? buffer.Identity : null;
+    }
 }

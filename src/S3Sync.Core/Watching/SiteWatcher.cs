@@ -47,7 +47,7 @@ public sealed record WatchSettings
 }
 
 /// <summary>What a site watcher did, for logs, metrics and tests that wait for it.</summary>
-public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow, DeletesHeld }
+public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow, DeletesHeld, Unchanged, Rearmed }
 
 public sealed record WatchActivity(string Site, WatchActivityKind Kind, string? Key = null);
 
@@ -82,13 +82,17 @@ public sealed class SiteWatcher
     private readonly KeySchedule _schedule;
     private readonly ConcurrentDictionary<PlanEntry, UploadTicket> _jobs = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _deleteQueue = [];
+    private readonly HashSet<string> _checkFirst = new(StringComparer.Ordinal);
     private UploadBatch _uploader = null!;
     private Uploader _pool = null!;
     private Task? _deleting, _rescan;
     private readonly DeleteGuard _guard;
     private readonly SiteDeleter _deleter;
-    private bool _degraded, _stopping;
+    private bool _degraded, _stopping, _started, _rearming;
     private volatile bool _rootGone, _holding;
+    private readonly WatchBackoff _backoff;
+    private Local.FileIdentity? _rootIdentity;
+    private string? _lastFullSyncError;
     private long _heldUnlogged;
     private long? _heldLogDue;
     private CancellationToken _stop;
@@ -108,7 +112,11 @@ public sealed class SiteWatcher
         _guard = guard ?? new DeleteGuard(site.MaxDelete, _time);
         _deleter = new SiteDeleter(site, store, logger, nameSite: true);
         _schedule = new KeySchedule(_time, site.WatchInterval, site.RetireDeleted, settings.MaxRetryDelay, settings.RescanIntervalSeconds);
+        _backoff = new WatchBackoff(_time, cap: settings.MaxRetryDelay);
     }
+
+    /// <summary>The retry of the site's watch (start failures, the watch limit, a gone or replaced root); for tests.</summary>
+    internal WatchBackoff Backoff => _backoff;
 
     public Site Site => _site;
 
@@ -151,25 +159,87 @@ public sealed class SiteWatcher
         }
     }
 
-    private void StartSource()
+    /// <summary>Starts the change source; a failure (local_path missing, inotify cannot start, the root cannot be
+    /// watched) is tried again on the <see cref="WatchBackoff"/>, logged once per state change, and keeps the site
+    /// unhealthy. Returns true when it started.</summary>
+    private bool StartSource()
     {
+        string why;
         if (!Directory.Exists(_root))
         {
-            _rootGone = true;
-            _logger.LogError("site {Site}: local_path {Path} does not exist (is the disk mounted?); not watching it", _site.Name, _root);
+            why = $"local_path {_root} does not exist (is the disk mounted?)";
+        }
+        else
+        {
+            try
+            {
+                _rootIdentity = Native.FolderIdentity(_root);
+                _source.Start(Post);
+                _started = true;
+                if (_backoff.Succeeded()) _logger.LogInformation("site {Site}: the watch works again", _site.Name);
+                _logger.LogInformation("site {Site}: watching {Folders} folders under {Path}", _site.Name, _source.WatchCount, _root);
+                return true;
+            }
+            catch (IOException e)
+            {
+                why = $"cannot watch {_root}: {e.Message}";
+            }
+        }
+        if (_backoff.Failed(why))
+            _logger.LogError("site {Site}: {Why}; not watching it, trying again in {Delay} and less and less often (every {Cap} at most)", _site.Name, why, Show(_backoff.RetryIn), Show(_backoff.Cap));
+        return false;
+    }
+
+    private static string Show(TimeSpan span) => span.TotalSeconds < 60 ? $"{Math.Max(0, Math.Round(span.TotalSeconds))} s" : $"{span.TotalMinutes:0.#} min";
+
+    /// <summary>A try of the watch is due (<see cref="WatchBackoff"/>): start the source that never started, re-arm on
+    /// the folder now at local_path after the root was gone or replaced, or (the watch limit) a full sync that adds
+    /// the missing watches first.</summary>
+    private void RetryWatch()
+    {
+        if (_stopping || _stop.IsCancellationRequested) return;
+        if (!_started)
+        {
+            if (StartSource())
+            {
+                _metrics.WatchHealthy = true;
+                _schedule.FullSyncWanted("the watch started");
+            }
             return;
         }
-        try
+        if (_rootGone)
         {
-            _source.Start(Post);
-            _logger.LogInformation("site {Site}: watching {Folders} folders under {Path}", _site.Name, _source.WatchCount, _root);
+            if (!Directory.Exists(_root))
+            {
+                _backoff.Failed(_backoff.Why ?? "local_path is gone");
+                return;
+            }
+            // Off the loop: the source's lock may be held by its thread while it waits for room in the loop's queue.
+            _rearming = true;
+            _ = Task.Run(() =>
+            {
+                string? error = null;
+                try { _source.Rewatch(); }
+                catch (IOException e) { error = e.Message; }
+                _done.Writer.TryWrite(new RearmDone(error));
+            });
+            return;
         }
-        catch (IOException e)
-        {
-            _rootGone = true;
-            _logger.LogError("site {Site}: cannot watch {Path}: {Error}", _site.Name, _root, e.Message);
-        }
+        _schedule.FullSyncWanted("trying the watches again");
     }
+
+    /// <summary>The root is gone, moved or replaced: nothing is deleted for it and its old folder's events are dropped
+    /// from now on; the folder at local_path is watched again on the backoff.</summary>
+    private void RootLost(string why)
+    {
+        _rootGone = true;
+        _metrics.WatchHealthy = false;
+        if (_backoff.Failed($"local_path {_root}: {why}"))
+            _logger.LogError("site {Site}: local_path {Path}: {Detail}; its changes are not seen and nothing is deleted for it; watching the folder at local_path again once there is one (first try in {Delay})", _site.Name, _root, why, Show(_backoff.RetryIn));
+    }
+
+    /// <summary>True when local_path is still the folder watched (same device and inode).</summary>
+    private bool SameRoot() => !OperatingSystem.IsLinux() || _rootIdentity is null || Native.FolderIdentity(_root) == _rootIdentity;
 
     /// <summary>The change source's sink (its own thread). Blocks while the loop is behind: the kernel queue then fills
     /// and, at worst, overflows into a rescan, so memory stays bounded.</summary>
@@ -192,6 +262,7 @@ public sealed class SiteWatcher
                 await PerformAsync(rescanToken).ConfigureAwait(false);
             }
             _schedule.Tick();
+            if (!_rearming && _backoff.TryStart()) RetryWatch();
             LogHeldWhenDue();
             await PerformAsync(rescanToken).ConfigureAwait(false);
             FlushDeletes();
@@ -199,7 +270,7 @@ public sealed class SiteWatcher
             if (_done.Reader.TryPeek(out _) || _events.Reader.TryPeek(out _)) continue;
 
             var wait = Timeout.InfiniteTimeSpan;
-            var next = Math.Min(_schedule.NextDeadline, _heldLogDue ?? long.MaxValue);
+            var next = Math.Min(Math.Min(_schedule.NextDeadline, _heldLogDue ?? long.MaxValue), _backoff.NextDeadline);
             if (next != long.MaxValue)
             {
                 wait = _time.GetElapsedTime(_time.GetTimestamp(), next);
@@ -240,7 +311,7 @@ public sealed class SiteWatcher
     {
         _metrics.SetQueueDepth(_uploader.Queued + _schedule.Waiting);
         _metrics.SetWatches(_source.WatchCount);
-        _metrics.WatchHealthy = !_rootGone && !_degraded && _source.Healthy;
+        _metrics.WatchHealthy = _started && !_rootGone && !_degraded && _source.Healthy && !_backoff.Failing;
     }
 
     private string? KeyOf(string path)
@@ -257,26 +328,53 @@ public sealed class SiteWatcher
     {
         switch (e.Kind)
         {
-            case ChangeKind.Overflow or ChangeKind.WatchLimit:
+            case ChangeKind.Overflow:
                 _logger.LogWarning("site {Site}: {Path}: {Detail}; running a full sync to catch up", _site.Name, e.Path, e.Detail);
                 _metrics.AddOverflow();
                 _degraded = true;
                 _metrics.WatchHealthy = false;
                 Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Overflow));
-                _schedule.FullSyncWanted(e.Kind == ChangeKind.Overflow ? "events were lost" : "watch limit reached");
+                _schedule.FullSyncWanted("events were lost");
+                return;
+            case ChangeKind.WatchLimit:
+                // Once per state change, not once per try: the try (a rescan that adds the missing watches) reports
+                // the limit again, which the backoff counts as that try's failure and nothing more.
+                _metrics.WatchHealthy = false;
+                _degraded = true;
+                if (!_backoff.Failed(e.Detail ?? "watch limit reached")) return;
+                _logger.LogWarning("site {Site}: {Path}: {Detail}; running a full sync to catch up, then trying the watches again in {Delay}, less and less often (every {Cap} at most) until they all fit", _site.Name, e.Path, e.Detail, Show(_backoff.RetryIn), Show(_backoff.Cap));
+                _metrics.AddOverflow();
+                Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Overflow));
+                _schedule.FullSyncWanted("watch limit reached");
                 return;
             case ChangeKind.RootGone:
-                _rootGone = true;
-                _logger.LogError("site {Site}: local_path {Path}: {Detail}; changes are no longer seen and nothing is deleted (restart or reload once it is back)", _site.Name, e.Path, e.Detail);
+                RootLost(e.Detail ?? "it is gone");
+                return;
+            case ChangeKind.Rearmed:
+                _rootGone = false;
+                _degraded = false;
+                _rootIdentity = Native.FolderIdentity(_root);
+                if (_backoff.Succeeded()) _logger.LogWarning("site {Site}: watching local_path {Path} again ({Folders} folders), the folder now there; a full sync reconciles it", _site.Name, _root, _source.WatchCount);
+                Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Rearmed));
+                _schedule.FullSyncWanted("local_path is watched again");
                 return;
             case ChangeKind.Problem:
                 _logger.LogWarning("site {Site}: {Path}: {Detail}", _site.Name, e.Path, e.Detail);
                 return;
         }
+        // Every file event until the re-arm came from the old folder's watches (its paths name another folder now).
+        if (_rootGone) return;
         var key = KeyOf(e.Path);
         if (key is null) return;
+        // A restore's temporary file is never uploaded (nor its object deleted): the walk skips it too.
+        if (e.Kind != ChangeKind.FolderRemoved && LocalWalker.IsRestoreTemp(key)) return;
         switch (e.Kind)
         {
+            case ChangeKind.Found or ChangeKind.Restored:
+                if (!_site.Filter.Includes(key)) return;
+                _checkFirst.Add(key);
+                _schedule.Changed(key, e.Timestamp, e.Kind == ChangeKind.Restored);
+                return;
             case ChangeKind.FolderRemoved:
                 _schedule.FolderRemoved(key);
                 return;
@@ -284,6 +382,7 @@ public sealed class SiteWatcher
                 if (_site.Filter.Includes(key)) _schedule.Removed(key);
                 return;
             case ChangeKind.Modified or ChangeKind.Closed:
+                _checkFirst.Remove(key);
                 if (_site.Filter.Includes(key)) _schedule.Changed(key, e.Timestamp, e.Kind == ChangeKind.Closed);
                 return;
         }
@@ -306,7 +405,7 @@ public sealed class SiteWatcher
         {
             // Reached from the root without following a link anywhere (a folder above swapped for a link is not a way
             // out), and the read is checked against this identity, as the walk's are.
-            if (!_stopping && info.Exists && info.LinkTarget is null && !FileFingerprint.IsSpecial(info))
+            if (!_stopping && !_stop.IsCancellationRequested && !_rootGone && info.Exists && info.LinkTarget is null && !FileFingerprint.IsSpecial(info))
             {
                 var identity = LocalFile.IdentityBeneath(_root, key);
                 if (identity is not null || !OperatingSystem.IsLinux()) local = new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc, identity);
@@ -322,6 +421,19 @@ public sealed class SiteWatcher
             _schedule.UploadEnded(key, UploadOutcome.Vanished);
             return;
         }
+        if (_checkFirst.Remove(key))
+        {
+            // Restored or found whole: compared with its object first, off the loop. The check reads the file, so a
+            // change from now on needs one more upload, as after a worker took the job.
+            ticket.Start();
+            _ = Task.Run(() => CheckAsync(key, ticket, local));
+            return;
+        }
+        await EnqueueAsync(key, ticket, local).ConfigureAwait(false);
+    }
+
+    private async Task EnqueueAsync(string key, UploadTicket ticket, LocalEntry local)
+    {
         var entry = new PlanEntry(key, ChangeReason.Missing, PlanAction.Upload, local, null, "changed on disk");
         _jobs[entry] = ticket;
         try
@@ -335,10 +447,56 @@ public sealed class SiteWatcher
         }
     }
 
+    /// <summary>
+    /// A file a restore renamed into place (or the scan of a new folder found) is compared with its object as
+    /// <c>sync</c>'s planner does (<see cref="ChangeDetector"/>: the ETag against the file's digest, the hash cache
+    /// first, then the stored mtime, mode and owner): when it is in sync nothing is sent, else it is uploaded. One HEAD;
+    /// on any failure the upload goes ahead (sending is always safe).
+    /// </summary>
+    private async Task CheckAsync(string key, UploadTicket ticket, LocalEntry local)
+    {
+        var same = false;
+        try
+        {
+            if (await _store.HeadAsync(_site.Bucket, _site.KeyFor(key), _stop).ConfigureAwait(false) is { } head && head.Size == local.Size)
+            {
+                var remote = new RemoteObject(key, head.Size, head.ETag, head.StorageClass, head.LastModifiedUtc);
+                using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
+                var detector = new ChangeDetector(_site.StorageClass, digests, new KnownHead(head), uploadWhenUnsure: true, MetadataCheck.WhenChangedSinceUpload);
+                same = (await detector.CompareAsync(local, remote, _stop).ConfigureAwait(false)).Reason == ChangeReason.InSync;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogDebug("site {Site}: {Key}: cannot compare with its object ({Error}); uploading it", _site.Name, key, e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _done.Writer.TryWrite(new Checked(key, ticket, local, same));
+    }
+
+    private async Task OnCheckedAsync(Checked done)
+    {
+        if (_stopping || _stop.IsCancellationRequested || done.Same)
+        {
+            _schedule.UploadEnded(done.Key, UploadOutcome.Vanished);
+            if (done.Same)
+            {
+                _logger.LogDebug("site {Site}: {Key}: matches its object (restored); nothing sent", _site.Name, done.Key);
+                Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Unchanged, done.Key));
+            }
+            return;
+        }
+        await EnqueueAsync(done.Key, done.Ticket, done.Local).ConfigureAwait(false);
+    }
+
     private Task OnDoneAsync(object message)
     {
         switch (message)
         {
+            case Checked check:
+                return OnCheckedAsync(check);
             case UploadResult result:
                 OnUploaded(result);
                 break;
@@ -347,6 +505,12 @@ public sealed class SiteWatcher
                 break;
             case RescanDone rescan:
                 OnRescanDone(rescan);
+                break;
+            case RearmDone rearm:
+                _rearming = false;
+                // Success is the Rearmed event (in order with the events); a failure is this try's.
+                if (rearm.Error is { } error && _backoff.Failed(_backoff.Why ?? error))
+                    _logger.LogError("site {Site}: cannot watch local_path {Path} again: {Error}", _site.Name, _root, error);
                 break;
         }
         return Task.CompletedTask;
@@ -379,7 +543,7 @@ public sealed class SiteWatcher
 
     private void FlushDeletes()
     {
-        if (_deleting is not null || _deleteQueue.Count == 0 || _stopping) return;
+        if (_deleting is not null || _deleteQueue.Count == 0 || _stopping || _stop.IsCancellationRequested) return;
         var items = _deleteQueue.ToList();
         _deleteQueue.Clear();
         _deleting = Task.Run(() => DeleteAsync(items));
@@ -405,7 +569,9 @@ public sealed class SiteWatcher
                 }
             }
             // Never delete when the folder itself is gone, or empty: an unmounted disk is not a deleted tree.
-            var rootThere = !_rootGone && Directory.Exists(_root);
+            // Nor when local_path is another folder now than the one watched (replaced by a rename, a mount): the events
+            // were of the old one.
+            var rootThere = !_rootGone && Directory.Exists(_root) && SameRoot();
             var gone = rootThere ? keys.Where(k => !File.Exists(FullPath(k)) && !Directory.Exists(FullPath(k))).Distinct().ToList() : [];
             var verdict = gone.Count == 0 ? default : _guard.CheckEvents(gone.Count, !Directory.EnumerateFileSystemEntries(_root).Any());
             if (gone.Count > 0 && verdict.EmptyRoot)
@@ -472,13 +638,16 @@ public sealed class SiteWatcher
 
     private void StartRescan(string reason, CancellationToken token)
     {
-        if (_stopping || _rootGone && !Directory.Exists(_root))
+        // Nothing starts after the stop; no full sync of a root that is gone or replaced until it is watched again (the
+        // re-arm asks for one).
+        if (!_rootGone && _started && !SameRoot()) RootLost("it was replaced by another folder (another device or inode)");
+        if (_stopping || _stop.IsCancellationRequested || _rootGone)
         {
             _schedule.FullSyncEnded(done: false, started: false);
             return;
         }
         _logger.LogInformation("site {Site}: full sync ({Reason})", _site.Name, reason);
-        var rewatch = !_source.Healthy && !_rootGone;
+        var rewatch = _started && !_source.Healthy;
         _rescan = Task.Run(() => RescanAsync(reason, rewatch, token));
     }
 
@@ -492,8 +661,15 @@ public sealed class SiteWatcher
             // Off the loop: adding watches takes the source's lock, which its thread may hold while the loop is busy.
             if (rewatch)
             {
-                _source.Rewatch();
-                _logger.LogInformation("site {Site}: watches reinstalled ({Folders} folders)", _site.Name, _source.WatchCount);
+                try
+                {
+                    _source.Rewatch();
+                    _logger.LogDebug("site {Site}: watches reinstalled ({Folders} folders)", _site.Name, _source.WatchCount);
+                }
+                catch (IOException e)
+                {
+                    _logger.LogDebug("site {Site}: cannot reinstall the watches: {Error}", _site.Name, e.Message);
+                }
             }
             // The scan reads committed rows only: commit what events and earlier full syncs stored, so it sees them.
             _settings.Cache?.Commit();
@@ -527,13 +703,31 @@ public sealed class SiteWatcher
     {
         _rescan = null;
         if (_stopping) return;
+        // A rescan of a started source tried the missing watches first: its outcome is the watch's.
+        if (_started && !_rootGone && _backoff.Failing)
+        {
+            if (_source.Healthy)
+            {
+                _degraded = false;
+                if (_backoff.Succeeded()) _logger.LogWarning("site {Site}: every folder is watched again ({Folders} folders)", _site.Name, _source.WatchCount);
+            }
+            else
+            {
+                _backoff.Failed(_backoff.Why!);
+            }
+        }
         var now = _time.GetTimestamp();
         if (done.Result is { } r)
         {
             var s = r.Stats;
             _metrics.FullSyncDone(done.Objects, done.Bytes, _time.GetUtcNow());
             _metrics.InitialSyncDone = true;
-            _degraded = false;
+            if (_source.Healthy) _degraded = false;
+            if (_lastFullSyncError is not null)
+            {
+                _lastFullSyncError = null;
+                _logger.LogWarning("site {Site}: full syncs work again", _site.Name);
+            }
             if (r.Status != SiteStatus.Done) _metrics.AddError();
             // The full sync decided every deletion again: what it refused is what is held now.
             if (r.Status == SiteStatus.DeletesRefused)
@@ -563,9 +757,12 @@ public sealed class SiteWatcher
         else
         {
             _metrics.AddError();
-            _logger.LogError("site {Site}: full sync ({Reason}) could not finish: {Error}; trying again in 30 s", _site.Name, done.Reason, done.Error);
-            Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.FullSyncFailed));
             _schedule.FullSyncEnded(done: false);
+            // Once per state change: the same error again (no credentials, a server down) is a debug line per try.
+            var level = done.Error == _lastFullSyncError ? LogLevel.Debug : LogLevel.Error;
+            _lastFullSyncError = done.Error;
+            _logger.Log(level, "site {Site}: full sync ({Reason}) could not finish: {Error}; trying again in {Delay}, less and less often (every {Cap} at most)", _site.Name, done.Reason, done.Error, Show(_schedule.FullSyncRetryIn), Show(_schedule.FullSyncRetryCap));
+            Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.FullSyncFailed));
         }
     }
 
@@ -602,6 +799,18 @@ public sealed class SiteWatcher
     /// <summary>A delete run ended: <see cref="Failed"/> are failures not logged yet (a listing that failed),
     /// <see cref="Errors"/> the keys the deleter could not delete (it logged them).</summary>
     private sealed record DeletesDone(List<string> Items, List<string> Deleted, List<(string Key, string Error)> Failed, int Held, int Errors);
+
+    /// <summary>A re-arm on the folder at local_path ended; <see cref="Error"/> when it could not be watched.</summary>
+    private sealed record RearmDone(string? Error);
+
+    /// <summary>The comparison of a restored (or found) file with its object ended: <see cref="Same"/>, nothing to send.</summary>
+    private sealed record Checked(string Key, UploadTicket Ticket, LocalEntry Local, bool Same);
+
+    /// <summary>The HEAD already made, answered to the change detector (no second request).</summary>
+    private sealed class KnownHead(ObjectHead head) : IFingerprintSource
+    {
+        public Task<ObjectHead?> HeadAsync(string relativeKey, CancellationToken cancellationToken) => Task.FromResult<ObjectHead?>(head);
+    }
 
     private sealed record RescanDone(string Reason, SiteResult? Result, long Objects, long Bytes, List<string> Deleted, List<string> Failed, string? Error);
 }

@@ -177,9 +177,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     /// <summary>The configuration file's content (SHA-256, hex); null when there is none or it cannot be read.</summary>
     private string? FileHash()
     {
-        if (options.ConfigPath is null) return null;
-        try { return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(options.ConfigPath))); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        if (options.ConfigPath is null || ConfigFileWatcher.State(options.ConfigPath) is not { } state) return null;
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(state));
     }
 
     /// <summary>Reads the configuration file again and, when it is valid, restarts the sites with it. Returns false
@@ -196,7 +195,10 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
                 return false;
             }
             var before = FileHash();
-            var (loaded, problems) = (options.Loader ?? LoadFile)();
+            // Off this task and awaited with the stop: whatever the file turns out to be, a SIGTERM during the reload
+            // ends the service within its bound (the read itself never blocks on a FIFO and stops at the file bound).
+            var (loaded, problems) = await Task.Run(options.Loader ?? LoadFile, CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested(); // stopped while it was read: nothing is restarted
             if (before != FileHash())
             {
                 // Written again while it was read: what was validated may not be what is there now. Read it again
@@ -241,6 +243,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
                 try
                 {
                     await StopSitesAsync(options.ReloadGrace).ConfigureAwait(false);
+                    // Stopped meanwhile (SIGTERM): nothing starts after the stop.
+                    cancellationToken.ThrowIfCancellationRequested();
                     Start(next);
                 }
                 finally
@@ -250,7 +254,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             }
             else
             {
-                await RestartChangedAsync(next, why).ConfigureAwait(false);
+                await RestartChangedAsync(next, why, cancellationToken).ConfigureAwait(false);
             }
             Reloaded?.Invoke(true);
             return true;
@@ -266,7 +270,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     /// (same watches, same guard window, no new initial sync); only the removed and the changed ones stop (the reload
     /// grace), then the changed and the new ones start, each with its initial sync. Only those are unhealthy meanwhile.
     /// </summary>
-    private async Task RestartChangedAsync(SyncConfig next, string why)
+    private async Task RestartChangedAsync(SyncConfig next, string why, CancellationToken stop)
     {
         var kept = next.Sites.Where(s => _running.TryGetValue(s.Name, out var r) && !r.Task.IsCompleted && r.Watcher.Site.Equals(s)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var stopping = _running.Values.Where(r => !kept.Contains(r.Watcher.Site.Name)).ToList();
@@ -290,6 +294,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             await StopAsync(stopping, options.ReloadGrace).ConfigureAwait(false);
             Metrics.Retain(next.Sites.Select(s => s.Name));
             DropGuards(next);
+            stop.ThrowIfCancellationRequested(); // nothing starts after the stop
             foreach (var site in starting) StartSite(site, next);
         }
         finally
@@ -376,6 +381,9 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
 
     /// <summary>The names of the sites watched now.</summary>
     internal IReadOnlyCollection<string> RunningSites => [.. _running.Keys];
+
+    /// <summary>The watcher of a running site, or null (tests look at its backoff).</summary>
+    internal SiteWatcher? WatcherOf(string site) => _running.GetValueOrDefault(site)?.Watcher;
 
     /// <summary>The delete guard kept for a site (across reloads), or null.</summary>
     internal Execution.DeleteGuard? GuardOf(string site) => _guards.GetValueOrDefault(site);

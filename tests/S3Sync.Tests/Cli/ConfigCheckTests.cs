@@ -158,7 +158,7 @@ public sealed class ConfigCheckTests : IDisposable
         { ["sync", "{root}/nope", "s3://my-bucket"], "s3sync: DIR: '{root}/nope' does not exist" },
         { ["verify", "{root}/www", "s3://my-bucket", "--exclude-regex", "(x"], "s3sync: --exclude-regex: invalid regular expression '(x': insufficient closing parentheses at offset 2" },
         { ["verify", "{root}/www", "s3://my-bucket", "--include", "[z-a]"], "s3sync: --include: invalid pattern '[z-a]': a character range in [] is in reverse order" },
-        { ["verify", "{root}/www", "s3://my-bucket", "--exclude-from", "{root}/none.txt"], "s3sync: --exclude-from: cannot read {root}/none.txt: Could not find file '{root}/none.txt'." },
+        { ["verify", "{root}/www", "s3://my-bucket", "--exclude-from", "{root}/none.txt"], "s3sync: --exclude-from: {root}/none.txt: no such file" },
         { ["verify", "{root}/www", "s3://my-bucket", "--endpoint", "ftp://x"], "s3sync: --endpoint: 'ftp://x' is not an http:// or https:// URL" },
         { ["sync"], "s3sync: give -c FILE, or DIR s3://BUCKET[/PREFIX] (see --help)" },
         { ["sync", "-c", "{root}/config.yml", "{root}/www", "s3://my-bucket"], "s3sync: give either -c FILE or DIR s3://BUCKET[/PREFIX], not both" },

@@ -55,6 +55,58 @@ public sealed class WatchProcessTests(S3ServerFixture server)
         }
     }
 
+    /// <summary>Issue #23, item 4: the watched file renamed over by a link to /dev/zero (the process died of an
+    /// OutOfMemoryException) or by a FIFO (the reload blocked, and SIGTERM no longer ended the process).</summary>
+    [Theory]
+    [InlineData("dev-zero")]
+    [InlineData("fifo")]
+    public async Task Watch_process_keeps_its_configuration_when_the_file_becomes_a_device_or_a_fifo_and_stops_on_sigterm(string kind)
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var port = FreePort();
+        s.SiteConfig("name: www\nbucket_path: one", globals: $"http_port: {port}");
+        var lines = new ConcurrentQueue<string>();
+        using var process = Start(["watch", "-c", s.ConfigPath, "--grace", "5"], lines);
+        try
+        {
+            await UntilAsync(async () => await HealthAsync(port) == 200, "/healthz 200", lines);
+
+            // Swapped by rename, as an editor or a ConfigMap update does.
+            var swap = s.ConfigPath + ".new";
+            if (kind == "fifo")
+            {
+                using var mkfifo = Process.Start("mkfifo", [swap]);
+                await mkfifo.WaitForExitAsync();
+            }
+            else
+            {
+                File.CreateSymbolicLink(swap, "/dev/zero");
+            }
+            File.Move(swap, s.ConfigPath, overwrite: true);
+
+            var what = kind == "fifo" ? "is a FIFO (named pipe), not a configuration file" : "is a character device, not a configuration file";
+            await UntilAsync(() => Task.FromResult(lines.Any(l => l.Contains(") refused", StringComparison.Ordinal) && l.Contains(what, StringComparison.Ordinal))), "the refusal", lines);
+            Assert.Contains(lines, l => l.Contains(") refused", StringComparison.Ordinal) && l.Contains(s.ConfigPath, StringComparison.Ordinal) && l.Contains("the running configuration stays", StringComparison.Ordinal));
+
+            // The old configuration keeps running: a new file lands under the old prefix.
+            s.Write("after.txt", "after");
+            await UntilAsync(async () => (await server.ListAsync(s.Bucket)).Any(o => o.Key == "one/after.txt"), "one/after.txt in the bucket", lines);
+            Assert.Equal(200, await HealthAsync(port));
+            Assert.Single(lines, l => l.Contains(") refused", StringComparison.Ordinal));
+
+            var stopping = Stopwatch.StartNew();
+            Signal(process, "TERM");
+            await process.WaitForExitAsync().WaitAsync(Deadline);
+            Assert.True(process.ExitCode == 0, string.Join("\n", lines));
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(15), $"stopped after {stopping.Elapsed}");
+            Assert.DoesNotContain(lines, l => l.Contains("OutOfMemory", StringComparison.Ordinal) || l.Contains("   at ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+        }
+    }
+
     [Fact]
     public async Task Watch_process_logs_each_retry_as_a_warning_as_sync_does()
     {

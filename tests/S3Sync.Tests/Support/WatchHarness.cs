@@ -86,7 +86,7 @@ public sealed class WatchHarness : IAsyncDisposable
     private readonly object _gate = new();
     private Task? _run;
 
-    public WatchHarness(Scenario scenario, Func<IObjectStore, IObjectStore>? wrapStore = null, TimeSpan? grace = null, bool watchConfigFile = false, S3Sync.Hashing.HashCache? cache = null, S3Sync.Planning.IDigestSource? reader = null, TimeProvider? time = null, Action<Site>? beforeSource = null)
+    public WatchHarness(Scenario scenario, Func<IObjectStore, IObjectStore>? wrapStore = null, TimeSpan? grace = null, bool watchConfigFile = false, S3Sync.Hashing.HashCache? cache = null, S3Sync.Planning.IDigestSource? reader = null, TimeProvider? time = null, Action<Site>? beforeSource = null, Action<InotifySource>? configureSource = null)
     {
         Scenario = scenario;
         Service = new WatchService(new WatchOptions
@@ -100,7 +100,9 @@ public sealed class WatchHarness : IAsyncDisposable
             SourceFactory = (site, clock) =>
             {
                 beforeSource?.Invoke(site);
-                return Source = new GatedSource(InotifySource.ForSite(site, clock));
+                var inotify = InotifySource.ForSite(site, clock);
+                configureSource?.Invoke(inotify);
+                return Source = new GatedSource(inotify);
             },
             ShutdownGrace = grace ?? TimeSpan.FromSeconds(20),
             WatchConfigFile = watchConfigFile,

@@ -251,9 +251,47 @@ public sealed class KeyScheduleTests
         Assert.Equal(_clock.Now + 30_000, s.NextDeadline);
         _clock.Advance(TimeSpan.FromSeconds(30));
         s.Tick();
-        Assert.Equal("FullSync:rescan_interval", Show(Take(s)));
+        Assert.Equal("FullSync:trying the failed full sync again", Show(Take(s)));
         s.FullSyncEnded(done: true);
         Assert.Equal(long.MaxValue, s.NextDeadline); // rescan_interval 0: no more
+    }
+
+    [Fact]
+    public void A_full_sync_that_keeps_failing_is_tried_less_and_less_often_and_requests_meanwhile_wait_for_the_try()
+    {
+        // Issue #23, item 5: a request (the watch limit, lost events) after a failed full sync started the next at once:
+        // 10,206 loops in 20 s without credentials.
+        var s = Schedule(rescanSeconds: 0);
+        s.FullSyncWanted("initial sync");
+        Take(s);
+        s.FullSyncEnded(done: false); // no credentials, say
+        var started = new List<long>();
+        var begin = _clock.Now;
+        for (var ms = 0; ms < 30 * 60 * 1000; ms += 500)
+        {
+            s.FullSyncWanted("watch limit reached"); // asked for all the time
+            foreach (var c in Take(s))
+            {
+                Assert.Equal(KeyCommandKind.FullSync, c.Kind);
+                started.Add((_clock.Now - begin) / 1000);
+                s.FullSyncEnded(done: false);
+            }
+            _clock.Advance(TimeSpan.FromMilliseconds(500));
+            s.Tick();
+        }
+        // tries after 30, 60, 120, 240 s, then every 300 s: 30 + 90 + 210 + 450 + 750 ...
+        Assert.Equal([30, 90, 210, 450, 750, 1050], started.Take(6));
+        Assert.True(started.Count < 10, string.Join(",", started));
+
+        // a success starts over: the request after it runs at once, and the next failure waits 30 s again
+        _clock.Advance(TimeSpan.FromSeconds(300));
+        s.Tick();
+        Assert.Equal("FullSync:watch limit reached", Show(Take(s))); // the try carries the request's reason
+        s.FullSyncEnded(done: true);
+        s.FullSyncWanted("events were lost");
+        Assert.Equal("FullSync:events were lost", Show(Take(s)));
+        s.FullSyncEnded(done: false);
+        Assert.Equal(TimeSpan.FromSeconds(30), s.FullSyncRetryIn);
     }
 
     [Fact]
