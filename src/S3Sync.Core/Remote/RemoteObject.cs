@@ -32,6 +32,20 @@ public interface IObjectStore : IDisposable
     /// <summary>Lists every object under <paramref name="prefix"/> in key order, page by page.</summary>
     IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken);
 
+    /// <summary>As <see cref="ListAsync(string, string, CancellationToken)"/>, from the first key after
+    /// <paramref name="startAfter"/> (relative to the prefix; null: from the start). A range of a listing split to run
+    /// side by side (<see cref="Planning.RangeListing"/>).</summary>
+    async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, string? startAfter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var o in ListAsync(bucket, prefix, cancellationToken).ConfigureAwait(false))
+            if (startAfter is null || Planning.KeyOrder.Instance.Compare(o.Key, startAfter) > 0) yield return o;
+    }
+
+    /// <summary>The folders one level below the prefix (a listing with the delimiter '/'), relative to it and in key
+    /// order, at most about <paramref name="most"/>; null when this store cannot say (then nothing is split).</summary>
+    Task<IReadOnlyList<string>?> ListFoldersAsync(string bucket, string prefix, int most, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>?>(null);
+
     /// <summary>
     /// Lists the tree as it was at <paramref name="at"/> on a versioned bucket: per key, the newest version last modified
     /// at or before it, with its <see cref="RemoteObject.VersionId"/>; keys whose newest version then was a delete
