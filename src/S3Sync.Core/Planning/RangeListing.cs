@@ -5,37 +5,41 @@ using S3Sync.Remote;
 namespace S3Sync.Planning;
 
 /// <summary>
-/// A site's listing split into key ranges listed side by side and handed on in key order, so the merge and the delete
-/// rules see exactly the stream one continuation chain would give. One chain brings 1,000 keys a round trip: a million
-/// objects are 1,000 pages one after the other (minutes at 100 ms), before the first decision.
+/// A site's listing split by folder and listed side by side, handed on in key order, so the merge and the delete rules
+/// see exactly the stream one continuation chain gives. One chain brings 1,000 keys a round trip: a million objects
+/// are 1,000 pages one after the other (minutes at 100 ms) before the first decision.
 /// <list type="bullet">
-/// <item>The first page of the plain listing and the prefix's folders (a listing with the delimiter '/') are asked for
-/// together: a site of one page is that page, at no extra round trip.</item>
-/// <item>Otherwise the folders are the split points (one level further down when there are fewer than
-/// <see cref="MinFolders"/>): ranges (−∞, f₁], (f₁, f₂], …, (fₙ, ∞) cover every key exactly once, whatever is in the
-/// bucket (keys beside the folders, folder markers, keys of no local file).</item>
-/// <item>At most <see cref="Ahead"/> ranges are listed at once, each at most one page ahead of the merge into its own
-/// bounded queue: memory stays bounded, whatever the bucket holds.</item>
+/// <item>The first page of the plain listing and one level of the tree (a listing with the delimiter '/') are asked
+/// for together: a site of one page is that page, at no extra round trip.</item>
+/// <item>Otherwise the prefix is the objects directly in it plus one chain per folder (<c>Prefix=folder/</c>); with
+/// fewer than <see cref="MinFolders"/> folders, each folder is split the same way once more. Every key is either
+/// directly in a level or under exactly one of its folders, and the keys under a folder are contiguous in key order,
+/// so putting the level's objects between the folders' chains gives the one chain's order, and each chain lists only
+/// its own keys (no page is read twice).</item>
+/// <item>At most <see cref="Ahead"/> chains run at once, each at most a page ahead of the merge into its own bounded
+/// queue: memory stays bounded, whatever the bucket holds. A level of more than <see cref="MaxEntries"/> entries, or a
+/// store that cannot list by level, is listed as one chain.</item>
 /// </list>
-/// A key a server hands out of its range (a lying server) ends that range's listing with an error rather than being
-/// passed on out of order.
 /// </summary>
 public static class RangeListing
 {
-    /// <summary>Ranges listed at once.</summary>
+    /// <summary>Folder chains listed at once.</summary>
     public const int Ahead = 32;
 
-    /// <summary>Below this many folders, their sub-folders are the split points.</summary>
+    /// <summary>Below this many folders, their own folders are the split points.</summary>
     public const int MinFolders = 16;
 
-    /// <summary>The most split points taken (each costs a request at least).</summary>
-    public const int MaxSplits = 10_000;
+    /// <summary>The most entries of a level taken in memory (objects and folders); past it, one chain.</summary>
+    public const int MaxEntries = 10_000;
+
+    /// <summary>One piece of the listing, in key order: an object of a level, or a folder listed by its own chain.</summary>
+    private readonly record struct Unit(RemoteObject? Object, string? Folder);
 
     public static async IAsyncEnumerable<RemoteObject> ListAsync(IObjectStore store, string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var folders = store.ListFoldersAsync(bucket, prefix, MaxSplits, stop.Token);
-        // The first page of one chain, read while the folders are asked for: a small site needs nothing more.
+        var top = store.ListLevelAsync(bucket, prefix, MaxEntries, stop.Token);
+        // The first page of one chain, read while the level is asked for: a small site needs nothing more.
         var first = new List<RemoteObject>();
         var more = false;
         await using (var chain = store.ListAsync(bucket, prefix, stop.Token).GetAsyncEnumerator(stop.Token))
@@ -46,36 +50,48 @@ public static class RangeListing
                 first.Add(chain.Current);
             }
         }
-        IReadOnlyList<string>? splits = null;
-        if (more) splits = await SplitPointsAsync(store, bucket, prefix, folders, stop.Token).ConfigureAwait(false);
-        else _ = folders.ContinueWith(t => t.Exception, TaskScheduler.Default);
-        if (!more || splits is null || splits.Count == 0)
+        List<Unit>? units = null;
+        if (more) units = await UnitsAsync(store, bucket, prefix, top, stop.Token).ConfigureAwait(false);
+        else _ = top.ContinueWith(t => t.Exception, TaskScheduler.Default);
+        if (units is null)
         {
             foreach (var o in first) yield return o;
             if (!more) yield break;
-            // No folders to split by: the one chain, from where the first page ended.
+            // Not split: the one chain, from where the first page ended.
             await foreach (var o in store.ListAsync(bucket, prefix, first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
             yield break;
         }
 
-        var ranges = new Queue<Channel<RemoteObject>>();
-        var next = 0; // the next range to start: range i is (splits[i-1], splits[i]]; range splits.Count is (last, ∞)
-        void Start()
+        var started = new Dictionary<int, Channel<RemoteObject>>();
+        var next = 0; // the next unit whose chain may start
+        void StartAhead(int from)
         {
-            var channel = Channel.CreateBounded<RemoteObject>(new BoundedChannelOptions(1000) { SingleReader = true, SingleWriter = true });
-            var after = next == 0 ? null : splits[next - 1];
-            var upTo = next < splits.Count ? splits[next] : null;
-            next++;
-            ranges.Enqueue(channel);
-            _ = Task.Run(() => FillAsync(store, bucket, prefix, after, upTo, channel.Writer, stop.Token), CancellationToken.None);
+            next = Math.Max(next, from);
+            while (started.Count < Ahead && next < units.Count)
+            {
+                if (units[next].Folder is { } folder)
+                {
+                    var channel = Channel.CreateBounded<RemoteObject>(new BoundedChannelOptions(1000) { SingleReader = true, SingleWriter = true });
+                    started[next] = channel;
+                    _ = Task.Run(() => FillAsync(store, bucket, prefix, folder, channel.Writer, stop.Token), CancellationToken.None);
+                }
+                next++;
+            }
         }
         try
         {
-            while (ranges.Count < Ahead && next <= splits.Count) Start();
-            while (ranges.TryDequeue(out var range))
+            StartAhead(0);
+            for (var i = 0; i < units.Count; i++)
             {
-                await foreach (var o in range.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false)) yield return o;
-                if (next <= splits.Count) Start();
+                if (units[i].Object is { } o)
+                {
+                    yield return o;
+                    continue;
+                }
+                var channel = started[i];
+                await foreach (var item in channel.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false)) yield return item;
+                started.Remove(i);
+                StartAhead(i + 1);
             }
         }
         finally
@@ -84,17 +100,12 @@ public static class RangeListing
         }
     }
 
-    private static async Task FillAsync(IObjectStore store, string bucket, string prefix, string? after, string? upTo, ChannelWriter<RemoteObject> writer, CancellationToken cancellationToken)
+    private static async Task FillAsync(IObjectStore store, string bucket, string prefix, string folder, ChannelWriter<RemoteObject> writer, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var o in store.ListAsync(bucket, prefix, after, cancellationToken).ConfigureAwait(false))
-            {
-                if (upTo is not null && KeyOrder.Instance.Compare(o.Key, upTo) > 0) break;
-                if (after is not null && KeyOrder.Instance.Compare(o.Key, after) <= 0)
-                    throw new InvalidDataException($"the listing of s3://{bucket}/{prefix} returned '{o.Key}' before the key it was asked to start after ('{after}')");
-                await writer.WriteAsync(o, cancellationToken).ConfigureAwait(false);
-            }
+            await foreach (var o in store.ListAsync(bucket, prefix + folder, cancellationToken).ConfigureAwait(false))
+                await writer.WriteAsync(o with { Key = folder + o.Key }, cancellationToken).ConfigureAwait(false);
             writer.TryComplete();
         }
         catch (Exception e)
@@ -103,30 +114,40 @@ public static class RangeListing
         }
     }
 
-    /// <summary>The folders of the prefix, or of its folders when they are few; sorted in key order.</summary>
-    private static async Task<IReadOnlyList<string>?> SplitPointsAsync(IObjectStore store, string bucket, string prefix, Task<IReadOnlyList<string>?> top, CancellationToken cancellationToken)
+    /// <summary>The pieces of the listing in key order, or null when it is not split (no level, or too large).</summary>
+    private static async Task<List<Unit>?> UnitsAsync(IObjectStore store, string bucket, string prefix, Task<FolderLevel?> top, CancellationToken cancellationToken)
     {
         try
         {
-            return await SplitPointsOfAsync(store, bucket, prefix, await top.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            if (await top.ConfigureAwait(false) is not { } level) return null;
+            if (level.Folders.Count >= MinFolders) return Interleave("", level.Objects, level.Folders.Select(f => new Unit(null, f)));
+            // Few folders: split each of them one level further.
+            var deeper = await Task.WhenAll(level.Folders.Select(f => store.ListLevelAsync(bucket, prefix + f, MaxEntries, cancellationToken))).ConfigureAwait(false);
+            var inner = level.Folders.SelectMany((f, i) => deeper[i] is { } sub
+                ? Interleave(f, sub.Objects, sub.Folders.Select(s => new Unit(null, f + s)))
+                : [new Unit(null, f)]);
+            return Interleave("", level.Objects, inner);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return null; // no split points (a server that refuses the delimiter): the one chain, as before
+            return null; // a server that refuses the delimiter: the one chain, as before
         }
     }
 
-    private static async Task<IReadOnlyList<string>?> SplitPointsOfAsync(IObjectStore store, string bucket, string prefix, IReadOnlyList<string>? folders, CancellationToken cancellationToken)
+    /// <summary>A level's objects (keys relative to <paramref name="under"/>) between its folders' pieces, in key order.
+    /// An object that sorts before a folder sorts before every key under it (it is not itself under it).</summary>
+    private static List<Unit> Interleave(string under, IReadOnlyList<RemoteObject> objects, IEnumerable<Unit> folders)
     {
-        if (folders is null || folders.Count >= MinFolders) return folders;
-        var deeper = await Task.WhenAll(folders.Select(f => store.ListFoldersAsync(bucket, prefix + f, MaxSplits / Math.Max(1, folders.Count), cancellationToken))).ConfigureAwait(false);
-        var splits = new List<string>();
-        for (var i = 0; i < folders.Count; i++)
+        var units = new List<Unit>();
+        var i = 0;
+        foreach (var folder in folders)
         {
-            foreach (var sub in deeper[i] ?? []) splits.Add(folders[i] + sub);
-            splits.Add(folders[i]);
+            var start = folder.Folder ?? folder.Object!.Key;
+            for (; i < objects.Count && KeyOrder.Instance.Compare(under + objects[i].Key, start) < 0; i++)
+                units.Add(new Unit(objects[i] with { Key = under + objects[i].Key }, null));
+            units.Add(folder);
         }
-        splits.Sort(KeyOrder.Instance);
-        return splits;
+        for (; i < objects.Count; i++) units.Add(new Unit(objects[i] with { Key = under + objects[i].Key }, null));
+        return units;
     }
 }

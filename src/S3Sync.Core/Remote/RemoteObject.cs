@@ -41,10 +41,11 @@ public interface IObjectStore : IDisposable
             if (startAfter is null || Planning.KeyOrder.Instance.Compare(o.Key, startAfter) > 0) yield return o;
     }
 
-    /// <summary>The folders one level below the prefix (a listing with the delimiter '/'), relative to it and in key
-    /// order, at most about <paramref name="most"/>; null when this store cannot say (then nothing is split).</summary>
-    Task<IReadOnlyList<string>?> ListFoldersAsync(string bucket, string prefix, int most, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>?>(null);
+    /// <summary>One level of the tree under the prefix (a listing with the delimiter '/'): the objects directly in it and
+    /// its folders ("name/"), relative to it, each in key order. Null when there are more than <paramref name="most"/>
+    /// entries, or this store cannot say (then the listing is not split).</summary>
+    Task<FolderLevel?> ListLevelAsync(string bucket, string prefix, int most, CancellationToken cancellationToken) =>
+        Task.FromResult<FolderLevel?>(null);
 
     /// <summary>
     /// Lists the tree as it was at <paramref name="at"/> on a versioned bucket: per key, the newest version last modified
@@ -88,3 +89,6 @@ public interface IObjectStore : IDisposable
     Task<ObjectDownload> GetAsync(string bucket, string key, long offset, long? length, string? versionId, string? ifMatch, CancellationToken cancellationToken) =>
         throw new NotSupportedException("this store cannot download");
 }
+
+/// <summary>One level of a listing with the delimiter '/': the objects directly under the prefix and its folders.</summary>
+public sealed record FolderLevel(IReadOnlyList<RemoteObject> Objects, IReadOnlyList<string> Folders);

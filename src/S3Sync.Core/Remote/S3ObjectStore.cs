@@ -167,25 +167,33 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    public async Task<IReadOnlyList<string>?> ListFoldersAsync(string bucket, string prefix, int most, CancellationToken cancellationToken)
+    public async Task<FolderLevel?> ListLevelAsync(string bucket, string prefix, int most, CancellationToken cancellationToken)
     {
         var folders = new List<string>();
+        var objects = new List<RemoteObject>();
         var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, Delimiter = "/", MaxKeys = 1000, Encoding = EncodingType.Url };
         var tokens = new HashSet<string>(StringComparer.Ordinal);
         var empty = 0;
-        while (folders.Count < most)
+        while (true)
         {
             var page = await Guard($"LIST s3://{bucket}/{prefix}?delimiter=/", t => _client.ListObjectsV2Async(request, t), cancellationToken).ConfigureAwait(false);
             foreach (var common in page.CommonPrefixes ?? [])
             {
                 var folder = ListingKeys.Decode(common);
-                if (folder.StartsWith(prefix, StringComparison.Ordinal) && folder.Length > prefix.Length) folders.Add(folder[prefix.Length..]);
+                if (folder.StartsWith(prefix, StringComparison.Ordinal) && folder.Length > prefix.Length && folder.EndsWith('/')) folders.Add(folder[prefix.Length..]);
             }
+            foreach (var o in page.S3Objects ?? [])
+            {
+                var key = ListingKeys.Decode(o.Key);
+                if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                objects.Add(new RemoteObject(key[prefix.Length..], o.Size ?? 0, Hashing.ETag.Normalize(o.ETag), StorageClassName(o.StorageClass), o.LastModified?.ToUniversalTime() ?? default));
+            }
+            if (folders.Count + objects.Count > most) return null;
             if (page.IsTruncated != true) break;
             CheckProgress($"s3://{bucket}/{prefix}", "continuation token", page.NextContinuationToken, (page.S3Objects?.Count ?? 0) + (page.CommonPrefixes?.Count ?? 0), tokens, ref empty);
             request.ContinuationToken = page.NextContinuationToken;
         }
-        return folders;
+        return new FolderLevel(objects, folders);
     }
 
     public async IAsyncEnumerable<RemoteObject> ListAtAsync(string bucket, string prefix, DateTime at, [EnumeratorCancellation] CancellationToken cancellationToken)

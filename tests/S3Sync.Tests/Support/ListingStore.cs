@@ -6,8 +6,7 @@ namespace S3Sync.Tests.Support;
 
 /// <summary>
 /// A store that only lists, from keys held in memory, as S3 does: key order by UTF-8 bytes, pages of 1,000,
-/// <c>StartAfter</c>, and folders by the delimiter '/'. Counts the pages asked for, and can hand out one key out of
-/// its range (a lying server). For table tests of the listing strategies; everything else is not supported.
+/// <c>StartAfter</c>, and levels by the delimiter '/'. Counts the pages asked for. For table tests of the listing strategies; everything else is not supported.
 /// </summary>
 public sealed class ListingStore(IEnumerable<string> keys) : IObjectStore
 {
@@ -21,14 +20,10 @@ public sealed class ListingStore(IEnumerable<string> keys) : IObjectStore
     /// <summary>Whether the store answers folder listings (S3 does; a store that cannot says null).</summary>
     public bool Folders { get; init; } = true;
 
-    /// <summary>A key handed out at the start of every listing that starts after a key (a server that lies).</summary>
-    public string? Intruder { get; init; }
-
     public IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) => ListAsync(bucket, prefix, null, cancellationToken);
 
     public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (startAfter is not null && Intruder is { } intruder) yield return Object(intruder);
         var under = _keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..])
             .Where(k => startAfter is null || KeyOrder.Instance.Compare(k, startAfter) > 0).ToList();
         for (var i = 0; i < under.Count || i == 0; i += 1000)
@@ -40,14 +35,15 @@ public sealed class ListingStore(IEnumerable<string> keys) : IObjectStore
         }
     }
 
-    public Task<IReadOnlyList<string>?> ListFoldersAsync(string bucket, string prefix, int most, CancellationToken cancellationToken)
+    public Task<FolderLevel?> ListLevelAsync(string bucket, string prefix, int most, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _folderPages);
-        if (!Folders) return Task.FromResult<IReadOnlyList<string>?>(null);
-        var folders = _keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..])
-            .Where(k => k.IndexOf('/', StringComparison.Ordinal) > 0).Select(k => k[..(k.IndexOf('/', StringComparison.Ordinal) + 1)])
-            .Distinct(StringComparer.Ordinal).Order(KeyOrder.Instance).Take(most).ToList();
-        return Task.FromResult<IReadOnlyList<string>?>(folders);
+        if (!Folders) return Task.FromResult<FolderLevel?>(null);
+        var under = _keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]).ToList();
+        var folders = under.Where(k => k.Contains('/', StringComparison.Ordinal)).Select(k => k[..(k.IndexOf('/', StringComparison.Ordinal) + 1)])
+            .Distinct(StringComparer.Ordinal).Order(KeyOrder.Instance).ToList();
+        var objects = under.Where(k => !k.Contains('/', StringComparison.Ordinal)).Select(Object).ToList();
+        return Task.FromResult<FolderLevel?>(folders.Count + objects.Count > most ? null : new FolderLevel(objects, folders));
     }
 
     private static RemoteObject Object(string key) => new(key, 1, "d41d8cd98f00b204e9800998ecf8427e", "STANDARD", DateTime.UnixEpoch);
