@@ -73,7 +73,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     {
         var listing = options.At is { } at
             ? store.ListAtAsync(site.Bucket, site.ListPrefix, at, cancellationToken)
-            : store.ListAsync(site.Bucket, site.ListPrefix, cancellationToken);
+            : RangeListing.ListAsync(store, site.Bucket, site.ListPrefix, cancellationToken);
         await foreach (var o in listing.ConfigureAwait(false))
         {
             // Folder markers ("a/b/") have no local twin and are left alone; so are excluded keys. One that holds

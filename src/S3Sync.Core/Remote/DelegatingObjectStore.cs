@@ -10,6 +10,8 @@ public abstract class DelegatingObjectStore(IObjectStore inner) : IObjectStore
     protected IObjectStore Inner => inner;
 
     public virtual IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListAsync(bucket, prefix, cancellationToken);
+    public virtual IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, string? startAfter, CancellationToken cancellationToken) => inner.ListAsync(bucket, prefix, startAfter, cancellationToken);
+    public virtual Task<FolderLevel?> ListLevelAsync(string bucket, string prefix, int most, CancellationToken cancellationToken) => inner.ListLevelAsync(bucket, prefix, most, cancellationToken);
     public virtual IAsyncEnumerable<RemoteObject> ListAtAsync(string bucket, string prefix, DateTime at, CancellationToken cancellationToken) => inner.ListAtAsync(bucket, prefix, at, cancellationToken);
     public virtual Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) => inner.HeadAsync(bucket, key, cancellationToken);
     public virtual Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken) => inner.PutAsync(bucket, key, body, md5, headers, cancellationToken);

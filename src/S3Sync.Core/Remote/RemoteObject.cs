@@ -32,6 +32,21 @@ public interface IObjectStore : IDisposable
     /// <summary>Lists every object under <paramref name="prefix"/> in key order, page by page.</summary>
     IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken);
 
+    /// <summary>As <see cref="ListAsync(string, string, CancellationToken)"/>, from the first key after
+    /// <paramref name="startAfter"/> (relative to the prefix; null: from the start). A range of a listing split to run
+    /// side by side (<see cref="Planning.RangeListing"/>).</summary>
+    async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, string? startAfter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var o in ListAsync(bucket, prefix, cancellationToken).ConfigureAwait(false))
+            if (startAfter is null || Planning.KeyOrder.Instance.Compare(o.Key, startAfter) > 0) yield return o;
+    }
+
+    /// <summary>One level of the tree under the prefix (a listing with the delimiter '/'): the objects directly in it and
+    /// its folders ("name/"), relative to it, each in key order. Null when there are more than <paramref name="most"/>
+    /// entries, or this store cannot say (then the listing is not split).</summary>
+    Task<FolderLevel?> ListLevelAsync(string bucket, string prefix, int most, CancellationToken cancellationToken) =>
+        Task.FromResult<FolderLevel?>(null);
+
     /// <summary>
     /// Lists the tree as it was at <paramref name="at"/> on a versioned bucket: per key, the newest version last modified
     /// at or before it, with its <see cref="RemoteObject.VersionId"/>; keys whose newest version then was a delete
@@ -79,3 +94,6 @@ public interface IObjectStore : IDisposable
     Task<ObjectDownload> GetAsync(string bucket, string key, long offset, long? length, string? versionId, string? ifMatch, CancellationToken cancellationToken) =>
         throw new NotSupportedException("this store cannot download");
 }
+
+/// <summary>One level of a listing with the delimiter '/': the objects directly under the prefix and its folders.</summary>
+public sealed record FolderLevel(IReadOnlyList<RemoteObject> Objects, IReadOnlyList<string> Folders);

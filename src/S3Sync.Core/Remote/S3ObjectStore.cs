@@ -137,9 +137,12 @@ public sealed class S3ObjectStore : IObjectStore
         };
     }
 
-    public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) =>
+        ListAsync(bucket, prefix, null, cancellationToken);
+
+    public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, Encoding = EncodingType.Url };
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, Encoding = EncodingType.Url, StartAfter = startAfter is null ? null : prefix + startAfter };
         var what = $"LIST s3://{bucket}/{prefix}";
         var next = Guard(what, t => _client.ListObjectsV2Async(request, t), cancellationToken);
         var tokens = new HashSet<string>(StringComparer.Ordinal);
@@ -164,6 +167,35 @@ public sealed class S3ObjectStore : IObjectStore
             }
             if (!more) yield break;
         }
+    }
+
+    public async Task<FolderLevel?> ListLevelAsync(string bucket, string prefix, int most, CancellationToken cancellationToken)
+    {
+        var folders = new List<string>();
+        var objects = new List<RemoteObject>();
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, Delimiter = "/", MaxKeys = 1000, Encoding = EncodingType.Url };
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        var empty = 0;
+        while (true)
+        {
+            var page = await Guard($"LIST s3://{bucket}/{prefix}?delimiter=/", t => _client.ListObjectsV2Async(request, t), cancellationToken).ConfigureAwait(false);
+            foreach (var common in page.CommonPrefixes ?? [])
+            {
+                var folder = ListingKeys.Decode(common);
+                if (folder.StartsWith(prefix, StringComparison.Ordinal) && folder.Length > prefix.Length && folder.EndsWith('/')) folders.Add(folder[prefix.Length..]);
+            }
+            foreach (var o in page.S3Objects ?? [])
+            {
+                var key = ListingKeys.Decode(o.Key);
+                if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                objects.Add(new RemoteObject(key[prefix.Length..], o.Size ?? 0, Hashing.ETag.Normalize(o.ETag), StorageClassName(o.StorageClass), o.LastModified?.ToUniversalTime() ?? default));
+            }
+            if (folders.Count + objects.Count > most) return null;
+            if (page.IsTruncated != true) break;
+            CheckProgress($"s3://{bucket}/{prefix}", "continuation token", page.NextContinuationToken, (page.S3Objects?.Count ?? 0) + (page.CommonPrefixes?.Count ?? 0), tokens, ref empty);
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        return new FolderLevel(objects, folders);
     }
 
     public async IAsyncEnumerable<RemoteObject> ListAtAsync(string bucket, string prefix, DateTime at, [EnumeratorCancellation] CancellationToken cancellationToken)

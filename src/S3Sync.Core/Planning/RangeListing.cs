@@ -1,0 +1,153 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using S3Sync.Remote;
+
+namespace S3Sync.Planning;
+
+/// <summary>
+/// A site's listing split by folder and listed side by side, handed on in key order, so the merge and the delete rules
+/// see exactly the stream one continuation chain gives. One chain brings 1,000 keys a round trip: a million objects
+/// are 1,000 pages one after the other (minutes at 100 ms) before the first decision.
+/// <list type="bullet">
+/// <item>The first page of the plain listing and one level of the tree (a listing with the delimiter '/') are asked
+/// for together: a site of one page is that page, at no extra round trip.</item>
+/// <item>Otherwise the prefix is the objects directly in it plus one chain per folder (<c>Prefix=folder/</c>); with
+/// fewer than <see cref="MinFolders"/> folders, each folder is split the same way once more. Every key is either
+/// directly in a level or under exactly one of its folders, and the keys under a folder are contiguous in key order,
+/// so putting the level's objects between the folders' chains gives the one chain's order, and each chain lists only
+/// its own keys (no page is read twice).</item>
+/// <item>At most <see cref="Ahead"/> chains run at once, each at most a page ahead of the merge into its own bounded
+/// queue: memory stays bounded, whatever the bucket holds. A level of more than <see cref="MaxEntries"/> entries, or a
+/// store that cannot list by level, is listed as one chain.</item>
+/// </list>
+/// </summary>
+public static class RangeListing
+{
+    /// <summary>Folder chains listed at once.</summary>
+    public const int Ahead = 32;
+
+    /// <summary>Below this many folders, their own folders are the split points.</summary>
+    public const int MinFolders = 16;
+
+    /// <summary>The most entries of a level taken in memory (objects and folders); past it, one chain.</summary>
+    public const int MaxEntries = 10_000;
+
+    /// <summary>One piece of the listing, in key order: an object of a level, or a folder listed by its own chain.</summary>
+    private readonly record struct Unit(RemoteObject? Object, string? Folder);
+
+    public static async IAsyncEnumerable<RemoteObject> ListAsync(IObjectStore store, string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var top = store.ListLevelAsync(bucket, prefix, MaxEntries, stop.Token);
+        // The first page of one chain, read while the level is asked for: a small site needs nothing more.
+        var first = new List<RemoteObject>();
+        var more = false;
+        await using (var chain = store.ListAsync(bucket, prefix, stop.Token).GetAsyncEnumerator(stop.Token))
+        {
+            while (await chain.MoveNextAsync().ConfigureAwait(false))
+            {
+                if (first.Count == 1000) { more = true; break; }
+                first.Add(chain.Current);
+            }
+        }
+        List<Unit>? units = null;
+        if (more) units = await UnitsAsync(store, bucket, prefix, top, stop.Token).ConfigureAwait(false);
+        else _ = top.ContinueWith(t => t.Exception, TaskScheduler.Default);
+        if (units is null)
+        {
+            foreach (var o in first) yield return o;
+            if (!more) yield break;
+            // Not split: the one chain, from where the first page ended.
+            await foreach (var o in store.ListAsync(bucket, prefix, first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
+            yield break;
+        }
+
+        var started = new Dictionary<int, Channel<RemoteObject>>();
+        var next = 0; // the next unit whose chain may start
+        void StartAhead(int from)
+        {
+            next = Math.Max(next, from);
+            while (started.Count < Ahead && next < units.Count)
+            {
+                if (units[next].Folder is { } folder)
+                {
+                    var channel = Channel.CreateBounded<RemoteObject>(new BoundedChannelOptions(1000) { SingleReader = true, SingleWriter = true });
+                    started[next] = channel;
+                    _ = Task.Run(() => FillAsync(store, bucket, prefix, folder, channel.Writer, stop.Token), CancellationToken.None);
+                }
+                next++;
+            }
+        }
+        try
+        {
+            StartAhead(0);
+            for (var i = 0; i < units.Count; i++)
+            {
+                if (units[i].Object is { } o)
+                {
+                    yield return o;
+                    continue;
+                }
+                var channel = started[i];
+                await foreach (var item in channel.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false)) yield return item;
+                started.Remove(i);
+                StartAhead(i + 1);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task FillAsync(IObjectStore store, string bucket, string prefix, string folder, ChannelWriter<RemoteObject> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var o in store.ListAsync(bucket, prefix + folder, cancellationToken).ConfigureAwait(false))
+                await writer.WriteAsync(o with { Key = folder + o.Key }, cancellationToken).ConfigureAwait(false);
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e);
+        }
+    }
+
+    /// <summary>The pieces of the listing in key order, or null when it is not split (no level, or too large).</summary>
+    private static async Task<List<Unit>?> UnitsAsync(IObjectStore store, string bucket, string prefix, Task<FolderLevel?> top, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await top.ConfigureAwait(false) is not { } level) return null;
+            if (level.Folders.Count >= MinFolders) return Interleave("", level.Objects, level.Folders.Select(f => new Unit(null, f)));
+            // Few folders: split each of them one level further.
+            var deeper = await Task.WhenAll(level.Folders.Select(f => store.ListLevelAsync(bucket, prefix + f, MaxEntries, cancellationToken))).ConfigureAwait(false);
+            var inner = level.Folders.SelectMany((f, i) => deeper[i] is { } sub
+                ? Interleave(f, sub.Objects, sub.Folders.Select(s => new Unit(null, f + s)))
+                : [new Unit(null, f)]);
+            return Interleave("", level.Objects, inner);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return null; // a server that refuses the delimiter: the one chain, as before
+        }
+    }
+
+    /// <summary>A level's objects (keys relative to <paramref name="under"/>) between its folders' pieces, in key order.
+    /// An object that sorts before a folder sorts before every key under it (it is not itself under it).</summary>
+    private static List<Unit> Interleave(string under, IReadOnlyList<RemoteObject> objects, IEnumerable<Unit> folders)
+    {
+        var units = new List<Unit>();
+        var i = 0;
+        foreach (var folder in folders)
+        {
+            var start = folder.Folder ?? folder.Object!.Key;
+            for (; i < objects.Count && KeyOrder.Instance.Compare(under + objects[i].Key, start) < 0; i++)
+                units.Add(new Unit(objects[i] with { Key = under + objects[i].Key }, null));
+            units.Add(folder);
+        }
+        for (; i < objects.Count; i++) units.Add(new Unit(objects[i] with { Key = under + objects[i].Key }, null));
+        return units;
+    }
+}
