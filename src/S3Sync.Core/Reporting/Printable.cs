@@ -49,4 +49,11 @@ public static class Printable
     /// <summary>Noncharacters and the invisible characters that reorder or hide what follows them.</summary>
     private static bool IsHostile(char c) =>
         c is '\uFFFE' or '\uFFFF' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u200E' or '\u200F' or '\u061C';
+
+    /// <summary>A word for a POSIX shell: as it is when it holds only safe characters, else in single quotes (a quote
+    /// inside as <c>'\''</c>), escaped for the terminal too, so a printed command can be pasted as it stands.</summary>
+    public static string ShellQuote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or ':' or '=' or ',' or '@' or '+')
+            ? word
+            : "'" + Escape(word).Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

@@ -15,6 +15,10 @@ namespace S3Sync.Watching;
 public sealed record WatchSettings
 {
     public int Workers { get; init; } = Defaults.UploadWorkers;
+
+    /// <summary>The sync command that applies held deletions, as a line tells the operator to run it: with the
+    /// watch's own configuration file (<c>s3sync sync -c /etc/s3sync/config.yml</c>), so it works as printed.</summary>
+    public string SyncCommand { get; init; } = "s3sync sync";
     public int QueueBuffer { get; init; }
 
     /// <summary>Where full reconciles remember the applied upload settings (see <see cref="Execution.SettingsLedger"/>).</summary>
@@ -105,6 +109,7 @@ public sealed class SiteWatcher
         _source = source;
         _settings = settings;
         _metrics = metrics;
+        _metrics.SyncCommand = settings.SyncCommand;
         _logger = logger;
         _time = settings.Time;
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(site.LocalPath));
@@ -633,8 +638,8 @@ public sealed class SiteWatcher
     }
 
     private void LogHeld(long count, string why) =>
-        _logger.LogError("site {Site}: {Count} deletions held, not made ({Why}); the objects stay and /healthz answers 503 until a full sync decides them again. To apply them run: s3sync sync --site {Site} --max-delete {Total} (or raise max_delete and reload)",
-            _site.Name, count, why, _site.Name, _metrics.DeletesHeld);
+        _logger.LogError("site {Site}: {Count} deletions held, not made ({Why}); the objects stay and /healthz answers 503 until a full sync decides them again. To apply them run: {Command} --site {Site} --max-delete {Total} (or raise max_delete and reload)",
+            _site.Name, count, why, _settings.SyncCommand, Reporting.Printable.ShellQuote(_site.Name), _metrics.DeletesHeld);
 
     private void StartRescan(string reason, CancellationToken token)
     {

@@ -26,12 +26,15 @@ public sealed class SiteMetrics(string site)
     /// <summary>Deletions the delete guard held back (not made) since the last full sync that completed.</summary>
     public long DeletesHeld { get => Interlocked.Read(ref _deletesHeld); set => Interlocked.Exchange(ref _deletesHeld, value); }
 
+    /// <summary>The command that applies held deletions (<see cref="WatchSettings.SyncCommand"/>).</summary>
+    public string SyncCommand { get; set; } = "s3sync sync";
+
     public bool Healthy => _initialDone && _watchHealthy && DeletesHeld == 0;
 
     /// <summary>Why the site is not healthy, in one line; null when it is.</summary>
     public string? Problem =>
         !_initialDone ? "initial sync running"
-        : DeletesHeld > 0 ? $"{DeletesHeld} deletions held by max_delete (apply with: s3sync sync --site {site} --max-delete N)"
+        : DeletesHeld > 0 ? $"{DeletesHeld} deletions held by max_delete (apply with: {SyncCommand} --site {Reporting.Printable.ShellQuote(site)} --max-delete N)"
         : !_watchHealthy ? "watches degraded (a full sync is catching up, or local_path is gone)"
         : null;
 

@@ -338,6 +338,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         _pool = new Execution.Uploader(config.TransferWorkers, config.UploadQueueBuffer, logger);
         _settings = new WatchSettings
         {
+            SyncCommand = options.ConfigPath is { } path ? $"s3sync sync -c {Reporting.Printable.ShellQuote(Path.GetFullPath(path))}" : "s3sync sync",
             Workers = config.TransferWorkers,
             QueueBuffer = config.UploadQueueBuffer,
             RescanIntervalSeconds = config.RescanInterval,

@@ -39,7 +39,14 @@ public sealed class WatchDeleteGuardTests(S3ServerFixture server)
         Assert.Equal(503, status);
         Assert.Contains($"site {site}:", body);
         Assert.Contains("deletions held", body);
-        Assert.Contains($"s3sync sync --site {site} --max-delete", w.Log.Text);
+        // The command it prints works as printed: it names the watch's configuration file
+        var printed = w.Log.Lines.Single(l => l.Contains("deletions held, not made", StringComparison.Ordinal));
+        var command = printed[(printed.IndexOf("To apply them run: ", StringComparison.Ordinal) + "To apply them run: ".Length)..printed.IndexOf(" (or raise", StringComparison.Ordinal)];
+        Assert.StartsWith($"s3sync sync -c {s.ConfigPath} --site ", command, StringComparison.Ordinal);
+        var words = command.Split(' ')[1..].Select(word => word.Trim('\'')).ToArray();
+        var apply = await s.RunAsync([.. words, "--dry-run"]);
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        Assert.Contains("(dryrun) delete: tree/", apply.Output, StringComparison.Ordinal);
         Assert.Equal(1, w.Log.Lines.Count(l => l.Contains("deletions held, not made", StringComparison.Ordinal)));
 
         // And the next full sync decides them again by sync's rule: refused (30 of 31 objects), still held, nothing deleted
