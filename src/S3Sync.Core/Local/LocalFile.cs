@@ -59,34 +59,67 @@ public static class LocalFile
     {
         if (!OperatingSystem.IsLinux()) return null;
         var parts = relative.Split('/');
+        var fd = ParentBeneath(root, parts);
+        if (fd < 0) return null;
+        try
+        {
+            if (!Posix.TryStat(fd, Posix.CString(parts[^1]), out var stat, out _) || stat.Type != Posix.RegularFile) return null;
+            return stat.Identity;
+        }
+        finally
+        {
+            Posix.close(fd);
+        }
+    }
+
+    /// <summary>The target of the symbolic link at <paramref name="relative"/> below <paramref name="root"/>, reached
+    /// without following a link on the way (as the walk reads links for <c>symlinks: preserve</c>); null when it is no
+    /// link, cannot be reached so, or its target is not valid UTF-8.</summary>
+    public static string? LinkBeneath(string root, string relative)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var parts = relative.Split('/');
+        var fd = ParentBeneath(root, parts);
+        if (fd < 0) return null;
+        try
+        {
+            var target = Posix.ReadLink(fd, Posix.CString(parts[^1]), out var valid);
+            return valid ? target : null;
+        }
+        finally
+        {
+            Posix.close(fd);
+        }
+    }
+
+    /// <summary>The folder holding the last of <paramref name="parts"/>, opened (O_PATH) from the root one name at a
+    /// time without following links; -1 when it cannot be.</summary>
+    private static int ParentBeneath(string root, string[] parts)
+    {
         int fd;
         unsafe
         {
             var rootName = Posix.CString(root);
             fixed (byte* p = rootName) fd = Posix.openat(Posix.AtFdCwd, p, Posix.OPath | Posix.ODirectory | Posix.OCloExec, 0);
         }
-        if (fd < 0) return null;
-        try
+        if (fd < 0) return -1;
+        for (var i = 0; i < parts.Length - 1; i++)
         {
-            for (var i = 0; i < parts.Length - 1; i++)
+            if (parts[i].Length == 0 || parts[i] is "." or "..")
             {
-                if (parts[i].Length == 0 || parts[i] is "." or "..") return null;
-                int next;
-                unsafe
-                {
-                    var name = Posix.CString(parts[i]);
-                    fixed (byte* p = name) next = Posix.openat(fd, p, Posix.OPath | Posix.ODirectory | Posix.ONoFollow | Posix.OCloExec, 0);
-                }
                 Posix.close(fd);
-                fd = next;
-                if (fd < 0) return null;
+                return -1;
             }
-            if (!Posix.TryStat(fd, Posix.CString(parts[^1]), out var stat, out _) || stat.Type != Posix.RegularFile) return null;
-            return stat.Identity;
+            int next;
+            unsafe
+            {
+                var name = Posix.CString(parts[i]);
+                fixed (byte* p = name) next = Posix.openat(fd, p, Posix.OPath | Posix.ODirectory | Posix.ONoFollow | Posix.OCloExec, 0);
+            }
+            Posix.close(fd);
+            fd = next;
+            if (fd < 0) return -1;
         }
-        finally
-        {
-            if (fd >= 0) Posix.close(fd);
-        }
+        return fd;
     }
 }

@@ -273,7 +273,16 @@ public sealed class InotifySource : IChangeSource
         else if ((mask & Native.InMovedTo) != 0) Emit(_restoreCookies.Remove(cookie) ? ChangeKind.Restored : ChangeKind.Closed, path);
         else if ((mask & Native.InModify) != 0) Emit(ChangeKind.Modified, path);
         else if ((mask & (Native.InDelete | Native.InMovedFrom)) != 0) Emit(ChangeKind.Removed, path);
+        // IN_CREATE of a symbolic link is all there is of it (no write, no close): a change of its own, for the sites
+        // that keep links (symlinks: preserve); the others skip it as the walk does.
+        else if ((mask & Native.InCreate) != 0 && IsLink(path)) Emit(ChangeKind.Closed, path);
         // IN_CREATE of a file: its IN_CLOSE_WRITE (or, for a writer that never closes, IN_MODIFY) follows.
+    }
+
+    private static bool IsLink(string path)
+    {
+        try { return new FileInfo(path).LinkTarget is not null; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     private void RootGone(string why)

@@ -415,6 +415,12 @@ public sealed class SiteWatcher
                 var identity = LocalFile.IdentityBeneath(_root, key);
                 if (identity is not null || !OperatingSystem.IsLinux()) local = new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc, identity);
             }
+            else if (!_stopping && !_stop.IsCancellationRequested && !_rootGone && info.LinkTarget is not null && _site.Symlinks == SymlinkMode.Preserve
+                && LocalFile.LinkBeneath(_root, key) is { } target)
+            {
+                // symlinks: preserve, as in the walk: the link itself is the object (its target is its content).
+                local = new LocalEntry(key, path, Encoding.UTF8.GetByteCount(target), info.LastWriteTimeUtc) { LinkTarget = target };
+            }
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

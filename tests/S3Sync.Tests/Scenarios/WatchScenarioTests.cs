@@ -551,4 +551,34 @@ public sealed class WatchScenarioTests(S3ServerFixture server)
         var status = int.Parse(response.Split(' ')[1], CultureInfo.InvariantCulture);
         return (status, response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
     }
+
+    [Fact]
+    public async Task Watch_with_symlinks_preserve_uploads_a_new_link_and_a_link_retargeted_by_ln_sfn()
+    {
+        // Given a site that keeps links, watched
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "a");
+        s.Write("b.txt", "b");
+        s.SiteConfig("symlinks: preserve");
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+
+        // When a link is made, and then retargeted as ln -sfn does (a new link under a temporary name, renamed over)
+        File.CreateSymbolicLink(Path.Combine(s.Local, "current"), "a.txt");
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "current");
+        Assert.Equal("a.txt", await TextAsync(s, "current"));
+        var before = w.Count(WatchActivityKind.Uploaded, "current");
+        File.CreateSymbolicLink(Path.Combine(s.Local, "CUR.tmp"), "b.txt");
+        File.Move(Path.Combine(s.Local, "CUR.tmp"), Path.Combine(s.Local, "current"), overwrite: true);
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "current", before + 1);
+
+        // Then the object is the link as sync stores it (its target, and the target in its metadata), at once
+        Assert.Equal("b.txt", await TextAsync(s, "current"));
+        var head = await server.Client.GetObjectMetadataAsync(s.Bucket, "current");
+        Assert.Equal("b.txt", head.Metadata["x-amz-meta-s3sync-symlink"]);
+        await BarrierAsync(w);
+        Assert.DoesNotContain("CUR.tmp", (await BucketAsync(s)).Keys);
+        var verify = await s.RunAsync("verify", "-c", s.ConfigPath);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+    }
 }
