@@ -3,6 +3,7 @@
 #   bench_install strace time        Debian packages, installed when missing
 #   bench_server "$WORK/server"      a Ceph RGW of the script's own, stopped (and removed) when the script exits
 #   bench_peers "$WORK"              aws, rclone and s3cmd pointed at it with the test keys
+#   RTT_MS=100                       (set before bench_server) the server 100 ms away through bench/latency
 # bench_server exports the server's env (S3SYNC_TEST_*), EP (the endpoint), HOSTPORT, and the test keys as
 # AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY with AWS_DEFAULT_REGION=us-east-1.
 
@@ -21,8 +22,20 @@ bench_server() { # DIR
     bash scripts/s3server.sh start "$BENCH_SERVER_DIR" >/dev/null
     set -a; . "$BENCH_SERVER_DIR/env"; set +a
     EP=$S3SYNC_TEST_ENDPOINT HOSTPORT=${S3SYNC_TEST_ENDPOINT#http://}
+    if [[ ${RTT_MS:-0} -gt 0 ]]; then bench_latency "$BENCH_SERVER_DIR" "$RTT_MS"; fi
     export AWS_ACCESS_KEY_ID=$S3SYNC_TEST_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3SYNC_TEST_SECRET_KEY AWS_DEFAULT_REGION=us-east-1
     export AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
+}
+
+# RTT_MS=100: every tool talks to the server through bench/latency, a proxy that delays each chunk RTT_MS/2 each way
+# and a new connection's first byte RTT_MS (the kernel here has no netem). EP and HOSTPORT then name the proxy; it
+# stops with the script (its standard input closes).
+bench_latency() { # DIR RTT_MS
+    dotnet build bench/latency -c Release -o "$1/latency" >/dev/null
+    exec {BENCH_LATENCY_FD}> >(dotnet "$1/latency/S3Sync.Latency.dll" 0 "$HOSTPORT" "$2" >"$1/latency.port")
+    for _ in $(seq 50); do [[ -s $1/latency.port ]] && break; sleep 0.1; done
+    HOSTPORT=127.0.0.1:$(awk '{print $2}' "$1/latency.port") EP=http://$HOSTPORT
+    echo "bench: the server is ${2} ms away through bench/latency at $EP" >&2
 }
 
 bench_peers() { # WORK: writes $WORK/aws-default.cfg and $WORK/s3cmd.cfg

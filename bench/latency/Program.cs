@@ -22,7 +22,7 @@ var handshake = TimeSpan.FromMilliseconds(rttMs);
 var listener = new TcpListener(IPAddress.Loopback, listenPort);
 listener.Start(4096);
 Console.WriteLine($"port {((IPEndPoint)listener.LocalEndpoint).Port}");
-using var stop = new CancellationTokenSource();
+var stop = new CancellationTokenSource(); // not disposed: the exit handler may cancel it after the loop ends
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 _ = Task.Run(() => { try { while (Console.In.Read() >= 0) { } } catch (IOException) { } stop.Cancel(); });
 
