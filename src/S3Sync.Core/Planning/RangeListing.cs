@@ -9,8 +9,8 @@ namespace S3Sync.Planning;
 /// see exactly the stream one continuation chain gives. One chain brings 1,000 keys a round trip: a million objects
 /// are 1,000 pages one after the other (minutes at 100 ms) before the first decision.
 /// <list type="bullet">
-/// <item>The first page of the plain listing and one level of the tree (a listing with the delimiter '/') are asked
-/// for together: a site of one page is that page, at no extra round trip.</item>
+/// <item>The first page of the plain listing comes first: a site of one page is that page, at no extra request; a
+/// larger one costs one round trip more, for one level of the tree (a listing with the delimiter '/').</item>
 /// <item>Otherwise the prefix is the objects directly in it plus one chain per folder (<c>Prefix=folder/</c>); with
 /// fewer than <see cref="MinFolders"/> folders, each folder is split the same way once more. Every key is either
 /// directly in a level or under exactly one of its folders, and the keys under a folder are contiguous in key order,
@@ -38,8 +38,8 @@ public static class RangeListing
     public static async IAsyncEnumerable<RemoteObject> ListAsync(IObjectStore store, string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var top = store.ListLevelAsync(bucket, prefix, MaxEntries, stop.Token);
-        // The first page of one chain, read while the level is asked for: a small site needs nothing more.
+        // The first page of one chain: a small site needs nothing more (and a server that fails or loops is asked
+        // nothing else).
         var first = new List<RemoteObject>();
         var more = false;
         await using (var chain = store.ListAsync(bucket, prefix, stop.Token).GetAsyncEnumerator(stop.Token))
@@ -51,8 +51,7 @@ public static class RangeListing
             }
         }
         List<Unit>? units = null;
-        if (more) units = await UnitsAsync(store, bucket, prefix, top, stop.Token).ConfigureAwait(false);
-        else _ = top.ContinueWith(t => t.Exception, TaskScheduler.Default);
+        if (more) units = await UnitsAsync(store, bucket, prefix, store.ListLevelAsync(bucket, prefix, MaxEntries, stop.Token), stop.Token).ConfigureAwait(false);
         if (units is null)
         {
             foreach (var o in first) yield return o;
