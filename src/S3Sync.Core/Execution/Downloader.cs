@@ -217,13 +217,17 @@ public sealed class Downloader : IAsyncDisposable
                 throw new InvalidDataException($"the file system cannot hold the stored mtime {ObjectMetadata.FormatMtime(mtime)}");
             // The bytes, mode and times reach the disk before the name does: a power cut leaves the old file or the new.
             TargetFolder.Sync(file);
-            Commit(folder, temp, name, file, segments);
+            // The writable descriptor is closed under the temporary name (a watch on the folder ignores that close);
+            // the name is given and checked through a read-only one of the same inode.
+            using var done = TargetFolder.ReadOnly(file);
+            file.Dispose();
+            Commit(folder, temp, name, done, segments);
             temp = null;
             var path = Path.Combine(_target.Path, entry.Key);
             var local = new LocalEntry(entry.Key, path, remote.Size, DateTime.UnixEpoch.AddTicks(mtime / 100));
             // What was verified is what the inode holds, and the name leads to it: remember it, so the next restore or
             // sync reads nothing. The fingerprint is the descriptor's (after the rename, which moved its ctime).
-            if (digest is not null && !unverified) _digests.Remember(local, OwnWriteStamp(TargetFolder.StatOf(file).Fingerprint), digest);
+            if (digest is not null && !unverified) _digests.Remember(local, OwnWriteStamp(TargetFolder.StatOf(done).Fingerprint), digest);
             string? warning = null;
             if (unverified)
             {

@@ -139,6 +139,25 @@ public sealed partial class TargetFolder : IDisposable
     public static bool Holds(SafeFileHandle folder, string name, SafeFileHandle handle) =>
         StatAt(folder, name) is { } at && at.Identity == StatOf(handle).Identity;
 
+    /// <summary>
+    /// A read-only descriptor of the inode <paramref name="file"/> holds (through <c>/proc/self/fd</c>, which leads to
+    /// the open file, not to a name), so the writable one can be closed before the file takes its name: its close is
+    /// then an <c>IN_CLOSE_WRITE</c> of the temporary name, which a <c>watch</c> on the folder ignores, not of the real
+    /// name, which it would upload again. Checked to be the same inode.
+    /// </summary>
+    public static SafeFileHandle ReadOnly(SafeFileHandle file)
+    {
+        var fd = Native.open($"/proc/self/fd/{Fd(file)}", Native.ORdOnly | Native.ONonblock | Native.OCloexec, 0);
+        if (fd < 0) throw Error("", "cannot reopen the file written");
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (StatOf(handle).Identity != StatOf(file).Identity)
+        {
+            handle.Dispose();
+            throw new IOException("the file written could not be reopened as itself");
+        }
+        return handle;
+    }
+
     /// <summary>Flushes a file's bytes and metadata, or a folder's entries, to the disk (<c>fsync</c>).</summary>
     public static void Sync(SafeFileHandle handle)
     {
