@@ -78,6 +78,7 @@ public static class RangeListing
         }
         if (!agrees)
         {
+            await split.DisposeAsync().ConfigureAwait(false); // its chains stop now, not after the one chain
             foreach (var o in first) yield return o;
             await foreach (var o in store.ListAsync(bucket, prefix, first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
             yield break;
