@@ -89,6 +89,12 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                     if (entry.Local is not null && entry.Reason != ChangeReason.Vanished) localFiles++;
                     switch (entry.Action)
                     {
+                        case PlanAction.Download when settings.DryRun && TargetFolder.Obstacle(site.LocalPath, entry.Key) is { } obstacle:
+                            // What the run would fail on, the dry run fails on too: same count, same exit.
+                            stats.AddFailed();
+                            problems.Add($"{entry.Key}: {obstacle}");
+                            Acted?.Invoke(new ActionEvent(SiteSync.Verb(entry.Action), entry.Key, ActionStatus.Failed, entry.Reason, Why: obstacle));
+                            break;
                         case PlanAction.Download or PlanAction.ApplyMetadata when settings.DryRun:
                             if (entry.Action == PlanAction.Download) stats.AddUploaded(entry.Remote!.Size);
                             else stats.AddChangedInPlace();

@@ -86,6 +86,28 @@ public sealed partial class TargetFolder : IDisposable
         return new SafeFileHandle(current, ownsHandle: true);
     }
 
+    /// <summary>
+    /// For a dry run, which opens and creates nothing: why writing <paramref name="key"/> under <paramref name="root"/>
+    /// would fail as <see cref="OpenFolder"/> and the rename fail it (a file or a link where a folder must be, a folder
+    /// at the file's name), or null. By name: a dry run acts on nothing, so there is nothing to swap.
+    /// </summary>
+    public static string? Obstacle(string root, string key)
+    {
+        var segments = key.Split('/');
+        var path = root.TrimEnd('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            path += "/" + segments[i];
+            var info = new FileInfo(path);
+            var link = info.LinkTarget is not null;
+            var folder = !link && Directory.Exists(path);
+            if (!link && !folder && !info.Exists) return null; // missing: the run creates it
+            if (i < segments.Length - 1 && !folder) return $"{path} is in the way: it is a file or a symbolic link, not a folder";
+            if (i == segments.Length - 1 && folder) return $"{segments[i]}: a folder of that name is in the way";
+        }
+        return null;
+    }
+
     /// <summary>Creates a new, empty file (<c>O_EXCL</c>, mode 0600 until <see cref="Apply"/>) in <paramref name="folder"/>.</summary>
     public static SafeFileHandle CreateFile(SafeFileHandle folder, string name)
     {

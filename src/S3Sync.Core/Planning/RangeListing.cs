@@ -61,6 +61,35 @@ public static class RangeListing
             yield break;
         }
 
+        // The split listing must agree with the one chain wherever both were read (its first page, and a key past
+        // it): a server whose level listing lies (a folder it misnames, leaves out or invents, a key it places
+        // wrongly), or a change between the two, gives the one chain instead, never a stream with keys hidden from
+        // the merge (a hidden key is a restore's wrong deletion).
+        await using var split = SplitAsync(store, bucket, prefix, units, stop.Token).GetAsyncEnumerator(stop.Token);
+        var held = new List<RemoteObject>(first.Count + 1);
+        var agrees = true;
+        while (agrees && held.Count <= first.Count)
+        {
+            if (!await split.MoveNextAsync().ConfigureAwait(false)) { agrees = false; break; }
+            var o = split.Current;
+            agrees = held.Count == first.Count || (o.Key == first[held.Count].Key && o.Size == first[held.Count].Size && o.ETag == first[held.Count].ETag);
+            held.Add(o);
+        }
+        if (!agrees)
+        {
+            await split.DisposeAsync().ConfigureAwait(false); // its chains stop now, not after the one chain
+            foreach (var o in first) yield return o;
+            await foreach (var o in store.ListAsync(bucket, prefix, first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
+            yield break;
+        }
+        foreach (var o in held) yield return o;
+        while (await split.MoveNextAsync().ConfigureAwait(false)) yield return split.Current;
+    }
+
+    /// <summary>The pieces in key order: a level's objects as they are, a folder's by its own chain.</summary>
+    private static async IAsyncEnumerable<RemoteObject> SplitAsync(IObjectStore store, string bucket, string prefix, List<Unit> units, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = new Dictionary<int, Channel<RemoteObject>>();
         var next = 0; // the next unit whose chain may start
         void StartAhead(int from)
@@ -88,7 +117,15 @@ public static class RangeListing
                     continue;
                 }
                 var channel = started[i];
-                await foreach (var item in channel.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false)) yield return item;
+                var any = false;
+                await foreach (var item in channel.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                {
+                    any = true;
+                    yield return item;
+                }
+                // A folder of a level holds a key by definition: one that lists nothing was misnamed by the server
+                // (its keys are elsewhere, unlisted) or emptied since; either way the stream is not the one chain's.
+                if (!any) throw new ListingMismatchException($"the listing of s3://{bucket}/{prefix} by folder named the folder '{prefix}{units[i].Folder}', which lists no key: the server's delimiter listing cannot be trusted (or the bucket changed during the listing); stopped");
                 started.Remove(i);
                 StartAhead(i + 1);
             }
@@ -122,6 +159,8 @@ public static class RangeListing
             if (level.Folders.Count >= MinFolders) return Interleave("", level.Objects, level.Folders.Select(f => new Unit(null, f)));
             // Few folders: split each of them one level further.
             var deeper = await Task.WhenAll(level.Folders.Select(f => store.ListLevelAsync(bucket, prefix + f, MaxEntries, cancellationToken))).ConfigureAwait(false);
+            // A folder whose own level is empty was misnamed (or emptied since): not split, the one chain.
+            if (deeper.Any(d => d is { Objects.Count: 0, Folders.Count: 0 })) return null;
             var inner = level.Folders.SelectMany((f, i) => deeper[i] is { } sub
                 ? Interleave(f, sub.Objects, sub.Folders.Select(s => new Unit(null, f + s)))
                 : [new Unit(null, f)]);

@@ -150,12 +150,13 @@ internal sealed class SignedPut : IDisposable
                     if (response.IsSuccessStatusCode) return response.Headers.ETag?.Tag ?? (response.Headers.TryGetValues("ETag", out var raw) ? raw.FirstOrDefault() ?? "" : "");
                     var text = await response.Content.ReadAsStringAsync(timer.Token).ConfigureAwait(false);
                     var code = Element(text, "Code") ?? response.StatusCode.ToString();
-                    if (code is "SlowDown" or "Throttling" or "RequestLimitExceeded") outcome = RequestOutcome.Throttled;
+                    if (code is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestLimitExceeded") outcome = RequestOutcome.Throttled;
                     if (code is "SignatureDoesNotMatch" or "RequestTimeTooSkewed" or "AuthorizationHeaderMalformed" or "InvalidAccessKeyId" or "PermanentRedirect" or "InvalidRequest"
                             or "XAmzContentSHA256Mismatch" or "NotImplemented" or "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired"
                         || response.StatusCode == HttpStatusCode.MovedPermanently || response.StatusCode == HttpStatusCode.TemporaryRedirect)
                         return null;
-                    if (((int)response.StatusCode >= 500 || code is "SlowDown" or "RequestTimeout") && Retry(attempt, $"{code} (HTTP {(int)response.StatusCode})"))
+                    // As the SDK's path (S3ObjectStore.IsRetryable): a 5xx, a 429 or a throttling code is tried again.
+                    if ((outcome == RequestOutcome.Throttled || (int)response.StatusCode >= 500 || code is "RequestTimeout") && Retry(attempt, $"{code} (HTTP {(int)response.StatusCode})"))
                     {
                         backoffFirst = true; // after the slot is given back
                         continue;

@@ -85,6 +85,31 @@ public sealed class ThrottlingTests(S3ServerFixture server)
         Assert.Equal(["f.txt"], await s.KeysAsync());
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task A_429_Too_Many_Requests_on_the_signed_PUT_is_retried_like_SlowDown_and_the_run_succeeds()
+    {
+        // Given a proxy that answers the first PUT of each file with 429 TooManyRequests (a rate-limiting gateway's
+        // answer; the SDK's own path retried it, the signed PUT failed the file at once)
+        using var proxy = new FaultProxy(server.Endpoint);
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        proxy.Decide = (_, method, target) => method == "PUT" && seen.AddOrUpdate(target, 1, (_, n) => n + 1) == 1 ? 429 : null;
+        using var s = await Scenario.CreateAsync(server);
+        s.Endpoint = proxy.Endpoint;
+        s.Retries = 3;
+        for (var i = 0; i < 4; i++) s.Write($"f{i}.txt", $"file {i}");
+        s.SiteConfig();
+
+        // When the binary syncs
+        var run = await CliProcess.RunAsync(["sync", "-c", s.ConfigPath]);
+
+        // Then each file was sent again after its 429, and every one is in the bucket
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("retrying PUT f0.txt (attempt 2/4): TooManyRequests", run.Error);
+        Assert.Equal(4, proxy.Requests.Count(r => r.FaultStatus == 429));
+        Assert.Equal(["f0.txt", "f1.txt", "f2.txt", "f3.txt"], await s.KeysAsync());
+        for (var i = 0; i < 4; i++) Assert.Equal(System.Text.Encoding.UTF8.GetBytes($"file {i}"), await server.GetAsync(s.Bucket, $"f{i}.txt"));
+    }
+
     [Fact(Timeout = 300_000)]
     public async Task A_server_that_throttles_above_16_requests_at_once_gets_no_failures_and_the_run_converges_near_16()
     {

@@ -184,7 +184,7 @@ public sealed class FaultProxy : IDisposable
                 remaining -= r;
             }
         }
-        var (errorCode, reason) = code switch { 503 => ("SlowDown", "Slow Down"), 307 => ("TemporaryRedirect", "Temporary Redirect"), _ => ("InternalError", "Internal Server Error") };
+        var (errorCode, reason) = code switch { 503 => ("SlowDown", "Slow Down"), 429 => ("TooManyRequests", "Too Many Requests"), 307 => ("TemporaryRedirect", "Temporary Redirect"), _ => ("InternalError", "Internal Server Error") };
         var xml = $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{errorCode}</Code><Message>injected by the test proxy</Message><RequestId>fault</RequestId></Error>";
         var where = location is null ? "" : $"Location: {location}\r\n";
         var response = $"HTTP/1.1 {code} {reason}\r\n{where}Content-Type: application/xml\r\nContent-Length: {Encoding.UTF8.GetByteCount(xml)}\r\nConnection: close\r\n\r\n{xml}";
