@@ -139,7 +139,7 @@ public sealed partial class TargetFolder : IDisposable
     /// <summary>The status of an open file (or folder, or <c>O_PATH</c> handle).</summary>
     public static Status StatOf(SafeFileHandle handle)
     {
-        if (Native.statx(Fd(handle), "", Native.AtEmptyPath, Native.StatxBasicStats, out var b) != 0) throw Error("", "cannot stat the file");
+        if (!Posix.TryStat(Fd(handle), out var b)) throw Error("", "cannot stat the file");
         return ToStatus(b);
     }
 
@@ -147,13 +147,12 @@ public sealed partial class TargetFolder : IDisposable
     /// when there is nothing of that name.</summary>
     public static Status? StatAt(SafeFileHandle folder, string name)
     {
-        if (Native.statx(Fd(folder), name, Native.AtSymlinkNoFollow, Native.StatxBasicStats, out var b) == 0) return ToStatus(b);
-        var errno = Marshal.GetLastPInvokeError();
+        if (Posix.TryStat(Fd(folder), Posix.CString(name), out var b, out var errno)) return ToStatus(b);
         if (errno is Native.ENOENT) return null;
         throw Error(name, "cannot stat", errno);
     }
 
-    private static Status ToStatus(in StatxBuffer b) => new(new FileIdentity(((ulong)b.DevMajor << 32) | b.DevMinor, b.Inode), b.Mode, (long)b.Size,
+    private static Status ToStatus(in Posix.Statx b) => new(new FileIdentity(((ulong)b.DevMajor << 32) | b.DevMinor, b.Inode), b.Mode, (long)b.Size,
         b.MtimeSec * 1_000_000_000 + b.MtimeNsec, b.CtimeSec * 1_000_000_000 + b.CtimeNsec, (int)b.Uid, (int)b.Gid);
 
     /// <summary>True when <paramref name="name"/> in <paramref name="folder"/> is, right now, the inode
@@ -277,28 +276,10 @@ public sealed partial class TargetFolder : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    /// <summary>struct statx (linux/stat.h): the same 256 bytes on every architecture.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
-    private struct StatxBuffer
-    {
-        [FieldOffset(20)] public uint Uid;
-        [FieldOffset(24)] public uint Gid;
-        [FieldOffset(28)] public ushort Mode;
-        [FieldOffset(32)] public ulong Inode;
-        [FieldOffset(40)] public ulong Size;
-        [FieldOffset(96)] public long CtimeSec;
-        [FieldOffset(104)] public uint CtimeNsec;
-        [FieldOffset(112)] public long MtimeSec;
-        [FieldOffset(120)] public uint MtimeNsec;
-        [FieldOffset(136)] public uint DevMajor;
-        [FieldOffset(140)] public uint DevMinor;
-    }
-
     private static partial class Native
     {
         public const int ORdOnly = 0, OWrOnly = 1, ORdWr = 2, OCreat = 0x40, OExcl = 0x80, ONonblock = 0x800, ODirectory = 0x10000, ONofollow = 0x20000, OCloexec = 0x80000, OPath = 0x200000;
         public const int AtSymlinkNoFollow = 0x100, AtEmptyPath = 0x1000;
-        public const uint StatxBasicStats = 0x7ff;
         public const int ENOENT = 2, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, ELOOP = 40, ENOTEMPTY = 39;
 
         [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
@@ -334,8 +315,6 @@ public sealed partial class TargetFolder : IDisposable
         [LibraryImport("libc", EntryPoint = "futimens", SetLastError = true)]
         public static partial int futimens(int fd, ref long times);
 
-        [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-        public static partial int statx(int dirfd, string path, int flags, uint mask, out StatxBuffer buffer);
 
         [LibraryImport("libc", EntryPoint = "readlinkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         public static partial nint readlinkat(int dirfd, string path, byte[] buffer, nint size);
