@@ -227,7 +227,7 @@ public sealed class Downloader : IAsyncDisposable
             var local = new LocalEntry(entry.Key, path, remote.Size, DateTime.UnixEpoch.AddTicks(mtime / 100));
             // What was verified is what the inode holds, and the name leads to it: remember it, so the next restore or
             // sync reads nothing. The fingerprint is the descriptor's (after the rename, which moved its ctime).
-            if (digest is not null && !unverified) _digests.Remember(local, OwnWriteStamp(TargetFolder.StatOf(done).Fingerprint), digest);
+            if (digest is not null && !unverified) _digests.Remember(local, OwnWriteStamp(TargetFolder.StatOf(done).Fingerprint, _digests, local.FullPath), digest);
             string? warning = null;
             if (unverified)
             {
@@ -454,17 +454,17 @@ public sealed class Downloader : IAsyncDisposable
 
     /// <summary>
     /// The stamp for a file this restore wrote, verified and renamed itself. The cache trusts a row only when the file's
-    /// mtime and ctime are older than its hash by <see cref="HashCache.RacyMargin"/>: a file changed within the same clock
+    /// mtime and ctime are older than its hash by the racy margin (<see cref="IDigestSource.RacyMarginNs"/>): a file changed within the same clock
     /// tick could keep its fingerprint. Our rename sets the ctime just now, so a stamp of "now" would make every restored
     /// file a miss for ever and the next restore would read the whole tree again. But this file's content was written
     /// to a 0600 temporary file no one else can open, then given its old mtime before the rename: any write after the
     /// rename moves the mtime to the present, and the fingerprint no longer matches. So when the restored mtime is older
     /// than the margin, the ctime is not a reason to doubt the row, and the stamp is put past it.
     /// </summary>
-    internal static ReadStamp OwnWriteStamp(FileFingerprint fingerprint)
+    internal static ReadStamp OwnWriteStamp(FileFingerprint fingerprint, IDigestSource digests, string fullPath)
     {
         var now = NowNs();
-        var margin = (long)HashCache.RacyMargin.TotalNanoseconds;
+        var margin = digests.RacyMarginNs(fullPath, fingerprint);
         return new ReadStamp(fingerprint, fingerprint.MtimeNs <= now - margin ? Math.Max(now, fingerprint.CtimeNs + margin) : now);
     }
 

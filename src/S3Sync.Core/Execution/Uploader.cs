@@ -31,7 +31,7 @@ public sealed record UploadResult(PlanEntry Entry, UploadOutcome Outcome, long B
 /// remembered in the hash cache; the first part is on the wire after one part's read. Such an object carries no
 /// <c>s3sync-md5</c> and no <c>md5chksum</c>: its multipart ETag at the part size recorded in <c>s3sync-part-size</c>
 /// is its content proof. It is never stored mixed: one pass is taken only when the file's mtime and ctime are older
-/// than <see cref="HashCache.RacyMargin"/> as reading starts, every part open checks the file's identity, and the
+/// than the racy margin as reading starts, every part open checks the file's identity, and the
 /// fingerprint (size, mtime, ctime, inode) is read again before CompleteMultipartUpload: when it moved, the upload is
 /// aborted and the file counts as changed while read (retried, as below). Otherwise (a racy file, an encrypted site
 /// whose ETag is no MD5, so that the whole MD5 in metadata is the only content proof) the file is hashed first, one
@@ -457,7 +457,7 @@ public sealed class Uploader : IAsyncDisposable
     private static bool WholeMd5IsProof(UploadBatch b) => b.Site.Encryption.IsKms || b.Site.Encryption.Mode == EncryptionMode.Customer;
 
     /// <summary>The stamp of a one-pass upload, or null when the file takes the two-pass path: an encrypted site
-    /// (<see cref="WholeMd5IsProof"/>), or a file whose mtime or ctime is within <see cref="HashCache.RacyMargin"/> of
+    /// (<see cref="WholeMd5IsProof"/>), or a file whose mtime or ctime is within the racy margin (<see cref="IDigestSource.RacyMarginNs"/>) of
     /// now (the hash cache's racy rule: a write in the same clock tick could leave the fingerprint as it was). The time
     /// is the digest source's (<see cref="IDigestSource.BeforeRead"/>) when it has one.</summary>
     private static ReadStamp? OnePassStamp(LocalEntry local, UploadBatch b)
@@ -467,7 +467,7 @@ public sealed class Uploader : IAsyncDisposable
             ?? (FileFingerprint.TryRead(local.FullPath) is { } fingerprint ? new ReadStamp(fingerprint, (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100) : null);
         if (stamp is null) return null;
         var newest = Math.Max(stamp.Fingerprint.MtimeNs, stamp.Fingerprint.CtimeNs);
-        return newest <= stamp.StartedNs - (long)HashCache.RacyMargin.TotalNanoseconds ? stamp : null;
+        return newest <= stamp.StartedNs - b.Digests.RacyMarginNs(local.FullPath, stamp.Fingerprint) ? stamp : null;
     }
 
     private async Task AbortQuietlyAsync(UploadBatch b, string key, string uploadId)

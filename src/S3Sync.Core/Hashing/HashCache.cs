@@ -25,8 +25,9 @@ public sealed class HashCache : IDisposable
     public const string FileName = "hashes.db";
     private const int SchemaVersion = 1;
 
-    /// <summary>How much older than the hash the file's timestamps must be for the row to be trusted.</summary>
-    public static readonly TimeSpan RacyMargin = TimeSpan.FromSeconds(1);
+    /// <summary>How much older than the hash a file's timestamps must be for its row to be trusted: measured for this
+    /// state folder when it is opened (<see cref="Hashing.RacyMargin.ForStateFolder"/>).</summary>
+    public RacyMargin Margin { get; init; } = RacyMargin.Fixed;
 
     private static readonly Lazy<bool> Initialized = new(() =>
     {
@@ -114,7 +115,7 @@ public sealed class HashCache : IDisposable
                 throw new InvalidDataException($"schema version {version} is not {SchemaVersion} (written by another s3sync version?)");
             }
             Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
-            return new HashCache(path, connection, warn) { CommitBatch = Math.Max(1, commitBatch) };
+            return new HashCache(path, connection, warn) { CommitBatch = Math.Max(1, commitBatch), Margin = RacyMargin.ForStateFolder(directory) };
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException or InvalidOperationException)
         {
@@ -172,8 +173,7 @@ public sealed class HashCache : IDisposable
             if (Interlocked.Increment(ref _corruptRows) == 1) _warn($"hash cache {Path}: a damaged row was ignored (the file is hashed again)");
             return null;
         }
-        var newest = Math.Max(fingerprint.MtimeNs, fingerprint.CtimeNs);
-        if (newest > row.HashedAtNs - (long)RacyMargin.TotalNanoseconds) return null;
+        if (Margin.IsRacy(fingerprint, row.HashedAtNs)) return null;
         return row.ToDigest(fingerprint.Size);
     }
 

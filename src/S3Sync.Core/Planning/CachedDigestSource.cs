@@ -33,6 +33,7 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
             Interlocked.Increment(ref _hashed);
             return await inner.GetAsync(entry, extraPartSizes, wholeMd5, cancellationToken).ConfigureAwait(false);
         }
+        cache.Margin.Learn(before.Value.Device, entry.FullPath);
         var cached = rehash ? null : _scan is not null ? _scan.TryGet(entry.Key, before.Value) : cache.TryGet(site, entry.Key, before.Value);
         if (cached is not null && Covers(cached, extraPartSizes) && (!wholeMd5 || cached.HasMd5))
         {
@@ -57,6 +58,13 @@ public sealed class CachedDigestSource(HashCache? cache, string site, IDigestSou
     {
         if (cache is not null && FileFingerprint.TryRead(entry.FullPath) == stamp.Fingerprint && stamp.Fingerprint.Size == digest.Size)
             cache.Put(site, entry.Key, stamp.Fingerprint, stamp.StartedNs, digest);
+    }
+
+    public long RacyMarginNs(string fullPath, FileFingerprint fingerprint)
+    {
+        var margin = cache?.Margin ?? RacyMargin.Fixed;
+        margin.Learn(fingerprint.Device, fullPath);
+        return margin.Ns(fingerprint);
     }
 
     public void Forget(LocalEntry entry) => cache?.Remove(site, entry.Key);

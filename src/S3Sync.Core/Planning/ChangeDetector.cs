@@ -21,6 +21,10 @@ public interface IDigestSource
     /// <summary>Taken just before a reader other than this source (the uploader) reads the file; null when not needed.</summary>
     ReadStamp? BeforeRead(LocalEntry entry) => null;
 
+    /// <summary>How much older than a read its file's mtime and ctime must be for a digest of it to be remembered and
+    /// trusted later (the hash cache's <see cref="RacyMargin"/>; the file system learned from <paramref name="fullPath"/>).</summary>
+    long RacyMarginNs(string fullPath, FileFingerprint fingerprint) => RacyMargin.Fixed.Ns(fingerprint);
+
     /// <summary>Records a digest the uploader computed from the bytes it sent, read after <paramref name="stamp"/>.</summary>
     void Remember(LocalEntry entry, ReadStamp stamp, FileDigest digest) { }
 

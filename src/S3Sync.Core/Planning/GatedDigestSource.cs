@@ -28,6 +28,7 @@ public sealed class GatedDigestSource(IDigestSource inner, int parallelism) : ID
 
     public ReadStamp? BeforeRead(LocalEntry entry) => inner.BeforeRead(entry);
     public void Remember(LocalEntry entry, ReadStamp stamp, FileDigest digest) => inner.Remember(entry, stamp, digest);
+    public long RacyMarginNs(string fullPath, FileFingerprint fingerprint) => inner.RacyMarginNs(fullPath, fingerprint);
     public bool FromCache(FileDigest digest) => inner.FromCache(digest);
     public void Forget(LocalEntry entry) => inner.Forget(entry);
     public int ForgetGone(long localFiles, Func<string, bool> stillWanted) => inner.ForgetGone(localFiles, stillWanted);
