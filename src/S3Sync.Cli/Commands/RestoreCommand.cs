@@ -91,7 +91,8 @@ public static class RestoreCommand
             }
             when = parsedAt;
         }
-        if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
+        if (cache.Apply(result, config, error) is not { } applied) return Task.FromResult(ExitCodes.Usage);
+        config = applied;
         var owner = Environment.IsPrivilegedProcess && !(noOwner is not null && result.GetValue(noOwner));
         var asJson = json is not null && result.GetValue(json);
         var options = new RestoreOptions(to, result.GetValue(dryRun), asJson, all is not null && result.GetValue(all),

@@ -50,7 +50,8 @@ public static class SyncCommand
             if (!CommonOptions.TryGetMaxDelete(result, maxDelete, error, out var limit)) return Task.FromResult(ExitCodes.Usage);
             if (!CommonOptions.TryGetWorkers(result, workers, error, out var n)) return Task.FromResult(ExitCodes.Usage);
             if (n is { } count) config = config with { UploadWorkers = count, WorkersFixed = true };
-            if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
+            if (cache.Apply(result, config, error) is not { } applied) return Task.FromResult(ExitCodes.Usage);
+            config = applied;
             var rehash = result.GetValue(cache.Rehash);
             var quiet = common.IsQuiet(result);
             var asJson = result.GetValue(json);

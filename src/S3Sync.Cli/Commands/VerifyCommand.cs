@@ -40,7 +40,8 @@ public static class VerifyCommand
         {
             var (config, jsonLogs, code) = common.Load(result, result.InvocationConfiguration.Error);
             if (config is null) return Task.FromResult(code);
-            if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
+            if (cache.Apply(result, config, result.InvocationConfiguration.Error) is not { } applied) return Task.FromResult(ExitCodes.Usage);
+            config = applied;
             DateTime? when = null;
             if (result.GetValue(at) is { } atText)
             {

@@ -26,6 +26,11 @@ public static class WatchCommand
             var (config, jsonLogs, code) = common.Load(result, error);
             if (config is null) return Task.FromResult(code);
             if (result.GetValue(cache.StateDir) is { } stateDir) config = config with { StateDir = stateDir };
+            if (config.Shard is { } shard)
+            {
+                error.WriteLine($"s3sync: shard: {shard} is for runs side by side (sync, verify, restore); watch takes the whole of each site: remove shard from {config.SourceFile}");
+                return Task.FromResult(ExitCodes.Usage);
+            }
             var seconds = result.GetValue(grace) ?? 20;
             if (seconds < 0)
             {
@@ -51,6 +56,8 @@ public static class WatchCommand
                     var (reloaded, _, _) = common.Load(result, problems);
                     // --state-dir too, as at start: else every reload would see state_dir change.
                     if (reloaded is not null && result.GetValue(cache.StateDir) is { } dir) reloaded = reloaded with { StateDir = dir };
+                    if (reloaded?.Shard is { } part)
+                        return (null, [$"shard: {part} is for runs side by side (sync, verify, restore); watch takes the whole of each site"]);
                     return (reloaded, [.. problems.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Replace("s3sync: ", "", StringComparison.Ordinal))]);
                 },
                 SiteNames = result.GetValue(common.Sites) ?? [],

@@ -24,6 +24,7 @@ public sealed class ConfigDocument
     public string? HttpAddress { get; set; }
     public string? MaxDelete { get; set; }
     public string? StateDir { get; set; }
+    public string? Shard { get; set; }
     [YamlIgnore] public string? BandwidthLimit { get; set; }
     // The upload keys are read from the node tree (UploadKeysReader), not by the generated deserializer.
     [YamlIgnore] public string? Sse { get; set; }

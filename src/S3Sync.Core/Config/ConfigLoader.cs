@@ -43,7 +43,7 @@ public static class ConfigLoader
         ["endpoint"] = Kind.String, ["force_path_style"] = Kind.Bool, ["loglevel"] = Kind.String,
         ["upload_queue_buffer"] = Kind.Int, ["upload_workers"] = Kind.Int, ["watch_interval"] = Kind.Int,
         ["s3_ops_retries"] = Kind.Int, ["request_timeout"] = Kind.Int, ["rescan_interval"] = Kind.Int, ["http_port"] = Kind.Int,
-        ["http_address"] = Kind.String, ["max_delete"] = Kind.String, ["state_dir"] = Kind.String,
+        ["http_address"] = Kind.String, ["max_delete"] = Kind.String, ["state_dir"] = Kind.String, ["shard"] = Kind.String,
         ["sites"] = Kind.Sites, ["bandwidth_limit"] = Kind.String, ["sse"] = Kind.String, ["sse_kms_key_id"] = Kind.String,
         ["sse_customer_key_file"] = Kind.String, ["acl"] = Kind.String, ["headers"] = Kind.Headers, ["profile"] = Kind.String,
     };
@@ -317,6 +317,8 @@ public static class ConfigLoader
         var globalLimit = ParseLimit(doc.MaxDelete, "max_delete", errors, Err) ?? DeleteLimit.Default;
         if ((doc.AccessKey is null) != (doc.SecretAccessKey is null))
             errors.Add(Err(doc.AccessKey is null ? "secret_access_key" : "access_key", "access_key and secret_access_key go together; give both or neither"));
+        Shard? shard = null;
+        if (doc.Shard is { } shardText && (shard = Config.Shard.Parse(shardText, out var shardWhy)) is null) errors.Add(Err("shard", shardWhy!));
         long bandwidth = 0;
         if (doc.BandwidthLimit is { } rate && !ByteRate.TryParse(rate, out bandwidth, out var rateWhy)) errors.Add(Err("bandwidth_limit", rateWhy!));
         var uploads = new UploadOptionsResolver(file, lines, errors);
@@ -409,6 +411,7 @@ public static class ConfigLoader
             HttpPort = doc.HttpPort,
             HttpAddress = doc.HttpAddress ?? "127.0.0.1",
             StateDir = doc.StateDir,
+            Shard = shard,
             BandwidthLimit = bandwidth,
             Sites = sites,
         };

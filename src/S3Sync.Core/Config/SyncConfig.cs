@@ -31,6 +31,9 @@ public sealed record SyncConfig
     public string HttpAddress { get; init; } = "127.0.0.1";
     public string? StateDir { get; init; }
 
+    /// <summary>This process's part of every site (<c>shard: K/N</c>, <c>--shard</c>), or null for the whole of each.</summary>
+    public Shard? Shard { get; init; }
+
     /// <summary>Bytes per second for all transfers of the process together (<c>bandwidth_limit</c>); 0: no limit.</summary>
     public long BandwidthLimit { get; init; }
     public required IReadOnlyList<Site> Sites { get; init; }
@@ -212,6 +215,7 @@ public sealed class PathFilter : IEquatable<PathFilter>
     private readonly Regex[] _exclusions;
     private readonly Regex[] _folderExclusions;
     private readonly FilterRule[] _rules;
+    private Shard? _shard;
 
     public PathFilter(IReadOnlyList<Regex> inclusions, IReadOnlyList<Regex> exclusions, IReadOnlyList<FilterRule>? rules = null)
     {
@@ -223,7 +227,14 @@ public sealed class PathFilter : IEquatable<PathFilter>
 
     /// <summary>This filter with <paramref name="rules"/> added after its own rules.</summary>
     public PathFilter WithRules(IReadOnlyList<FilterRule> rules) =>
-        rules.Count == 0 ? this : new PathFilter(_inclusions, _exclusions, [.. _rules, .. rules]);
+        rules.Count == 0 ? this : new PathFilter(_inclusions, _exclusions, [.. _rules, .. rules]) { _shard = _shard };
+
+    /// <summary>This filter keeping only the paths of <paramref name="shard"/> (before any pattern: a path of another
+    /// shard is never this run's, whatever an include says).</summary>
+    public PathFilter WithShard(Shard shard) => new(_inclusions, _exclusions, _rules) { _shard = shard };
+
+    /// <summary>The shard this filter keeps, or null for the whole site.</summary>
+    public Shard? Shard => _shard;
 
     /// <summary>The command-line rules, in the order they apply.</summary>
     public IReadOnlyList<FilterRule> Rules => _rules;
@@ -241,6 +252,7 @@ public sealed class PathFilter : IEquatable<PathFilter>
     /// path back).</remarks>
     public bool ExcludesAllBelow(string folderPath)
     {
+        if (_shard is { } shard && !shard.Owns(folderPath)) return true;
         var laterInclude = false;
         for (var i = _rules.Length - 1; i >= 0; i--)
         {
@@ -267,7 +279,7 @@ public sealed class PathFilter : IEquatable<PathFilter>
 
     public bool Equals(PathFilter? other) =>
         other is not null && (ReferenceEquals(this, other)
-            || SamePatterns(_inclusions, other._inclusions) && SamePatterns(_exclusions, other._exclusions) && _rules.SequenceEqual(other._rules));
+            || SamePatterns(_inclusions, other._inclusions) && SamePatterns(_exclusions, other._exclusions) && _rules.SequenceEqual(other._rules) && _shard == other._shard);
 
     public override bool Equals(object? obj) => Equals(obj as PathFilter);
 
@@ -298,6 +310,7 @@ public sealed class PathFilter : IEquatable<PathFilter>
     /// exclusion errs towards leaving the file alone.</summary>
     public bool Includes(string relativePath)
     {
+        if (_shard is { } shard && !shard.Owns(relativePath)) return false;
         for (var i = _rules.Length - 1; i >= 0; i--)
             if (_rules[i].Matches(relativePath)) return _rules[i].Include;
         if (_inclusions.Length > 0 && !_inclusions.Any(r => SafeMatch(r, relativePath))) return false;

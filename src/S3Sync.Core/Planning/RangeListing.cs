@@ -86,6 +86,36 @@ public static class RangeListing
         while (await split.MoveNextAsync().ConfigureAwait(false)) yield return split.Current;
     }
 
+    /// <summary>The most entries of the top level a shard takes in memory (objects and folders); past it, one chain.</summary>
+    public const int ShardMaxEntries = 1_000_000;
+
+    /// <summary>
+    /// The listing of one shard (<see cref="Config.Shard"/>): the top level once (its objects and folder names, with the
+    /// delimiter '/'), then only the shard's folders, each by its own chain, and the shard's objects of the top level
+    /// between them, in key order. No key below a folder of another shard is asked for; every shard reads the top level's
+    /// names. A store that cannot list by level, or a top level over <see cref="ShardMaxEntries"/>, is listed as one chain
+    /// (the planner's filter then keeps the shard's keys: the same stream, at the cost of every page).
+    /// </summary>
+    public static async IAsyncEnumerable<RemoteObject> ListShardAsync(IObjectStore store, string bucket, string prefix, Config.Shard shard, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        FolderLevel? level;
+        try
+        {
+            level = await store.ListLevelAsync(bucket, prefix, ShardMaxEntries, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            level = null; // a server that refuses the delimiter: the one chain, as RangeListing does
+        }
+        if (level is null)
+        {
+            await foreach (var o in store.ListAsync(bucket, prefix, cancellationToken).ConfigureAwait(false)) yield return o;
+            yield break;
+        }
+        var units = Interleave("", [.. level.Objects.Where(o => shard.Owns(o.Key))], level.Folders.Where(shard.Owns).Select(f => new Unit(null, f)));
+        await foreach (var o in SplitAsync(store, bucket, prefix, units, cancellationToken).ConfigureAwait(false)) yield return o;
+    }
+
     /// <summary>The pieces in key order: a level's objects as they are, a folder's by its own chain.</summary>
     private static async IAsyncEnumerable<RemoteObject> SplitAsync(IObjectStore store, string bucket, string prefix, List<Unit> units, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -73,6 +73,8 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     {
         var listing = options.At is { } at
             ? store.ListAtAsync(site.Bucket, site.ListPrefix, at, cancellationToken)
+            : site.Filter.Shard is { } shard
+            ? RangeListing.ListShardAsync(store, site.Bucket, site.ListPrefix, shard, cancellationToken)
             : RangeListing.ListAsync(store, site.Bucket, site.ListPrefix, cancellationToken);
         await foreach (var o in listing.ConfigureAwait(false))
         {

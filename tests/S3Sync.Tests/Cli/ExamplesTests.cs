@@ -68,6 +68,36 @@ public sealed class ExamplesTests
     }
 
     [Fact]
+    public async Task Kubernetes_indexed_job_passes_config_check_and_gives_each_pod_its_shard()
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(Path.Combine(Examples, "kubernetes-indexed-job.yaml"))));
+        var documents = stream.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
+        var configMap = documents.Single(d => d.Children[new YamlScalarNode("kind")].ToString() == "ConfigMap");
+        var yaml = ((YamlMappingNode)configMap.Children[new YamlScalarNode("data")]).Children[new YamlScalarNode("config.yml")].ToString();
+        var job = documents.Single(d => d.Children[new YamlScalarNode("kind")].ToString() == "Job");
+        var spec = (YamlMappingNode)job.Children[new YamlScalarNode("spec")];
+        Assert.Equal("Indexed", spec.Children[new YamlScalarNode("completionMode")].ToString());
+        var n = spec.Children[new YamlScalarNode("completions")].ToString();
+        var container = (YamlMappingNode)((YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)spec.Children[new YamlScalarNode("template")]).Children[new YamlScalarNode("spec")]).Children[new YamlScalarNode("containers")]).Children[0];
+        var args = ((YamlSequenceNode)container.Children[new YamlScalarNode("args")]).Children.Select(a => a.ToString()).ToList();
+        Assert.Equal("sync", args[0]);
+        Assert.Equal($"$(JOB_COMPLETION_INDEX)/{n}", args[args.IndexOf("--shard") + 1]);
+
+        var path = Path.Combine(Path.GetTempPath(), "s3sync-k8s-job-" + Guid.NewGuid().ToString("N")[..8] + ".yml");
+        File.WriteAllText(path, yaml);
+        try
+        {
+            var run = await Check(path);
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Dockerfile_final_stage_is_scratch_non_root_with_the_seeds_command()
     {
         var lines = File.ReadAllLines(Path.Combine(S3ServerFixture.RepoRoot, "Dockerfile.alpine"));
