@@ -87,6 +87,7 @@ tool_cmd() { # TOOL DIR PREFIX
         rclone32) echo "$RCLONE sync --transfers 32 --checkers 32 $dir s3:$BUCKET/$prefix" ;;
         rclone-checksum) echo "$RCLONE sync --checksum $dir s3:$BUCKET/$prefix" ;;
         s3cmd) echo "$S3CMD -c $WORK/s3cmd.cfg --no-progress --quiet sync $dir/ s3://$BUCKET/$prefix/" ;;
+        s5cmd) echo "$S5CMD --endpoint-url $EP sync $dir/ s3://$BUCKET/$prefix/" ;;
         ceiling) echo "$CEILING $EP $BUCKET $prefix $dir" ;;
     esac
 }
@@ -133,6 +134,10 @@ PY
 rm -f "$OUT"
 printf 'workload\ttool\trun\twall_s\tuser_s\tsys_s\tmaxrss_kb\texit\tcheck\n' >"$OUT"
 PEERS="aws aws64 rclone rclone32 s3cmd"
+# s5cmd is not in Debian: S5CMD=/path/to/s5cmd (built from its source with golang-go) adds it, at its defaults
+# (256 workers, size and mtime comparison).
+S5CMD=${S5CMD:-}
+if [[ -n $S5CMD ]]; then PEERS="$PEERS s5cmd"; fi
 ALL="s3sync s3sync-env $PEERS"
 mkdir -p "$DATA"
 
