@@ -150,7 +150,7 @@ public sealed class SiteWatcher
         _pool = _settings.Pool ?? ownPool!;
         _uploader = _pool.Batch(_site, _store, eventDigests, uploads.Token, logsActions: false);
         _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var ticket)) ticket.Start(); };
-        _uploader.Completed += result => _done.Writer.TryWrite(result);
+        _uploader.Completed += result => { _metrics.Progressed(_time.GetTimestamp()); _done.Writer.TryWrite(result); };
         _metrics.InitialSyncDone = false;
         try
         {
@@ -285,7 +285,9 @@ public sealed class SiteWatcher
             doneWait ??= _done.Reader.WaitToReadAsync(_stop).AsTask();
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(_stop);
             var delay = wait == Timeout.InfiniteTimeSpan ? Task.Delay(Timeout.Infinite, timer.Token) : Task.Delay(wait, _time, timer.Token);
+            _metrics.LoopWaiting();
             await Task.WhenAny(eventsWait, doneWait, delay).ConfigureAwait(false);
+            _metrics.LoopWorking(_time.GetTimestamp());
             await timer.CancelAsync().ConfigureAwait(false);
             if (eventsWait.IsCompleted) eventsWait = null;
             if (doneWait.IsCompleted) doneWait = null;

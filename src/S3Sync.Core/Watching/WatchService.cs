@@ -80,6 +80,40 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     /// <summary>Raised after each reload attempt with whether it was applied.</summary>
     public event Action<bool>? Reloaded;
 
+    /// <summary>Raised when a reload starts (before the file is read); <see cref="Reloaded"/> follows.</summary>
+    public event Action? Reloading;
+
+    /// <summary>Raised once, when every site finished its first full sync (systemd's <c>READY=1</c>).</summary>
+    public event Action? Started;
+
+    private int _started;
+
+    /// <summary>True once every site finished its first full sync (held deletions or not): <c>/startupz</c>.</summary>
+    public bool HasStarted => Volatile.Read(ref _started) == 1;
+
+    /// <summary>A site's loop that works this long without waiting again and without an upload ending is stuck.</summary>
+    public static readonly TimeSpan StuckAfter = TimeSpan.FromMinutes(5);
+
+    /// <summary>Why the process does not work (a site's loop stuck for longer than <see cref="StuckAfter"/>), one line
+    /// per site; null when it works. Held deletions, a failing server or a gone folder are not this: they are
+    /// <see cref="Problem"/>, for readiness. <c>/livez</c> and the systemd watchdog ask this.</summary>
+    public string? Stuck
+    {
+        get
+        {
+            // From the configuration and the metrics (both safe to read from the status server's threads).
+            var lines = (_config?.Sites ?? []).Select(s => (s.Name, Busy: Metrics.For(s.Name).StuckFor(options.Time, StuckAfter)))
+                .Where(x => x.Busy is not null).Select(x => $"site {x.Name}: its loop has been busy for {x.Busy!.Value.TotalSeconds:0} s without progress").ToList();
+            return lines.Count == 0 ? null : "not live: " + string.Join("\n", lines);
+        }
+    }
+
+    private void CheckStarted()
+    {
+        if (_config?.Sites is { Count: > 0 } sites && sites.All(s => Metrics.For(s.Name).InitialSyncDone) && Interlocked.CompareExchange(ref _started, 1, 0) == 0)
+            Started?.Invoke();
+    }
+
     /// <summary>True once every site finished its initial sync and has every folder watched.</summary>
     public bool Healthy
     {
@@ -188,6 +222,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            Reloading?.Invoke();
             if (options.ConfigPath is null && options.Loader is null)
             {
                 logger.LogWarning("configuration reload ({Why}) ignored: there is no configuration file (ad-hoc form)", why);
@@ -368,7 +403,11 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         Metrics.For(site.Name).InitialSyncDone = false;
         var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), _settings!, Metrics.For(site.Name), logger, _guards.GetValueOrDefault(site.Name));
         _guards[site.Name] = watcher.Guard;
-        watcher.Activity += a => Activity?.Invoke(a);
+        watcher.Activity += a =>
+        {
+            if (a.Kind == WatchActivityKind.FullSyncDone) CheckStarted();
+            Activity?.Invoke(a);
+        };
         var stop = new CancellationTokenSource();
         var task = Task.Run(async () =>
         {
