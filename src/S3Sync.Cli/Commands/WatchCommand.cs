@@ -55,7 +55,7 @@ public static class WatchCommand
                 },
                 SiteNames = result.GetValue(common.Sites) ?? [],
                 // Retries are warnings, as in sync: the logger exists once RunAsync has made it, before any site starts.
-                StoreFactory = (site, c) => SiteStores.For(site, c.TransferWorkers, c.S3OpsRetries, c.RequestTimeout, retryLogger, LimitFor(site, c)),
+                StoreFactory = (site, c) => SiteStores.For(site, c.TransferWorkers, c.S3OpsRetries, c.RequestTimeout, retryLogger is null ? null : new S3Sync.Reporting.SiteLogger(retryLogger, site.Name), LimitFor(site, c)),
                 ShutdownGrace = TimeSpan.FromSeconds(seconds),
             };
             return RunAsync(config, jsonLogs, options, error, cancellationToken, logger => retryLogger = logger);

@@ -251,7 +251,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
             if (!site.Filter.Includes(key)) continue;
             if (type != Posix.RegularFile)
             {
-                report?.Invoke(new WalkIssue(path, "skipped: not a regular file (a FIFO, socket or device)", false));
+                report?.Invoke(new WalkIssue(path, "skipped: not a regular file (a FIFO, socket or device)", false) { IsSpecial = true });
                 _kept.Add(key);
                 continue;
             }

@@ -401,7 +401,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     {
         var store = options.StoreFactory(site, config);
         Metrics.For(site.Name).InitialSyncDone = false;
-        var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), _settings!, Metrics.For(site.Name), logger, _guards.GetValueOrDefault(site.Name));
+        // Every line of a site's watch names it, its full syncs' too (the engine's own lines name a key or a path only).
+        var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), _settings!, Metrics.For(site.Name), new Reporting.SiteLogger(logger, site.Name), _guards.GetValueOrDefault(site.Name));
         _guards[site.Name] = watcher.Guard;
         watcher.Activity += a =>
         {
