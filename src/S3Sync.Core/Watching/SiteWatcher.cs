@@ -182,7 +182,8 @@ public sealed class SiteWatcher
                 _source.Start(Post);
                 _started = true;
                 if (_backoff.Succeeded()) _logger.LogInformation("site {Site}: the watch works again", _site.Name);
-                _logger.LogInformation("site {Site}: watching {Folders} folders under {Path}", _site.Name, _source.WatchCount, _root);
+                if (_source is PollingSource poll) _logger.LogInformation("site {Site}: polling {Files} files under {Path} every {Interval} ms", _site.Name, poll.Files, _root, poll.Interval.TotalMilliseconds);
+                else _logger.LogInformation("site {Site}: watching {Folders} folders under {Path}", _site.Name, _source.WatchCount, _root);
                 return true;
             }
             catch (IOException e)

@@ -401,8 +401,9 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     {
         var store = options.StoreFactory(site, config);
         Metrics.For(site.Name).InitialSyncDone = false;
+        var source = SourceFor(site);
         // Every line of a site's watch names it, its full syncs' too (the engine's own lines name a key or a path only).
-        var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), _settings!, Metrics.For(site.Name), new Reporting.SiteLogger(logger, site.Name), _guards.GetValueOrDefault(site.Name));
+        var watcher = new SiteWatcher(site, store, source, _settings!, Metrics.For(site.Name), new Reporting.SiteLogger(logger, site.Name), _guards.GetValueOrDefault(site.Name));
         _guards[site.Name] = watcher.Guard;
         watcher.Activity += a =>
         {
@@ -419,6 +420,32 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         }, CancellationToken.None);
         _running[site.Name] = new Running(watcher, stop, task);
     }
+
+    /// <summary>
+    /// The change source of a site: inotify (<see cref="WatchOptions.SourceFactory"/>), or a <see cref="PollingSource"/>
+    /// with <c>watch_mode: poll</c>, and with <c>auto</c> where local_path is on a file system inotify is blind on (NFS,
+    /// CIFS/SMB, FUSE, 9p, ...): the start's log says which and why.
+    /// </summary>
+    private IChangeSource SourceFor(Site site)
+    {
+        var blind = site.WatchMode == WatchMode.Auto ? FileSystemKind.BlindAt(site.LocalPath) : null;
+        if (site.WatchMode != WatchMode.Poll && blind is null) return options.SourceFactory(site, options.Time);
+        var poll = new PollingSource(site, options.Time);
+        var interval = poll.Interval.TotalSeconds >= 1 ? $"{poll.Interval.TotalSeconds:0.#} s" : $"{poll.Interval.TotalMilliseconds:0} ms";
+        if (blind is null)
+            logger.LogInformation("site {Site}: watch_mode: poll: walking local_path {Path} every {Interval} (stat only) instead of inotify", site.Name, site.LocalPath, interval);
+        else
+            logger.LogInformation("site {Site}: local_path {Path} is on {FileSystem}, where inotify does not see changes made by other machines: walking it every {Interval} (stat only) instead (watch_mode: inotify to change that)", site.Name, site.LocalPath, blind, interval);
+        poll.Polled += result =>
+        {
+            logger.LogTrace("site {Site}: poll: {Files} files, {Changed} new or changed, {Removed} removed in {Milliseconds:0} ms", site.Name, result.Files, result.Changed, result.Removed, result.Elapsed.TotalMilliseconds);
+            Polled?.Invoke(site.Name, result);
+        };
+        return poll;
+    }
+
+    /// <summary>Raised after each poll of a site watched by polling (<c>watch_mode</c>), with what it found.</summary>
+    public event Action<string, PollResult>? Polled;
 
     /// <summary>The names of the sites watched now.</summary>
     internal IReadOnlyCollection<string> RunningSites => [.. _running.Keys];
