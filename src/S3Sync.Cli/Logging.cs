@@ -1,12 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using S3Sync.Config;
 
 namespace S3Sync.Cli;
 
-/// <summary>Logging on stderr at the configured level: text lines (<see cref="StderrLoggerProvider"/>, buffered) or the
-/// console logger's JSON. Dispose it before exit: both hold lines back (a buffer, a background thread).</summary>
+/// <summary>Logging on stderr at the configured level: text or JSON lines (<see cref="StderrLoggerProvider"/>, buffered),
+/// with journald priorities when stderr is the journal. Dispose it before exit: lines are held back in a buffer.</summary>
 public static class Logging
 {
     public static LogLevel ToLevel(LogVerbosity verbosity) => verbosity switch
@@ -26,21 +25,11 @@ public static class Logging
         {
             builder.SetMinimumLevel(ToLevel(verbosity));
             builder.AddFilter("Amazon", LogLevel.Warning);
-            if (json)
-            {
-                builder.AddJsonConsole(o =>
-                {
-                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-                    o.UseUtcTimestamp = true;
-                });
-                builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            }
-            else
-            {
-                // Made by the factory's container, so disposing the factory disposes it (flushes); an instance given
-                // with AddProvider would not be.
-                builder.Services.AddSingleton<ILoggerProvider>(_ => new StderrLoggerProvider());
-            }
+            // Under systemd with stderr connected to journald (not merely JOURNAL_STREAM inherited): <N> priorities.
+            var journal = S3Sync.Reporting.JournalStream.Is(2, Environment.GetEnvironmentVariable("JOURNAL_STREAM"));
+            // Made by the factory's container, so disposing the factory disposes it (flushes); an instance given
+            // with AddProvider would not be.
+            builder.Services.AddSingleton<ILoggerProvider>(_ => new StderrLoggerProvider(json: json, journal: journal));
         }));
     }
 }

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace S3Sync.Cli;
 
 /// <summary>
-/// Text logging on stderr in the console logger's single-line format (<see cref="LogLine"/>), buffered: lines are
+/// Logging on stderr, one line per message: the console logger's single-line text (<see cref="LogLine"/>) or its JSON
+/// (<see cref="JsonLogLine"/>, with a <c>site</c> field), each with an sd-daemon <c>&lt;N&gt;</c> priority prefix when
+/// stderr is systemd's journal stream (<see cref="Reporting.JournalStream"/>). Buffered: lines are
 /// written to one buffer under a lock and go out when a warning or worse is logged, when the buffer fills, and at most
 /// <see cref="FlushInterval"/> after they were logged (and on dispose). The flush timer is armed by a line and fires
 /// once: an idle process (a quiet <c>watch</c>) is never woken by it. The console logger handed every line to its
@@ -20,10 +22,15 @@ public sealed class StderrLoggerProvider : ILoggerProvider
     private readonly TextWriter _writer;
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
+    private readonly bool _json, _journal;
     private bool _pending, _armed, _disposed;
 
-    public StderrLoggerProvider(Stream? stderr = null, TimeProvider? time = null)
+    /// <param name="json">JSON lines instead of text.</param>
+    /// <param name="journal">Each line starts with its sd-daemon priority (<c>&lt;3&gt;</c> for an error): stderr is journald's.</param>
+    public StderrLoggerProvider(Stream? stderr = null, TimeProvider? time = null, bool json = false, bool journal = false)
     {
+        _json = json;
+        _journal = journal;
         _writer = new StreamWriter(stderr ?? Console.OpenStandardError(), new UTF8Encoding(false), 64 * 1024) { AutoFlush = false };
         _time = time ?? TimeProvider.System;
         _timer = _time.CreateTimer(_ => Flush(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -31,9 +38,12 @@ public sealed class StderrLoggerProvider : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
-    private void Write(LogLevel level, string category, EventId eventId, string message)
+    private void Write(LogLevel level, string category, EventId eventId, string message, IReadOnlyList<KeyValuePair<string, object?>>? state, Exception? exception)
     {
-        var line = LogLine.Format(_time.GetLocalNow(), level, category, eventId, message);
+        var line = _json
+            ? JsonLogLine.Format(_time.GetUtcNow(), level, category, eventId, message, state, exception)
+            : LogLine.Format(_time.GetLocalNow(), level, category, eventId, message);
+        if (_journal) line = Reporting.JournalStream.Prefix(level) + line;
         lock (_gate)
         {
             if (_disposed) return;
@@ -86,7 +96,7 @@ public sealed class StderrLoggerProvider : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel)) provider.Write(logLevel, category, eventId, formatter(state, exception));
+            if (IsEnabled(logLevel)) provider.Write(logLevel, category, eventId, formatter(state, exception), state as IReadOnlyList<KeyValuePair<string, object?>>, exception);
         }
     }
 }

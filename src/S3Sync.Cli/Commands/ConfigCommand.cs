@@ -72,6 +72,7 @@ public static partial class ConfigCommand
             output.WriteLine($"  storage_class: {site.StorageClass}{SiteFrom("storage_class")}");
             output.WriteLine($"  max_delete: {Scalar(site.MaxDelete.ToString())}");
             output.WriteLine($"  watch_interval: {site.WatchInterval}");
+            output.WriteLine($"  watch_mode: {site.WatchMode.ToString().ToLowerInvariant()}");
             output.WriteLine($"  sse: {SseName(site.Encryption)}{SiteFrom("sse")}");
             output.WriteLine($"  sse_kms_key_id: {(site.Encryption.KmsKeyId is { } kms ? Scalar(kms) : site.Encryption.IsKms ? "null  # the account's default KMS key" : "null")}{SiteFrom("sse_kms_key_id")}");
             // The key file by its path only: the key itself is never printed.

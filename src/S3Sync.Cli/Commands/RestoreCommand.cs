@@ -142,10 +142,11 @@ public static class RestoreCommand
         {
             var target = TargetOf(configured, options, config.Sites.Count) ?? throw new InvalidOperationException($"site '{configured.Name}': no target (checked before the run)");
             var site = configured with { LocalPath = target };
-            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site));
+            var siteLogger = S3Sync.Reporting.SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
+            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limits.For(site));
             // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
             using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, options.Rehash);
-            var restore = new SiteRestore(site, store, digests, options.Settings, logger);
+            var restore = new SiteRestore(site, store, digests, options.Settings, siteLogger);
             actions?.Follow(site, restore);
             text?.Follow(site, restore);
             if (text is not null && options.All)

@@ -63,6 +63,7 @@ public static class SyncCommand
                 Workers = config.TransferWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash,
                 Deep = result.GetValue(deep),
                 Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)), Mounts = new MountLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
+                Notices = new NoticeLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
                 DryRun = dry, LogActions = !asJson,
             };
             var report = asJson ? new ActionReport(output, dry, download: false) { ErrorsOnly = quiet } : null;
@@ -82,14 +83,16 @@ public static class SyncCommand
         // JSON logs are for machines: no progress line with them.
         var terminal = progress is null || jsonLogs ? null : new StatusTerminal(progress);
         using var loggers = terminal is null ? Logging.Create(config.LogLevel, jsonLogs) : null;
-        var logger = loggers?.CreateLogger("s3sync") ?? new EscapingLogger(new TerminalLogger(terminal!, Logging.ToLevel(config.LogLevel)));
+        var runLogger = loggers?.CreateLogger("s3sync") ?? new EscapingLogger(new TerminalLogger(terminal!, Logging.ToLevel(config.LogLevel)));
         var clock = Stopwatch.StartNew();
         var worst = SiteStatus.Done;
         long files = 0, bytes = 0, failed = 0;
-        using var cache = CacheOptions.Open(config.StateDir, logger);
+        using var cache = CacheOptions.Open(config.StateDir, runLogger);
         var limits = new RequestLimits(config);
         foreach (var site in config.Sites)
         {
+            // A run of several sites names the site on each of its lines (issue #27: cron mail of /etc and /var/log).
+            var logger = S3Sync.Reporting.SiteLogger.For(runLogger, site.Name, config.Sites.Count > 1);
             Func<long>? sent = null;
             using var store = terminal is null
                 ? SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site))

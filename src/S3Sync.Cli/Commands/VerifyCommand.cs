@@ -79,15 +79,16 @@ public static class VerifyCommand
             var siteClock = Stopwatch.StartNew();
             var totals = new ReportTotals();
             report.SiteHeader(site);
-            using var store = SiteStores.For(site, config.TransferWorkers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site));
+            var siteLogger = S3Sync.Reporting.SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
+            using var store = SiteStores.For(site, config.TransferWorkers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limits.For(site));
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
             var links = new LinkSummary();
             // Settings drift is a difference: the state folder says whether the site's settings changed since applied.
             var planner = new SyncPlanner(site, store, digests, PlanFactory.Verify(options.Deep, options.At, ledger.NeedsCheck(site)), issue =>
             {
-                if (links.TryAdd(issue, logger)) return;
+                if (links.TryAdd(issue, siteLogger)) return;
                 if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals);
-                else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
+                else siteLogger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
             });
             var siteComplete = true;
             try

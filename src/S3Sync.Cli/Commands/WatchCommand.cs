@@ -62,7 +62,7 @@ public static class WatchCommand
                 },
                 SiteNames = result.GetValue(common.Sites) ?? [],
                 // Retries are warnings, as in sync: the logger exists once RunAsync has made it, before any site starts.
-                StoreFactory = (site, c) => SiteStores.For(site, c.TransferWorkers, c.S3OpsRetries, c.RequestTimeout, retryLogger, LimitFor(site, c)),
+                StoreFactory = (site, c) => SiteStores.For(site, c.TransferWorkers, c.S3OpsRetries, c.RequestTimeout, retryLogger is null ? null : new S3Sync.Reporting.SiteLogger(retryLogger, site.Name), LimitFor(site, c)),
                 ShutdownGrace = TimeSpan.FromSeconds(seconds),
             };
             return RunAsync(config, jsonLogs, options, error, cancellationToken, logger => retryLogger = logger);
@@ -83,12 +83,24 @@ public static class WatchCommand
         // One cache for the process, from state_dir (--state-dir, S3SYNC_STATE_DIR) as at start; a reload keeps it.
         using var cache = CacheOptions.Open(config.StateDir, logger);
         var service = new WatchService(options with { Cache = cache }, logger);
+        service.Metrics.Version = BuildInfo.Version;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Under systemd (Type=notify): READY=1 once every site's first full sync is done, RELOADING=1 and READY=1
+        // around a reload, STOPPING=1 on a stop, WATCHDOG=1 while every site's loop turns.
+        using var notifier = SystemdNotifier.FromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId);
+        notifier?.Status("initial sync running");
+        service.Started += () => notifier?.Ready($"watching {service.Config?.Sites.Count ?? 0} sites");
+        service.Reloading += () => { if (service.HasStarted) notifier?.Reloading(); };
+        service.Reloaded += applied => { if (service.HasStarted) notifier?.Ready(applied ? "configuration reloaded; watching" : "configuration reload refused; watching with the running configuration"); };
+        using var watchdog = notifier?.WatchdogInterval is { } every
+            ? options.Time.CreateTimer(_ => { if (service.Stuck is null) notifier.Watchdog(); }, null, TimeSpan.Zero, every)
+            : null;
 
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
             logger.LogInformation("{Signal}: stopping", context.Signal);
+            notifier?.Stopping();
             stop.Cancel();
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -105,7 +117,11 @@ public static class WatchCommand
         {
             try
             {
-                status = new StatusServer(config.HttpAddress, port, () => service.Healthy, service.Metrics.Render, logger, () => service.Problem);
+                status = new StatusServer(config.HttpAddress, port, () => service.Healthy, service.Metrics.Render, logger, () => service.Problem)
+                {
+                    Stuck = () => service.Stuck,
+                    Started = () => service.HasStarted,
+                };
                 status.Start();
             }
             catch (SocketException e)

@@ -55,7 +55,7 @@ public static class ConfigLoader
         ["storage_class"] = Kind.String, ["access_key"] = Kind.String, ["secret_access_key"] = Kind.String,
         ["endpoint"] = Kind.String, ["force_path_style"] = Kind.Bool, ["watch_interval"] = Kind.Int,
         ["max_delete"] = Kind.String, ["exclusions"] = Kind.StringList, ["inclusions"] = Kind.StringList,
-        ["symlinks"] = Kind.String,
+        ["symlinks"] = Kind.String, ["watch_mode"] = Kind.String,
         ["sse"] = Kind.String, ["sse_kms_key_id"] = Kind.String, ["sse_customer_key_file"] = Kind.String,
         ["acl"] = Kind.String, ["headers"] = Kind.Headers, ["profile"] = Kind.String,
     };
@@ -354,6 +354,8 @@ public static class ConfigLoader
             if (mode is null) errors.Add(SErr("symlinks", $"unknown value '{s.Symlinks}' (valid: skip, follow, preserve)"));
             var symlinks = mode ?? SymlinkMode.Skip;
             if (s.WatchInterval is < 0) errors.Add(SErr("watch_interval", $"must be 0 or more milliseconds, got {s.WatchInterval}"));
+            WatchMode? watchMode = s.WatchMode?.Trim() switch { null or "auto" => Config.WatchMode.Auto, "inotify" => Config.WatchMode.Inotify, "poll" => Config.WatchMode.Poll, _ => null };
+            if (watchMode is null) errors.Add(SErr("watch_mode", $"unknown value '{s.WatchMode}' (valid: auto, inotify, poll)"));
             CheckEndpoint(s.Endpoint, $"{p}.endpoint", errors, (k, m) => lines.ErrorAt(k, m, p));
             if ((s.AccessKey is null) != (s.SecretAccessKey is null))
                 errors.Add(SErr(s.AccessKey is null ? "secret_access_key" : "access_key", "access_key and secret_access_key go together; give both or neither"));
@@ -387,6 +389,7 @@ public static class ConfigLoader
                 MaxDelete = limit,
                 Filter = new PathFilter(inclusions, exclusions),
                 Symlinks = symlinks,
+                WatchMode = watchMode ?? Config.WatchMode.Auto,
                 Encryption = encryption,
                 Acl = acl,
                 Headers = headers,

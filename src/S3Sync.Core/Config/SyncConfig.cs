@@ -110,6 +110,9 @@ public sealed record Site
     public DeleteLimit MaxDelete { get; init; } = DeleteLimit.Default;
     public PathFilter Filter { get; init; } = PathFilter.All;
     public SymlinkMode Symlinks { get; init; } = SymlinkMode.Skip;
+
+    /// <summary>How <c>watch</c> sees changes under local_path (<c>watch_mode</c>).</summary>
+    public WatchMode WatchMode { get; init; } = WatchMode.Auto;
     public Encryption Encryption { get; init; } = Encryption.None;
 
     /// <summary>The canned ACL sent with every upload and copy (<c>acl</c>); null: none is sent (the bucket's default).</summary>
@@ -135,7 +138,7 @@ public sealed record Site
             ("force_path_style", ForcePathStyle != other.ForcePathStyle), ("retire_deleted", RetireDeleted != other.RetireDeleted),
             ("storage_class", StorageClass != other.StorageClass), ("credentials", !Equals(Credentials, other.Credentials)),
             ("watch_interval", WatchInterval != other.WatchInterval), ("max_delete", MaxDelete != other.MaxDelete),
-            ("exclusions/inclusions", !Filter.Equals(other.Filter)), ("symlinks", Symlinks != other.Symlinks),
+            ("exclusions/inclusions", !Filter.Equals(other.Filter)), ("symlinks", Symlinks != other.Symlinks), ("watch_mode", WatchMode != other.WatchMode),
             ("sse", !Encryption.Equals(other.Encryption)), ("acl", Acl != other.Acl), ("headers", !Headers.Equals(other.Headers)),
             ("profile", Profile != other.Profile),
         ];

@@ -29,13 +29,14 @@ public sealed class LinkSummary
 
     public int Count => _count;
 
-    /// <summary>The one warning, when there was any link.</summary>
-    public void Report(ILogger logger, string site, Config.SymlinkMode mode)
+    /// <summary>The one line, when there was any link: a warning when <paramref name="level"/> says so (by default;
+    /// <c>sync</c> lowers it to debug while the count is the last run's), else at that level.</summary>
+    public void Report(ILogger logger, string site, Config.SymlinkMode mode, LogLevel level = LogLevel.Warning)
     {
         if (_count == 0) return;
         var more = _count > _first.Count ? $", and {_count - _first.Count} more (--loglevel debug lists each)" : "";
         var hint = mode == Config.SymlinkMode.Skip ? "; set symlinks: preserve (or follow) to back them up" : "";
-        logger.LogWarning("site {Site}: {Count} symbolic links {What}: {Paths}{More}{Hint}", site, _count,
+        logger.Log(level, "site {Site}: {Count} symbolic links {What}: {Paths}{More}{Hint}", site, _count,
             mode == Config.SymlinkMode.Skip ? "skipped" : "refused", string.Join(", ", _first), more, hint);
     }
 }

@@ -13,7 +13,14 @@ namespace S3Sync.Execution;
 public enum SiteStatus { Done = 0, Failed = 3, DeletesRefused = 4, Credentials = 5 }
 
 /// <summary>The summary of one site's sync.</summary>
-public sealed record SiteResult(Site Site, SiteStatus Status, SiteStats Stats, TimeSpan Elapsed, IReadOnlyList<string> Problems);
+public sealed record SiteResult(Site Site, SiteStatus Status, SiteStats Stats, TimeSpan Elapsed, IReadOnlyList<string> Problems)
+{
+    /// <summary>Symbolic links the walk skipped or refused (the summary warning's count).</summary>
+    public int LinksSkipped { get; init; }
+
+    /// <summary>FIFOs, sockets and devices the walk skipped.</summary>
+    public int SpecialFilesSkipped { get; init; }
+}
 
 /// <summary>Settings of a sync run that are not per site.</summary>
 public sealed record SyncSettings
@@ -47,6 +54,10 @@ public sealed record SyncSettings
 
     /// <summary>Where the sub-mounts of each local_path are remembered; null: an unmounted sub-mount is not recognised.</summary>
     public MountLedger? Mounts { get; init; }
+
+    /// <summary>Where the counts behind the summary warnings (links, special files skipped) are remembered: each is a
+    /// warning when its count changed since the last run, else a debug line. Null: a warning every run.</summary>
+    public NoticeLedger? Notices { get; init; }
 
     /// <summary>Plan, pass the deletions through the guard, report each action as planned (or held), change nothing.</summary>
     public bool DryRun { get; init; }
@@ -95,13 +106,14 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         }
 
         var links = new LinkSummary();
+        var specials = new SpecialFileSummary();
         var checkSettings = settings.Ledger?.NeedsCheck(site) == true;
         if (checkSettings)
             logger.LogInformation("site {Site}: the headers, ACL or encryption settings changed: each object's are compared (a HEAD per object) and brought in line", site.Name);
         var knownMounts = settings.Mounts?.Recall(site) ?? [];
         var planner = new SyncPlanner(site, store, digests, PlanFactory.Sync(settings.Deep, checkSettings, knownMounts), issue =>
         {
-            if (links.TryAdd(issue, logger)) return;
+            if (links.TryAdd(issue, logger) || specials.TryAdd(issue, logger)) return;
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); problems.Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
             else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
         });
@@ -187,7 +199,11 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             if (own is not null) await own.DisposeAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
-        links.Report(logger, site.Name, site.Symlinks);
+        // Once per change of the count (remembered in the state folder), else at debug: a cron job's --quiet run over
+        // a tree that always holds a link or a FIFO writes nothing (issue #27). Counted only from a complete walk.
+        var complete = planner.Complete;
+        links.Report(logger, site.Name, site.Symlinks, Notice("links", links.Count, complete));
+        specials.Report(logger, site.Name, Notice("special", specials.Count, complete));
 
         if (!planner.Complete || status is SiteStatus.Failed or SiteStatus.Credentials)
         {
@@ -214,7 +230,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             status = SiteStatus.DeletesRefused;
         }
         // A dry run changes nothing: no open upload is aborted, the cache and the ledgers keep what they hold.
-        if (settings.DryRun) return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines);
+        if (settings.DryRun) return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines) { LinksSkipped = links.Count, SpecialFilesSkipped = specials.Count };
 
         if (planner.Complete && settings.Mounts is { } mounts && !mounts.Record(site, planner.MountPoints.Concat(planner.Unmounted)))
             logger.LogWarning("site {Site}: could not record the mount points under local_path in the state folder", site.Name);
@@ -233,7 +249,16 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         // Every object now matches the settings: the next run need not look at each again.
         if ((checkSettings || settings.Deep) && status == SiteStatus.Done && planner.Complete && settings.Ledger is { } ledger && !ledger.Record(site))
             logger.LogWarning("site {Site}: could not record the applied settings in the state folder; the next sync compares every object again", site.Name);
-        return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines);
+        return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines) { LinksSkipped = links.Count, SpecialFilesSkipped = specials.Count };
+    }
+
+    /// <summary>The level of a summary warning: a warning when its count changed since the last run (or nothing is
+    /// remembered), else debug. A dry run compares but records nothing; an incomplete walk (which may have missed some) neither compares nor records.</summary>
+    private LogLevel Notice(string kind, int count, bool complete)
+    {
+        if (settings.Notices is not { } notices) return LogLevel.Warning;
+        if (!complete) return count == 0 ? LogLevel.Debug : LogLevel.Warning;
+        return notices.Changed(site, kind, count, record: !settings.DryRun) ? LogLevel.Warning : LogLevel.Debug;
     }
 
     /// <summary>

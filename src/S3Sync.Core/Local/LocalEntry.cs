@@ -11,6 +11,10 @@ public sealed record LocalEntry(string Key, string FullPath, long Size, DateTime
 {
     /// <summary>With <c>symlinks: preserve</c>, a link's target: the entry's content is the target's UTF-8 bytes.</summary>
     public string? LinkTarget { get; init; }
+
+    /// <summary>The status change time the walk read (ns since the epoch; 0 when unknown): a poll of the tree
+    /// (<see cref="Watching.PollingSource"/>) sees a rewrite that kept size and mtime, or a chmod, by it.</summary>
+    public long CtimeNs { get; init; }
 }
 
 /// <summary>Something the walk met and could not use, reported per path.</summary>
@@ -18,4 +22,7 @@ public sealed record WalkIssue(string Path, string Message, bool IsError)
 {
     /// <summary>A symbolic link skipped or refused: summed up in one warning per run (<see cref="Execution.LinkSummary"/>).</summary>
     public bool IsLink { get; init; }
+
+    /// <summary>A FIFO, socket or device skipped: summed up in one warning per run (<see cref="Execution.SpecialFileSummary"/>).</summary>
+    public bool IsSpecial { get; init; }
 }

@@ -251,11 +251,11 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
             if (!site.Filter.Includes(key)) continue;
             if (type != Posix.RegularFile)
             {
-                report?.Invoke(new WalkIssue(path, "skipped: not a regular file (a FIFO, socket or device)", false));
+                report?.Invoke(new WalkIssue(path, "skipped: not a regular file (a FIFO, socket or device)", false) { IsSpecial = true });
                 _kept.Add(key);
                 continue;
             }
-            pending.Push(new LocalEntry(key, path, (long)child.Stat.Size, child.Stat.MtimeUtc, child.Stat.Identity));
+            pending.Push(new LocalEntry(key, path, (long)child.Stat.Size, child.Stat.MtimeUtc, child.Stat.Identity) { CtimeNs = child.Stat.CtimeSec * 1_000_000_000 + child.Stat.CtimeNsec });
         }
         Release(dir, open);
     }
@@ -335,7 +335,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
                 Refused(path, key, "cannot tell where it leads", target);
                 return;
             }
-            pending.Push(new LocalEntry(key, real, (long)stat.Size, stat.MtimeUtc, stat.Identity));
+            pending.Push(new LocalEntry(key, real, (long)stat.Size, stat.MtimeUtc, stat.Identity) { CtimeNs = stat.CtimeSec * 1_000_000_000 + stat.CtimeNsec });
         }
         finally
         {

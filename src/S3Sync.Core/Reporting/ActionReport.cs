@@ -64,6 +64,8 @@ public sealed class ActionReport(TextWriter output, bool dryRun, bool download)
         {
             Type = "summary", Site = result.Site.Name, Status = StatusName(result.Status), DryRun = dryRun ? true : null,
             Totals = totals, Seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
+            LinksSkipped = result.LinksSkipped > 0 ? result.LinksSkipped : null,
+            SpecialFilesSkipped = result.SpecialFilesSkipped > 0 ? result.SpecialFilesSkipped : null,
         });
     }
 

@@ -33,6 +33,9 @@ public sealed record JsonReportLine
     public RunTotals? Totals { get; init; }
     public long? Differences { get; init; }
     public double? Seconds { get; init; }
+    /// <summary>summary of sync: symbolic links and special files (FIFOs, sockets, devices) the walk skipped, when any.</summary>
+    public int? LinksSkipped { get; init; }
+    public int? SpecialFilesSkipped { get; init; }
     public bool? Complete { get; init; }
     /// <summary>total of sync and restore: the exit code the run ends with.</summary>
     public int? ExitCode { get; init; }

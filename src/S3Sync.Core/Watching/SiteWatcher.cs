@@ -150,7 +150,7 @@ public sealed class SiteWatcher
         _pool = _settings.Pool ?? ownPool!;
         _uploader = _pool.Batch(_site, _store, eventDigests, uploads.Token, logsActions: false);
         _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var ticket)) ticket.Start(); };
-        _uploader.Completed += result => _done.Writer.TryWrite(result);
+        _uploader.Completed += result => { _metrics.Progressed(_time.GetTimestamp()); _done.Writer.TryWrite(result); };
         _metrics.InitialSyncDone = false;
         try
         {
@@ -182,7 +182,8 @@ public sealed class SiteWatcher
                 _source.Start(Post);
                 _started = true;
                 if (_backoff.Succeeded()) _logger.LogInformation("site {Site}: the watch works again", _site.Name);
-                _logger.LogInformation("site {Site}: watching {Folders} folders under {Path}", _site.Name, _source.WatchCount, _root);
+                if (_source is PollingSource poll) _logger.LogInformation("site {Site}: polling {Files} files under {Path} every {Interval} ms", _site.Name, poll.Files, _root, poll.Interval.TotalMilliseconds);
+                else _logger.LogInformation("site {Site}: watching {Folders} folders under {Path}", _site.Name, _source.WatchCount, _root);
                 return true;
             }
             catch (IOException e)
@@ -285,7 +286,9 @@ public sealed class SiteWatcher
             doneWait ??= _done.Reader.WaitToReadAsync(_stop).AsTask();
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(_stop);
             var delay = wait == Timeout.InfiniteTimeSpan ? Task.Delay(Timeout.Infinite, timer.Token) : Task.Delay(wait, _time, timer.Token);
+            _metrics.LoopWaiting();
             await Task.WhenAny(eventsWait, doneWait, delay).ConfigureAwait(false);
+            _metrics.LoopWorking(_time.GetTimestamp());
             await timer.CancelAsync().ConfigureAwait(false);
             if (eventsWait.IsCompleted) eventsWait = null;
             if (doneWait.IsCompleted) doneWait = null;

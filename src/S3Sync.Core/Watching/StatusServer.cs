@@ -6,8 +6,14 @@ using Microsoft.Extensions.Logging;
 namespace S3Sync.Watching;
 
 /// <summary>
-/// A minimal HTTP/1.1 listener for probes and scraping: <c>GET /healthz</c> and <c>GET /metrics</c>, one request per
-/// connection. Built on sockets (no ASP.NET) so the AOT binary stays small and warning-free. GET changes nothing.
+/// A minimal HTTP/1.1 listener for probes and scraping, one request per connection. Built on sockets (no ASP.NET) so
+/// the AOT binary stays small and warning-free. GET changes nothing.
+/// <list type="bullet">
+/// <item><c>/livez</c>: the process works (200 unless a site's loop is stuck): a liveness probe restarts on it;</item>
+/// <item><c>/readyz</c> (and <c>/healthz</c>, its older name): every site synced, watched, nothing held: 503 says why;</item>
+/// <item><c>/startupz</c>: every site finished its first full sync (held deletions or not), systemd's <c>READY=1</c>;</item>
+/// <item><c>/metrics</c>: the Prometheus text format.</item>
+/// </list>
 /// </summary>
 public sealed class StatusServer : IAsyncDisposable
 {
@@ -37,13 +43,19 @@ public sealed class StatusServer : IAsyncDisposable
     /// <summary>The longest wait between two accepts that failed (the wait doubles from 50 ms up to this).</summary>
     public TimeSpan MaxAcceptBackoff { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Why the process does not work (<c>/livez</c> answers 503 with it); null when it works.</summary>
+    public Func<string?> Stuck { get; init; } = static () => null;
+
+    /// <summary>True once every site finished its first full sync (<c>/startupz</c>); the health by default.</summary>
+    public Func<bool>? Started { get; init; }
+
     /// <summary>The bound port (useful when the configured port is 0).</summary>
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public void Start()
     {
         _listener.Start();
-        _logger.LogInformation("HTTP status on http://{Address}:{Port}/ (/healthz, /metrics)", ((IPEndPoint)_listener.LocalEndpoint).Address, Port);
+        _logger.LogInformation("HTTP status on http://{Address}:{Port}/ (/livez, /readyz, /startupz, /metrics)", ((IPEndPoint)_listener.LocalEndpoint).Address, Port);
         _accepting = AcceptAsync();
     }
 
@@ -122,9 +134,11 @@ public sealed class StatusServer : IAsyncDisposable
         var path = requestLine[1].Split('?', 2)[0];
         return path switch
         {
-            "/healthz" => _healthy() ? ("200 OK", "text/plain", "ok\n") : ("503 Service Unavailable", "text/plain", (_problem?.Invoke() ?? "not ready: initial sync running or watches degraded") + "\n"),
+            "/healthz" or "/readyz" => _healthy() ? ("200 OK", "text/plain", "ok\n") : ("503 Service Unavailable", "text/plain", (_problem?.Invoke() ?? "not ready: initial sync running or watches degraded") + "\n"),
+            "/livez" => Stuck() is { } why ? ("503 Service Unavailable", "text/plain", why + "\n") : ("200 OK", "text/plain", "ok\n"),
+            "/startupz" => (Started ?? _healthy)() ? ("200 OK", "text/plain", "ok\n") : ("503 Service Unavailable", "text/plain", "starting: the first full sync of every site is not done yet\n"),
             "/metrics" => ("200 OK", "text/plain; version=0.0.4; charset=utf-8", _metrics()),
-            _ => ("404 Not Found", "text/plain", "not found (try /healthz or /metrics)\n"),
+            _ => ("404 Not Found", "text/plain", "not found (try /livez, /readyz, /startupz or /metrics)\n"),
         };
     }
 

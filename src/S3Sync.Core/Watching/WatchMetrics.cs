@@ -15,6 +15,8 @@ public sealed class SiteMetrics(string site)
     private int _queueDepth, _watches;
     private double _lastFullSync;
     private volatile bool _initialDone, _watchHealthy;
+    private long _busySince = Idle, _progressAt = Idle;
+    private const long Idle = long.MinValue;
 
     public string Site => site;
     public long Uploads => Interlocked.Read(ref _uploads);
@@ -37,6 +39,26 @@ public sealed class SiteMetrics(string site)
         : DeletesHeld > 0 ? $"{DeletesHeld} deletions held by max_delete (apply with: {SyncCommand} --site {Reporting.Printable.ShellQuote(site)} --max-delete N)"
         : !_watchHealthy ? "watches degraded (a full sync is catching up, or local_path is gone)"
         : null;
+
+    /// <summary>The site's loop woke up at <paramref name="timestamp"/> (<see cref="TimeProvider.GetTimestamp"/>) and works.</summary>
+    public void LoopWorking(long timestamp) => Interlocked.Exchange(ref _busySince, timestamp);
+
+    /// <summary>The site's loop waits for its next event or deadline: idle, never stuck.</summary>
+    public void LoopWaiting() => Interlocked.Exchange(ref _busySince, Idle);
+
+    /// <summary>Work of the site ended (an upload): its loop may be waiting for room in the upload queue, which is progress.</summary>
+    public void Progressed(long timestamp) => Interlocked.Exchange(ref _progressAt, timestamp);
+
+    /// <summary>How long the site's loop has been working without going back to wait and without any upload ending, when
+    /// that is longer than <paramref name="after"/>; null otherwise (the liveness of <c>/livez</c> and the watchdog).</summary>
+    public TimeSpan? StuckFor(TimeProvider time, TimeSpan after)
+    {
+        var busy = Interlocked.Read(ref _busySince);
+        if (busy == Idle) return null;
+        var since = Math.Max(busy, Interlocked.Read(ref _progressAt));
+        var elapsed = time.GetElapsedTime(since);
+        return elapsed > after ? elapsed : null;
+    }
 
     public void AddUpload(long bytes) { Interlocked.Increment(ref _uploads); Interlocked.Add(ref _uploadedBytes, bytes); }
     public void AddDeletes(long count) => Interlocked.Add(ref _deletes, count);
@@ -67,8 +89,11 @@ public sealed class SiteMetrics(string site)
     {
         var l = $"site=\"{MetricsWriter.Escape(site)}\"";
         w.Sample("s3sync_data_total_size", l, Interlocked.Read(ref _bytes));
+        w.Sample("s3sync_data_size_bytes", l, Interlocked.Read(ref _bytes));
         w.Sample("s3sync_data_objects_count", l, Interlocked.Read(ref _objects));
+        w.Sample("s3sync_data_objects", l, Interlocked.Read(ref _objects));
         w.Sample("s3sync_errors_count", l, Errors);
+        w.Sample("s3sync_errors_total", l, Errors);
         w.Sample("s3sync_deletes_held", l, DeletesHeld);
         w.Sample("s3sync_uploads_total", l, Uploads);
         w.Sample("s3sync_uploaded_bytes_total", l, Interlocked.Read(ref _uploadedBytes));
@@ -92,14 +117,24 @@ public sealed class SiteMetrics(string site)
     }
 }
 
-/// <summary>Every site's metrics, rendered in the Prometheus text format (version 0.0.4).</summary>
+/// <summary>
+/// Every site's metrics, the build and the process, rendered in the Prometheus text format (version 0.0.4). The
+/// seed's three names (<c>s3sync_data_total_size</c>, <c>s3sync_data_objects_count</c>, <c>s3sync_errors_count</c>) are
+/// its contract with existing dashboards and stay, beside their conventional twins (<c>_bytes</c>, no <c>_count</c> on a
+/// gauge, <c>_total</c> on a counter) carrying the same values. <c>s3sync_errors_count</c> is declared <c>untyped</c>: a
+/// counter's name must end in <c>_total</c>, and its value (a count that only grows) reads the same either way.
+/// </summary>
 public sealed class WatchMetrics
 {
     private static readonly (string Name, string Type, string Help)[] Families =
     [
-        ("s3sync_data_total_size", "gauge", "Bytes under the site's prefix in S3, as of the last full sync."),
-        ("s3sync_data_objects_count", "gauge", "Objects under the site's prefix in S3, as of the last full sync."),
-        ("s3sync_errors_count", "counter", "Failed uploads, deletes and full syncs since start."),
+        ("s3sync_build_info", "gauge", "Always 1; the version of s3sync in the version label."),
+        ("s3sync_data_total_size", "gauge", "Bytes under the site's prefix in S3, as of the last full sync (the seed's name; see s3sync_data_size_bytes)."),
+        ("s3sync_data_size_bytes", "gauge", "Bytes under the site's prefix in S3, as of the last full sync."),
+        ("s3sync_data_objects_count", "gauge", "Objects under the site's prefix in S3, as of the last full sync (the seed's name; see s3sync_data_objects)."),
+        ("s3sync_data_objects", "gauge", "Objects under the site's prefix in S3, as of the last full sync."),
+        ("s3sync_errors_count", "untyped", "Failed uploads, deletes and full syncs since start (the seed's name; see s3sync_errors_total)."),
+        ("s3sync_errors_total", "counter", "Failed uploads, deletes and full syncs since start."),
         ("s3sync_deletes_held", "gauge", "Deletions held back by max_delete (not made) until a full sync decides them again; the site is unhealthy while this is above 0."),
         ("s3sync_uploads_total", "counter", "Objects uploaded (PUT or multipart) since start, by events and full syncs."),
         ("s3sync_uploaded_bytes_total", "counter", "Bytes uploaded since start."),
@@ -111,7 +146,16 @@ public sealed class WatchMetrics
         ("s3sync_full_syncs_total", "counter", "Full reconciles finished (initial, periodic, after overflow or reload)."),
         ("s3sync_last_full_sync_timestamp_seconds", "gauge", "Unix time the last full reconcile finished."),
         ("s3sync_upload_delay_seconds", "histogram", "Delay from a file's change being seen to its upload finishing."),
+        ("process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds."),
+        ("process_resident_memory_bytes", "gauge", "Resident memory size in bytes."),
+        ("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes."),
+        ("process_open_fds", "gauge", "Open file descriptors."),
+        ("process_max_fds", "gauge", "The limit of open file descriptors."),
+        ("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds."),
     ];
+
+    /// <summary>The version <c>s3sync_build_info</c> reports (the command sets it; the informational version).</summary>
+    public string Version { get; set; } = "unknown";
 
     private readonly ConcurrentDictionary<string, SiteMetrics> _sites = new(StringComparer.Ordinal);
 
@@ -129,7 +173,9 @@ public sealed class WatchMetrics
     public string Render()
     {
         var writer = new MetricsWriter();
+        writer.Sample("s3sync_build_info", $"version=\"{MetricsWriter.Escape(Version)}\"", 1);
         foreach (var site in Sites) site.Write(writer);
+        ProcessMetrics.Write(writer);
         var text = new StringBuilder();
         foreach (var (name, type, help) in Families)
         {
@@ -152,8 +198,11 @@ internal sealed class MetricsWriter
             ? name[..name.LastIndexOf('_')]
             : name;
         if (!Lines.TryGetValue(family, out var list)) Lines[family] = list = [];
-        list.Add($"{name}{{{labels}}} {value.ToString("R", CultureInfo.InvariantCulture)}");
+        list.Add(labels.Length == 0 ? $"{name} {Format(value)}" : $"{name}{{{labels}}} {Format(value)}");
     }
+
+    private static string Format(double value) =>
+        double.IsPositiveInfinity(value) ? "+Inf" : double.IsNegativeInfinity(value) ? "-Inf" : double.IsNaN(value) ? "NaN" : value.ToString("R", CultureInfo.InvariantCulture);
 
     public static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 }

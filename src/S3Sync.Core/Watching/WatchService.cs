@@ -80,6 +80,40 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     /// <summary>Raised after each reload attempt with whether it was applied.</summary>
     public event Action<bool>? Reloaded;
 
+    /// <summary>Raised when a reload starts (before the file is read); <see cref="Reloaded"/> follows.</summary>
+    public event Action? Reloading;
+
+    /// <summary>Raised once, when every site finished its first full sync (systemd's <c>READY=1</c>).</summary>
+    public event Action? Started;
+
+    private int _started;
+
+    /// <summary>True once every site finished its first full sync (held deletions or not): <c>/startupz</c>.</summary>
+    public bool HasStarted => Volatile.Read(ref _started) == 1;
+
+    /// <summary>A site's loop that works this long without waiting again and without an upload ending is stuck.</summary>
+    public static readonly TimeSpan StuckAfter = TimeSpan.FromMinutes(5);
+
+    /// <summary>Why the process does not work (a site's loop stuck for longer than <see cref="StuckAfter"/>), one line
+    /// per site; null when it works. Held deletions, a failing server or a gone folder are not this: they are
+    /// <see cref="Problem"/>, for readiness. <c>/livez</c> and the systemd watchdog ask this.</summary>
+    public string? Stuck
+    {
+        get
+        {
+            // From the configuration and the metrics (both safe to read from the status server's threads).
+            var lines = (_config?.Sites ?? []).Select(s => (s.Name, Busy: Metrics.For(s.Name).StuckFor(options.Time, StuckAfter)))
+                .Where(x => x.Busy is not null).Select(x => $"site {x.Name}: its loop has been busy for {x.Busy!.Value.TotalSeconds:0} s without progress").ToList();
+            return lines.Count == 0 ? null : "not live: " + string.Join("\n", lines);
+        }
+    }
+
+    private void CheckStarted()
+    {
+        if (_config?.Sites is { Count: > 0 } sites && sites.All(s => Metrics.For(s.Name).InitialSyncDone) && Interlocked.CompareExchange(ref _started, 1, 0) == 0)
+            Started?.Invoke();
+    }
+
     /// <summary>True once every site finished its initial sync and has every folder watched.</summary>
     public bool Healthy
     {
@@ -188,6 +222,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            Reloading?.Invoke();
             if (options.ConfigPath is null && options.Loader is null)
             {
                 logger.LogWarning("configuration reload ({Why}) ignored: there is no configuration file (ad-hoc form)", why);
@@ -366,9 +401,15 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     {
         var store = options.StoreFactory(site, config);
         Metrics.For(site.Name).InitialSyncDone = false;
-        var watcher = new SiteWatcher(site, store, options.SourceFactory(site, options.Time), _settings!, Metrics.For(site.Name), logger, _guards.GetValueOrDefault(site.Name));
+        var source = SourceFor(site);
+        // Every line of a site's watch names it, its full syncs' too (the engine's own lines name a key or a path only).
+        var watcher = new SiteWatcher(site, store, source, _settings!, Metrics.For(site.Name), new Reporting.SiteLogger(logger, site.Name), _guards.GetValueOrDefault(site.Name));
         _guards[site.Name] = watcher.Guard;
-        watcher.Activity += a => Activity?.Invoke(a);
+        watcher.Activity += a =>
+        {
+            if (a.Kind == WatchActivityKind.FullSyncDone) CheckStarted();
+            Activity?.Invoke(a);
+        };
         var stop = new CancellationTokenSource();
         var task = Task.Run(async () =>
         {
@@ -379,6 +420,32 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         }, CancellationToken.None);
         _running[site.Name] = new Running(watcher, stop, task);
     }
+
+    /// <summary>
+    /// The change source of a site: inotify (<see cref="WatchOptions.SourceFactory"/>), or a <see cref="PollingSource"/>
+    /// with <c>watch_mode: poll</c>, and with <c>auto</c> where local_path is on a file system inotify is blind on (NFS,
+    /// CIFS/SMB, FUSE, 9p, ...): the start's log says which and why.
+    /// </summary>
+    private IChangeSource SourceFor(Site site)
+    {
+        var blind = site.WatchMode == WatchMode.Auto ? FileSystemKind.BlindAt(site.LocalPath) : null;
+        if (site.WatchMode != WatchMode.Poll && blind is null) return options.SourceFactory(site, options.Time);
+        var poll = new PollingSource(site, options.Time);
+        var interval = poll.Interval.TotalSeconds >= 1 ? $"{poll.Interval.TotalSeconds:0.#} s" : $"{poll.Interval.TotalMilliseconds:0} ms";
+        if (blind is null)
+            logger.LogInformation("site {Site}: watch_mode: poll: walking local_path {Path} every {Interval} (stat only) instead of inotify", site.Name, site.LocalPath, interval);
+        else
+            logger.LogInformation("site {Site}: local_path {Path} is on {FileSystem}, where inotify does not see changes made by other machines: walking it every {Interval} (stat only) instead (watch_mode: inotify to change that)", site.Name, site.LocalPath, blind, interval);
+        poll.Polled += result =>
+        {
+            logger.LogTrace("site {Site}: poll: {Files} files, {Changed} new or changed, {Removed} removed in {Milliseconds:0} ms", site.Name, result.Files, result.Changed, result.Removed, result.Elapsed.TotalMilliseconds);
+            Polled?.Invoke(site.Name, result);
+        };
+        return poll;
+    }
+
+    /// <summary>Raised after each poll of a site watched by polling (<c>watch_mode</c>), with what it found.</summary>
+    public event Action<string, PollResult>? Polled;
 
     /// <summary>The names of the sites watched now.</summary>
     internal IReadOnlyCollection<string> RunningSites => [.. _running.Keys];

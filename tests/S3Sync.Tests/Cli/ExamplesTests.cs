@@ -58,7 +58,11 @@ public sealed class ExamplesTests
             Assert.Contains("http_port: 8080", run.Output);
             Assert.Contains("http_address: 0.0.0.0", run.Output);
             var manifest = File.ReadAllText(Path.Combine(Examples, "kubernetes.yaml"));
-            Assert.Contains("httpGet: { path: /healthz, port: http }", manifest);
+            // Liveness, readiness and start-up are three answers (issue #27): a held deletion is not a restart
+            Assert.Contains("httpGet: { path: /livez, port: http }", manifest);
+            Assert.Contains("httpGet: { path: /readyz, port: http }", manifest);
+            Assert.Contains("httpGet: { path: /startupz, port: http }", manifest);
+            Assert.DoesNotContain("/healthz", manifest);
             Assert.Contains("containerPort: 8080", manifest);
         }
         finally
@@ -132,5 +136,10 @@ public sealed class ExamplesTests
         Assert.Contains("StateDirectory=s3sync", unit);
         Assert.Contains(unit, l => l.StartsWith("ReadOnlyPaths=", StringComparison.Ordinal));
         Assert.Contains(unit, l => l.StartsWith("ExecStart=/usr/local/bin/s3sync watch -c ", StringComparison.Ordinal));
+        // systemd's own protocol (issue #27): notify, reload by SIGHUP, a watchdog, and one unit only
+        Assert.Contains("Type=notify", unit);
+        Assert.Contains("ExecReload=/bin/kill -HUP $MAINPID", unit);
+        Assert.Contains(unit, l => l.StartsWith("WatchdogSec=", StringComparison.Ordinal));
+        Assert.Single(Directory.EnumerateFiles(Examples, "*.service", SearchOption.AllDirectories));
     }
 }

@@ -20,7 +20,11 @@ public sealed class WatchDeleteGuardTests(S3ServerFixture server)
         s.Write("keep.txt", "keep");
         s.SiteConfig("retire_deleted: true\nmax_delete: 10");
         await using var w = new WatchHarness(s);
-        await using var http = new StatusServer("127.0.0.1", 0, () => w.Service.Healthy, w.Service.Metrics.Render, w.Log, () => w.Service.Problem);
+        await using var http = new StatusServer("127.0.0.1", 0, () => w.Service.Healthy, w.Service.Metrics.Render, w.Log, () => w.Service.Problem)
+        {
+            Stuck = () => w.Service.Stuck,
+            Started = () => w.Service.HasStarted,
+        };
         http.Start();
         await w.StartAsync();
         Assert.Equal(41, (await s.KeysAsync()).Count);
@@ -39,6 +43,10 @@ public sealed class WatchDeleteGuardTests(S3ServerFixture server)
         Assert.Equal(503, status);
         Assert.Contains($"site {site}:", body);
         Assert.Contains("deletions held", body);
+        // Not ready, but alive and started: a liveness probe must not restart the pod for a held deletion (issue #27)
+        Assert.Equal((503, body), await GetAsync(http.Port, "/readyz"));
+        Assert.Equal((200, "ok\n"), await GetAsync(http.Port, "/livez"));
+        Assert.Equal((200, "ok\n"), await GetAsync(http.Port, "/startupz"));
         // The command it prints works as printed: it names the watch's configuration file
         var printed = w.Log.Lines.Single(l => l.Contains("deletions held, not made", StringComparison.Ordinal));
         var command = printed[(printed.IndexOf("To apply them run: ", StringComparison.Ordinal) + "To apply them run: ".Length)..printed.IndexOf(" (or raise", StringComparison.Ordinal)];

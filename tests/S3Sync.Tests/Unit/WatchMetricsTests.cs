@@ -33,10 +33,11 @@ public sealed class WatchMetricsTests
 
         var text = metrics.Render();
 
-        Assert.Equal(14, text.Split('\n').Count(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)));
+        Assert.Equal(18, text.Split('\n').Count(l => l.StartsWith("# TYPE s3sync_", StringComparison.Ordinal)));
         Assert.Contains("s3sync_data_objects_count{site=\"a\\\"b\"} 0", text);
         Assert.Contains("s3sync_errors_count{site=\"c\"} 0", text);
-        Assert.Contains("# TYPE s3sync_errors_count counter", text);
+        Assert.Contains("# TYPE s3sync_errors_count untyped", text);
+        Assert.Contains("# TYPE s3sync_errors_total counter", text);
     }
 
     [Fact]
@@ -49,5 +50,43 @@ public sealed class WatchMetricsTests
         Assert.True(site.Healthy);
         site.WatchHealthy = false;
         Assert.False(site.Healthy);
+    }
+
+    private sealed class FakeClock : TimeProvider
+    {
+        public long Now { get; set; } = 1_000_000;
+        public override long TimestampFrequency => 1000;
+        public override long GetTimestamp() => Now;
+        public void Advance(TimeSpan by) => Now += (long)by.TotalMilliseconds;
+    }
+
+    [Fact]
+    public void A_loop_is_stuck_only_when_it_works_without_waiting_or_progress_for_longer_than_the_bound()
+    {
+        var clock = new FakeClock();
+        var site = new WatchMetrics().For("x");
+        var bound = TimeSpan.FromMinutes(5);
+
+        // Waiting for events, however long: idle, not stuck
+        site.LoopWaiting();
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Null(site.StuckFor(clock, bound));
+
+        // Working: not stuck within the bound, stuck after it
+        site.LoopWorking(clock.GetTimestamp());
+        clock.Advance(TimeSpan.FromMinutes(4));
+        Assert.Null(site.StuckFor(clock, bound));
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(TimeSpan.FromMinutes(6), site.StuckFor(clock, bound));
+
+        // An upload that ends is progress (the loop may wait for room in the upload queue)
+        site.Progressed(clock.GetTimestamp());
+        Assert.Null(site.StuckFor(clock, bound));
+        clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.NotNull(site.StuckFor(clock, bound));
+
+        // Back to waiting: live again
+        site.LoopWaiting();
+        Assert.Null(site.StuckFor(clock, bound));
     }
 }
