@@ -92,6 +92,7 @@ make_deb() {
     version=$(dist/s3sync --version)   # 0.1.0+COMMIT: a valid Debian version as it is
     arch=$(dpkg --print-architecture)
     stage=$(mktemp -d)
+    chmod 755 "$stage"   # the package's ./ is the system's /: never mktemp's 0700
     install -d "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/share/man/man1" "$stage/usr/share/bash-completion/completions" \
         "$stage/usr/share/zsh/vendor-completions" "$stage/usr/share/fish/vendor_completions.d" "$stage/lib/systemd/system" \
         "$stage/usr/share/doc/s3sync/examples"
