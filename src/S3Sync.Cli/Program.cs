@@ -16,6 +16,12 @@ public static class Program
             stdout.Write(System.Text.Encoding.UTF8.GetBytes(Version + "\n"));
             return Task.FromResult(ExitCodes.Ok);
         }
+        // --log-file: stderr itself becomes the file, before anything is written (every writer of stderr follows).
+        if (LogFile.Find(args) is { } logFile && LogFile.Redirect(logFile) is { } refused)
+        {
+            Console.Error.WriteLine($"s3sync: {refused}");
+            return Task.FromResult(ExitCodes.Usage);
+        }
         return RunAsync(args, Console.Out, Console.Error);
     }
 
@@ -34,7 +40,9 @@ public static class Program
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(RestoreCommand.Create());
         root.Subcommands.Add(WatchCommand.Create());
+        root.Subcommands.Add(LsCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
+        root.Subcommands.Add(CompletionCommand.Create(BuildRoot));
         HelpExamples.Enable(root);
         return root;
     }
@@ -45,7 +53,7 @@ public static class Program
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) error.WriteLine($"s3sync: {ParseErrors.Describe(UsageErrors.Describe(e, parse))}");
+            foreach (var e in UsageErrors.OnePerMistake(parse, args)) error.WriteLine($"s3sync: {ParseErrors.Describe(UsageErrors.Describe(e, parse))}");
             var path = UsageErrors.CommandPath(parse.CommandResult.Command);
             error.WriteLine($"Run 's3sync {(path.Length == 0 ? "" : path + " ")}--help' for usage.");
             return ExitCodes.Usage;

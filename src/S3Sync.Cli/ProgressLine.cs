@@ -11,11 +11,13 @@ namespace S3Sync.Cli;
 /// the rate, and the time left once the walk has ended (before, the totals are only "found so far", and a time left
 /// computed from them would be a guess). Log lines are written above it (<see cref="StatusTerminal"/>), never glued
 /// to it. Only for a person at a terminal: when stderr is a file, a pipe or a container
-/// log, nothing of it is written (<see cref="Wanted"/>), so logs stay clean.
+/// log, nothing of it is written (<see cref="Wanted"/>), so logs stay clean, unless asked for: <c>--progress</c> or
+/// <c>--stats</c> write the same text as whole lines at an interval (<see cref="Lines"/>).
 /// </summary>
 public sealed class ProgressLine : IDisposable
 {
-    private readonly StatusTerminal _terminal;
+    private readonly StatusTerminal? _terminal;
+    private readonly Action<string>? _writeLine;
     private readonly string _site;
     private readonly TimeProvider _time;
     private readonly long _start;
@@ -41,9 +43,20 @@ public sealed class ProgressLine : IDisposable
     }
 
     public ProgressLine(StatusTerminal terminal, string site, SiteSync sync, Func<long>? sentBytes = null, TimeProvider? time = null)
+        : this(terminal, null, TimeSpan.FromMilliseconds(250), site, sync, sentBytes, time)
+    {
+    }
+
+    /// <summary>The same text as whole lines, one every <paramref name="every"/> (<c>--progress</c> off a terminal,
+    /// <c>--stats</c>): for logs and pipes, where a line redrawn in place would be noise.</summary>
+    public static ProgressLine Lines(Action<string> writeLine, TimeSpan every, string site, SiteSync sync, Func<long>? sentBytes = null, TimeProvider? time = null) =>
+        new(null, writeLine, every, site, sync, sentBytes, time);
+
+    private ProgressLine(StatusTerminal? terminal, Action<string>? writeLine, TimeSpan every, string site, SiteSync sync, Func<long>? sentBytes, TimeProvider? time)
     {
         _sentBytes = sentBytes;
         _terminal = terminal;
+        _writeLine = writeLine;
         _site = site;
         _time = time ?? TimeProvider.System;
         _start = _time.GetTimestamp();
@@ -60,15 +73,20 @@ public sealed class ProgressLine : IDisposable
             Interlocked.Add(ref _doneBytes, result.Entry.Local?.Size ?? result.Bytes);
         };
         sync.PlanComplete += () => _walking = false;
-        _timer = _time.CreateTimer(_ => Draw(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+        _timer = _time.CreateTimer(_ => Draw(), null, every, every);
     }
 
     /// <summary>True when <paramref name="error"/> is this process's stderr and a terminal, and not <c>--quiet</c>.</summary>
     public static bool Wanted(TextWriter error, bool quiet) =>
-        !quiet && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected &&
-        Environment.GetEnvironmentVariable("TERM") is not "dumb";
+        !quiet && IsTerminal(error);
 
-    private void Draw()
+    /// <summary>True when <paramref name="error"/> is this process's stderr and a terminal that draws.</summary>
+    public static bool IsTerminal(TextWriter error) =>
+        ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") is not "dumb";
+
+    private void Draw() => Draw(final: false);
+
+    private void Draw(bool final)
     {
         var planned = Interlocked.Read(ref _plannedBytes);
         // Bytes sent so far (parts included), never more than planned: a file changed while it was being sent goes up again.
@@ -76,8 +94,9 @@ public sealed class ProgressLine : IDisposable
         var text = Format(_site, Interlocked.Read(ref _doneFiles), Interlocked.Read(ref _plannedFiles), done, planned, _time.GetElapsedTime(_start), _walking);
         lock (_gate)
         {
-            if (_disposed) return; // a tick that raced Dispose must not redraw over the summary
-            _terminal.SetStatus(text);
+            if (_disposed && !final) return; // a tick that raced Dispose must not redraw over the summary
+            if (_terminal is not null) _terminal.SetStatus(text);
+            else _writeLine!(text);
         }
     }
 
@@ -98,15 +117,18 @@ public sealed class ProgressLine : IDisposable
             $"{site}: {doneFiles}/{plannedFiles} files, {Sizes.Bytes(doneBytes)}/{Sizes.Bytes(plannedBytes)}, {Sizes.Bytes((long)rate)}/s, ETA {eta}");
     }
 
-    /// <summary>Stops redrawing and erases the line, so the summary that follows starts clean.</summary>
+    /// <summary>Stops redrawing and erases the line, so the summary that follows starts clean. In the lines form, the
+    /// site's final figures are written as a last line (a site shorter than the period still gets one).</summary>
     public void Dispose()
     {
         _timer.Dispose();
         lock (_gate)
         {
+            if (_disposed) return;
             _disposed = true;
-            _terminal.ClearStatus();
+            _terminal?.ClearStatus();
         }
+        if (_writeLine is not null) Draw(final: true);
     }
 
     /// <summary>Forwards everything; adds the size of each body the server accepted.</summary>

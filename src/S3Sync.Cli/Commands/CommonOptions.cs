@@ -12,7 +12,7 @@ namespace S3Sync.Cli.Commands;
 public sealed class CommonOptions
 {
     public Option<string?> Config { get; } = new("--config", "-c") { Description = "The configuration file (YAML); or give DIR and s3://BUCKET[/PREFIX] instead", HelpName = "FILE" };
-    public Argument<string?> Source { get; } = new("DIR") { Description = "Ad-hoc form: the local folder (instead of -c FILE)", Arity = ArgumentArity.ZeroOrOne };
+    public Argument<string?> Source { get; private init; } = new("DIR") { Description = "Ad-hoc form: the local folder (instead of -c FILE)", Arity = ArgumentArity.ZeroOrOne };
     public Argument<string?> Destination { get; } = new("S3_URL") { Description = "Ad-hoc form: s3://BUCKET[/PREFIX]", Arity = ArgumentArity.ZeroOrOne };
     public Option<string[]> Sites { get; } = new("--site") { Description = "Only the site with this name (repeatable)", HelpName = "NAME", AllowMultipleArgumentsPerToken = false };
     public SiteOverrides Overrides { get; } = new();
@@ -21,11 +21,22 @@ public sealed class CommonOptions
     public Option<string?> LogFormat { get; } = new("--log-format") { Description = "Log format on stderr: text (default) or json (one JSON object a line, for containers)", HelpName = "FORMAT" };
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Debug logs (loglevel debug); -vv for trace" };
     public Option<bool> VeryVerbose { get; } = new("-vv") { Description = "Trace logs (loglevel trace)" };
-    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Only warnings and errors: no progress line, no info logs, no summary" };
+    public Option<bool> Quiet { get; } = new("--quiet", "-q", "--only-show-errors") { Description = "Only warnings and errors: no progress line, no info logs, no summary (--only-show-errors: aws's name)" };
+    public Option<string?> LogFile { get; } = new("--log-file") { Description = "Append everything written on stderr (logs, errors) to FILE instead; a new FILE is made 0600, a symbolic link or FIFO is refused", HelpName = "FILE" };
     public Option<string?> Timeout { get; } = new("--timeout") { Description = $"Seconds one S3 request may take, its whole answer included (overrides request_timeout; default {Defaults.RequestTimeoutSeconds})", HelpName = "SECONDS" };
 
-    public CommonOptions()
+    /// <summary>ls: the one argument is the URL to list (<c>s3://BUCKET[/PREFIX]</c>), and there is no folder and no
+    /// filter; the site's local_path (never read) is the current folder.</summary>
+    private readonly bool _listing;
+
+    public CommonOptions() : this(listing: false)
     {
+    }
+
+    public CommonOptions(bool listing)
+    {
+        _listing = listing;
+        if (listing) Source = new Argument<string?>("S3_URL") { Description = "s3://BUCKET[/PREFIX] to list (instead of -c FILE)", Arity = ArgumentArity.ZeroOrOne };
         LogLevel.CompletionSources.Add("trace", "debug", "info", "warn", "error", "fatal", "panic");
         LogFormat.CompletionSources.Add("text", "json");
         // DIR and S3_URL take any word, so an option this command does not know (`sync -c cfg.yml --dryrun`) would
@@ -44,22 +55,23 @@ public sealed class CommonOptions
     public void AddTo(Command command)
     {
         command.Arguments.Add(Source);
-        command.Arguments.Add(Destination);
+        if (!_listing) command.Arguments.Add(Destination);
         command.Options.Add(Config);
         command.Options.Add(Sites);
         Overrides.AddTo(command);
-        Filters.AddTo(command);
+        if (!_listing) Filters.AddTo(command);
         command.Options.Add(LogLevel);
         command.Options.Add(LogFormat);
         command.Options.Add(Verbose);
         command.Options.Add(VeryVerbose);
         command.Options.Add(Quiet);
+        command.Options.Add(LogFile);
         command.Options.Add(Timeout);
     }
 
     /// <summary>True for the ad-hoc download form, <c>s3://BUCKET[/PREFIX] DIR</c> (the URL first).</summary>
     public bool IsDownload(ParseResult result) =>
-        result.GetValue(Source) is { } first && first.StartsWith(S3Url.Scheme, StringComparison.OrdinalIgnoreCase)
+        !_listing && result.GetValue(Source) is { } first && first.StartsWith(S3Url.Scheme, StringComparison.OrdinalIgnoreCase)
         && (result.GetValue(Destination) is not { } second || !second.StartsWith(S3Url.Scheme, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>True when <c>--quiet</c> was given.</summary>
@@ -153,19 +165,24 @@ public sealed class CommonOptions
     {
         var path = result.GetValue(Config);
         var dir = result.GetValue(Source);
-        var url = result.GetValue(Destination);
+        var url = _listing ? null : result.GetValue(Destination);
         var origin = new Dictionary<string, string>(StringComparer.Ordinal);
         ConfigDocument document;
         KeyLines lines;
         string file;
         if (path is not null && dir is not null)
         {
-            error.WriteLine("s3sync: give either -c FILE or DIR s3://BUCKET[/PREFIX], not both");
+            error.WriteLine(_listing ? "s3sync: give either -c FILE or s3://BUCKET[/PREFIX], not both" : "s3sync: give either -c FILE or DIR s3://BUCKET[/PREFIX], not both");
             return null;
         }
         if (path is null && dir is null)
         {
-            error.WriteLine("s3sync: give -c FILE, or DIR s3://BUCKET[/PREFIX] (see --help)");
+            error.WriteLine(_listing ? "s3sync: give s3://BUCKET[/PREFIX], or -c FILE (see --help)" : "s3sync: give -c FILE, or DIR s3://BUCKET[/PREFIX] (see --help)");
+            return null;
+        }
+        if (Overrides.Conflict(result) is { } conflict)
+        {
+            error.WriteLine($"s3sync: {conflict}");
             return null;
         }
         if (AwsEnvironment.SharedFileProblem(Environment.GetEnvironmentVariable) is { } shared)
@@ -193,6 +210,7 @@ public sealed class CommonOptions
             // The download direction, as the peers do it: s3://BUCKET[/PREFIX] DIR (the folder need not exist yet).
             var download = IsDownload(result);
             if (download) (dir, url) = (url, dir);
+            if (_listing) (dir, url) = ("/", dir);
             if (url is null || dir is null)
             {
                 error.WriteLine(download ? $"s3sync: missing the folder after {url}: give DIR" : $"s3sync: missing the destination after {dir}: give s3://BUCKET[/PREFIX]");
@@ -252,6 +270,7 @@ public sealed class CommonOptions
             return null;
         }
         if (selected.Count != config.Sites.Count) config = config with { Sites = [.. selected.Select(i => config.Sites[i])] };
+        if (_listing) return new Loaded(config, origin, environment, selected);
         if (Filters.Rules(result, error) is not { } rules) return null;
         if (rules.Count > 0) config = config with { Sites = [.. config.Sites.Select(s => s with { Filter = s.Filter.WithRules(rules) })] };
         return new Loaded(config, origin, environment, selected);

@@ -29,7 +29,7 @@ public static class RestoreCommand
         var json = new Option<bool>("--json") { Description = "JSON Lines on stdout: one object per action (planned ones with --dry-run), per error and per site, and a total; logs stay on stderr" };
         var all = new Option<bool>("--all") { Description = "With --dry-run (text): also list the files that are already right (= key)" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more local files than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
-        var workers = new Option<string?>("--workers") { Description = "Download workers, 1 to 1024 (default upload_workers)", HelpName = "N" };
+        var workers = new Option<string?>("--workers", "--transfers", "--concurrency") { Description = "Download workers, 1 to 1024 (default upload_workers; --transfers: rclone's name, --concurrency: s5cmd's)", HelpName = "N" };
         var noOwner = new Option<bool>("--no-owner") { Description = "Do not set owner and group (they are set only when running as root)" };
         var at = new Option<string?>("--at") { Description = "Point in time on a versioned bucket: RFC 3339 (2026-11-30T12:00:00Z) or a local date and time (2026-11-30 12:00)", HelpName = "TIME" };
         var command = new Command("restore", "Restore sites from their bucket by content, with modes, mtimes and owners. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")

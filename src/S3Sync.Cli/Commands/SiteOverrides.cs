@@ -17,6 +17,9 @@ public sealed class SiteOverrides
     public Option<bool> Delete { get; } = new("--delete") { Description = "Delete objects whose file is gone (key: retire_deleted; --delete false turns it off)" };
     public Option<bool> ForcePathStyle { get; } = new("--force-path-style") { Description = "Path-style requests (key: force_path_style; default: on with an endpoint)" };
     public Option<string?> Symlinks { get; } = new("--symlinks") { Description = "Symbolic links: skip (default), follow, or preserve them as links (key: symlinks)", HelpName = "MODE" };
+    public Option<bool> FollowSymlinks { get; } = new("--follow-symlinks") { Description = "Same as --symlinks follow (aws's and rclone's name)" };
+    /// <summary>sync and watch only (added by them): the commands that write.</summary>
+    public Option<bool> CreateBucket { get; } = new("--create-bucket") { Description = "Create the bucket if it does not exist (key: create_bucket; a dry run creates nothing)" };
     public Option<string?> Name { get; } = new("--name") { Description = "Site name in logs and reports (key: name; default BUCKET/PREFIX)", HelpName = "NAME" };
 
     public Option<string?> Sse { get; } = new("--sse") { Description = "Server-side encryption: AES256, aws:kms, aws:kms:dsse or none (key: sse)", HelpName = "MODE" };
@@ -47,6 +50,7 @@ public sealed class SiteOverrides
         command.Options.Add(ForcePathStyle);
         command.Options.Add(Name);
         command.Options.Add(Symlinks);
+        command.Options.Add(FollowSymlinks);
         command.Options.Add(Sse);
         command.Options.Add(SseKmsKeyId);
         command.Options.Add(SseCustomerKeyFile);
@@ -59,6 +63,11 @@ public sealed class SiteOverrides
         command.Options.Add(Metadata);
         command.Options.Add(BandwidthLimit);
     }
+
+    /// <summary>Flags that contradict each other, as one line; null when none do.</summary>
+    public string? Conflict(ParseResult result) =>
+        result.GetValue(FollowSymlinks) && result.GetValue(Symlinks) is { } mode && mode != "follow"
+            ? $"--follow-symlinks and --symlinks {mode} contradict each other: drop one" : null;
 
     /// <summary>
     /// Sets every given flag on the sites whose index is in <paramref name="selected"/>. Returns, per site key path
@@ -78,9 +87,12 @@ public sealed class SiteOverrides
             if (result.GetValue(Region) is { } region) { site.BucketRegion = region; Set("bucket_region", "--region"); }
             if (result.GetValue(StorageClass) is { } storageClass) { site.StorageClass = storageClass; Set("storage_class", "--storage-class"); }
             if (result.GetResult(Delete) is { Implicit: false }) { site.RetireDeleted = result.GetValue(Delete); Set("retire_deleted", "--delete"); }
+            if (result.GetResult(CreateBucket) is { Implicit: false }) { site.CreateBucket = result.GetValue(CreateBucket); Set("create_bucket", "--create-bucket"); }
             if (result.GetResult(ForcePathStyle) is { Implicit: false }) { site.ForcePathStyle = result.GetValue(ForcePathStyle); Set("force_path_style", "--force-path-style"); }
             if (result.GetValue(Name) is { } name) { site.Name = name; Set("name", "--name"); }
             if (result.GetValue(Symlinks) is { } symlinks) { site.Symlinks = symlinks; Set("symlinks", "--symlinks"); }
+            // --follow-symlinks is --symlinks follow (a contradicting --symlinks is refused by Conflict before this).
+            if (result.GetValue(FollowSymlinks) && result.GetValue(Symlinks) is null) { site.Symlinks = "follow"; Set("symlinks", "--follow-symlinks"); }
             // The three encryption keys are resolved as one (a site's replace the global ones): a flag brings the
             // site's others along, so --sse aws:kms on a site with an SSE-C key file is the conflict it looks like.
             if (result.GetValue(Sse) is { } sse) { site.Sse = sse; Set("sse", "--sse"); }

@@ -19,10 +19,11 @@ public static class SyncCommand
     {
         var common = new CommonOptions();
         var cache = new CacheOptions();
+        var peers = new PeerOptions();
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print the actions the run would take, and those a safety rule would hold, and change nothing; exits as the run would (4 when it would refuse deletions)" };
         var deep = new Option<bool>("--deep") { Description = "Read every object's stored headers, ACL and encryption (a HEAD each) and repair those that differ from the site's settings" };
         var maxDelete = new Option<string?>("--max-delete") { Description = "Refuse to delete more than this: a count, a percentage (10%) or 'unlimited'", HelpName = "LIMIT" };
-        var workers = new Option<string?>("--workers") { Description = "Upload workers, 1 to 1024 (overrides upload_workers)", HelpName = "N" };
+        var workers = new Option<string?>("--workers", "--transfers", "--concurrency") { Description = "Upload workers, 1 to 1024 (overrides upload_workers; --transfers: rclone's name, --concurrency: s5cmd's)", HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "JSON Lines on stdout: one object per action (planned ones with --dry-run), per error and per site, and a total; logs stay on stderr" };
         var command = new Command("sync", "Sync every site once, by content, and exit. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions, 5 no usable credentials.")
             .WithExamples(
@@ -37,6 +38,8 @@ public static class SyncCommand
         command.Options.Add(maxDelete);
         command.Options.Add(workers);
         command.Options.Add(json);
+        command.Options.Add(common.Overrides.CreateBucket);
+        peers.AddTo(command);
         cache.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
@@ -50,6 +53,7 @@ public static class SyncCommand
             if (!CommonOptions.TryGetMaxDelete(result, maxDelete, error, out var limit)) return Task.FromResult(ExitCodes.Usage);
             if (!CommonOptions.TryGetWorkers(result, workers, error, out var n)) return Task.FromResult(ExitCodes.Usage);
             if (n is { } count) config = config with { UploadWorkers = count, WorkersFixed = true };
+            if (!peers.TryRead(result, config, TimeProvider.System, error, out var peer)) return Task.FromResult(ExitCodes.Usage);
             if (cache.Apply(result, config, error) is not { } applied) return Task.FromResult(ExitCodes.Usage);
             config = applied;
             var rehash = result.GetValue(cache.Rehash);
@@ -65,11 +69,15 @@ public static class SyncCommand
                 Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)), Mounts = new MountLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
                 Notices = new NoticeLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
                 DryRun = dry, LogActions = !asJson,
+                Comparison = peer.Comparison, ModifiedSince = peer.ModifiedSince, DeleteExcluded = peer.DeleteExcluded,
             };
             var report = asJson ? new ActionReport(output, dry, download: false) { ErrorsOnly = quiet } : null;
             var text = dry && !asJson ? new ActionText(output, config.Sites.Count > 1) { Quiet = quiet } : null;
+            // The live line on a terminal (unless --no-progress); whole lines elsewhere with -P, and every --stats period.
+            var terminal = !peer.NoProgress && ProgressLine.Wanted(error, quiet);
+            TimeSpan? lines = peer.StatsEvery ?? (peer.Progress && !terminal && !quiet ? TimeSpan.FromSeconds(1) : null);
             return RunAsync(config, jsonLogs, settings, quiet || asJson ? TextWriter.Null : output, cancellationToken,
-                ProgressLine.Wanted(error, quiet) ? error : null, report, text);
+                terminal ? error : null, report, text, lines is { } every ? new ProgressLines(error, every) : null);
         });
         return command;
     }
@@ -77,7 +85,9 @@ public static class SyncCommand
     /// <param name="progress">Where to draw the progress line (a terminal's stderr), or null for none.</param>
     /// <param name="report">The JSON Lines report (<c>--json</c>), or null for the text summary on <paramref name="output"/>.</param>
     /// <param name="text">The text dry run's action lines, or null.</param>
-    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, SyncSettings settings, TextWriter output, CancellationToken cancellationToken, TextWriter? progress = null, ActionReport? report = null, ActionText? text = null)
+    /// <param name="lines">Progress as whole lines at an interval (<c>--progress</c> off a terminal, <c>--stats</c>), or null.</param>
+    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, SyncSettings settings, TextWriter output, CancellationToken cancellationToken, TextWriter? progress = null, ActionReport? report = null, ActionText? text = null,
+        ProgressLines? lines = null)
     {
         // On a terminal the log is written through the progress line's terminal, above the line, never glued to it.
         // JSON logs are for machines: no progress line with them.
@@ -94,7 +104,7 @@ public static class SyncCommand
             // A run of several sites names the site on each of its lines (issue #27: cron mail of /etc and /var/log).
             var logger = S3Sync.Reporting.SiteLogger.For(runLogger, site.Name, config.Sites.Count > 1);
             Func<long>? sent = null;
-            using var store = terminal is null
+            using var store = terminal is null && lines is null
                 ? SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site))
                 : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site)), out sent);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
@@ -103,6 +113,7 @@ public static class SyncCommand
             text?.Follow(site, sync);
             SiteResult result;
             using (terminal is null ? null : new ProgressLine(terminal, site.Name, sync, sent))
+            using (lines is null ? null : ProgressLine.Lines(terminal is null ? lines.Write : terminal.WriteLine, lines.Every, site.Name, sync, sent))
             {
                 try
                 {

@@ -18,6 +18,7 @@ public static class WatchCommand
         var grace = new Option<int?>("--grace") { Description = "Seconds a stop waits for running uploads before aborting them (default 20)", HelpName = "SECONDS" };
         var command = new Command("watch", "Sync every site, then upload and delete as files change (inotify), until SIGTERM or SIGINT.\nSIGHUP or a change to the configuration file reloads it. Exit 0 after a clean stop, 2 usage or configuration error, 3 could not start.\n\nExample:\n  s3sync watch -c /etc/s3sync/config.yml");
         common.AddTo(command);
+        command.Options.Add(common.Overrides.CreateBucket);
         command.Options.Add(grace);
         command.Options.Add(cache.StateDir);
         command.SetAction((result, cancellationToken) =>

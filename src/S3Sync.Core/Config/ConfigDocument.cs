@@ -45,6 +45,7 @@ public sealed class SiteDocument
     public string? BucketPath { get; set; }
     public string? BucketRegion { get; set; }
     public bool? RetireDeleted { get; set; }
+    public bool? CreateBucket { get; set; }
     public string? StorageClass { get; set; }
     public string? AccessKey { get; set; }
     public string? SecretAccessKey { get; set; }

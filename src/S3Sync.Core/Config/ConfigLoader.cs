@@ -56,6 +56,7 @@ public static class ConfigLoader
         ["endpoint"] = Kind.String, ["force_path_style"] = Kind.Bool, ["watch_interval"] = Kind.Int,
         ["max_delete"] = Kind.String, ["exclusions"] = Kind.StringList, ["inclusions"] = Kind.StringList,
         ["symlinks"] = Kind.String, ["watch_mode"] = Kind.String,
+        ["create_bucket"] = Kind.Bool,
         ["sse"] = Kind.String, ["sse_kms_key_id"] = Kind.String, ["sse_customer_key_file"] = Kind.String,
         ["acl"] = Kind.String, ["headers"] = Kind.Headers, ["profile"] = Kind.String,
     };
@@ -383,6 +384,7 @@ public static class ConfigLoader
                 Endpoint = endpoint?.TrimEnd('/'),
                 ForcePathStyle = s.ForcePathStyle ?? doc.ForcePathStyle ?? endpoint is not null,
                 RetireDeleted = s.RetireDeleted ?? false,
+                CreateBucket = s.CreateBucket ?? false,
                 StorageClass = storageClass,
                 Credentials = access is not null && secret is not null ? new StaticCredentials(access, secret) : null,
                 WatchInterval = s.WatchInterval ?? doc.WatchInterval ?? Defaults.WatchIntervalMs,

@@ -104,6 +104,10 @@ public sealed record Site
     public string? Endpoint { get; init; }
     public bool ForcePathStyle { get; init; }
     public bool RetireDeleted { get; init; }
+
+    /// <summary>Create the bucket when it does not exist (<c>create_bucket</c>, <c>--create-bucket</c>), before the
+    /// first listing of a sync or watch. Off by default: a typo in a bucket name must fail, not make a new bucket.</summary>
+    public bool CreateBucket { get; init; }
     public string StorageClass { get; init; } = Defaults.StorageClass;
     public StaticCredentials? Credentials { get; init; }
     public int WatchInterval { get; init; } = Defaults.WatchIntervalMs;
@@ -140,7 +144,7 @@ public sealed record Site
             ("watch_interval", WatchInterval != other.WatchInterval), ("max_delete", MaxDelete != other.MaxDelete),
             ("exclusions/inclusions", !Filter.Equals(other.Filter)), ("symlinks", Symlinks != other.Symlinks), ("watch_mode", WatchMode != other.WatchMode),
             ("sse", !Encryption.Equals(other.Encryption)), ("acl", Acl != other.Acl), ("headers", !Headers.Equals(other.Headers)),
-            ("profile", Profile != other.Profile),
+            ("profile", Profile != other.Profile), ("create_bucket", CreateBucket != other.CreateBucket),
         ];
         var changed = keys.Where(k => k.Differs).Select(k => k.Key).ToList();
         return changed.Count == 0 && !Equals(other) ? ["settings"] : changed;

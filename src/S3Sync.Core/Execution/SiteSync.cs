@@ -64,6 +64,15 @@ public sealed record SyncSettings
 
     /// <summary>Log each action as its <see cref="ActionLine"/> at info (false under <c>--json</c>, whose lines say it).</summary>
     public bool LogActions { get; init; } = true;
+
+    /// <summary>How equal content is decided (<c>--size-only</c>).</summary>
+    public ComparisonPolicy Comparison { get; init; } = ComparisonPolicy.Content;
+
+    /// <summary><c>--max-age</c>: only files modified at or after this instant are considered (<see cref="PlanOptions.ModifiedSince"/>).</summary>
+    public DateTime? ModifiedSince { get; init; }
+
+    /// <summary><c>--delete-excluded</c> (<see cref="PlanOptions.DeleteExcluded"/>).</summary>
+    public bool DeleteExcluded { get; init; }
 }
 
 /// <summary>
@@ -105,13 +114,30 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems.Lines);
         }
 
+        if (site.CreateBucket && !settings.DryRun)
+        {
+            try
+            {
+                if (await store.CreateBucketIfMissingAsync(site.Bucket, site.Endpoint is null ? site.Region : null, cancellationToken).ConfigureAwait(false))
+                    logger.LogInformation("site {Site}: created bucket {Bucket} (create_bucket)", site.Name, site.Bucket);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The listing that follows says what is wrong with the bucket (missing, no access, credentials).
+                logger.LogWarning("site {Site}: could not create bucket {Bucket}: {Error}", site.Name, site.Bucket, StoreErrors.Describe(e));
+            }
+        }
+
         var links = new LinkSummary();
         var specials = new SpecialFileSummary();
         var checkSettings = settings.Ledger?.NeedsCheck(site) == true;
         if (checkSettings)
             logger.LogInformation("site {Site}: the headers, ACL or encryption settings changed: each object's are compared (a HEAD per object) and brought in line", site.Name);
         var knownMounts = settings.Mounts?.Recall(site) ?? [];
-        var planner = new SyncPlanner(site, store, digests, PlanFactory.Sync(settings.Deep, checkSettings, knownMounts), issue =>
+        var planner = new SyncPlanner(site, store, digests, PlanFactory.Sync(settings.Deep, checkSettings, knownMounts) with
+        {
+            Comparison = settings.Comparison, ModifiedSince = settings.ModifiedSince, DeleteExcluded = settings.DeleteExcluded,
+        }, issue =>
         {
             if (links.TryAdd(issue, logger) || specials.TryAdd(issue, logger)) return;
             if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); problems.Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
@@ -333,7 +359,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         switch (entry.Reason)
         {
             case ChangeReason.InSync: stats.AddUnchanged(); break;
-            case ChangeReason.RemoteOnlyKept or ChangeReason.Archived: stats.AddKept(); break;
+            case ChangeReason.RemoteOnlyKept or ChangeReason.Archived or ChangeReason.OutsideWindow: stats.AddKept(); break;
             case ChangeReason.Vanished: stats.AddSkipped(); break;
             case ChangeReason.Error or ChangeReason.CannotCompare:
                 stats.AddFailed();

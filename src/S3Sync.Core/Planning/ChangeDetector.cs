@@ -65,6 +65,8 @@ public interface IFingerprintSource
 /// <item><term>same content</term><description>storage class equal: <see cref="ChangeReason.InSync"/>; remote archived
 /// (GLACIER, DEEP_ARCHIVE): <see cref="ChangeReason.Archived"/>; else <see cref="ChangeReason.StorageClassDiffers"/></description></item>
 /// </list>
+/// With <see cref="ComparisonPolicy.SizeOnly"/> the table stops at the first row: equal sizes go straight to the last
+/// row (storage class), nothing read.
 /// </summary>
 /// <remarks>With <paramref name="uploadWhenUnsure"/> (sync), a key that cannot be compared is uploaded so that it carries
 /// a fingerprint from then on; without it (verify), it is reported.
@@ -78,7 +80,8 @@ public interface IFingerprintSource
 /// digest or its encryption differ from what the site gives it, <see cref="ChangeReason.SettingsDiffer"/> (rewritten in
 /// place by a copy, with the file metadata). Archived objects are left alone.</para></remarks>
 public sealed class ChangeDetector(string storageClass, IDigestSource digests, IFingerprintSource? fingerprints, bool uploadWhenUnsure = false,
-    MetadataCheck metadata = MetadataCheck.Never, bool compareOwner = true, Config.Site? checkSettings = null)
+    MetadataCheck metadata = MetadataCheck.Never, bool compareOwner = true, Config.Site? checkSettings = null,
+    ComparisonPolicy comparison = ComparisonPolicy.Content)
 {
     /// <summary>A ctime this close to the object's Last-Modified (whole seconds in listings, clocks apart) counts as newer.</summary>
     private static readonly long MarginNs = 2_000_000_000;
@@ -121,6 +124,8 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
     {
         if (local.Size != remote.Size)
             return Upload(local, remote, ChangeReason.SizeDiffers, $"size differs (local {local.Size}, S3 {remote.Size})", null);
+        // --size-only: equal sizes are taken for equal content, unread (the policy's documented risk).
+        if (comparison == ComparisonPolicy.SizeOnly) return ClassCheck(storageClass, local, remote, null);
 
         if (local.LinkTarget is { } target)
         {

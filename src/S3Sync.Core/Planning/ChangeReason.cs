@@ -39,6 +39,8 @@ public enum ChangeReason
     Error,
     /// <summary>The file vanished between the walk and the compare; nothing to do.</summary>
     Vanished,
+    /// <summary><c>.</c> modified before <c>--max-age</c>'s window: not considered (not uploaded, never deleted).</summary>
+    OutsideWindow,
 }
 
 /// <summary>What the executor does for an entry. The plan is data: verify prints it, sync executes it.</summary>
@@ -63,12 +65,12 @@ public sealed record PlanEntry(string Key, ChangeReason Reason, PlanAction Actio
         ChangeReason.Missing => '+',
         ChangeReason.SizeDiffers or ChangeReason.ChecksumDiffers or ChangeReason.StorageClassDiffers or ChangeReason.MetadataDiffers or ChangeReason.SettingsDiffer or ChangeReason.Archived => '*',
         ChangeReason.RemoteOnly or ChangeReason.LocalOnly => '-',
-        ChangeReason.RemoteOnlyKept or ChangeReason.LocalOnlyKept => '.',
+        ChangeReason.RemoteOnlyKept or ChangeReason.LocalOnlyKept or ChangeReason.OutsideWindow => '.',
         ChangeReason.CannotCompare => '?',
         ChangeReason.Error => '!',
         _ => ' ',
     };
 
     /// <summary>True when this entry is a difference between the disk and the bucket.</summary>
-    public bool IsDifference => Reason is not (ChangeReason.InSync or ChangeReason.Vanished);
+    public bool IsDifference => Reason is not (ChangeReason.InSync or ChangeReason.Vanished or ChangeReason.OutsideWindow);
 }

@@ -36,4 +36,16 @@ public sealed record PlanOptions
     /// <summary>Compare each object's headers, ACL and encryption with the site's too (a HEAD per key; see
     /// <see cref="Execution.SettingsLedger"/>). Needs <see cref="Deep"/>.</summary>
     public bool CheckSettings { get; init; }
+
+    /// <summary>How equal content is decided (<c>--size-only</c>: sizes alone).</summary>
+    public ComparisonPolicy Comparison { get; init; } = ComparisonPolicy.Content;
+
+    /// <summary><c>--max-age</c>: only files modified at or after this instant are considered. A file modified before it
+    /// is neither uploaded nor compared, and its key is never deleted; a key only in S3 whose object is older is not
+    /// considered either (as rclone applies --max-age to both sides), so it is kept.</summary>
+    public DateTime? ModifiedSince { get; init; }
+
+    /// <summary><c>--delete-excluded</c> (rclone's meaning): keys under the prefix that the filters exclude are listed
+    /// as the site's, so with deletion on they are deleted (through the same guard) instead of left alone.</summary>
+    public bool DeleteExcluded { get; init; }
 }

@@ -51,7 +51,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         // Hashing is bounded by the cores, the window by the network: a HEAD never waits behind a read.
         using var hashing = new GatedDigestSource(digests, options.Parallelism);
         var detector = new ChangeDetector(site.StorageClass, hashing, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure, options.Metadata, options.CompareOwner,
-            checkSettings: options.CheckSettings ? site : null);
+            checkSettings: options.CheckSettings ? site : null, comparison: options.Comparison);
         // A restore's target folder that does not exist yet (a dry run creates nothing) holds no files.
         _noTarget = options.Download && !Directory.Exists(site.LocalPath) && !File.Exists(site.LocalPath);
         var local = _noTarget ? AsyncEnumerable.Empty<LocalEntry>() : _walker.WalkAsync(cancellationToken);
@@ -85,7 +85,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
                 if (options.Download && o.Size > 0 && site.Filter.Includes(o.Key) && FolderKeysWithDataCount++ < 5) FolderKeysWithData.Add(o.Key);
                 continue;
             }
-            if (!site.Filter.Includes(o.Key)) continue;
+            if (!site.Filter.Includes(o.Key) && !options.DeleteExcluded) continue;
             RemoteCount++;
             yield return o;
         }
@@ -101,6 +101,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     private Task<PlanEntry> DecideAsync(MergedKey item, ChangeDetector detector, CancellationToken cancellationToken)
     {
         if (options.Download) return DecideDownloadAsync(item, detector, cancellationToken);
+        if (options.ModifiedSince is { } since && Outside(item, since) is { } outside) return Task.FromResult(outside);
         if (item.Remote is null)
             return Task.FromResult(new PlanEntry(item.Key, ChangeReason.Missing, PlanAction.Upload, item.Local, null, $"{item.Local!.Size}"));
         if (item.Local is null)
@@ -110,6 +111,18 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
                 ? new PlanEntry(item.Key, ChangeReason.RemoteOnly, PlanAction.Delete, null, item.Remote)
                 : new PlanEntry(item.Key, ChangeReason.RemoteOnlyKept, PlanAction.None, null, item.Remote, "only in S3 (kept)"));
         return CompareAsync(item.Local, item.Remote, detector, cancellationToken);
+    }
+
+    /// <summary>--max-age: a file modified before <paramref name="since"/>, or a key only in S3 whose object is older,
+    /// is not considered: no upload, no comparison, and never a deletion (its key is kept).</summary>
+    private static PlanEntry? Outside(MergedKey item, DateTime since)
+    {
+        if (item.Local is { } local)
+            return local.LastWriteUtc.ToUniversalTime() >= since ? null
+                : new PlanEntry(item.Key, ChangeReason.OutsideWindow, PlanAction.None, local, item.Remote, "modified before --max-age's window: not considered");
+        return item.Remote is { } remote && remote.LastModifiedUtc.ToUniversalTime() < since
+            ? new PlanEntry(item.Key, ChangeReason.OutsideWindow, PlanAction.None, null, remote, "only in S3, older than --max-age's window: not considered (kept)")
+            : null;
     }
 
     private PlanEntry Kept(MergedKey item)

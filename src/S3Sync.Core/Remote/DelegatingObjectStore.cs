@@ -14,6 +14,9 @@ public abstract class DelegatingObjectStore(IObjectStore inner) : IObjectStore
     public virtual Task<FolderLevel?> ListLevelAsync(string bucket, string prefix, int most, CancellationToken cancellationToken) => inner.ListLevelAsync(bucket, prefix, most, cancellationToken);
     public virtual IAsyncEnumerable<RemoteObject> ListAtAsync(string bucket, string prefix, DateTime at, CancellationToken cancellationToken) => inner.ListAtAsync(bucket, prefix, at, cancellationToken);
     public virtual Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) => inner.HeadAsync(bucket, key, cancellationToken);
+    public virtual Task<ObjectHead?> HeadAsync(string bucket, string key, string? versionId, CancellationToken cancellationToken) => inner.HeadAsync(bucket, key, versionId, cancellationToken);
+    public virtual Task<bool> CreateBucketIfMissingAsync(string bucket, string? region, CancellationToken cancellationToken) => inner.CreateBucketIfMissingAsync(bucket, region, cancellationToken);
+    public virtual IAsyncEnumerable<ObjectVersion> ListVersionsAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListVersionsAsync(bucket, prefix, cancellationToken);
     public virtual Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken) => inner.PutAsync(bucket, key, body, md5, headers, cancellationToken);
     public virtual Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken) => inner.StartMultipartAsync(bucket, key, headers, cancellationToken);
     public virtual Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken) => inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken);

@@ -57,6 +57,20 @@ public interface IObjectStore : IDisposable
 
     Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken);
 
+    /// <summary>Creates <paramref name="bucket"/> when it does not exist (<c>create_bucket</c>); true when it was created.
+    /// <paramref name="region"/> is its location on AWS (null: the endpoint's default; give none for an S3-compatible server).</summary>
+    Task<bool> CreateBucketIfMissingAsync(string bucket, string? region, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this store cannot create buckets");
+
+    /// <summary>Every version and delete marker under <paramref name="prefix"/>: keys in key order, each key's versions
+    /// newest first (<c>ls --versions</c>).</summary>
+    IAsyncEnumerable<ObjectVersion> ListVersionsAsync(string bucket, string prefix, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this store cannot list versions");
+
+    /// <summary>A HEAD of one version (<paramref name="versionId"/> null: the current object).</summary>
+    Task<ObjectHead?> HeadAsync(string bucket, string key, string? versionId, CancellationToken cancellationToken) =>
+        versionId is null ? HeadAsync(bucket, key, cancellationToken) : throw new NotSupportedException("this store cannot read versions");
+
     Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken);
 
     Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken);

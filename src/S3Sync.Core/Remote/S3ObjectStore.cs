@@ -270,11 +270,60 @@ public sealed class S3ObjectStore : IObjectStore
     private static string StorageClassName(S3StorageClass? storageClass) =>
         storageClass is null || string.IsNullOrEmpty(storageClass.Value) ? Defaults.StorageClass : storageClass.Value;
 
-    public async Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+    public Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) => HeadAsync(bucket, key, null, cancellationToken);
+
+    public async Task<bool> CreateBucketIfMissingAsync(string bucket, string? region, CancellationToken cancellationToken)
     {
         try
         {
-            var request = new GetObjectMetadataRequest { BucketName = bucket, Key = key };
+            await Guard($"HEAD s3://{bucket}", t => _client.HeadBucketAsync(new HeadBucketRequest { BucketName = bucket }, t), cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+        try
+        {
+            // A location constraint only outside us-east-1 (AWS refuses that one); the caller gives none for an
+            // S3-compatible server (Ceph refuses one that is not its zone group's name).
+            var request = new PutBucketRequest { BucketName = bucket };
+            if (region is { Length: > 0 } r && r != "us-east-1") request.BucketRegionName = r;
+            await Guard($"PUT s3://{bucket}", t => _client.PutBucketAsync(request, t), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "BucketAlreadyOwnedByYou")
+        {
+            return false; // made meanwhile by another run of ours
+        }
+    }
+
+    public async IAsyncEnumerable<ObjectVersion> ListVersionsAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListVersionsRequest { BucketName = bucket, Prefix = prefix, MaxKeys = 1000 };
+        var markers = new HashSet<string>(StringComparer.Ordinal);
+        var empty = 0;
+        while (true)
+        {
+            var page = await Guard($"LIST s3://{bucket}/{prefix}?versions", t => _client.ListVersionsAsync(request, t), cancellationToken).ConfigureAwait(false);
+            foreach (var v in page.Versions ?? [])
+            {
+                if (!v.Key.StartsWith(prefix, StringComparison.Ordinal)) continue; // never outside the prefix
+                yield return new ObjectVersion(v.Key[prefix.Length..], string.IsNullOrEmpty(v.VersionId) ? "null" : v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true,
+                    v.Size ?? 0, Hashing.ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), v.LastModified?.ToUniversalTime() ?? default);
+            }
+            if (page.IsTruncated != true) yield break;
+            var position = string.IsNullOrEmpty(page.NextKeyMarker) && string.IsNullOrEmpty(page.NextVersionIdMarker) ? null : $"{page.NextKeyMarker}\n{page.NextVersionIdMarker}";
+            CheckProgress($"the versions of s3://{bucket}/{prefix}", "marker", position, page.Versions?.Count ?? 0, markers, ref empty);
+            request.KeyMarker = page.NextKeyMarker;
+            request.VersionIdMarker = page.NextVersionIdMarker;
+        }
+    }
+
+    public async Task<ObjectHead?> HeadAsync(string bucket, string key, string? versionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var request = new GetObjectMetadataRequest { BucketName = bucket, Key = key, VersionId = versionId };
             SetCustomerKey(request);
             GetObjectMetadataResponse r;
             try
@@ -284,7 +333,7 @@ public sealed class S3ObjectStore : IObjectStore
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.BadRequest && _encryption.Mode == EncryptionMode.Customer)
             {
                 // Not encrypted with a customer key (AWS refuses SSE-C headers for such an object): ask again without.
-                r = await Guard($"HEAD {key}", t => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, t), cancellationToken).ConfigureAwait(false);
+                r = await Guard($"HEAD {key}", t => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key, VersionId = versionId }, t), cancellationToken).ConfigureAwait(false);
             }
             return new ObjectHead(r.ContentLength, Hashing.ETag.Normalize(r.ETag), StorageClassName(r.StorageClass),
                 r.Metadata is { } metadata ? FingerprintOf(name => metadata[name]) : null,

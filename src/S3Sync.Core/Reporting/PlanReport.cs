@@ -164,6 +164,7 @@ public sealed class PlanReport(TextWriter output, bool json, bool all)
         ChangeReason.LocalOnlyKept => "local_only_kept",
         ChangeReason.CannotCompare => "cannot_compare",
         ChangeReason.Error => "error",
+        ChangeReason.OutsideWindow => "outside_window",
         _ => "vanished",
     };
 

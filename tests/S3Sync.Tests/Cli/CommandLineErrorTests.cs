@@ -25,7 +25,7 @@ public sealed class CommandLineErrorTests(S3ServerFixture server) : IDisposable
     [Theory]
     [InlineData("sync", "--dryrun", " (did you mean '--dry-run'?)")]
     [InlineData("sync", "-x", "")]
-    [InlineData("sync", "--size-only", "")]
+    [InlineData("sync", "--sizeonly", " (did you mean '--size-only'?)")]
     [InlineData("verify", "--jsno", " (did you mean '--json'?)")]
     public async Task An_unknown_option_with_a_config_file_is_reported_as_unknown(string command, string option, string hint)
     {

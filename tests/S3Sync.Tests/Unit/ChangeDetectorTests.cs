@@ -45,6 +45,35 @@ public class ChangeDetectorTests
         Assert.Equal(action, entry.Action);
     }
 
+    [Theory]
+    [InlineData(3, "STANDARD", ChangeReason.InSync, PlanAction.None)]
+    [InlineData(3, "STANDARD_IA", ChangeReason.StorageClassDiffers, PlanAction.ChangeStorageClass)]
+    [InlineData(4, "STANDARD", ChangeReason.SizeDiffers, PlanAction.Upload)]
+    public async Task Size_only_decides_by_size_and_class_and_reads_nothing(long remoteSize, string remoteClass, ChangeReason reason, PlanAction action)
+    {
+        var digests = new CountingDigests();
+        var detector = new ChangeDetector("STANDARD", digests, new FakeFingerprints(new ObjectHead(remoteSize, Other, remoteClass, Other, null, false)), uploadWhenUnsure: true,
+            metadata: MetadataCheck.Always, comparison: ComparisonPolicy.SizeOnly);
+
+        // Same size, other content (the ETag and the fingerprint say so): size-only takes it for the same.
+        var entry = await detector.CompareAsync(new LocalEntry("k", "/k", 3, DateTime.UnixEpoch), new RemoteObject("k", remoteSize, Other, remoteClass, DateTime.UnixEpoch), CancellationToken.None);
+
+        Assert.Equal(reason, entry.Reason);
+        Assert.Equal(action, entry.Action);
+        Assert.Equal(0, digests.Reads);
+    }
+
+    private sealed class CountingDigests : IDigestSource
+    {
+        public int Reads;
+
+        public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Reads);
+            return Task.FromResult(new FileDigest(entry.Size, MD5.HashData(Content), 0, [], new Dictionary<long, string>()));
+        }
+    }
+
     [Fact]
     public async Task Recognises_another_tools_8_MiB_parts_without_a_head()
     {
