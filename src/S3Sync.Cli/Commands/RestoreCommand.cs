@@ -116,10 +116,14 @@ public static class RestoreCommand
 
     /// <summary>Where a site is restored: its local_path (in place), the target itself (one site) or target/name.</summary>
     /// <remarks>Null when the site's name cannot be a folder there (checked before any site runs).</remarks>
-    private static string? TargetOf(Site site, RestoreOptions options, int sites)
+    private static string? TargetOf(Site site, RestoreOptions options, int sites) =>
+        options.To is null ? site.LocalPath : TargetUnder(site, options.To, sites);
+
+    /// <summary>A site's folder under <c>--to DIR</c> (restore, and verify of a restore): DIR itself for one site,
+    /// DIR/name for several; null when the name cannot be a folder.</summary>
+    internal static string? TargetUnder(Site site, string to, int sites)
     {
-        if (options.To is null) return site.LocalPath;
-        var root = Path.GetFullPath(options.To);
+        var root = Path.GetFullPath(to);
         if (sites == 1) return root;
         var name = site.Name.Replace('/', '_');
         return name is "." or ".." || name.Length == 0 || name.Contains('\0', StringComparison.Ordinal) ? null : Path.Combine(root, name);

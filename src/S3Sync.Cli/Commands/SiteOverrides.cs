@@ -17,6 +17,7 @@ public sealed class SiteOverrides
     public Option<bool> Delete { get; } = new("--delete") { Description = "Delete objects whose file is gone (key: retire_deleted; --delete false turns it off)" };
     public Option<bool> ForcePathStyle { get; } = new("--force-path-style") { Description = "Path-style requests (key: force_path_style; default: on with an endpoint)" };
     public Option<string?> Symlinks { get; } = new("--symlinks") { Description = "Symbolic links: skip (default), follow, or preserve them as links (key: symlinks)", HelpName = "MODE" };
+    public Option<bool> NoMetadata { get; } = new("--no-metadata") { Description = "Store and compare content only, no mode, owner or mtime: a touch or chmod writes nothing (key: metadata: false; for websites)" };
     public Option<string?> Name { get; } = new("--name") { Description = "Site name in logs and reports (key: name; default BUCKET/PREFIX)", HelpName = "NAME" };
 
     public Option<string?> Sse { get; } = new("--sse") { Description = "Server-side encryption: AES256, aws:kms, aws:kms:dsse or none (key: sse)", HelpName = "MODE" };
@@ -47,6 +48,7 @@ public sealed class SiteOverrides
         command.Options.Add(ForcePathStyle);
         command.Options.Add(Name);
         command.Options.Add(Symlinks);
+        command.Options.Add(NoMetadata);
         command.Options.Add(Sse);
         command.Options.Add(SseKmsKeyId);
         command.Options.Add(SseCustomerKeyFile);
@@ -81,6 +83,7 @@ public sealed class SiteOverrides
             if (result.GetResult(ForcePathStyle) is { Implicit: false }) { site.ForcePathStyle = result.GetValue(ForcePathStyle); Set("force_path_style", "--force-path-style"); }
             if (result.GetValue(Name) is { } name) { site.Name = name; Set("name", "--name"); }
             if (result.GetValue(Symlinks) is { } symlinks) { site.Symlinks = symlinks; Set("symlinks", "--symlinks"); }
+            if (result.GetValue(NoMetadata)) { site.Metadata = false; Set("metadata", "--no-metadata"); }
             // The three encryption keys are resolved as one (a site's replace the global ones): a flag brings the
             // site's others along, so --sse aws:kms on a site with an SSE-C key file is the conflict it looks like.
             if (result.GetValue(Sse) is { } sse) { site.Sse = sse; Set("sse", "--sse"); }

@@ -54,6 +54,8 @@ public sealed class SiteDocument
     public List<string>? Exclusions { get; set; }
     public List<string>? Inclusions { get; set; }
     public string? Symlinks { get; set; }
+    public bool? Folders { get; set; }
+    public bool? Metadata { get; set; }
 
     /// <summary>Header fields given as flags (<c>--cache-control</c>, ...); never read from YAML (not in the schema).</summary>
     [YamlIgnore]

@@ -55,7 +55,7 @@ public static class ConfigLoader
         ["storage_class"] = Kind.String, ["access_key"] = Kind.String, ["secret_access_key"] = Kind.String,
         ["endpoint"] = Kind.String, ["force_path_style"] = Kind.Bool, ["watch_interval"] = Kind.Int,
         ["max_delete"] = Kind.String, ["exclusions"] = Kind.StringList, ["inclusions"] = Kind.StringList,
-        ["symlinks"] = Kind.String,
+        ["symlinks"] = Kind.String, ["folders"] = Kind.Bool, ["metadata"] = Kind.Bool,
         ["sse"] = Kind.String, ["sse_kms_key_id"] = Kind.String, ["sse_customer_key_file"] = Kind.String,
         ["acl"] = Kind.String, ["headers"] = Kind.Headers, ["profile"] = Kind.String,
     };
@@ -385,6 +385,8 @@ public static class ConfigLoader
                 MaxDelete = limit,
                 Filter = new PathFilter(inclusions, exclusions),
                 Symlinks = symlinks,
+                Folders = s.Folders ?? true,
+                Metadata = s.Metadata ?? true,
                 Encryption = encryption,
                 Acl = acl,
                 Headers = headers,

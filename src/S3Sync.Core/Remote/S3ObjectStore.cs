@@ -291,7 +291,7 @@ public sealed class S3ObjectStore : IObjectStore
                 r.ServerSideEncryptionMethod?.Value is { Length: > 0 } sse ? sse : null,
                 r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 })
             {
-                File = r.Metadata is { } m ? ObjectMetadata.Parse(name => m[name]) : null,
+                File = r.Metadata is { } m ? ObjectMetadata.Parse(name => m[name], folder: key.EndsWith('/')) : null,
                 LastModifiedUtc = r.LastModified?.ToUniversalTime() ?? default,
                 SettingsDigest = r.Metadata?[UploadHeaders.SettingsKey] is { Length: > 0 } digest ? digest : null,
             };
@@ -582,7 +582,7 @@ public sealed class S3ObjectStore : IObjectStore
         // bandwidth_limit meters downloads as it meters uploads: one limit for every transfer of the process.
         return new ObjectDownload(BandwidthLimiter.Process.Wrap(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}")), r.ContentLength, Hashing.ETag.Normalize(r.ETag),
             metadata is null ? null : FingerprintOf(name => metadata[name]),
-            metadata is null ? null : ObjectMetadata.Parse(name => metadata[name]), encrypted, r)
+            metadata is null ? null : ObjectMetadata.Parse(name => metadata[name], folder: key.EndsWith('/')), encrypted, r)
         {
             MtimeNs = ObjectMetadata.ParseMtime(metadata?[ObjectMetadata.MtimeKey]),
             MetadataProblem = metadata is null ? null : ObjectMetadata.Problem(name => metadata[name]),
