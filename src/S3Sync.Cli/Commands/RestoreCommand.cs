@@ -21,7 +21,7 @@ public static class RestoreCommand
 {
     public static Command Create()
     {
-        var common = new CommonOptions();
+        var common = new CommonOptions(urlFirst: true);
         var cache = new CacheOptions();
         var to = new Option<string?>("--to") { Description = "Restore into this folder (each site into DIR/<site name> when several are selected)", HelpName = "DIR" };
         var inPlace = new Option<bool>("--in-place") { Description = "Restore into each site's local_path itself (files that differ are replaced: written aside, flushed, renamed over)" };
@@ -36,7 +36,7 @@ public static class RestoreCommand
             .WithExamples(
                 "s3sync restore -c /etc/s3sync/config.yml --site etc --to /srv/restore",
                 "s3sync restore -c /etc/s3sync/config.yml --in-place --at 2026-11-30T12:00:00Z --dry-run",
-                "s3sync sync s3://backup/host1 /srv/restore");
+                "s3sync restore s3://backup/host1 /srv/restore");
         common.AddTo(command);
         command.Options.Add(to);
         command.Options.Add(inPlace);
