@@ -109,8 +109,9 @@ public sealed record Site
     public SymlinkMode Symlinks { get; init; } = SymlinkMode.Skip;
 
     /// <summary>Each folder is kept as a <c>key/</c> marker object holding its mode, owner and mtime, empty folders
-    /// included (<c>folders</c>, default true); false leaves keys ending in '/' alone, as before.</summary>
-    public bool Folders { get; init; } = true;
+    /// included (<c>folders</c>; the configuration's default is true, <see cref="ConfigLoader"/> sets it); false leaves
+    /// keys ending in '/' alone, as before.</summary>
+    public bool Folders { get; init; }
 
     /// <summary>Mode, owner and mtime are stored with every object and compared (<c>metadata</c>, default true);
     /// false (a website: <c>--no-metadata</c>) stores and compares content only, so a touch or chmod writes nothing.</summary>

@@ -38,7 +38,7 @@ public sealed class DrillTests(S3ServerFixture server)
         Run("chmod", "0710", Path.Combine(s.Local, "ssl/private"));
         Run("touch", "-m", "-d", "2012-03-04 05:06:07.8 UTC", Path.Combine(s.Local, "ssl/private"));
         // The settings the ad-hoc verify did not know: storage class, links kept as links, a filter.
-        s.Config($"- name: etc\n  local_path: {s.Local}\n  bucket: {s.Bucket}\n  bucket_path: etc\n  storage_class: STANDARD_IA\n  symlinks: preserve\n  exclusions: ['\\.swp$']\n");
+        s.Config($"- name: etc\n  local_path: {s.Local}\n  bucket: {s.Bucket}\n  bucket_path: etc\n  storage_class: STANDARD_IA\n  symlinks: preserve\n  folders: true\n  exclusions: ['\\.swp$']\n");
         Assert.Equal(0, (await s.SyncAsync()).ExitCode);
         var drill = Path.Combine(s.Root, "drill");
         var commands = ReadmeDrill();

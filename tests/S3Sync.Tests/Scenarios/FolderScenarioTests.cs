@@ -41,7 +41,7 @@ public sealed class FolderScenarioTests(S3ServerFixture server)
     {
         using var s = await Scenario.CreateAsync(server);
         WriteEtc(s);
-        s.SiteConfig("bucket_path: etc");
+        s.SiteConfig("bucket_path: etc\nfolders: true");
         var before = Tree(s.Local);
 
         var sync = await s.SyncAsync();
@@ -73,7 +73,7 @@ public sealed class FolderScenarioTests(S3ServerFixture server)
         using var s = await Scenario.CreateAsync(server);
         s.Write("a/b/file.txt", "x");
         Directory.CreateDirectory(Path.Combine(s.Local, "gone/empty"));
-        s.SiteConfig();
+        s.SiteConfig("folders: true");
         Assert.Equal(0, (await s.SyncAsync()).ExitCode);
         Run("chmod", "0750", Path.Combine(s.Local, "a"));
         Directory.Delete(Path.Combine(s.Local, "gone"), recursive: true);
@@ -111,7 +111,7 @@ public sealed class FolderScenarioTests(S3ServerFixture server)
     {
         using var s = await Scenario.CreateAsync(server);
         s.Write("file.txt", "x");
-        s.SiteConfig();
+        s.SiteConfig("folders: true");
         Assert.Equal(0, (await s.SyncAsync()).ExitCode);
         var mtime = "1300000000.000000000";
         var dotted = await PutMarkerAsync(s, "../escape/", "40755", mtime); // a server may refuse the key itself
