@@ -23,6 +23,9 @@ public sealed class FolderRestore(Site site, IObjectStore store, RestoreSettings
 {
     private readonly List<PlanEntry> _folders = [];
 
+    /// <summary>Test seam: called with a folder's key just before it is opened to be given its metadata.</summary>
+    internal static readonly AsyncLocal<Action<string>?> BeforeApply = new();
+
     public void Add(PlanEntry entry) => _folders.Add(entry);
 
     public async Task<IReadOnlyList<FolderOutcome>> ApplyAsync(TargetFolder target, CancellationToken cancellationToken)
@@ -57,6 +60,7 @@ public sealed class FolderRestore(Site site, IObjectStore store, RestoreSettings
             try
             {
                 if (stored[i]?.Problem(folder: true) is { } problem) throw new IOException($"not applied: {problem}");
+                BeforeApply.Value?.Invoke(entry.Key);
                 using var folder = target.OpenFolder(entry.Key[..^1].Split('/'));
                 if (entry.Local?.Identity is { } listed && TargetFolder.StatOf(folder).Identity != listed)
                     throw new IOException("replaced since it was compared with its marker: nothing was applied to it");

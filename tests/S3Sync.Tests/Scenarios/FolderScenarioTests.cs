@@ -135,6 +135,37 @@ public sealed class FolderScenarioTests(S3ServerFixture server)
         Assert.Equal("1300000000", Run("stat", "-c", "%Y", Path.Combine(target, "setid")));
     }
 
+    [Fact]
+    public async Task A_folder_swapped_for_a_link_before_its_metadata_is_applied_fails_its_key_and_the_links_target_is_untouched()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a/f.txt", "x");
+        Run("chmod", "0700", Path.Combine(s.Local, "a"));
+        Run("touch", "-m", "-d", "2005-05-05 05:05:05 UTC", Path.Combine(s.Local, "a"));
+        s.SiteConfig("folders: true");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var outside = Path.Combine(s.Root, "outside");
+        Directory.CreateDirectory(outside);
+        Run("chmod", "0755", outside);
+        var before = Run("stat", "-c", "%a %u %g %Y", outside);
+        var target = Path.Combine(s.Root, "out");
+        // The seam: between the plan and the folder's metadata, "a" becomes a link to a folder outside the target.
+        S3Sync.Execution.FolderRestore.BeforeApply.Value = key =>
+        {
+            if (key != "a/") return;
+            Directory.Move(Path.Combine(target, "a"), Path.Combine(target, "a-moved"));
+            Directory.CreateSymbolicLink(Path.Combine(target, "a"), outside);
+        };
+
+        var restore = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+
+        S3Sync.Execution.FolderRestore.BeforeApply.Value = null;
+        Assert.True(restore.ExitCode == 3, restore.ToString());
+        Assert.Contains("a/: ", restore.Output);
+        Assert.Contains("is in the way", restore.Output);
+        Assert.Equal(before, Run("stat", "-c", "%a %u %g %Y", outside));
+    }
+
     private async Task<bool> PutMarkerAsync(Scenario s, string key, string mode, string mtime, string? uid = null)
     {
         var request = new Amazon.S3.Model.PutObjectRequest { BucketName = s.Bucket, Key = key, InputStream = new MemoryStream(), UseChunkEncoding = false, MD5Digest = Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(ReadOnlySpan<byte>.Empty)) };
