@@ -12,8 +12,11 @@ namespace S3Sync.Cli.Commands;
 public sealed class CommonOptions
 {
     public Option<string?> Config { get; } = new("--config", "-c") { Description = "The configuration file (YAML); or give DIR and s3://BUCKET[/PREFIX] instead", HelpName = "FILE" };
-    public Argument<string?> Source { get; private init; } = new("DIR") { Description = "Ad-hoc form: the local folder (instead of -c FILE)", Arity = ArgumentArity.ZeroOrOne };
-    public Argument<string?> Destination { get; } = new("S3_URL") { Description = "Ad-hoc form: s3://BUCKET[/PREFIX]", Arity = ArgumentArity.ZeroOrOne };
+    /// <summary>The first word: DIR, or for <c>restore</c> (whose ad-hoc form is the URL first) and <c>ls</c> S3_URL.</summary>
+    public Argument<string?> Source { get; }
+
+    /// <summary>The second word: S3_URL, or for <c>restore</c> DIR (<c>ls</c> has none).</summary>
+    public Argument<string?> Destination { get; }
     public Option<string[]> Sites { get; } = new("--site") { Description = "Only the site with this name (repeatable)", HelpName = "NAME", AllowMultipleArgumentsPerToken = false };
     public SiteOverrides Overrides { get; } = new();
     public FilterOptions Filters { get; } = new();
@@ -29,14 +32,19 @@ public sealed class CommonOptions
     /// filter; the site's local_path (never read) is the current folder.</summary>
     private readonly bool _listing;
 
-    public CommonOptions() : this(listing: false)
-    {
-    }
-
-    public CommonOptions(bool listing)
+    /// <param name="urlFirst">The help names the words in the order that works for restore: <c>[S3_URL [DIR]]</c>.</param>
+    /// <param name="listing">ls: one word, the URL to list.</param>
+    public CommonOptions(bool urlFirst = false, bool listing = false)
     {
         _listing = listing;
-        if (listing) Source = new Argument<string?>("S3_URL") { Description = "s3://BUCKET[/PREFIX] to list (instead of -c FILE)", Arity = ArgumentArity.ZeroOrOne };
+        Source = listing
+            ? new("S3_URL") { Description = "s3://BUCKET[/PREFIX] to list (instead of -c FILE)", Arity = ArgumentArity.ZeroOrOne }
+            : urlFirst
+            ? new("S3_URL") { Description = "Ad-hoc form: s3://BUCKET[/PREFIX] to restore from (instead of -c FILE)", Arity = ArgumentArity.ZeroOrOne }
+            : new("DIR") { Description = "Ad-hoc form: the local folder (instead of -c FILE)", Arity = ArgumentArity.ZeroOrOne };
+        Destination = urlFirst
+            ? new("DIR") { Description = "Ad-hoc form: the folder to restore into", Arity = ArgumentArity.ZeroOrOne }
+            : new("S3_URL") { Description = "Ad-hoc form: s3://BUCKET[/PREFIX]", Arity = ArgumentArity.ZeroOrOne };
         LogLevel.CompletionSources.Add("trace", "debug", "info", "warn", "error", "fatal", "panic");
         LogFormat.CompletionSources.Add("text", "json");
         // DIR and S3_URL take any word, so an option this command does not know (`sync -c cfg.yml --dryrun`) would

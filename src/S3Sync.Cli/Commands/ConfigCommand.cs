@@ -70,6 +70,8 @@ public static partial class ConfigCommand
             output.WriteLine($"  force_path_style: {Bool(site.ForcePathStyle)}{SiteFrom("force_path_style")}");
             output.WriteLine($"  retire_deleted: {Bool(site.RetireDeleted)}{SiteFrom("retire_deleted")}");
             output.WriteLine($"  storage_class: {site.StorageClass}{SiteFrom("storage_class")}");
+            output.WriteLine($"  folders: {Bool(site.Folders)}");
+            output.WriteLine($"  metadata: {Bool(site.Metadata)}{SiteFrom("metadata")}");
             output.WriteLine($"  max_delete: {Scalar(site.MaxDelete.ToString())}");
             output.WriteLine($"  watch_interval: {site.WatchInterval}");
             output.WriteLine($"  watch_mode: {site.WatchMode.ToString().ToLowerInvariant()}");

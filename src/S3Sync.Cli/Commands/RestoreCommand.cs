@@ -21,7 +21,7 @@ public static class RestoreCommand
 {
     public static Command Create()
     {
-        var common = new CommonOptions();
+        var common = new CommonOptions(urlFirst: true);
         var cache = new CacheOptions();
         var to = new Option<string?>("--to") { Description = "Restore into this folder (each site into DIR/<site name> when several are selected)", HelpName = "DIR" };
         var inPlace = new Option<bool>("--in-place") { Description = "Restore into each site's local_path itself (files that differ are replaced: written aside, flushed, renamed over)" };
@@ -36,7 +36,7 @@ public static class RestoreCommand
             .WithExamples(
                 "s3sync restore -c /etc/s3sync/config.yml --site etc --to /srv/restore",
                 "s3sync restore -c /etc/s3sync/config.yml --in-place --at 2026-11-30T12:00:00Z --dry-run",
-                "s3sync sync s3://backup/host1 /srv/restore");
+                "s3sync restore s3://backup/host1 /srv/restore");
         common.AddTo(command);
         command.Options.Add(to);
         command.Options.Add(inPlace);
@@ -117,10 +117,14 @@ public static class RestoreCommand
 
     /// <summary>Where a site is restored: its local_path (in place), the target itself (one site) or target/name.</summary>
     /// <remarks>Null when the site's name cannot be a folder there (checked before any site runs).</remarks>
-    private static string? TargetOf(Site site, RestoreOptions options, int sites)
+    private static string? TargetOf(Site site, RestoreOptions options, int sites) =>
+        options.To is null ? site.LocalPath : TargetUnder(site, options.To, sites);
+
+    /// <summary>A site's folder under <c>--to DIR</c> (restore, and verify of a restore): DIR itself for one site,
+    /// DIR/name for several; null when the name cannot be a folder.</summary>
+    internal static string? TargetUnder(Site site, string to, int sites)
     {
-        if (options.To is null) return site.LocalPath;
-        var root = Path.GetFullPath(options.To);
+        var root = Path.GetFullPath(to);
         if (sites == 1) return root;
         var name = site.Name.Replace('/', '_');
         return name is "." or ".." || name.Length == 0 || name.Contains('\0', StringComparison.Ordinal) ? null : Path.Combine(root, name);

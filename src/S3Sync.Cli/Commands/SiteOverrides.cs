@@ -20,6 +20,7 @@ public sealed class SiteOverrides
     public Option<bool> FollowSymlinks { get; } = new("--follow-symlinks") { Description = "Same as --symlinks follow (aws's and rclone's name)" };
     /// <summary>sync and watch only (added by them): the commands that write.</summary>
     public Option<bool> CreateBucket { get; } = new("--create-bucket") { Description = "Create the bucket if it does not exist (key: create_bucket; a dry run creates nothing)" };
+    public Option<bool> NoMetadata { get; } = new("--no-metadata") { Description = "Store and compare content only, no mode, owner or mtime: a touch or chmod writes nothing (key: metadata: false; for websites)" };
     public Option<string?> Name { get; } = new("--name") { Description = "Site name in logs and reports (key: name; default BUCKET/PREFIX)", HelpName = "NAME" };
 
     public Option<string?> Sse { get; } = new("--sse") { Description = "Server-side encryption: AES256, aws:kms, aws:kms:dsse or none (key: sse)", HelpName = "MODE" };
@@ -51,6 +52,7 @@ public sealed class SiteOverrides
         command.Options.Add(Name);
         command.Options.Add(Symlinks);
         command.Options.Add(FollowSymlinks);
+        command.Options.Add(NoMetadata);
         command.Options.Add(Sse);
         command.Options.Add(SseKmsKeyId);
         command.Options.Add(SseCustomerKeyFile);
@@ -93,6 +95,7 @@ public sealed class SiteOverrides
             if (result.GetValue(Symlinks) is { } symlinks) { site.Symlinks = symlinks; Set("symlinks", "--symlinks"); }
             // --follow-symlinks is --symlinks follow (a contradicting --symlinks is refused by Conflict before this).
             if (result.GetValue(FollowSymlinks) && result.GetValue(Symlinks) is null) { site.Symlinks = "follow"; Set("symlinks", "--follow-symlinks"); }
+            if (result.GetValue(NoMetadata)) { site.Metadata = false; Set("metadata", "--no-metadata"); }
             // The three encryption keys are resolved as one (a site's replace the global ones): a flag brings the
             // site's others along, so --sse aws:kms on a site with an SSE-C key file is the conflict it looks like.
             if (result.GetValue(Sse) is { } sse) { site.Sse = sse; Set("sse", "--sse"); }

@@ -11,7 +11,9 @@ namespace S3Sync.Cli.Commands;
 
 /// <param name="Quiet"><c>-q</c>: print nothing but errors.</param>
 /// <param name="At">Point in time: compare with the versions current then (a versioned bucket).</param>
-public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false, bool Quiet = false, DateTime? At = null);
+/// <param name="To">The restore drill: compare each site's bucket with this folder (DIR/&lt;site name&gt; when several
+/// are selected) instead of its local_path, with the site's other settings.</param>
+public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false, bool Quiet = false, DateTime? At = null, string? To = null);
 
 /// <summary><c>s3sync verify</c>: report every difference between the disks and the bucket; change nothing.</summary>
 public static class VerifyCommand
@@ -25,9 +27,11 @@ public static class VerifyCommand
         var deep = new Option<bool>("--deep") { Description = "HEAD objects whose ETag cannot be reproduced and compare s3sync's stored MD5; compare every object's stored headers, ACL and encryption with the site's" };
         var download = new Option<bool>("--download") { Description = "Download every matching object and compare its bytes with the file (restore drill)" };
         var at = new Option<string?>("--at") { Description = "Compare with the tree as it was at this time on a versioned bucket (RFC 3339 or a local date and time)", HelpName = "TIME" };
+        var to = new Option<string?>("--to") { Description = "Restore drill: compare each site's bucket with this folder (DIR/<site name> when several are selected) instead of local_path, with the site's settings", HelpName = "DIR" };
         var command = new Command("verify", "Compare every site with its bucket by content and report the differences; changes nothing. Exit 0 in sync, 1 differences, 2 usage or configuration error, 3 could not finish, 5 no usable credentials.")
             .WithExamples(
                 "s3sync verify -c /etc/s3sync/config.yml --json",
+                "s3sync verify -c /etc/s3sync/config.yml --site etc --to /tmp/drill --deep",
                 "s3sync verify ./public s3://my-bucket/www --all");
         common.AddTo(command);
         command.Options.Add(json);
@@ -35,6 +39,7 @@ public static class VerifyCommand
         command.Options.Add(deep);
         command.Options.Add(download);
         command.Options.Add(at);
+        command.Options.Add(to);
         cache.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
@@ -57,7 +62,18 @@ public static class VerifyCommand
                 }
                 when = parsed;
             }
-            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash), common.IsQuiet(result), when);
+            var drill = result.GetValue(to);
+            if (drill is not null)
+            {
+                if (config.Sites.FirstOrDefault(s => RestoreCommand.TargetUnder(s, drill, config.Sites.Count) is null) is { } unnamed)
+                {
+                    result.InvocationConfiguration.Error.WriteLine($"s3sync: site '{unnamed.Name}': its name cannot be a folder under --to; give the site a name");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+                // The site's settings (storage class, symlinks, filters, folders, metadata) with the restored folder.
+                config = config with { Sites = [.. config.Sites.Select(s => s with { LocalPath = RestoreCommand.TargetUnder(s, drill, config.Sites.Count)! })] };
+            }
+            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash), common.IsQuiet(result), when, drill);
             return RunAsync(config, jsonLogs, options, result.InvocationConfiguration.Output, cancellationToken);
         });
         return command;
@@ -81,7 +97,8 @@ public static class VerifyCommand
             report.SiteHeader(site);
             var siteLogger = S3Sync.Reporting.SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
             using var store = SiteStores.For(site, config.TransferWorkers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limits.For(site));
-            using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
+            // A drill's folder is not the site's: its hash cache rows are its own, so the drill reads what it checks.
+            using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "verify:" + site.LocalPath, DirectDigestSource.Instance, options.Rehash);
             var links = new LinkSummary();
             // Settings drift is a difference: the state folder says whether the site's settings changed since applied.
             var planner = new SyncPlanner(site, store, digests, PlanFactory.Verify(options.Deep, options.At, ledger.NeedsCheck(site)), issue =>

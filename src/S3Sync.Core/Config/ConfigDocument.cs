@@ -57,6 +57,8 @@ public sealed class SiteDocument
     public List<string>? Inclusions { get; set; }
     public string? Symlinks { get; set; }
     public string? WatchMode { get; set; }
+    public bool? Folders { get; set; }
+    public bool? Metadata { get; set; }
 
     /// <summary>Header fields given as flags (<c>--cache-control</c>, ...); never read from YAML (not in the schema).</summary>
     [YamlIgnore]

@@ -117,6 +117,16 @@ public sealed record Site
 
     /// <summary>How <c>watch</c> sees changes under local_path (<c>watch_mode</c>).</summary>
     public WatchMode WatchMode { get; init; } = WatchMode.Auto;
+
+    /// <summary>Each folder is kept as a <c>key/</c> marker object holding its mode, owner and mtime, empty folders
+    /// included (<c>folders</c>; the configuration's default is true, <see cref="ConfigLoader"/> sets it); false leaves
+    /// keys ending in '/' alone, as before.</summary>
+    public bool Folders { get; init; }
+
+    /// <summary>Mode, owner and mtime are stored with every object and compared (<c>metadata</c>, default true);
+    /// false (a website: <c>--no-metadata</c>) stores and compares content only, so a touch or chmod writes nothing.</summary>
+    public bool Metadata { get; init; } = true;
+
     public Encryption Encryption { get; init; } = Encryption.None;
 
     /// <summary>The canned ACL sent with every upload and copy (<c>acl</c>); null: none is sent (the bucket's default).</summary>
@@ -143,6 +153,7 @@ public sealed record Site
             ("storage_class", StorageClass != other.StorageClass), ("credentials", !Equals(Credentials, other.Credentials)),
             ("watch_interval", WatchInterval != other.WatchInterval), ("max_delete", MaxDelete != other.MaxDelete),
             ("exclusions/inclusions", !Filter.Equals(other.Filter)), ("symlinks", Symlinks != other.Symlinks), ("watch_mode", WatchMode != other.WatchMode),
+            ("folders", Folders != other.Folders), ("metadata", Metadata != other.Metadata),
             ("sse", !Encryption.Equals(other.Encryption)), ("acl", Acl != other.Acl), ("headers", !Headers.Equals(other.Headers)),
             ("profile", Profile != other.Profile), ("create_bucket", CreateBucket != other.CreateBucket),
         ];

@@ -442,9 +442,13 @@ public sealed class Downloader : IAsyncDisposable
         }
     }
 
-    private (int Uid, int Gid)? Owner(FileMetadata stored)
+    private (int Uid, int Gid)? Owner(FileMetadata stored) => OwnerOf(stored, _settings.Owner);
+
+    /// <summary>The owner and group to set from stored metadata, or null when none is set (<paramref name="owner"/>
+    /// false: not root, or --no-owner).</summary>
+    internal static (int Uid, int Gid)? OwnerOf(FileMetadata stored, bool owner)
     {
-        if (!_settings.Owner) return null;
+        if (!owner) return null;
         // A name known here wins over the number: uids differ between hosts, names less so.
         var uid = stored.UserName is { } user && PosixAccounts.UserId(user) is { } u ? u : stored.Uid;
         var gid = stored.GroupName is { } group && PosixAccounts.GroupId(group) is { } g ? g : stored.Gid;

@@ -54,6 +54,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         });
 
         var deletes = new List<string>();
+        var folderRestore = new FolderRestore(site, store, settings);
         long remoteObjects = 0, localFiles = 0;
         var status = SiteStatus.Done;
         var downloader = target is null ? null : new Downloader(site, store, target, digests, settings, logger, cancellationToken);
@@ -85,10 +86,27 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                 await foreach (var entry in planner.PlanAsync(cancellationToken).ConfigureAwait(false))
                 {
                     Planned?.Invoke(entry);
-                    if (entry.Remote is not null) remoteObjects++;
-                    if (entry.Local is not null && entry.Reason != ChangeReason.Vanished) localFiles++;
+                    var folder = entry.Key.EndsWith('/');
+                    // The delete guard's counts are of files: a folder is never deleted by a restore.
+                    if (entry.Remote is not null && !folder) remoteObjects++;
+                    if (entry.Local is not null && !folder && entry.Reason != ChangeReason.Vanished) localFiles++;
                     switch (entry.Action)
                     {
+                        case PlanAction.Download or PlanAction.ApplyMetadata when folder && settings.DryRun:
+                            if (TargetFolder.FolderObstacle(site.LocalPath, entry.Key) is { } blocked)
+                            {
+                                stats.AddFailed();
+                                problems.Add($"{entry.Key}: {blocked}");
+                                Acted?.Invoke(new ActionEvent(SiteSync.Verb(entry.Action), entry.Key, ActionStatus.Failed, entry.Reason, Why: blocked));
+                                break;
+                            }
+                            stats.AddChangedInPlace();
+                            Acted?.Invoke(new ActionEvent(SiteSync.Verb(entry.Action), entry.Key, ActionStatus.Planned, entry.Reason, Why: entry.Detail));
+                            break;
+                        case PlanAction.Download or PlanAction.ApplyMetadata when folder:
+                            // Made (when missing) and given its metadata after every file: see FolderRestore.
+                            folderRestore.Add(entry);
+                            break;
                         case PlanAction.Download when settings.DryRun && TargetFolder.Obstacle(site.LocalPath, entry.Key) is { } obstacle:
                             // What the run would fail on, the dry run fails on too: same count, same exit.
                             stats.AddFailed();
@@ -178,6 +196,25 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
             else
             {
                 foreach (var key in deletes) Delete(target!, key, stats, problems.Add);
+            }
+        }
+        if (target is not null && !cancellationToken.IsCancellationRequested)
+        {
+            // Last: a folder's mtime moves with every file written or deleted in it.
+            foreach (var (entry, error) in await folderRestore.ApplyAsync(target, cancellationToken).ConfigureAwait(false))
+            {
+                var verb = SiteSync.Verb(entry.Action);
+                if (error is null)
+                {
+                    stats.AddChangedInPlace();
+                    if (settings.LogActions) ActionLine.Log(logger, verb, entry.Key);
+                    Acted?.Invoke(new ActionEvent(verb, entry.Key, ActionStatus.Done, entry.Reason));
+                    continue;
+                }
+                stats.AddFailed();
+                logger.LogError("{Key}: {Error}", entry.Key, error);
+                problems.Add($"{entry.Key}: {error}");
+                Acted?.Invoke(new ActionEvent(verb, entry.Key, ActionStatus.Failed, entry.Reason, Why: error));
             }
         }
         if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;

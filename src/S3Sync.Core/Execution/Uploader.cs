@@ -184,6 +184,7 @@ public sealed class Uploader : IAsyncDisposable
         {
             result = entry.Action switch
             {
+                PlanAction.Upload or PlanAction.ChangeMetadata when entry.Local?.Folder is { } folder => await PutFolderAsync(entry, folder, batch).ConfigureAwait(false),
                 PlanAction.ChangeStorageClass => await ChangeClassAsync(entry, batch).ConfigureAwait(false),
                 PlanAction.ChangeMetadata => await ChangeMetadataAsync(entry, batch).ConfigureAwait(false),
                 _ => await UploadAsync(entry, batch).ConfigureAwait(false),
@@ -207,6 +208,36 @@ public sealed class Uploader : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _logger.LogError("{Key}: storage class change failed: {Error}", entry.Key, StoreErrors.Describe(e));
+            return new UploadResult(entry, UploadOutcome.Failed, 0, StoreErrors.Describe(e));
+        }
+    }
+
+    private static readonly byte[] EmptyMd5 = MD5.HashData(ReadOnlySpan<byte>.Empty);
+
+    /// <summary>
+    /// A folder's marker (<c>folders: true</c>): a zero-byte object at <c>key/</c> with the folder's mode, owner and
+    /// mtime as the walk read them through its handle, and the site's headers (rclone's <c>--s3-directory-markers</c>
+    /// writes the same empty <c>dir/</c> object, and reads the same <c>mtime</c>). A changed folder's marker is written
+    /// again: one request, as a copy would be.
+    /// </summary>
+    private async Task<UploadResult> PutFolderAsync(PlanEntry entry, FileMetadata folder, UploadBatch b)
+    {
+        try
+        {
+            var headers = Headers(b, entry.Key, ETag.Hex(EmptyMd5), folder);
+            await b.Store.PutAsync(b.Site.Bucket, b.Site.KeyFor(entry.Key), ReadOnlyMemory<byte>.Empty, EmptyMd5, headers, b.Token).ConfigureAwait(false);
+            if (entry.Action == PlanAction.ChangeMetadata)
+            {
+                var detail = "metadata, mode " + Convert.ToString(folder.Permissions, 8);
+                if (b.LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, detail);
+                return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null, detail);
+            }
+            if (b.LogsActions) ActionLine.Log(_logger, ActionLine.Upload, entry.Key);
+            return new UploadResult(entry, UploadOutcome.Uploaded, 0, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogError("{Key}: folder marker upload failed: {Error}", entry.Key, StoreErrors.Describe(e));
             return new UploadResult(entry, UploadOutcome.Failed, 0, StoreErrors.Describe(e));
         }
     }

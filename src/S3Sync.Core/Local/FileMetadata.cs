@@ -42,7 +42,7 @@ public sealed partial record FileMetadata(long MtimeNs, int Mode, int? Uid = nul
     /// cut it short, as it would an owner's or group's name looked up on this host), a mode whose type is not a regular file's or, with a link target, not a link's (and the reverse),
     /// an mtime outside <see cref="MinMtimeSeconds"/>..<see cref="MaxMtimeSeconds"/>.
     /// </summary>
-    public string? Problem()
+    public string? Problem(bool folder = false)
     {
         var seconds = Math.DivRem(MtimeNs, 1_000_000_000, out var rest) - (rest < 0 ? 1 : 0);
         if (seconds is < MinMtimeSeconds or > MaxMtimeSeconds)
@@ -50,6 +50,12 @@ public sealed partial record FileMetadata(long MtimeNs, int Mode, int? Uid = nul
         if (UserName?.Contains('\0', StringComparison.Ordinal) == true || GroupName?.Contains('\0', StringComparison.Ordinal) == true)
             return "the stored owner or group name holds a NUL character";
         var type = Mode & TypeMask;
+        if (folder)
+        {
+            // A folder marker ("a/"): a folder's mode, never a link's or a file's (a marker cannot make a file).
+            if (LinkTarget is not null || type != Directory) return $"the stored mode {Convert.ToString(Mode, 8)} of a folder marker is not a folder's";
+            return null;
+        }
         if (LinkTarget is { } target)
         {
             if (type != SymbolicLink) return $"the object holds a link target but its mode {Convert.ToString(Mode, 8)} is not a link's";
@@ -74,6 +80,10 @@ public sealed partial record FileMetadata(long MtimeNs, int Mode, int? Uid = nul
         && (!owner || Uid is null || other.Uid is null || Uid == other.Uid)
         && (!owner || Gid is null || other.Gid is null || Gid == other.Gid)
         && LinkTarget == other.LinkTarget;
+
+    /// <summary>A folder's metadata from the <c>statx</c> of its open handle (names looked up, cached per id).</summary>
+    internal static FileMetadata OfFolder(in Posix.Statx stat) =>
+        new(stat.MtimeSec * 1_000_000_000 + stat.MtimeNsec, stat.Mode, (int)stat.Uid, (int)stat.Gid, PosixAccounts.UserName((int)stat.Uid), PosixAccounts.GroupName((int)stat.Gid));
 
     /// <summary>Reads the metadata of <paramref name="path"/> itself (a link is not followed) with <c>statx(2)</c>, and
     /// the owner's and group's names (cached per id); null when it cannot be stat'ed or the platform has no statx.</summary>

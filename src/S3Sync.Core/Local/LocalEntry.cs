@@ -15,6 +15,14 @@ public sealed record LocalEntry(string Key, string FullPath, long Size, DateTime
     /// <summary>The status change time the walk read (ns since the epoch; 0 when unknown): a poll of the tree
     /// (<see cref="Watching.PollingSource"/>) sees a rewrite that kept size and mtime, or a chmod, by it.</summary>
     public long CtimeNs { get; init; }
+
+    /// <summary>A folder (its key ends in '/', <c>folders: true</c>): its mode, owner and mtime as the walk's handle of it
+    /// said, stored in its zero-byte marker object. Null for a file or link.</summary>
+    public FileMetadata? Folder { get; init; }
+
+    /// <summary>A folder's ctime (Unix ns) when the walk opened it: newer than its marker means a chmod, chown or a
+    /// change of its entries since the marker was written.</summary>
+    public long FolderCtimeNs { get; init; }
 }
 
 /// <summary>Something the walk met and could not use, reported per path.</summary>

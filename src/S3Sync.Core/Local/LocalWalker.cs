@@ -181,6 +181,14 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
                     Swapped(folder, "it was replaced by another folder");
                     continue;
                 }
+                // folders: the folder itself, as stat'ed through the handle just opened (never by its name), before
+                // its content: "a/" sorts before every "a/..." key.
+                if (site.Folders && site.Filter.Includes(folder.Key) && prefixBytes + Encoding.UTF8.GetByteCount(folder.Key) <= MaxKeyBytes)
+                    yield return new LocalEntry(folder.Key, folder.Path, 0, handle.Stat.MtimeUtc, handle.Identity)
+                    {
+                        Folder = FileMetadata.OfFolder(handle.Stat),
+                        FolderCtimeNs = handle.Stat.CtimeSec * 1_000_000_000 + handle.Stat.CtimeNsec,
+                    };
                 List(handle, folder.Path, folder.Key, pending, prefixBytes, folder.Ancestors is null ? null : new Ancestry(handle.Identity, folder.Ancestors), open, folder.WasMount);
             }
         }
@@ -415,16 +423,19 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
     {
         private int _users = 1;
 
-        private FolderHandle(nint dir, int fd, FileIdentity identity)
+        private FolderHandle(nint dir, int fd, Posix.Statx stat)
         {
             Dir = dir;
             Fd = fd;
-            Identity = identity;
+            Stat = stat;
         }
 
         public nint Dir { get; private set; }
         public int Fd { get; }
-        public FileIdentity Identity { get; }
+        public FileIdentity Identity => Stat.Identity;
+
+        /// <summary>What <c>statx</c> said of the open folder.</summary>
+        public Posix.Statx Stat { get; }
 
         public static unsafe FolderHandle? Open(int parentFd, byte[] name, bool follow, out int errno)
         {
@@ -450,7 +461,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
                 return null;
             }
             errno = 0;
-            return new FolderHandle(dir, fd, stat.Identity);
+            return new FolderHandle(dir, fd, stat);
         }
 
         public void Retain() => _users++;

@@ -108,6 +108,21 @@ public sealed partial class TargetFolder : IDisposable
         return null;
     }
 
+    /// <summary>For a dry run: why the folder of marker <paramref name="key"/> ("a/b/") could not be made under
+    /// <paramref name="root"/> (a file or a link at one of its names), or null. By name, as <see cref="Obstacle"/>.</summary>
+    public static string? FolderObstacle(string root, string key)
+    {
+        var path = root.TrimEnd('/');
+        foreach (var segment in key.TrimEnd('/').Split('/'))
+        {
+            path += "/" + segment;
+            var info = new FileInfo(path);
+            if (info.LinkTarget is not null || (info.Exists && !Directory.Exists(path))) return $"{path} is in the way: it is a file or a symbolic link, not a folder";
+            if (!Directory.Exists(path)) return null;
+        }
+        return null;
+    }
+
     /// <summary>Creates a new, empty file (<c>O_EXCL</c>, mode 0600 until <see cref="Apply"/>) in <paramref name="folder"/>.</summary>
     public static SafeFileHandle CreateFile(SafeFileHandle folder, string name)
     {

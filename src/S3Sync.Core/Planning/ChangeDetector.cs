@@ -122,6 +122,7 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
 
     private async Task<PlanEntry> CompareContentAsync(LocalEntry local, RemoteObject remote, CancellationToken cancellationToken)
     {
+        if (local.Folder is { } folder) return await CompareFolderAsync(local, folder, remote, cancellationToken).ConfigureAwait(false);
         if (local.Size != remote.Size)
             return Upload(local, remote, ChangeReason.SizeDiffers, $"size differs (local {local.Size}, S3 {remote.Size})", null);
         // --size-only: equal sizes are taken for equal content, unread (the policy's documented risk).
@@ -194,6 +195,27 @@ public sealed class ChangeDetector(string storageClass, IDigestSource digests, I
         if (actual.SameAs(stored, compareOwner)) return entry;
         digests.Forget(local);
         return new PlanEntry(local.Key, ChangeReason.MetadataDiffers, PlanAction.ChangeMetadata, local, remote, Describe(actual, stored, compareOwner)) { Digest = digest, Stored = stored, Head = head };
+    }
+
+    /// <summary>
+    /// A folder and its zero-byte marker: no content to compare (a marker with data is no marker, the listing leaves it
+    /// out); storage class as for files; then, when asked, the mode, owner and mtime the marker holds. With
+    /// <see cref="MetadataCheck.WhenChangedSinceUpload"/> the marker is read (a HEAD) only when the folder's ctime is not
+    /// older than it, so the no-op run makes no request. A marker without s3sync's metadata (another tool's) is left
+    /// alone, as such a file is.
+    /// </summary>
+    private async Task<PlanEntry> CompareFolderAsync(LocalEntry local, FileMetadata folder, RemoteObject remote, CancellationToken cancellationToken)
+    {
+        var entry = ClassCheck(storageClass, local, remote, null);
+        if (metadata == MetadataCheck.Never || fingerprints is null || entry.Reason == ChangeReason.Archived) return entry;
+        if (metadata == MetadataCheck.WhenChangedSinceUpload)
+        {
+            var uploadedNs = (remote.LastModifiedUtc.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
+            if (local.FolderCtimeNs < uploadedNs - MarginNs) return entry;
+        }
+        var head = await fingerprints.HeadAsync(local.Key, cancellationToken).ConfigureAwait(false);
+        if (head?.File is not { } stored || folder.SameAs(stored, compareOwner)) return entry;
+        return new PlanEntry(local.Key, ChangeReason.MetadataDiffers, PlanAction.ChangeMetadata, local, remote, Describe(folder, stored, compareOwner)) { Stored = stored, Head = head };
     }
 
     /// <summary>"mode 600, S3 644; mtime 2026-01-01T00:00:00.000000001Z, S3 ...": each part that differs.</summary>

@@ -26,7 +26,7 @@ public sealed class DownloadCheck(Site site, IObjectStore store, int parallelism
         var window = new Queue<Task<PlanEntry>>();
         await foreach (var entry in plan.ConfigureAwait(false))
         {
-            window.Enqueue(entry is { Local: not null, Remote: not null } && entry.Reason is ChangeReason.InSync or ChangeReason.StorageClassDiffers or ChangeReason.CannotCompare
+            window.Enqueue(entry is { Local: { Folder: null }, Remote: not null } && entry.Reason is ChangeReason.InSync or ChangeReason.StorageClassDiffers or ChangeReason.CannotCompare
                 ? CheckAsync(entry, cancellationToken)
                 : Task.FromResult(entry));
             while (window.Count >= parallelism || (window.Count > 0 && window.Peek().IsCompleted))

@@ -50,7 +50,8 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         _walker = new LocalWalker(site, report, options.KnownMounts) { ListsRestoreTemps = options.Download };
         // Hashing is bounded by the cores, the window by the network: a HEAD never waits behind a read.
         using var hashing = new GatedDigestSource(digests, options.Parallelism);
-        var detector = new ChangeDetector(site.StorageClass, hashing, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure, options.Metadata, options.CompareOwner,
+        var detector = new ChangeDetector(site.StorageClass, hashing, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure,
+            site.Metadata ? options.Metadata : MetadataCheck.Never, options.CompareOwner,
             checkSettings: options.CheckSettings ? site : null, comparison: options.Comparison);
         // A restore's target folder that does not exist yet (a dry run creates nothing) holds no files.
         _noTarget = options.Download && !Directory.Exists(site.LocalPath) && !File.Exists(site.LocalPath);
@@ -78,9 +79,14 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
             : RangeListing.ListAsync(store, site.Bucket, site.ListPrefix, cancellationToken);
         await foreach (var o in listing.ConfigureAwait(false))
         {
-            // Folder markers ("a/b/") have no local twin and are left alone; so are excluded keys. One that holds
-            // data is counted for a restore, which reports it (it cannot be a file).
-            if (o.Key.Length == 0 || o.Key.EndsWith('/'))
+            // Folder markers ("a/b/") are the site's folders with folders: true (the walk lists each folder under the
+            // same key); without it they have no local twin and are left alone; so are excluded keys. One that holds
+            // data is no folder's marker: left alone, and counted for a restore, which reports it (it cannot be a file).
+            if (o.Key.Length == 0) continue;
+            // Another shard's key is never this run's, not even with --delete-excluded (a listing that could not be
+            // split by folder brings every key).
+            if (site.Filter.Shard is { } part && !part.Owns(o.Key)) continue;
+            if (o.Key.EndsWith('/') && (!site.Folders || o.Size > 0))
             {
                 if (options.Download && o.Size > 0 && site.Filter.Includes(o.Key) && FolderKeysWithDataCount++ < 5) FolderKeysWithData.Add(o.Key);
                 continue;
@@ -137,6 +143,9 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
 
     private async Task<PlanEntry> DecideDownloadAsync(MergedKey item, ChangeDetector detector, CancellationToken cancellationToken)
     {
+        if (item.Remote is null && item.Local?.Folder is not null)
+            // A folder without a marker (one made by a file's path, or before folders were kept) is never deleted.
+            return new PlanEntry(item.Key, ChangeReason.LocalOnlyKept, PlanAction.None, item.Local, null, "folder only on disk (kept)");
         if (item.Remote is null)
         {
             var name = item.Key[(item.Key.LastIndexOf('/') + 1)..];
@@ -146,13 +155,15 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
                 ? new PlanEntry(item.Key, ChangeReason.LocalOnly, PlanAction.Delete, item.Local, null, "only on disk")
                 : new PlanEntry(item.Key, ChangeReason.LocalOnlyKept, PlanAction.None, item.Local, null, "only on disk (kept)");
         }
-        if (!RestorePath.TryParse(item.Key, out _, out var why))
+        var folder = item.Key.EndsWith('/');
+        // A folder marker names the folder without its '/': "a//" and "../x/" are refused as "a/" and "../x" would be.
+        if (!RestorePath.TryParse(folder ? item.Key[..^1] : item.Key, out _, out var why))
             return new PlanEntry(item.Key, ChangeReason.Error, PlanAction.None, item.Local, item.Remote, $"not restored: {why}");
         // Keys with a common start are contiguous in key order: a key below a file key ("a" then "a/b") is seen while
         // "a" is still on this list. The file wins; the keys below it cannot be written.
         _fileKeys.RemoveAll(k => !item.Key.StartsWith(k, StringComparison.Ordinal));
         var clash = _fileKeys.FirstOrDefault(k => item.Key.Length > k.Length && item.Key[k.Length] == '/');
-        _fileKeys.Add(item.Key);
+        if (!folder) _fileKeys.Add(item.Key);
         if (clash is not null)
             return new PlanEntry(item.Key, ChangeReason.Error, PlanAction.None, item.Local, item.Remote, $"not restored: '{clash}' is also an object, so it cannot be a folder");
         if (ChangeDetector.IsArchived(item.Remote.StorageClass) && item.Local is null)

@@ -78,8 +78,9 @@ public static class ObjectMetadata
     }
 
     /// <summary>The file metadata held by an object, or null when it has no (well-formed) <c>mtime</c> and <c>mode</c>.
-    /// <paramref name="metadata"/> answers a name without the <c>x-amz-meta-</c> prefix.</summary>
-    public static FileMetadata? Parse(Func<string, string?> metadata)
+    /// <paramref name="metadata"/> answers a name without the <c>x-amz-meta-</c> prefix. A mode without type bits is a
+    /// regular file's, or with <paramref name="folder"/> (a <c>key/</c> marker) a folder's.</summary>
+    public static FileMetadata? Parse(Func<string, string?> metadata, bool folder = false)
     {
         var mtime = ParseMtime(metadata(MtimeKey));
         int mode;
@@ -89,7 +90,7 @@ public static class ObjectMetadata
             mode = Convert.ToInt32(octal, 8);
         }
         catch (FormatException) { return null; }
-        if ((mode & FileMetadata.TypeMask) == 0) mode |= FileMetadata.RegularFile;
+        if ((mode & FileMetadata.TypeMask) == 0) mode |= folder ? FileMetadata.Directory : FileMetadata.RegularFile;
         return new FileMetadata(mtime.Value, mode, Id(metadata(UidKey)), Id(metadata(GidKey)), Text(metadata(UserNameKey)), Text(metadata(GroupNameKey)))
         {
             LinkTarget = Text(metadata(LinkTargetKey)),

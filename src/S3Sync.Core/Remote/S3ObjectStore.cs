@@ -205,6 +205,8 @@ public sealed class S3ObjectStore : IObjectStore
         var decided = false; // the current key's version at `at` was found (or was a delete marker)
         var markers = new HashSet<string>(StringComparer.Ordinal);
         var empty = 0;
+        var listed = false;
+        DateTime? oldest = null; // of the versions after `at`, when none was at or before it
         while (true)
         {
             var page = await Guard($"LIST s3://{bucket}/{prefix}?versions", t => _client.ListVersionsAsync(request, t), cancellationToken).ConfigureAwait(false);
@@ -215,15 +217,25 @@ public sealed class S3ObjectStore : IObjectStore
                 if (v.Key != key) { key = v.Key; decided = false; }
                 if (decided) continue;
                 var modified = v.LastModified?.ToUniversalTime() ?? default;
-                if (modified > at) continue;
+                if (modified > at)
+                {
+                    if (oldest is null || modified < oldest) oldest = modified;
+                    continue;
+                }
                 decided = true;
+                listed = true;
                 if (v.IsDeleteMarker == true) continue;
                 yield return new RemoteObject(v.Key[prefix.Length..], v.Size ?? 0, Hashing.ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), modified)
                 {
                     VersionId = string.IsNullOrEmpty(v.VersionId) ? "null" : v.VersionId,
                 };
             }
-            if (page.IsTruncated != true) yield break;
+            if (page.IsTruncated != true)
+            {
+                if (!listed && oldest is { } first)
+                    throw new BeforeOldestVersionException($"s3://{bucket}/{prefix} held nothing at {at:yyyy-MM-ddTHH:mm:ssZ}: its oldest version is from {first:yyyy-MM-ddTHH:mm:ssZ}; give --at a later time", first);
+                yield break;
+            }
             var position = string.IsNullOrEmpty(page.NextKeyMarker) && string.IsNullOrEmpty(page.NextVersionIdMarker) ? null : $"{page.NextKeyMarker}\n{page.NextVersionIdMarker}";
             CheckProgress($"the versions of s3://{bucket}/{prefix}", "marker", position, page.Versions?.Count ?? 0, markers, ref empty);
             request.KeyMarker = page.NextKeyMarker;
@@ -340,7 +352,7 @@ public sealed class S3ObjectStore : IObjectStore
                 r.ServerSideEncryptionMethod?.Value is { Length: > 0 } sse ? sse : null,
                 r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 })
             {
-                File = r.Metadata is { } m ? ObjectMetadata.Parse(name => m[name]) : null,
+                File = r.Metadata is { } m ? ObjectMetadata.Parse(name => m[name], folder: key.EndsWith('/')) : null,
                 LastModifiedUtc = r.LastModified?.ToUniversalTime() ?? default,
                 SettingsDigest = r.Metadata?[UploadHeaders.SettingsKey] is { Length: > 0 } digest ? digest : null,
             };
@@ -631,7 +643,7 @@ public sealed class S3ObjectStore : IObjectStore
         // bandwidth_limit meters downloads as it meters uploads: one limit for every transfer of the process.
         return new ObjectDownload(BandwidthLimiter.Process.Wrap(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}")), r.ContentLength, Hashing.ETag.Normalize(r.ETag),
             metadata is null ? null : FingerprintOf(name => metadata[name]),
-            metadata is null ? null : ObjectMetadata.Parse(name => metadata[name]), encrypted, r)
+            metadata is null ? null : ObjectMetadata.Parse(name => metadata[name], folder: key.EndsWith('/')), encrypted, r)
         {
             MtimeNs = ObjectMetadata.ParseMtime(metadata?[ObjectMetadata.MtimeKey]),
             MetadataProblem = metadata is null ? null : ObjectMetadata.Problem(name => metadata[name]),

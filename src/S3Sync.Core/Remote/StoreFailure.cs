@@ -66,7 +66,8 @@ public static class StoreFailure
     public static (string Why, Execution.SiteStatus Status) OfPlanning(Exception e, Site site)
     {
         var kind = Classify(e);
-        var why = kind == StoreFailureKind.Other ? $"could not finish the walk or the listing: {StoreErrors.Describe(e)}" : Explain(e, site);
+        var why = e is BeforeOldestVersionException ? e.Message
+            : kind == StoreFailureKind.Other ? $"could not finish the walk or the listing: {StoreErrors.Describe(e)}" : Explain(e, site);
         return (why, kind == StoreFailureKind.Credentials ? Execution.SiteStatus.Credentials : Execution.SiteStatus.Failed);
     }
 

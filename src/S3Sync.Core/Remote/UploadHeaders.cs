@@ -58,7 +58,8 @@ public sealed record UploadHeaders(string StorageClass, string ContentType, stri
         var rule = site.Headers.For(relativePath);
         return new UploadHeaders(site.StorageClass, rule.ContentType ?? Execution.ContentTypes.For(relativePath), fingerprintMd5Hex)
         {
-            File = file,
+            // metadata: false stores no mode, owner or mtime: content only, so a touch or chmod changes nothing.
+            File = site.Metadata ? file : null,
             CacheControl = rule.CacheControl,
             ContentEncoding = rule.ContentEncoding,
             ContentDisposition = rule.ContentDisposition,

@@ -476,7 +476,7 @@ public sealed class SiteWatcher
             {
                 var remote = new RemoteObject(key, head.Size, head.ETag, head.StorageClass, head.LastModifiedUtc);
                 using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
-                var detector = new ChangeDetector(_site.StorageClass, digests, new KnownHead(head), uploadWhenUnsure: true, MetadataCheck.WhenChangedSinceUpload);
+                var detector = new ChangeDetector(_site.StorageClass, digests, new KnownHead(head), uploadWhenUnsure: true, _site.Metadata ? MetadataCheck.WhenChangedSinceUpload : MetadataCheck.Never);
                 same = (await detector.CompareAsync(local, remote, _stop).ConfigureAwait(false)).Reason == ChangeReason.InSync;
             }
         }

@@ -33,9 +33,9 @@ public sealed class ActionLineTests(S3ServerFixture server)
         var third = await Binary.RunAsync([.. target, "--storage-class", "STANDARD_IA"], Env());
 
         Assert.True(first.ExitCode == 0, first.ToString());
-        Assert.Equal(["upload: docs/a.txt", "upload: old.txt"], Actions(first.Error));
+        Assert.Equal(["upload: docs/", "upload: docs/a.txt", "upload: old.txt"], Actions(first.Error)); // docs/: the folder's marker
         Assert.Equal(["delete: old.txt"], Actions(second.Error));
-        Assert.Equal(["copy: docs/a.txt (STANDARD_IA)"], Actions(third.Error));
+        Assert.Equal(["copy: docs/ (STANDARD_IA)", "copy: docs/a.txt (STANDARD_IA)"], Actions(third.Error));
     }
 
     [Fact]

@@ -31,10 +31,10 @@ public sealed class AdHocScenarioTests(S3ServerFixture server)
         var run = await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}/www/", "--storage-class", "STANDARD_IA", "--exclude", "*.tmp"], EnvironmentCredentials());
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains($"site {s.Bucket}/www: uploaded 2 files", run.Output);
+        Assert.Contains($"site {s.Bucket}/www: uploaded 4 files", run.Output); // two files and two folder markers
         Assert.DoesNotContain('\r', run.Error); // stderr is a pipe here: no progress line
         var listed = await server.ListAsync(s.Bucket);
-        Assert.Equal(["www/css/site.css", "www/index.html"], listed.Select(o => o.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["www/css/", "www/css/site.css", "www/index.html", "www/tmp/"], listed.Select(o => o.Key).Order(StringComparer.Ordinal));
         Assert.All(listed, o => Assert.Equal("STANDARD_IA", o.StorageClass?.Value));
         Assert.Equal("<h1>hi</h1>"u8.ToArray(), await server.GetAsync(s.Bucket, "www/index.html"));
     }
@@ -146,6 +146,6 @@ public sealed class AdHocScenarioTests(S3ServerFixture server)
         // Then: doc/*.gz reached doc/deep/, .git/* left doc/git/ alone, and src/keep.log came back.
         Assert.True(run.ExitCode == 0, run.ToString());
         var keys = (await server.ListAsync(s.Bucket)).Select(o => o.Key).Order(StringComparer.Ordinal);
-        Assert.Equal(["doc/git/manual.txt", "src/c.gz", "src/keep.log"], keys);
+        Assert.Equal(["doc/", "doc/deep/", "doc/git/", "doc/git/manual.txt", "src/", "src/c.gz", "src/keep.log"], keys); // folders: true by default
     }
 }

@@ -51,8 +51,13 @@ public sealed class Scenario : IDisposable
     public string Write(string relative, string content) => Write(relative, Encoding.UTF8.GetBytes(content));
 
     /// <summary>Writes the config: global server settings plus the given site entries (YAML list items).</summary>
+    /// <remarks>Each site gets <c>folders: false</c> unless the YAML says <c>folders:</c>: the scenarios written before
+    /// folders were kept assert file keys, file counts and snapshots; folder markers have their own scenarios
+    /// (<c>FolderScenarioTests</c>, <c>DrillTests</c>), which say <c>folders: true</c>.</remarks>
     public void Config(string sitesYaml, string globals = "")
     {
+        if (!sitesYaml.Contains("folders:", StringComparison.Ordinal))
+            sitesYaml = string.Join("\n", sitesYaml.Split('\n').SelectMany(l => l.StartsWith("- ", StringComparison.Ordinal) ? new[] { l, "  folders: false" } : [l]));
         File.WriteAllText(ConfigPath, $"""
             endpoint: {Endpoint ?? _server.Endpoint}
             access_key: {_server.AccessKey}
