@@ -150,6 +150,26 @@ public sealed class ShardScenarioTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Delete_excluded_never_deletes_another_shards_keys()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        foreach (var path in Tree()) s.Write(path, $"content of {path}");
+        s.SiteConfig("retire_deleted: true\nmax_delete: unlimited");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var all = await s.KeysAsync();
+
+        // Every shard with --delete-excluded: the keys of the other shards are not "excluded", they are not this run's
+        for (var k = 0; k < N; k++)
+        {
+            var run = await s.SyncAsync("--shard", $"{k}/{N}", "--delete-excluded", "--exclude", "root0.txt");
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
+
+        // Only the excluded file went, and only its own shard deleted it
+        Assert.Equal(all.Where(k => k != "root0.txt"), await s.KeysAsync());
+    }
+
+    [Fact]
     public async Task A_bad_shard_is_one_line_and_exit_2_and_watch_refuses_a_shard()
     {
         using var s = await Scenario.CreateAsync(server);
