@@ -31,6 +31,25 @@ public sealed class LocalWalkerTests : IDisposable
     }
 
     [Fact]
+    public async Task With_folders_each_folder_comes_as_its_marker_key_before_its_content_in_s3_key_order()
+    {
+        string[] files = ["a-b", "a/b", "a/c/d", "a0", "é/x"];
+        foreach (var f in files) Touch(f);
+        Directory.CreateDirectory(Path.Combine(_root, "empty"));
+        File.SetUnixFileMode(Path.Combine(_root, "a/c"), (UnixFileMode)0x1C8); // 0710
+
+        var walked = new List<LocalEntry>();
+        await foreach (var e in new LocalWalker(new Site { Name = "t", LocalPath = _root, Bucket = "b", Folders = true }).WalkAsync())
+            walked.Add(e);
+
+        string[] expected = [.. files, "a/", "a/c/", "empty/", "é/"];
+        Assert.Equal(expected.Order(KeyOrder.Instance), walked.Select(e => e.Key));
+        var folder = walked.Single(e => e.Key == "a/c/").Folder!;
+        Assert.Equal(FileMetadata.Directory | 0x1C8, folder.Mode);
+        Assert.All(walked, e => Assert.Equal(e.Key.EndsWith('/'), e.Folder is not null));
+    }
+
+    [Fact]
     public async Task Skips_symlinks_and_excluded_files_with_a_report()
     {
         Touch("keep.txt");
