@@ -8,8 +8,8 @@ namespace S3Sync.Watching;
 /// kernel): every <see cref="Interval"/> the site's tree is walked again with <see cref="LocalWalker"/> (the walk of
 /// <c>sync</c>: stat only, by folder handles, nothing read) and compared with the last walk by size, mtime, ctime,
 /// device and inode (and a preserved link's target). What differs is reported as inotify's events would be: a new or
-/// changed file as <see cref="ChangeKind.Modified"/> (uploaded once quiet for <c>watch_interval</c>, read through the
-/// hash cache by the upload), a file gone as <see cref="ChangeKind.Removed"/>, so the same schedule, uploader and delete
+/// changed file as <see cref="ChangeKind.Modified"/> (uploaded once quiet for <c>watch_interval</c>), a new one as
+/// <see cref="ChangeKind.Found"/> (compared with its object first, so what a sync already sent is not sent again), a file gone as <see cref="ChangeKind.Removed"/>, so the same schedule, uploader and delete
 /// guard decide. Unchanged files cost one stat each and are never opened. A walk that did not complete (a folder that
 /// could not be read) reports no removal: what it did not see is not gone. The first walk, in <see cref="Start"/>, is the
 /// baseline (the initial full sync covers the tree); a change made after Start returns is seen by a later walk.
@@ -80,8 +80,9 @@ public sealed class PollingSource : IChangeSource
             catch (OperationCanceledException) { return; }
             try { Poll(); }
             catch (OperationCanceledException) { return; }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
+                // Never a silent end of the polling: each failed walk is a problem line, and the next is tried.
                 _sink(new ChangeEvent(ChangeKind.Problem, _root, _time.GetTimestamp(), $"poll failed: {e.Message}"));
             }
         }
@@ -104,9 +105,12 @@ public sealed class PollingSource : IChangeSource
         var changed = 0;
         foreach (var (key, print) in now)
         {
-            if (_last.TryGetValue(key, out var before) && before == print) continue;
+            var known = _last.TryGetValue(key, out var before);
+            if (known && before == print) continue;
             changed++;
-            _sink(new ChangeEvent(ChangeKind.Modified, _root + "/" + key, stamp));
+            // A file new to the walk may be one the initial sync (or a sync before an incomplete walk) already sent:
+            // Found compares it with its object first and sends nothing when they match. A changed one is Modified.
+            _sink(new ChangeEvent(known ? ChangeKind.Modified : ChangeKind.Found, _root + "/" + key, stamp));
         }
         var removed = 0;
         foreach (var key in _last.Keys)

@@ -37,7 +37,9 @@ public sealed class SystemdNotifier : IDisposable
         var socket = environment("NOTIFY_SOCKET");
         if (string.IsNullOrEmpty(socket) || (socket[0] != '/' && socket[0] != '@')) return null;
         // An abstract name: '@' stands for the leading NUL byte.
-        var endpoint = new UnixDomainSocketEndPoint(socket[0] == '@' ? "\0" + socket[1..] : socket);
+        UnixDomainSocketEndPoint endpoint;
+        try { endpoint = new UnixDomainSocketEndPoint(socket[0] == '@' ? "\0" + socket[1..] : socket); }
+        catch (ArgumentException) { return null; } // longer than sun_path: no supervisor can be listening there
         TimeSpan? watchdog = null;
         if (long.TryParse(environment("WATCHDOG_USEC"), NumberStyles.None, CultureInfo.InvariantCulture, out var usec) && usec > 0
             && (environment("WATCHDOG_PID") is not { Length: > 0 } pid || pid == processId.ToString(CultureInfo.InvariantCulture)))

@@ -88,6 +88,7 @@ public sealed class SystemdNotifyTests(S3ServerFixture server)
     {
         Assert.Null(SystemdNotifier.FromEnvironment(_ => null, 42));
         Assert.Null(SystemdNotifier.FromEnvironment(k => k == "NOTIFY_SOCKET" ? "relative/path" : null, 42));
+        Assert.Null(SystemdNotifier.FromEnvironment(k => k == "NOTIFY_SOCKET" ? "/" + new string('x', 300) : null, 42));
         var env = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = "/run/systemd/notify", ["WATCHDOG_USEC"] = "30000000", ["WATCHDOG_PID"] = "7" };
         using (var other = SystemdNotifier.FromEnvironment(k => env.GetValueOrDefault(k), 42)) Assert.Null(other!.WatchdogInterval);
         using (var mine = SystemdNotifier.FromEnvironment(k => env.GetValueOrDefault(k), 7)) Assert.Equal(TimeSpan.FromSeconds(15), mine!.WatchdogInterval);
