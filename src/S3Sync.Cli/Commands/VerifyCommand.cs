@@ -106,8 +106,8 @@ public static class VerifyCommand
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", StoreFailure.Classify(e) == StoreFailureKind.Other ? $"could not finish: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site), totals);
-                credentials |= StoreFailure.Classify(e) == StoreFailureKind.Credentials;
+                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", !StoreFailure.StopsSite(StoreFailure.Classify(e)) ? $"could not finish: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site), totals);
+                credentials |= StoreFailure.Classify(e) == StoreErrorKind.Credentials;
                 siteComplete = false;
             }
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);

@@ -244,7 +244,7 @@ public sealed class Uploader : IAsyncDisposable
             {
                 await b.Store.ReplaceMetadataAsync(b.Site.Bucket, key, headers, multipart, b.Token).ConfigureAwait(false);
             }
-            catch (Amazon.S3.AmazonS3Exception e) when (settings)
+            catch (StoreException e) when (settings && e.Answered)
             {
                 _logger.LogInformation("{Key}: the server refused the in-place copy ({Error}); uploading the file again", entry.Key, StoreErrors.Describe(e));
                 return await UploadAsync(entry, b).ConfigureAwait(false);
@@ -340,7 +340,7 @@ public sealed class Uploader : IAsyncDisposable
     }
 
     private static bool IsBadDigest(Exception e) =>
-        e is Amazon.S3.AmazonS3Exception s3 && s3.ErrorCode is "BadDigest" or "InvalidDigest";
+        e is StoreException { Kind: StoreErrorKind.BadDigest };
 
     private UploadResult Vanished(PlanEntry entry)
     {

@@ -281,7 +281,7 @@ public sealed class S3ObjectStore : IObjectStore
             {
                 r = await Guard($"HEAD {key}", t => _client.GetObjectMetadataAsync(request, t), cancellationToken).ConfigureAwait(false);
             }
-            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.BadRequest && _encryption.Mode == EncryptionMode.Customer)
+            catch (StoreException e) when (e.Status == (int)HttpStatusCode.BadRequest && _encryption.Mode == EncryptionMode.Customer)
             {
                 // Not encrypted with a customer key (AWS refuses SSE-C headers for such an object): ask again without.
                 r = await Guard($"HEAD {key}", t => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }, t), cancellationToken).ConfigureAwait(false);
@@ -296,7 +296,7 @@ public sealed class S3ObjectStore : IObjectStore
                 SettingsDigest = r.Metadata?[UploadHeaders.SettingsKey] is { Length: > 0 } digest ? digest : null,
             };
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        catch (StoreException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
             return null;
         }
@@ -304,7 +304,7 @@ public sealed class S3ObjectStore : IObjectStore
 
     public async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
     {
-        if (_signedPut is { Enabled: true } && await _signedPut.TryPutAsync(bucket, key, body, md5, headers, cancellationToken).ConfigureAwait(false))
+        if (_signedPut is { Enabled: true } && await Crossing(_signedPut.TryPutAsync(bucket, key, body, md5, headers, cancellationToken)).ConfigureAwait(false))
             return;
         // A new request and body stream per attempt: a retry sends the body from its start.
         await Guard($"PUT {key}", async t =>
@@ -341,7 +341,7 @@ public sealed class S3ObjectStore : IObjectStore
     public async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
     {
         if (_signedPut is { PartsEnabled: true }
-            && await _signedPut.TryUploadPartAsync(bucket, key, uploadId, partNumber, body, md5, _encryption, cancellationToken).ConfigureAwait(false) is { } signedETag)
+            && await Crossing(_signedPut.TryUploadPartAsync(bucket, key, uploadId, partNumber, body, md5, _encryption, cancellationToken)).ConfigureAwait(false) is { } signedETag)
             return signedETag;
         var r = await Guard($"PUT {key} (part {partNumber})", async t =>
         {
@@ -378,7 +378,7 @@ public sealed class S3ObjectStore : IObjectStore
         {
             await Guard($"DELETE {key}?uploadId", t => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId }, t), cancellationToken).ConfigureAwait(false);
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        catch (StoreException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
             // already gone
         }
@@ -628,11 +628,9 @@ public sealed class S3ObjectStore : IObjectStore
                 catch (AmazonServiceException e) when (e.StatusCode > 0)
                 {
                     // An error answer is an answer: the server is there. Some (404 NoSuchBucket from Ceph, HEAD errors)
-                    // come without a message: say what is known.
+                    // come without a message: the StoreException it becomes names the code and status.
                     policy.MarkAnswering();
-                    failure = string.IsNullOrWhiteSpace(e.Message) && e is AmazonS3Exception s3
-                        ? new AmazonS3Exception($"{(string.IsNullOrEmpty(e.ErrorCode) ? e.StatusCode.ToString() : e.ErrorCode)} (HTTP {(int)e.StatusCode})", s3, s3.ErrorType, s3.ErrorCode, s3.RequestId, s3.StatusCode)
-                        : e;
+                    failure = e;
                     outcome = IsThrottling(e) ? RequestOutcome.Throttled : RequestOutcome.Answered;
                     waited += System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 }
@@ -647,6 +645,11 @@ public sealed class S3ObjectStore : IObjectStore
                     failure = e;
                     waited += System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 }
+                catch (Exception e) when (StoreException.From(e) is StoreException crossing && !ReferenceEquals(crossing, e))
+                {
+                    // No SDK type crosses the seam (no credentials found, a refused redirect): not worth another attempt.
+                    throw crossing;
+                }
                 finally
                 {
                     AttemptTimer.Current.Value = outer;
@@ -657,12 +660,26 @@ public sealed class S3ObjectStore : IObjectStore
             if (!IsRetryable(failure) || attempt > policy.Retries || waited + backoff + policy.Timeout > policy.WaitBudget)
             {
                 if (failure is TimeoutException) policy.MarkUnresponsive();
-                if (failure is AmazonServiceException or TimeoutException) throw failure;
+                var crossing = StoreException.From(failure);
+                if (failure is TimeoutException || !ReferenceEquals(crossing, failure)) throw crossing;
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
             policy.Retrying?.Invoke(Reporting.Printable.Escape($"retrying {what} (attempt {attempt + 1}/{policy.Retries + 1}): {StoreErrors.Describe(failure)}"));
             waited += backoff;
             await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A call of <see cref="SignedPut"/>, whose handler may refuse a redirect below it, as it crosses the seam.</summary>
+    private static async Task<T> Crossing<T>(Task<T> call)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (Exception e) when (StoreException.From(e) is StoreException crossing && !ReferenceEquals(crossing, e))
+        {
+            throw crossing;
         }
     }
 

@@ -161,11 +161,8 @@ internal sealed class SignedPut : IDisposable
                         backoffFirst = true; // after the slot is given back
                         continue;
                     }
-                    throw new AmazonS3Exception(Element(text, "Message") is { Length: > 0 } message ? message : $"{code} (HTTP {(int)response.StatusCode})")
-                    {
-                        ErrorCode = code,
-                        StatusCode = response.StatusCode,
-                    };
+                    var status = (int)response.StatusCode;
+                    throw new StoreException(StoreException.KindOf(code, status), StoreException.Describe(code, status, Element(text, "Message")), code, status);
                 }
             }
             finally
