@@ -64,9 +64,10 @@ public sealed record SyncSettings
 /// guard so its full syncs and its events share one window. Uploads go to a pool of <see cref="SyncSettings.Workers"/>
 /// of its own by default; <c>watch</c> passes its process's one <see cref="Uploader"/>, so a full sync and the events
 /// around it share <c>upload_workers</c> and the memory budget.</remarks>
-public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digests, SyncSettings settings, ILogger logger, DeleteGuard? guard = null, Uploader? pool = null)
+/// <param name="deletions">The deletion stage (and its guard); null: a stage of this run's own, with a guard of its own.</param>
+public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digests, SyncSettings settings, ILogger logger, DeletionStage? deletions = null, Uploader? pool = null)
 {
-    private readonly DeleteGuard _guard = guard ?? new DeleteGuard(settings.MaxDelete ?? site.MaxDelete);
+    private readonly DeletionStage _deletions = deletions ?? new DeletionStage(site, store, new DeleteGuard(settings.MaxDelete ?? site.MaxDelete), logger, logsActions: settings.LogActions);
 
     public event Action<PlanEntry>? Planned;
     public event Action<UploadResult>? Uploaded;
@@ -193,16 +194,14 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         {
             if (deletes.Count > 0 || site.RetireDeleted)
                 logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
-            Hold(deletes, "the walk or the listing did not complete");
+            _deletions.Incomplete(deletes, Acted);
             if (status != SiteStatus.Credentials) status = SiteStatus.Failed;
         }
         else
         {
             // Every complete listing sets the guard's base, deletions or not: watch's events between full syncs are
             // counted against it (a percentage of 0 objects would hold every event deletion).
-            _guard.Observe(planner.RemoteCount);
-            if (deletes.Count > 0)
-                status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false);
+            status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false);
         }
         if (planner.HeldByUnmounted > 0 && status is not (SiteStatus.Failed or SiteStatus.Credentials))
         {
@@ -327,55 +326,36 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         _ => ActionLine.Upload,
     };
 
-    /// <summary>Reports each deletion as held (none is made): <paramref name="why"/> says what held it.</summary>
-    private void Hold(KeySpill keys, string why)
-    {
-        if (Acted is null || keys.Count == 0) return;
-        foreach (var batch in keys.Batches())
-            foreach (var key in batch) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Held, ChangeReason.RemoteOnly, Why: why));
-    }
-
-    /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
-    private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
-
+    /// <summary>The run's deletions through the <see cref="DeletionStage"/>; what it refused is said here, once, with the
+    /// flag that applies it.</summary>
     private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string?, string> siteProblem, Action<string> problem, CancellationToken cancellationToken)
     {
-        var verdict = _guard.Check(keys.Count, remoteCount, localFiles);
-        if (verdict.EmptyRoot)
+        var outcome = await _deletions.FullSyncAsync(keys, remoteCount, localFiles, settings.DryRun, Acted, cancellationToken).ConfigureAwait(false);
+        switch (outcome.Refusal)
         {
-            var message = $"local_path {site.LocalPath} is empty while s3://{site.Bucket}/{site.ListPrefix} holds {remoteCount} objects; refusing to delete them (is the disk mounted?)";
-            logger.LogError("site {Site}: {Message}", site.Name, message);
-            siteProblem(null, message);
-            Hold(keys, "local_path is empty");
-            return SiteStatus.DeletesRefused;
-        }
-        if (!verdict.Allowed)
-        {
-            var earlier = verdict.InWindow - keys.Count;
-            var window = earlier > 0 ? $" (with {earlier} deleted in the last {_guard.Window.TotalSeconds:0} s)" : "";
-            var message = $"would delete {keys.Count} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}{window}, more than max_delete {_guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {verdict.InWindow} (or set max_delete)";
-            logger.LogError("site {Site}: {Message}", site.Name, message);
-            siteProblem(null, message);
-            Hold(keys, $"more than max_delete {_guard.Limit}");
-            return SiteStatus.DeletesRefused;
-        }
-        if (settings.DryRun)
-        {
-            stats.AddDeleted(keys.Count);
-            if (Acted is not null)
-                foreach (var batch in keys.Batches())
-                    foreach (var key in batch) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Planned, ChangeReason.RemoteOnly));
-            return SiteStatus.Done;
-        }
-        var outcome = await new SiteDeleter(site, store, logger, logsActions: settings.LogActions).DeleteAsync(keys.Batches(), cancellationToken,
-            deleted: Acted is null ? null : key => Acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, ChangeReason.RemoteOnly)),
-            failed: (key, error) =>
+            case DeletionRefusal.EmptyRoot:
             {
-                stats.AddFailed();
-                problem($"{key}: delete failed: {error}");
-                Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.RemoteOnly, Why: error));
-            }).ConfigureAwait(false);
+                var message = $"local_path {site.LocalPath} is empty while s3://{site.Bucket}/{site.ListPrefix} holds {remoteCount} objects; refusing to delete them (is the disk mounted?)";
+                logger.LogError("site {Site}: {Message}", site.Name, message);
+                siteProblem(null, message);
+                return SiteStatus.DeletesRefused;
+            }
+            case DeletionRefusal.MaxDelete:
+            {
+                var earlier = outcome.Verdict.InWindow - keys.Count;
+                var window = earlier > 0 ? $" (with {earlier} deleted in the last {_deletions.Guard.Window.TotalSeconds:0} s)" : "";
+                var message = $"would delete {keys.Count} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}{window}, more than max_delete {_deletions.Guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {outcome.Verdict.InWindow} (or set max_delete)";
+                logger.LogError("site {Site}: {Message}", site.Name, message);
+                siteProblem(null, message);
+                return SiteStatus.DeletesRefused;
+            }
+        }
         stats.AddDeleted(outcome.Deleted);
+        foreach (var (key, error) in outcome.Failed)
+        {
+            stats.AddFailed();
+            problem($"{key}: delete failed: {error}");
+        }
         return outcome.Failed.Count > 0 ? SiteStatus.Failed : SiteStatus.Done;
     }
 }

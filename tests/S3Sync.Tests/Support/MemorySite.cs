@@ -59,10 +59,10 @@ public sealed class MemorySite : IDisposable
         tree.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(e => e.Split('=', 2)).Select(p => (p[0], p.Length > 1 ? p[1] : ""));
 
     /// <summary>Runs a sync of the site; the actions it reported, sorted, "Done" left out of each line.</summary>
-    public async Task<(SiteResult Result, string Actions)> SyncAsync(SyncSettings? settings = null, DeleteGuard? guard = null)
+    public async Task<(SiteResult Result, string Actions)> SyncAsync(SyncSettings? settings = null, DeletionStage? deletions = null)
     {
         var events = new ConcurrentQueue<ActionEvent>();
-        var sync = new SiteSync(Site, Store, DirectDigestSource.Instance, settings ?? new SyncSettings { Workers = 2 }, NullLogger.Instance, guard);
+        var sync = new SiteSync(Site, Store, DirectDigestSource.Instance, settings ?? new SyncSettings { Workers = 2 }, NullLogger.Instance, deletions);
         sync.Acted += events.Enqueue;
         var result = await sync.RunAsync(CancellationToken.None);
         return (result, Actions(events));
