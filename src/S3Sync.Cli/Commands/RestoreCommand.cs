@@ -160,7 +160,7 @@ public static class RestoreCommand
                 continue;
             }
             var s = result.Stats;
-            output.WriteLine((options.DryRun ? "(dryrun) " : "") + $"site {site.Name}: restored {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}) into {site.LocalPath}, metadata set {s.ChangedInPlace}, deleted {s.Deleted}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}"
+            output.WriteLine((options.DryRun ? "(dryrun) " : "") + $"site {site.Name}: restored {s.Downloaded} files ({Sizes.Bytes(s.DownloadedBytes)}) into {site.LocalPath}, metadata set {s.ChangedInPlace}, deleted {s.Deleted}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}"
                 + (result.Status == SiteStatus.Done ? "" : result.Status == SiteStatus.DeletesRefused ? " [deletions refused]" : " [incomplete: see errors]"));
             foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");
             if (result.Problems.Count > 20) output.WriteLine($"  ! ... and {result.Problems.Count - 20} more (see the log)");

@@ -95,21 +95,15 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             return new SiteResult(site, SiteStatus.Failed, stats, clock.Elapsed, problems.Lines);
         }
 
-        var links = new LinkSummary();
+        var run = new SiteRun(site, logger, problems, walkWarnings: true);
         var checkSettings = settings.Ledger?.NeedsCheck(site) == true;
         if (checkSettings)
             logger.LogInformation("site {Site}: the headers, ACL or encryption settings changed: each object's are compared (a HEAD per object) and brought in line", site.Name);
         var knownMounts = settings.Mounts?.Recall(site) ?? [];
-        var planner = new SyncPlanner(site, store, digests, PlanFactory.Sync(settings.Deep, checkSettings, knownMounts), issue =>
-        {
-            if (links.TryAdd(issue, logger)) return;
-            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); problems.Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
-            else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
-        });
+        var planner = run.Planner(store, digests, PlanFactory.Sync(settings.Deep, checkSettings, knownMounts));
 
         using var deletes = new KeySpill();
         long localFiles = 0;
-        var status = SiteStatus.Done;
         var own = pool is null ? new Uploader(settings.Workers, settings.QueueBuffer, logger, cancellationToken) : null;
         try
         {
@@ -139,47 +133,35 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 }
                 Uploaded?.Invoke(result);
             };
-            try
+            await run.PlanAsync(planner, async entry =>
             {
-                await foreach (var entry in planner.PlanAsync(cancellationToken).ConfigureAwait(false))
+                Planned?.Invoke(entry);
+                if (entry.Local is not null) localFiles++;
+                switch (entry.Action)
                 {
-                    Planned?.Invoke(entry);
-                    if (entry.Local is not null) localFiles++;
-                    switch (entry.Action)
-                    {
-                        case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata when settings.DryRun:
-                            // What the run would do, counted as if done: the dry run's summary is the run's forecast.
-                            if (entry.Action == PlanAction.Upload) stats.AddUploaded(entry.Local!.Size);
-                            else stats.AddChangedInPlace();
-                            Acted?.Invoke(new ActionEvent(Verb(entry.Action), entry.Key, ActionStatus.Planned, entry.Reason,
-                                entry.Action == PlanAction.Upload ? entry.Local!.Size : null, entry.Action switch
-                                {
-                                    PlanAction.ChangeStorageClass => site.StorageClass,
-                                    PlanAction.ChangeMetadata => entry.Detail,
-                                    _ => null,
-                                }));
-                            break;
-                        case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata:
-                            await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
-                            break;
-                        case PlanAction.Delete:
-                            deletes.Add(site.KeyFor(entry.Key));
-                            break;
-                        default:
-                            Count(entry, stats, (k, m) => problems.Failure(k, m));
-                            if (entry.Reason == ChangeReason.Vanished)
-                                Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Skipped, entry.Reason, Why: "deleted before it could be read"));
-                            break;
-                    }
+                    case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata when settings.DryRun:
+                        if (entry.Action == PlanAction.Upload) stats.AddUploaded(entry.Local!.Size);
+                        else stats.AddChangedInPlace();
+                        Acted?.Invoke(SiteRun.Planned(entry, entry.Action == PlanAction.Upload ? entry.Local!.Size : null, entry.Action switch
+                        {
+                            PlanAction.ChangeStorageClass => site.StorageClass,
+                            PlanAction.ChangeMetadata => entry.Detail,
+                            _ => null,
+                        }));
+                        break;
+                    case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata:
+                        await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case PlanAction.Delete:
+                        deletes.Add(site.KeyFor(entry.Key));
+                        break;
+                    default:
+                        Count(entry, stats, (k, m) => problems.Failure(k, m));
+                        if (entry.Reason == ChangeReason.Vanished)
+                            Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Skipped, entry.Reason, Why: "deleted before it could be read"));
+                        break;
                 }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // A missing bucket or unusable credentials: one line naming the bucket and what to do.
-                (var why, status) = StoreFailure.OfPlanning(e, site);
-                logger.LogError("site {Site}: {Error}", site.Name, why);
-                problems.Failure(null, why);
-            }
+            }, cancellationToken).ConfigureAwait(false);
             PlanComplete?.Invoke();
             await uploader.DrainAsync().ConfigureAwait(false);
         }
@@ -188,21 +170,12 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             if (own is not null) await own.DisposeAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
-        links.Report(logger, site.Name, site.Symlinks);
 
-        if (!planner.Complete || status is SiteStatus.Failed or SiteStatus.Credentials)
-        {
-            if (deletes.Count > 0 || site.RetireDeleted)
-                logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
-            _deletions.Incomplete(deletes, Acted);
-            if (status != SiteStatus.Credentials) status = SiteStatus.Failed;
-        }
-        else
-        {
-            // Every complete listing sets the guard's base, deletions or not: watch's events between full syncs are
-            // counted against it (a percentage of 0 objects would hold every event deletion).
-            status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false);
-        }
+        // Every complete listing sets the guard's base, deletions or not: watch's events between full syncs are
+        // counted against it (a percentage of 0 objects would hold every event deletion).
+        var status = run.Finish(planner, deletes.Count > 0 || site.RetireDeleted, () => _deletions.Incomplete(deletes, Acted))
+            ? await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false)
+            : run.Status;
         if (planner.HeldByUnmounted > 0 && status is not (SiteStatus.Failed or SiteStatus.Credentials))
         {
             // An unmounted sub-mount is refused like an unmounted root: its objects are held, the run says so (exit 4).

@@ -135,4 +135,30 @@ public sealed class ExecutorTableTests
         Assert.Equal((real.Stats.Uploaded, real.Stats.Deleted), (dry.Stats.Uploaded, dry.Stats.Deleted));
         Assert.Equal("a=99 c=3", site.Bucketed);
     }
+
+    [Fact]
+    public async Task A_restore_counts_downloads_as_downloads_through_the_same_run_skeleton()
+    {
+        using var site = new MemorySite();
+        site.Tree("a=1 d/b=22");
+        await site.SyncAsync();
+        var body = RandomNumberGenerator.GetBytes((int)(ETag.MultipartThreshold + ETag.MiB));
+        File.WriteAllBytes(Path.Combine(site.Local, "big.bin"), body);
+        await site.SyncAsync();
+        var target = Path.Combine(site.Root, "restored");
+        var events = new System.Collections.Concurrent.ConcurrentQueue<ActionEvent>();
+        var restore = new SiteRestore(site.Site with { LocalPath = target }, site.Store, Planning.DirectDigestSource.Instance, new RestoreSettings(2, Owner: false), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        restore.Acted += events.Enqueue;
+
+        var result = await restore.RunAsync(default);
+
+        Assert.Equal(SiteStatus.Done, result.Status);
+        Assert.Equal("download:a download:big.bin download:d/b", MemorySite.Actions(events));
+        Assert.Equal((3L, 0L, 0L), (result.Stats.Downloaded, result.Stats.Uploaded, result.Stats.UploadedBytes));
+        Assert.Equal(3 + body.Length, result.Stats.DownloadedBytes);
+        Assert.Equal(body, File.ReadAllBytes(Path.Combine(target, "big.bin")));
+        Assert.Equal("22", File.ReadAllText(Path.Combine(target, "d/b")));
+        // The big object came in ranged GETs, each pinned to the listed ETag.
+        Assert.True(site.Store.Calls.Count(c => c == "GET p/big.bin") >= 1);
+    }
 }
