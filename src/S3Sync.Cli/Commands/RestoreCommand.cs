@@ -133,6 +133,8 @@ public static class RestoreCommand
         var clock = Stopwatch.StartNew();
         var worst = SiteStatus.Done;
         var limits = new RequestLimits(config);
+        // One bandwidth limit and one byte budget for every site of the run.
+        var transfers = new TransferLimits(config.BandwidthLimit);
         // A dry run is the restore with nothing done: the same plan, guard and exit code. Its text form prints each
         // planned or held action (and, with --all, each file already right); --json the executor's action lines.
         var actions = options.Json ? new ActionReport(report, options.DryRun, download: true) { ErrorsOnly = options.Quiet } : null;
@@ -141,10 +143,10 @@ public static class RestoreCommand
         {
             var target = TargetOf(configured, options, config.Sites.Count) ?? throw new InvalidOperationException($"site '{configured.Name}': no target (checked before the run)");
             var site = configured with { LocalPath = target };
-            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site));
+            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site), transfers.Bandwidth);
             // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
             using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, options.Rehash);
-            var restore = new SiteRestore(site, store, digests, options.Settings, logger);
+            var restore = new SiteRestore(site, store, digests, options.Settings with { Limits = transfers }, logger);
             actions?.Follow(site, restore);
             text?.Follow(site, restore);
             if (text is not null && options.All)

@@ -72,13 +72,15 @@ public static class VerifyCommand
         var credentials = false;
         using var cache = CacheOptions.Open(config.StateDir, logger);
         var limits = new RequestLimits(config);
+        // verify --deep reads objects: at the run's one bandwidth limit.
+        var transfers = new TransferLimits(config.BandwidthLimit);
         var ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir));
         foreach (var site in config.Sites)
         {
             var siteClock = Stopwatch.StartNew();
             var totals = new ReportTotals();
             report.SiteHeader(site);
-            using var store = SiteStores.For(site, config.TransferWorkers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site));
+            using var store = SiteStores.For(site, config.TransferWorkers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site), transfers.Bandwidth);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, options.Rehash);
             var links = new LinkSummary();
             // Settings drift is a difference: the state folder says whether the site's settings changed since applied.

@@ -53,6 +53,10 @@ public sealed record SyncSettings
 
     /// <summary>Log each action as its <see cref="ActionLine"/> at info (false under <c>--json</c>, whose lines say it).</summary>
     public bool LogActions { get; init; } = true;
+
+    /// <summary>The run's shared limits: the byte budget of the site's own upload pool (the bandwidth is the store's);
+    /// null: a budget of the pool's own.</summary>
+    public TransferLimits? Limits { get; init; }
 }
 
 /// <summary>
@@ -104,7 +108,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
 
         using var deletes = new KeySpill();
         long localFiles = 0;
-        var own = pool is null ? new Uploader(settings.Workers, settings.QueueBuffer, logger, cancellationToken) : null;
+        var own = pool is null ? new Uploader(settings.Workers, settings.QueueBuffer, logger, cancellationToken, settings.Limits?.Buffers) : null;
         try
         {
             var uploader = (pool ?? own!).Batch(site, store, digests, cancellationToken, settings.LogActions);

@@ -26,17 +26,22 @@ public sealed class S3ObjectStore : IObjectStore
     private readonly Encryption _encryption = Encryption.None;
     private readonly string? _acl;
     private readonly RequestPolicy _policy;
+    private readonly BandwidthLimiter? _bandwidth;
 
-    public S3ObjectStore(AmazonS3Client client) : this(client, null, Encryption.None, null, new RequestPolicy()) { }
+    public S3ObjectStore(AmazonS3Client client) : this(client, null, Encryption.None, null, new RequestPolicy(), null) { }
 
-    private S3ObjectStore(AmazonS3Client client, SignedPut? signedPut, Encryption encryption, string? acl, RequestPolicy policy)
+    private S3ObjectStore(AmazonS3Client client, SignedPut? signedPut, Encryption encryption, string? acl, RequestPolicy policy, BandwidthLimiter? bandwidth)
     {
         _client = client;
         _signedPut = signedPut;
         _encryption = encryption;
         _acl = acl;
         _policy = policy;
+        _bandwidth = bandwidth;
     }
+
+    /// <summary>A body metered by the run's bandwidth limit, when it has one.</summary>
+    private Stream Metered(Stream stream) => _bandwidth?.Wrap(stream) ?? stream;
 
     public AmazonS3Client Client => _client;
 
@@ -49,13 +54,14 @@ public sealed class S3ObjectStore : IObjectStore
     /// <summary>Builds a client for a site: its credentials, region and endpoint, else the SDK's default chain.</summary>
     /// <param name="retrying">Hears each retry ("retrying PUT k (attempt 2/6): SlowDown (HTTP 503)").</param>
     /// <param name="limit">The endpoint's limit on requests in flight (<see cref="RequestLimits"/>); null: none.</param>
-    public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null, Action<string>? retrying = null, AdaptiveConcurrency? limit = null) =>
-        ForSite(site, connections, retries, timeout, signed: Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null, retrying, limit: limit);
+    /// <param name="bandwidth">The run's bandwidth limit every body up and down is metered by; null: none.</param>
+    public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null, Action<string>? retrying = null, AdaptiveConcurrency? limit = null, BandwidthLimiter? bandwidth = null) =>
+        ForSite(site, connections, retries, timeout, signed: Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null, retrying, limit: limit, bandwidth: bandwidth);
 
     /// <summary>As above; <paramref name="signed"/> false sends every PUT through the SDK (tests, S3SYNC_SDK_PUT).</summary>
     /// <param name="explicitCredentials">Replace the site's keys, its profile and the SDK's chain (tests: a refreshing
     /// source whose keys rotate).</param>
-    internal static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout, bool signed, Action<string>? retrying = null, AWSCredentials? explicitCredentials = null, AdaptiveConcurrency? limit = null)
+    internal static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout, bool signed, Action<string>? retrying = null, AWSCredentials? explicitCredentials = null, AdaptiveConcurrency? limit = null, BandwidthLimiter? bandwidth = null)
     {
         var policy = new RequestPolicy { Timeout = timeout ?? TimeSpan.FromSeconds(Defaults.RequestTimeoutSeconds), Retries = retries, Retrying = retrying, Concurrency = limit };
         var config = new AmazonS3Config
@@ -103,8 +109,8 @@ public sealed class S3ObjectStore : IObjectStore
         // The PUTs skip the SDK's pipeline wherever s3sync can address the bucket as the SDK would (SignedEndpoint).
         SignedPut? signedPut = null;
         if (signed && SignedEndpoint.For(site, config, Environment.GetEnvironmentVariable) is { } target)
-            signedPut = new SignedPut(target.Uri, target.PathStyle, target.Region, CredentialSource(credentials, config), Math.Max(2, connections), policy);
-        return new S3ObjectStore(client, signedPut, site.Encryption, site.Acl, policy);
+            signedPut = new SignedPut(target.Uri, target.PathStyle, target.Region, CredentialSource(credentials, config), Math.Max(2, connections), policy, bandwidth);
+        return new S3ObjectStore(client, signedPut, site.Encryption, site.Acl, policy, bandwidth);
     }
 
     /// <summary>
@@ -309,7 +315,7 @@ public sealed class S3ObjectStore : IObjectStore
         // A new request and body stream per attempt: a retry sends the body from its start.
         await Guard($"PUT {key}", async t =>
         {
-            using var stream = BandwidthLimiter.Process.Wrap(AsStream(body));
+            using var stream = Metered(AsStream(body));
             var request = new PutObjectRequest
             {
                 BucketName = bucket,
@@ -345,7 +351,7 @@ public sealed class S3ObjectStore : IObjectStore
             return signedETag;
         var r = await Guard($"PUT {key} (part {partNumber})", async t =>
         {
-            using var stream = BandwidthLimiter.Process.Wrap(AsStream(body));
+            using var stream = Metered(AsStream(body));
             var part = new UploadPartRequest
             {
                 BucketName = bucket,
@@ -528,7 +534,7 @@ public sealed class S3ObjectStore : IObjectStore
         if (_encryption.Mode == EncryptionMode.Customer)
             (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(_encryption);
         var r = await Guard($"GET {key}", t => _client.GetObjectAsync(request, t), cancellationToken).ConfigureAwait(false);
-        return BandwidthLimiter.Process.Wrap(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}"));
+        return Metered(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}"));
     }
 
     /// <summary>The ACL and encryption of <see cref="UploadHeaders.ToHttpHeaders"/> through the SDK's own properties
@@ -579,8 +585,8 @@ public sealed class S3ObjectStore : IObjectStore
         var r = await Guard($"GET {key}", t => _client.GetObjectAsync(request, t), cancellationToken).ConfigureAwait(false);
         var metadata = r.Metadata;
         var encrypted = r.ServerSideEncryptionMethod?.Value is "aws:kms" or "aws:kms:dsse" || r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 };
-        // bandwidth_limit meters downloads as it meters uploads: one limit for every transfer of the process.
-        return new ObjectDownload(BandwidthLimiter.Process.Wrap(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}")), r.ContentLength, Hashing.ETag.Normalize(r.ETag),
+        // bandwidth_limit meters downloads as it meters uploads: one limit for every transfer of the run.
+        return new ObjectDownload(Metered(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}")), r.ContentLength, Hashing.ETag.Normalize(r.ETag),
             metadata is null ? null : FingerprintOf(name => metadata[name]),
             metadata is null ? null : ObjectMetadata.Parse(name => metadata[name]), encrypted, r)
         {
