@@ -149,8 +149,6 @@ public sealed class CommonOptions
         }
         else if (result.GetValue(VeryVerbose)) config = config with { LogLevel = LogVerbosity.Trace };
         else if (result.GetValue(Verbose)) config = config with { LogLevel = LogVerbosity.Debug };
-        // One limit for every transfer of this process (all sites, uploads and downloads).
-        S3Sync.Remote.BandwidthLimiter.Process.SetRate(config.BandwidthLimit);
         if (IsQuiet(result) && config.LogLevel < LogVerbosity.Warn) config = config with { LogLevel = LogVerbosity.Warn };
         var format = result.GetValue(LogFormat) ?? "text";
         if (format is not ("text" or "json"))

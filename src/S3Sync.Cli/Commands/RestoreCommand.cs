@@ -138,6 +138,8 @@ public static class RestoreCommand
         var clock = Stopwatch.StartNew();
         var worst = SiteStatus.Done;
         var limits = new RequestLimits(config);
+        // One bandwidth limit and one byte budget for every site of the run.
+        var transfers = new TransferLimits(config.BandwidthLimit);
         // A dry run is the restore with nothing done: the same plan, guard and exit code. Its text form prints each
         // planned or held action (and, with --all, each file already right); --json the executor's action lines.
         var actions = options.Json ? new ActionReport(report, options.DryRun, download: true) { ErrorsOnly = options.Quiet } : null;
@@ -147,10 +149,10 @@ public static class RestoreCommand
             var target = TargetOf(configured, options, config.Sites.Count) ?? throw new InvalidOperationException($"site '{configured.Name}': no target (checked before the run)");
             var site = configured with { LocalPath = target };
             var siteLogger = S3Sync.Reporting.SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
-            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limits.For(site));
+            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limits.For(site), transfers.Bandwidth);
             // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
             using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, options.Rehash);
-            var restore = new SiteRestore(site, store, digests, options.Settings, siteLogger);
+            var restore = new SiteRestore(site, store, digests, options.Settings with { Limits = transfers }, siteLogger);
             actions?.Follow(site, restore);
             text?.Follow(site, restore);
             if (text is not null && options.All)
@@ -166,7 +168,7 @@ public static class RestoreCommand
                 continue;
             }
             var s = result.Stats;
-            output.WriteLine((options.DryRun ? "(dryrun) " : "") + $"site {site.Name}: restored {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}) into {site.LocalPath}, metadata set {s.ChangedInPlace}, deleted {s.Deleted}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}"
+            output.WriteLine((options.DryRun ? "(dryrun) " : "") + $"site {site.Name}: restored {s.Downloaded} files ({Sizes.Bytes(s.DownloadedBytes)}) into {site.LocalPath}, metadata set {s.ChangedInPlace}, deleted {s.Deleted}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}"
                 + (result.Status == SiteStatus.Done ? "" : result.Status == SiteStatus.DeletesRefused ? " [deletions refused]" : " [incomplete: see errors]"));
             foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");
             if (result.Problems.Count > 20) output.WriteLine($"  ! ... and {result.Problems.Count - 20} more (see the log)");

@@ -14,17 +14,16 @@ public static class SiteStores
     /// </summary>
     public const string TimeoutVariable = "S3SYNC_REQUEST_TIMEOUT";
 
-    /// <summary>Tests set this to reach the local server with short timeouts; null means the real default.</summary>
-    public static Func<Site, int, int, IObjectStore>? Factory { get; set; }
-
     /// <param name="timeout">Seconds per request (request_timeout, --timeout); null: the hidden variable, else the default.</param>
     /// <param name="logger">Hears each retry at warn.</param>
     /// <param name="limit">The endpoint's limit on requests in flight (<see cref="RequestLimits"/>): the connection pool
     /// is sized for its ceiling.</param>
-    public static IObjectStore For(Site site, int workers, int retries, int? timeout = null, ILogger? logger = null, AdaptiveConcurrency? limit = null) =>
-        Factory?.Invoke(site, workers, retries) ?? S3ObjectStore.ForSite(site, Math.Max(workers, limit?.Ceiling ?? 0) + 2, retries,
+    /// <param name="bandwidth">The run's bandwidth limit (<see cref="S3Sync.Execution.TransferLimits.Bandwidth"/>), shared
+    /// by every site's store; null: none.</param>
+    public static IObjectStore For(Site site, int workers, int retries, int? timeout = null, ILogger? logger = null, AdaptiveConcurrency? limit = null, BandwidthLimiter? bandwidth = null) =>
+        S3ObjectStore.ForSite(site, Math.Max(workers, limit?.Ceiling ?? 0) + 2, retries,
             timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : RequestTimeout(),
-            logger is null ? null : message => logger.LogWarning("{Retry}", message), limit);
+            logger is null ? null : message => logger.LogWarning("{Retry}", message), limit, bandwidth);
 
     private static TimeSpan? RequestTimeout() =>
         double.TryParse(Environment.GetEnvironmentVariable(TimeoutVariable), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0

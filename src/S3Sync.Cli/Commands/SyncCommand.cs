@@ -99,14 +99,17 @@ public static class SyncCommand
         long files = 0, bytes = 0, failed = 0;
         using var cache = CacheOptions.Open(config.StateDir, runLogger);
         var limits = new RequestLimits(config);
+        // One bandwidth limit and one byte budget for every site of the run, uploads and downloads.
+        var transfers = new TransferLimits(config.BandwidthLimit);
+        settings = settings with { Limits = transfers };
         foreach (var site in config.Sites)
         {
             // A run of several sites names the site on each of its lines (issue #27: cron mail of /etc and /var/log).
             var logger = S3Sync.Reporting.SiteLogger.For(runLogger, site.Name, config.Sites.Count > 1);
             Func<long>? sent = null;
             using var store = terminal is null && lines is null
-                ? SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site))
-                : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site)), out sent);
+                ? SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site), transfers.Bandwidth)
+                : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site), transfers.Bandwidth), out sent);
             using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
             var sync = new SiteSync(site, store, digests, settings, logger);
             report?.Follow(site, sync);

@@ -89,6 +89,8 @@ public static class VerifyCommand
         var credentials = false;
         using var cache = CacheOptions.Open(config.StateDir, logger);
         var limits = new RequestLimits(config);
+        // verify --deep reads objects: at the run's one bandwidth limit.
+        var transfers = new TransferLimits(config.BandwidthLimit);
         var ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir));
         foreach (var site in config.Sites)
         {
@@ -96,7 +98,7 @@ public static class VerifyCommand
             var totals = new ReportTotals();
             report.SiteHeader(site);
             var siteLogger = S3Sync.Reporting.SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
-            using var store = SiteStores.For(site, config.TransferWorkers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limits.For(site));
+            using var store = SiteStores.For(site, config.TransferWorkers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limits.For(site), transfers.Bandwidth);
             // A drill's folder is not the site's: its hash cache rows are its own, so the drill reads what it checks.
             using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "verify:" + site.LocalPath, DirectDigestSource.Instance, options.Rehash);
             var links = new LinkSummary();
@@ -125,8 +127,8 @@ public static class VerifyCommand
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", StoreFailure.Classify(e) == StoreFailureKind.Other ? $"could not finish: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site), totals);
-                credentials |= StoreFailure.Classify(e) == StoreFailureKind.Credentials;
+                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", !StoreFailure.StopsSite(StoreFailure.Classify(e)) ? $"could not finish: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site), totals);
+                credentials |= StoreFailure.Classify(e) == StoreErrorKind.Credentials;
                 siteComplete = false;
             }
             logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);

@@ -47,8 +47,11 @@ public static class WatchCommand
             {
                 lock (limitsLock) return (limits = limits is not null && limits.Serves(c) ? limits : new RequestLimits(c)).For(site);
             }
+            // One bandwidth limit and one byte budget for the process; a reload sets the rate once it applies.
+            var transfers = new S3Sync.Execution.TransferLimits();
             var options = new WatchOptions
             {
+                Limits = transfers,
                 ConfigPath = result.GetValue(common.Config),
                 // A reload resolves the configuration exactly as the start did: the file, then the flags and environment.
                 Loader = () =>
@@ -63,7 +66,7 @@ public static class WatchCommand
                 },
                 SiteNames = result.GetValue(common.Sites) ?? [],
                 // Retries are warnings, as in sync: the logger exists once RunAsync has made it, before any site starts.
-                StoreFactory = (site, c) => SiteStores.For(site, c.TransferWorkers, c.S3OpsRetries, c.RequestTimeout, retryLogger is null ? null : new S3Sync.Reporting.SiteLogger(retryLogger, site.Name), LimitFor(site, c)),
+                StoreFactory = (site, c) => SiteStores.For(site, c.TransferWorkers, c.S3OpsRetries, c.RequestTimeout, retryLogger is null ? null : new S3Sync.Reporting.SiteLogger(retryLogger, site.Name), LimitFor(site, c), transfers.Bandwidth),
                 ShutdownGrace = TimeSpan.FromSeconds(seconds),
             };
             return RunAsync(config, jsonLogs, options, error, cancellationToken, logger => retryLogger = logger);

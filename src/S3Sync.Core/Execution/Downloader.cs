@@ -23,7 +23,11 @@ public sealed record DownloadResult(PlanEntry Entry, DownloadOutcome Outcome, lo
 /// <param name="At">Point in time: restore the newest version of each key not newer than this (a versioned bucket).</param>
 /// <param name="DryRun">Plan, pass the deletions through the guard, report each action as planned (or held), change nothing.</param>
 /// <param name="LogActions">Log each action as its action line at info (false under <c>--json</c>, whose lines say it).</param>
-public sealed record RestoreSettings(int Workers, bool Owner, DeleteLimit? MaxDelete = null, DateTime? At = null, bool DryRun = false, bool LogActions = true);
+public sealed record RestoreSettings(int Workers, bool Owner, DeleteLimit? MaxDelete = null, DateTime? At = null, bool DryRun = false, bool LogActions = true)
+{
+    /// <summary>The run's shared limits (its byte budget for data in memory); null: a budget of the restore's own.</summary>
+    public TransferLimits? Limits { get; init; }
+}
 
 /// <summary>
 /// The restore's worker pool: <c>Workers</c> workers behind a bounded queue write objects into a <see cref="TargetFolder"/>.
@@ -49,7 +53,7 @@ public sealed class Downloader : IAsyncDisposable
     private readonly RestoreSettings _settings;
     private readonly ILogger _logger;
     private readonly CancellationToken _cancellationToken;
-    private readonly ByteBudget _buffers = Uploader.ProcessBuffers;
+    private readonly ByteBudget _buffers;
     private readonly Channel<PlanEntry> _jobs;
     private readonly Task[] _workers;
     private readonly int _umask = CurrentUmask();
@@ -64,6 +68,7 @@ public sealed class Downloader : IAsyncDisposable
         _target = target;
         _digests = digests;
         _settings = settings;
+        _buffers = settings.Limits?.Buffers ?? new ByteBudget(Config.Defaults.UploadBufferBytes);
         _logger = logger;
         _cancellationToken = cancellationToken;
         _jobs = Channel.CreateBounded<PlanEntry>(new BoundedChannelOptions(Math.Max(1, settings.Workers * 2)) { FullMode = BoundedChannelFullMode.Wait });

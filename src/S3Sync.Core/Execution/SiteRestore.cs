@@ -45,18 +45,12 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         }
         using var _ = target;
 
-        var links = new LinkSummary();
-        var planner = new SyncPlanner(site, store, digests, PlanFactory.Restore(settings.Owner, settings.At), issue =>
-        {
-            if (links.TryAdd(issue, logger)) return;
-            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); problems.Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
-            else logger.LogDebug("{Path}: {Message}", issue.Path, issue.Message);
-        });
+        var run = new SiteRun(site, logger, problems, walkWarnings: false);
+        var planner = run.Planner(store, digests, PlanFactory.Restore(settings.Owner, settings.At));
 
         var deletes = new List<string>();
         var folderRestore = new FolderRestore(site, store, settings);
         long remoteObjects = 0, localFiles = 0;
-        var status = SiteStatus.Done;
         var downloader = target is null ? null : new Downloader(site, store, target, digests, settings, logger, cancellationToken);
         await using (downloader)
         {
@@ -66,11 +60,11 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                 var verb = SiteSync.Verb(entry.Action);
                 switch (result.Outcome)
                 {
-                    case DownloadOutcome.Written: stats.AddUploaded(result.Bytes); break;
+                    case DownloadOutcome.Written: stats.AddDownloaded(result.Bytes); break;
                     case DownloadOutcome.MetadataApplied: stats.AddChangedInPlace(); break;
                     case DownloadOutcome.Skipped:
                         // A link object outside symlinks: preserve: one more link in the run's summary of skipped links.
-                        links.TryAdd(new WalkIssue(entry.Key, "a symbolic link object: restored only with symlinks: preserve", IsError: false) { IsLink = true }, logger);
+                        run.Links.TryAdd(new WalkIssue(entry.Key, "a symbolic link object: restored only with symlinks: preserve", IsError: false) { IsLink = true }, logger);
                         return;
                     default:
                         stats.AddFailed();
@@ -81,64 +75,53 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                 if (settings.LogActions) ActionLine.Log(logger, verb, entry.Key);
                 Acted?.Invoke(new ActionEvent(verb, entry.Key, ActionStatus.Done, entry.Reason, result.Outcome == DownloadOutcome.Written ? result.Bytes : null, Why: result.Warning));
             };
-            try
+            await run.PlanAsync(planner, async entry =>
             {
-                await foreach (var entry in planner.PlanAsync(cancellationToken).ConfigureAwait(false))
+                Planned?.Invoke(entry);
+                var folder = entry.Key.EndsWith('/');
+                // The delete guard's counts are of files: a folder is never deleted by a restore.
+                if (entry.Remote is not null && !folder) remoteObjects++;
+                if (entry.Local is not null && !folder && entry.Reason != ChangeReason.Vanished) localFiles++;
+                switch (entry.Action)
                 {
-                    Planned?.Invoke(entry);
-                    var folder = entry.Key.EndsWith('/');
-                    // The delete guard's counts are of files: a folder is never deleted by a restore.
-                    if (entry.Remote is not null && !folder) remoteObjects++;
-                    if (entry.Local is not null && !folder && entry.Reason != ChangeReason.Vanished) localFiles++;
-                    switch (entry.Action)
-                    {
-                        case PlanAction.Download or PlanAction.ApplyMetadata when folder && settings.DryRun:
-                            if (TargetFolder.FolderObstacle(site.LocalPath, entry.Key) is { } blocked)
-                            {
-                                stats.AddFailed();
-                                problems.Add($"{entry.Key}: {blocked}");
-                                Acted?.Invoke(new ActionEvent(SiteSync.Verb(entry.Action), entry.Key, ActionStatus.Failed, entry.Reason, Why: blocked));
-                                break;
-                            }
-                            stats.AddChangedInPlace();
-                            Acted?.Invoke(new ActionEvent(SiteSync.Verb(entry.Action), entry.Key, ActionStatus.Planned, entry.Reason, Why: entry.Detail));
-                            break;
-                        case PlanAction.Download or PlanAction.ApplyMetadata when folder:
-                            // Made (when missing) and given its metadata after every file: see FolderRestore.
-                            folderRestore.Add(entry);
-                            break;
-                        case PlanAction.Download when settings.DryRun && TargetFolder.Obstacle(site.LocalPath, entry.Key) is { } obstacle:
-                            // What the run would fail on, the dry run fails on too: same count, same exit.
+                    case PlanAction.Download or PlanAction.ApplyMetadata when folder && settings.DryRun:
+                        if (TargetFolder.FolderObstacle(site.LocalPath, entry.Key) is { } blocked)
+                        {
                             stats.AddFailed();
-                            problems.Add($"{entry.Key}: {obstacle}");
-                            Acted?.Invoke(new ActionEvent(SiteSync.Verb(entry.Action), entry.Key, ActionStatus.Failed, entry.Reason, Why: obstacle));
+                            problems.Add($"{entry.Key}: {blocked}");
+                            Acted?.Invoke(new ActionEvent(SiteSync.Verb(entry.Action), entry.Key, ActionStatus.Failed, entry.Reason, Why: blocked));
                             break;
-                        case PlanAction.Download or PlanAction.ApplyMetadata when settings.DryRun:
-                            if (entry.Action == PlanAction.Download) stats.AddUploaded(entry.Remote!.Size);
-                            else stats.AddChangedInPlace();
-                            Acted?.Invoke(new ActionEvent(SiteSync.Verb(entry.Action), entry.Key, ActionStatus.Planned, entry.Reason,
-                                entry.Action == PlanAction.Download ? entry.Remote!.Size : null, entry.Action == PlanAction.ApplyMetadata ? entry.Detail : null));
-                            break;
-                        case PlanAction.Download or PlanAction.ApplyMetadata:
-                            await downloader!.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
-                            break;
-                        case PlanAction.Delete:
-                            deletes.Add(entry.Key);
-                            break;
-                        default:
-                            if (entry.Reason == ChangeReason.Vanished && entry.Local is not null && target is not null) RemoveLeftover(target, entry.Key);
-                            Count(entry, stats, (k, m) => problems.Failure(k, m));
-                            break;
-                    }
+                        }
+                        stats.AddChangedInPlace();
+                        Acted?.Invoke(new ActionEvent(SiteSync.Verb(entry.Action), entry.Key, ActionStatus.Planned, entry.Reason, Why: entry.Detail));
+                        break;
+                    case PlanAction.Download or PlanAction.ApplyMetadata when folder:
+                        // Made (when missing) and given its metadata after every file: see FolderRestore.
+                        folderRestore.Add(entry);
+                        break;
+                    case PlanAction.Download when settings.DryRun && TargetFolder.Obstacle(site.LocalPath, entry.Key) is { } obstacle:
+                        // What the run would fail on, the dry run fails on too: same count, same exit.
+                        stats.AddFailed();
+                        problems.Add($"{entry.Key}: {obstacle}");
+                        Acted?.Invoke(new ActionEvent(SiteSync.Verb(entry.Action), entry.Key, ActionStatus.Failed, entry.Reason, Why: obstacle));
+                        break;
+                    case PlanAction.Download or PlanAction.ApplyMetadata when settings.DryRun:
+                        if (entry.Action == PlanAction.Download) stats.AddDownloaded(entry.Remote!.Size);
+                        else stats.AddChangedInPlace();
+                        Acted?.Invoke(SiteRun.Planned(entry, entry.Action == PlanAction.Download ? entry.Remote!.Size : null, entry.Action == PlanAction.ApplyMetadata ? entry.Detail : null));
+                        break;
+                    case PlanAction.Download or PlanAction.ApplyMetadata:
+                        await downloader!.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case PlanAction.Delete:
+                        deletes.Add(entry.Key);
+                        break;
+                    default:
+                        if (entry.Reason == ChangeReason.Vanished && entry.Local is not null && target is not null) RemoveLeftover(target, entry.Key);
+                        Count(entry, stats, (k, m) => problems.Failure(k, m));
+                        break;
                 }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // A missing bucket or unusable credentials: one line naming the bucket and what to do (exit 5 for credentials).
-                (var why, status) = StoreFailure.OfPlanning(e, site);
-                logger.LogError("site {Site}: {Error}", site.Name, why);
-                problems.Failure(null, why);
-            }
+            }, cancellationToken).ConfigureAwait(false);
             if (downloader is not null)
             {
                 foreach (var folder in await downloader.CompleteAsync().ConfigureAwait(false))
@@ -156,7 +139,6 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
             }
         }
         cancellationToken.ThrowIfCancellationRequested();
-        links.Report(logger, site.Name, site.Symlinks);
         if (planner.FolderKeysWithData is { Count: > 0 } folders)
         {
             // "a/" is a folder marker; one that holds bytes has no file it could be: said, not skipped silently.
@@ -165,11 +147,10 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                 site.Name, planner.FolderKeysWithDataCount, string.Join(", ", folders.Select(Printable.Escape)), more);
         }
 
-        if (!planner.Complete || status is SiteStatus.Failed or SiteStatus.Credentials)
+        var status = SiteStatus.Done;
+        if (!run.Finish(planner, deletes.Count > 0, () => Hold(deletes, "the walk or the listing did not complete")))
         {
-            if (deletes.Count > 0) logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
-            Hold(deletes, "the walk or the listing did not complete");
-            if (status != SiteStatus.Credentials) status = SiteStatus.Failed;
+            status = run.Status;
         }
         else if (deletes.Count > 0)
         {

@@ -73,6 +73,10 @@ public sealed record SyncSettings
 
     /// <summary><c>--delete-excluded</c> (<see cref="PlanOptions.DeleteExcluded"/>).</summary>
     public bool DeleteExcluded { get; init; }
+
+    /// <summary>The run's shared limits: the byte budget of the site's own upload pool (the bandwidth is the store's);
+    /// null: a budget of the pool's own.</summary>
+    public TransferLimits? Limits { get; init; }
 }
 
 /// <summary>
@@ -84,9 +88,10 @@ public sealed record SyncSettings
 /// guard so its full syncs and its events share one window. Uploads go to a pool of <see cref="SyncSettings.Workers"/>
 /// of its own by default; <c>watch</c> passes its process's one <see cref="Uploader"/>, so a full sync and the events
 /// around it share <c>upload_workers</c> and the memory budget.</remarks>
-public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digests, SyncSettings settings, ILogger logger, DeleteGuard? guard = null, Uploader? pool = null)
+/// <param name="deletions">The deletion stage (and its guard); null: a stage of this run's own, with a guard of its own.</param>
+public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digests, SyncSettings settings, ILogger logger, DeletionStage? deletions = null, Uploader? pool = null)
 {
-    private readonly DeleteGuard _guard = guard ?? new DeleteGuard(settings.MaxDelete ?? site.MaxDelete);
+    private readonly DeletionStage _deletions = deletions ?? new DeletionStage(site, store, new DeleteGuard(settings.MaxDelete ?? site.MaxDelete), logger, logsActions: settings.LogActions);
 
     public event Action<PlanEntry>? Planned;
     public event Action<UploadResult>? Uploaded;
@@ -128,26 +133,19 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             }
         }
 
-        var links = new LinkSummary();
-        var specials = new SpecialFileSummary();
+        var run = new SiteRun(site, logger, problems, walkWarnings: true);
         var checkSettings = settings.Ledger?.NeedsCheck(site) == true;
         if (checkSettings)
             logger.LogInformation("site {Site}: the headers, ACL or encryption settings changed: each object's are compared (a HEAD per object) and brought in line", site.Name);
         var knownMounts = settings.Mounts?.Recall(site) ?? [];
-        var planner = new SyncPlanner(site, store, digests, PlanFactory.Sync(settings.Deep, checkSettings, knownMounts) with
+        var planner = run.Planner(store, digests, PlanFactory.Sync(settings.Deep, checkSettings, knownMounts) with
         {
             Comparison = settings.Comparison, ModifiedSince = settings.ModifiedSince, DeleteExcluded = settings.DeleteExcluded,
-        }, issue =>
-        {
-            if (links.TryAdd(issue, logger) || specials.TryAdd(issue, logger)) return;
-            if (issue.IsError) { logger.LogError("{Path}: {Message}", issue.Path, issue.Message); problems.Failure(PlanReport.KeyForPath(site, issue.Path) ?? issue.Path, issue.Message, $"{issue.Path}: {issue.Message}"); }
-            else logger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
         });
 
         using var deletes = new KeySpill();
         long localFiles = 0;
-        var status = SiteStatus.Done;
-        var own = pool is null ? new Uploader(settings.Workers, settings.QueueBuffer, logger, cancellationToken) : null;
+        var own = pool is null ? new Uploader(settings.Workers, settings.QueueBuffer, logger, cancellationToken, settings.Limits?.Buffers) : null;
         try
         {
             var uploader = (pool ?? own!).Batch(site, store, digests, cancellationToken, settings.LogActions);
@@ -176,47 +174,35 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 }
                 Uploaded?.Invoke(result);
             };
-            try
+            await run.PlanAsync(planner, async entry =>
             {
-                await foreach (var entry in planner.PlanAsync(cancellationToken).ConfigureAwait(false))
+                Planned?.Invoke(entry);
+                if (entry.Local is not null) localFiles++;
+                switch (entry.Action)
                 {
-                    Planned?.Invoke(entry);
-                    if (entry.Local is not null) localFiles++;
-                    switch (entry.Action)
-                    {
-                        case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata when settings.DryRun:
-                            // What the run would do, counted as if done: the dry run's summary is the run's forecast.
-                            if (entry.Action == PlanAction.Upload) stats.AddUploaded(entry.Local!.Size);
-                            else stats.AddChangedInPlace();
-                            Acted?.Invoke(new ActionEvent(Verb(entry.Action), entry.Key, ActionStatus.Planned, entry.Reason,
-                                entry.Action == PlanAction.Upload ? entry.Local!.Size : null, entry.Action switch
-                                {
-                                    PlanAction.ChangeStorageClass => site.StorageClass,
-                                    PlanAction.ChangeMetadata => entry.Detail,
-                                    _ => null,
-                                }));
-                            break;
-                        case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata:
-                            await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
-                            break;
-                        case PlanAction.Delete:
-                            deletes.Add(site.KeyFor(entry.Key));
-                            break;
-                        default:
-                            Count(entry, stats, (k, m) => problems.Failure(k, m));
-                            if (entry.Reason == ChangeReason.Vanished)
-                                Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Skipped, entry.Reason, Why: "deleted before it could be read"));
-                            break;
-                    }
+                    case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata when settings.DryRun:
+                        if (entry.Action == PlanAction.Upload) stats.AddUploaded(entry.Local!.Size);
+                        else stats.AddChangedInPlace();
+                        Acted?.Invoke(SiteRun.Planned(entry, entry.Action == PlanAction.Upload ? entry.Local!.Size : null, entry.Action switch
+                        {
+                            PlanAction.ChangeStorageClass => site.StorageClass,
+                            PlanAction.ChangeMetadata => entry.Detail,
+                            _ => null,
+                        }));
+                        break;
+                    case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata:
+                        await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case PlanAction.Delete:
+                        deletes.Add(site.KeyFor(entry.Key));
+                        break;
+                    default:
+                        Count(entry, stats, (k, m) => problems.Failure(k, m));
+                        if (entry.Reason == ChangeReason.Vanished)
+                            Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Skipped, entry.Reason, Why: "deleted before it could be read"));
+                        break;
                 }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // A missing bucket or unusable credentials: one line naming the bucket and what to do.
-                (var why, status) = StoreFailure.OfPlanning(e, site);
-                logger.LogError("site {Site}: {Error}", site.Name, why);
-                problems.Failure(null, why);
-            }
+            }, cancellationToken).ConfigureAwait(false);
             PlanComplete?.Invoke();
             await uploader.DrainAsync().ConfigureAwait(false);
         }
@@ -225,27 +211,13 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             if (own is not null) await own.DisposeAsync().ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
-        // Once per change of the count (remembered in the state folder), else at debug: a cron job's --quiet run over
-        // a tree that always holds a link or a FIFO writes nothing (issue #27). Counted only from a complete walk.
-        var complete = planner.Complete;
-        links.Report(logger, site.Name, site.Symlinks, Notice("links", links.Count, complete));
-        specials.Report(logger, site.Name, Notice("special", specials.Count, complete));
 
-        if (!planner.Complete || status is SiteStatus.Failed or SiteStatus.Credentials)
-        {
-            if (deletes.Count > 0 || site.RetireDeleted)
-                logger.LogWarning("site {Site}: the walk or the listing did not complete, so nothing was deleted", site.Name);
-            Hold(deletes, "the walk or the listing did not complete");
-            if (status != SiteStatus.Credentials) status = SiteStatus.Failed;
-        }
-        else
-        {
-            // Every complete listing sets the guard's base, deletions or not: watch's events between full syncs are
-            // counted against it (a percentage of 0 objects would hold every event deletion).
-            _guard.Observe(planner.RemoteCount);
-            if (deletes.Count > 0)
-                status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false);
-        }
+
+        // Every complete listing sets the guard's base, deletions or not: watch's events between full syncs are
+        // counted against it (a percentage of 0 objects would hold every event deletion).
+        var status = run.Finish(planner, deletes.Count > 0 || site.RetireDeleted, () => _deletions.Incomplete(deletes, Acted), Notice)
+            ? await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false)
+            : run.Status;
         if (planner.HeldByUnmounted > 0 && status is not (SiteStatus.Failed or SiteStatus.Credentials))
         {
             // An unmounted sub-mount is refused like an unmounted root: its objects are held, the run says so (exit 4).
@@ -256,7 +228,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             status = SiteStatus.DeletesRefused;
         }
         // A dry run changes nothing: no open upload is aborted, the cache and the ledgers keep what they hold.
-        if (settings.DryRun) return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines) { LinksSkipped = links.Count, SpecialFilesSkipped = specials.Count };
+        if (settings.DryRun) return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines) { LinksSkipped = run.Links.Count, SpecialFilesSkipped = run.Specials.Count };
 
         if (planner.Complete && settings.Mounts is { } mounts && !mounts.Record(site, planner.MountPoints.Concat(planner.Unmounted)))
             logger.LogWarning("site {Site}: could not record the mount points under local_path in the state folder", site.Name);
@@ -275,7 +247,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         // Every object now matches the settings: the next run need not look at each again.
         if ((checkSettings || settings.Deep) && status == SiteStatus.Done && planner.Complete && settings.Ledger is { } ledger && !ledger.Record(site))
             logger.LogWarning("site {Site}: could not record the applied settings in the state folder; the next sync compares every object again", site.Name);
-        return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines) { LinksSkipped = links.Count, SpecialFilesSkipped = specials.Count };
+        return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines) { LinksSkipped = run.Links.Count, SpecialFilesSkipped = run.Specials.Count };
     }
 
     /// <summary>The level of a summary warning: a warning when its count changed since the last run (or nothing is
@@ -378,55 +350,36 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         _ => ActionLine.Upload,
     };
 
-    /// <summary>Reports each deletion as held (none is made): <paramref name="why"/> says what held it.</summary>
-    private void Hold(KeySpill keys, string why)
-    {
-        if (Acted is null || keys.Count == 0) return;
-        foreach (var batch in keys.Batches())
-            foreach (var key in batch) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Held, ChangeReason.RemoteOnly, Why: why));
-    }
-
-    /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
-    private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
-
+    /// <summary>The run's deletions through the <see cref="DeletionStage"/>; what it refused is said here, once, with the
+    /// flag that applies it.</summary>
     private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string?, string> siteProblem, Action<string> problem, CancellationToken cancellationToken)
     {
-        var verdict = _guard.Check(keys.Count, remoteCount, localFiles);
-        if (verdict.EmptyRoot)
+        var outcome = await _deletions.FullSyncAsync(keys, remoteCount, localFiles, settings.DryRun, Acted, cancellationToken).ConfigureAwait(false);
+        switch (outcome.Refusal)
         {
-            var message = $"local_path {site.LocalPath} is empty while s3://{site.Bucket}/{site.ListPrefix} holds {remoteCount} objects; refusing to delete them (is the disk mounted?)";
-            logger.LogError("site {Site}: {Message}", site.Name, message);
-            siteProblem(null, message);
-            Hold(keys, "local_path is empty");
-            return SiteStatus.DeletesRefused;
-        }
-        if (!verdict.Allowed)
-        {
-            var earlier = verdict.InWindow - keys.Count;
-            var window = earlier > 0 ? $" (with {earlier} deleted in the last {_guard.Window.TotalSeconds:0} s)" : "";
-            var message = $"would delete {keys.Count} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}{window}, more than max_delete {_guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {verdict.InWindow} (or set max_delete)";
-            logger.LogError("site {Site}: {Message}", site.Name, message);
-            siteProblem(null, message);
-            Hold(keys, $"more than max_delete {_guard.Limit}");
-            return SiteStatus.DeletesRefused;
-        }
-        if (settings.DryRun)
-        {
-            stats.AddDeleted(keys.Count);
-            if (Acted is not null)
-                foreach (var batch in keys.Batches())
-                    foreach (var key in batch) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Planned, ChangeReason.RemoteOnly));
-            return SiteStatus.Done;
-        }
-        var outcome = await new SiteDeleter(site, store, logger, logsActions: settings.LogActions).DeleteAsync(keys.Batches(), cancellationToken,
-            deleted: Acted is null ? null : key => Acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, ChangeReason.RemoteOnly)),
-            failed: (key, error) =>
+            case DeletionRefusal.EmptyRoot:
             {
-                stats.AddFailed();
-                problem($"{key}: delete failed: {error}");
-                Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.RemoteOnly, Why: error));
-            }).ConfigureAwait(false);
+                var message = $"local_path {site.LocalPath} is empty while s3://{site.Bucket}/{site.ListPrefix} holds {remoteCount} objects; refusing to delete them (is the disk mounted?)";
+                logger.LogError("site {Site}: {Message}", site.Name, message);
+                siteProblem(null, message);
+                return SiteStatus.DeletesRefused;
+            }
+            case DeletionRefusal.MaxDelete:
+            {
+                var earlier = outcome.Verdict.InWindow - keys.Count;
+                var window = earlier > 0 ? $" (with {earlier} deleted in the last {_deletions.Guard.Window.TotalSeconds:0} s)" : "";
+                var message = $"would delete {keys.Count} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}{window}, more than max_delete {_deletions.Guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {outcome.Verdict.InWindow} (or set max_delete)";
+                logger.LogError("site {Site}: {Message}", site.Name, message);
+                siteProblem(null, message);
+                return SiteStatus.DeletesRefused;
+            }
+        }
         stats.AddDeleted(outcome.Deleted);
+        foreach (var (key, error) in outcome.Failed)
+        {
+            stats.AddFailed();
+            problem($"{key}: delete failed: {error}");
+        }
         return outcome.Failed.Count > 0 ? SiteStatus.Failed : SiteStatus.Done;
     }
 }

@@ -42,9 +42,6 @@ public sealed class Uploader : IAsyncDisposable
 {
     private const int MaxAttempts = 3;
 
-    /// <summary>One budget for the whole process: every uploader (and the downloader) shares it.</summary>
-    internal static readonly ByteBudget ProcessBuffers = new(Defaults.UploadBufferBytes);
-
     private readonly ILogger _logger;
     private readonly Channel<Job> _jobs;
     private readonly Channel<PartWork> _parts = Channel.CreateUnbounded<PartWork>();
@@ -56,11 +53,13 @@ public sealed class Uploader : IAsyncDisposable
     private int _running, _mostRunning;
 
     /// <summary>A pool for jobs of any site, queued through <see cref="Batch"/>. <paramref name="cancellationToken"/>
-    /// stops the workers (each batch has its own token for its jobs).</summary>
+    /// stops the workers (each batch has its own token for its jobs). <paramref name="buffers"/>: the run's budget for
+    /// file data in memory (<see cref="TransferLimits.Buffers"/>), shared with its other uploaders and the downloader;
+    /// null: a budget of this pool's own.</summary>
     public Uploader(int workers, int queueBuffer, ILogger logger, CancellationToken cancellationToken = default, ByteBudget? buffers = null)
     {
         workers = Math.Max(1, workers);
-        _buffers = buffers ?? ProcessBuffers;
+        _buffers = buffers ?? new ByteBudget(Defaults.UploadBufferBytes);
         _logger = logger;
         _cancellationToken = cancellationToken;
         Workers = workers;
@@ -275,7 +274,7 @@ public sealed class Uploader : IAsyncDisposable
             {
                 await b.Store.ReplaceMetadataAsync(b.Site.Bucket, key, headers, multipart, b.Token).ConfigureAwait(false);
             }
-            catch (Amazon.S3.AmazonS3Exception e) when (settings)
+            catch (StoreException e) when (settings && e.Answered)
             {
                 _logger.LogInformation("{Key}: the server refused the in-place copy ({Error}); uploading the file again", entry.Key, StoreErrors.Describe(e));
                 return await UploadAsync(entry, b).ConfigureAwait(false);
@@ -371,7 +370,7 @@ public sealed class Uploader : IAsyncDisposable
     }
 
     private static bool IsBadDigest(Exception e) =>
-        e is Amazon.S3.AmazonS3Exception s3 && s3.ErrorCode is "BadDigest" or "InvalidDigest";
+        e is StoreException { Kind: StoreErrorKind.BadDigest };
 
     private UploadResult Vanished(PlanEntry entry)
     {

@@ -1,8 +1,8 @@
 namespace S3Sync.Remote;
 
 /// <summary>
-/// One token bucket for every transfer of the process (<c>bandwidth_limit</c>, <c>--bwlimit</c>): uploads and
-/// downloads, all workers, all sites. Callers take tokens in chunks of at most <see cref="ChunkBytes"/> as bytes move
+/// One token bucket for every transfer of a run (<c>bandwidth_limit</c>, <c>--bwlimit</c>): uploads and downloads,
+/// all workers, all sites (<see cref="Execution.TransferLimits"/> holds the run's). Callers take tokens in chunks of at most <see cref="ChunkBytes"/> as bytes move
 /// (<see cref="ThrottledStream"/>, <see cref="ThrottledContent"/>); a caller that takes more than is there goes into
 /// debt and waits it off, so concurrent callers share the rate. The burst is a tenth of a second's worth.
 /// </summary>
@@ -10,9 +10,6 @@ public sealed class BandwidthLimiter(TimeProvider? time = null)
 {
     /// <summary>The size of the steps in which bytes are metered.</summary>
     public const int ChunkBytes = 64 * 1024;
-
-    /// <summary>The process's limiter; the commands set its rate from the configuration.</summary>
-    public static BandwidthLimiter Process { get; } = new();
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();

@@ -26,17 +26,22 @@ public sealed class S3ObjectStore : IObjectStore
     private readonly Encryption _encryption = Encryption.None;
     private readonly string? _acl;
     private readonly RequestPolicy _policy;
+    private readonly BandwidthLimiter? _bandwidth;
 
-    public S3ObjectStore(AmazonS3Client client) : this(client, null, Encryption.None, null, new RequestPolicy()) { }
+    public S3ObjectStore(AmazonS3Client client) : this(client, null, Encryption.None, null, new RequestPolicy(), null) { }
 
-    private S3ObjectStore(AmazonS3Client client, SignedPut? signedPut, Encryption encryption, string? acl, RequestPolicy policy)
+    private S3ObjectStore(AmazonS3Client client, SignedPut? signedPut, Encryption encryption, string? acl, RequestPolicy policy, BandwidthLimiter? bandwidth)
     {
         _client = client;
         _signedPut = signedPut;
         _encryption = encryption;
         _acl = acl;
         _policy = policy;
+        _bandwidth = bandwidth;
     }
+
+    /// <summary>A body metered by the run's bandwidth limit, when it has one.</summary>
+    private Stream Metered(Stream stream) => _bandwidth?.Wrap(stream) ?? stream;
 
     public AmazonS3Client Client => _client;
 
@@ -49,13 +54,14 @@ public sealed class S3ObjectStore : IObjectStore
     /// <summary>Builds a client for a site: its credentials, region and endpoint, else the SDK's default chain.</summary>
     /// <param name="retrying">Hears each retry ("retrying PUT k (attempt 2/6): SlowDown (HTTP 503)").</param>
     /// <param name="limit">The endpoint's limit on requests in flight (<see cref="RequestLimits"/>); null: none.</param>
-    public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null, Action<string>? retrying = null, AdaptiveConcurrency? limit = null) =>
-        ForSite(site, connections, retries, timeout, signed: Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null, retrying, limit: limit);
+    /// <param name="bandwidth">The run's bandwidth limit every body up and down is metered by; null: none.</param>
+    public static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout = null, Action<string>? retrying = null, AdaptiveConcurrency? limit = null, BandwidthLimiter? bandwidth = null) =>
+        ForSite(site, connections, retries, timeout, signed: Environment.GetEnvironmentVariable("S3SYNC_SDK_PUT") is null, retrying, limit: limit, bandwidth: bandwidth);
 
     /// <summary>As above; <paramref name="signed"/> false sends every PUT through the SDK (tests, S3SYNC_SDK_PUT).</summary>
     /// <param name="explicitCredentials">Replace the site's keys, its profile and the SDK's chain (tests: a refreshing
     /// source whose keys rotate).</param>
-    internal static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout, bool signed, Action<string>? retrying = null, AWSCredentials? explicitCredentials = null, AdaptiveConcurrency? limit = null)
+    internal static S3ObjectStore ForSite(Site site, int connections, int retries, TimeSpan? timeout, bool signed, Action<string>? retrying = null, AWSCredentials? explicitCredentials = null, AdaptiveConcurrency? limit = null, BandwidthLimiter? bandwidth = null)
     {
         var policy = new RequestPolicy { Timeout = timeout ?? TimeSpan.FromSeconds(Defaults.RequestTimeoutSeconds), Retries = retries, Retrying = retrying, Concurrency = limit };
         var config = new AmazonS3Config
@@ -103,8 +109,8 @@ public sealed class S3ObjectStore : IObjectStore
         // The PUTs skip the SDK's pipeline wherever s3sync can address the bucket as the SDK would (SignedEndpoint).
         SignedPut? signedPut = null;
         if (signed && SignedEndpoint.For(site, config, Environment.GetEnvironmentVariable) is { } target)
-            signedPut = new SignedPut(target.Uri, target.PathStyle, target.Region, CredentialSource(credentials, config), Math.Max(2, connections), policy);
-        return new S3ObjectStore(client, signedPut, site.Encryption, site.Acl, policy);
+            signedPut = new SignedPut(target.Uri, target.PathStyle, target.Region, CredentialSource(credentials, config), Math.Max(2, connections), policy, bandwidth);
+        return new S3ObjectStore(client, signedPut, site.Encryption, site.Acl, policy, bandwidth);
     }
 
     /// <summary>
@@ -342,7 +348,7 @@ public sealed class S3ObjectStore : IObjectStore
             {
                 r = await Guard($"HEAD {key}", t => _client.GetObjectMetadataAsync(request, t), cancellationToken).ConfigureAwait(false);
             }
-            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.BadRequest && _encryption.Mode == EncryptionMode.Customer)
+            catch (StoreException e) when (e.Status == (int)HttpStatusCode.BadRequest && _encryption.Mode == EncryptionMode.Customer)
             {
                 // Not encrypted with a customer key (AWS refuses SSE-C headers for such an object): ask again without.
                 r = await Guard($"HEAD {key}", t => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key, VersionId = versionId }, t), cancellationToken).ConfigureAwait(false);
@@ -357,7 +363,7 @@ public sealed class S3ObjectStore : IObjectStore
                 SettingsDigest = r.Metadata?[UploadHeaders.SettingsKey] is { Length: > 0 } digest ? digest : null,
             };
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        catch (StoreException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
             return null;
         }
@@ -365,12 +371,12 @@ public sealed class S3ObjectStore : IObjectStore
 
     public async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
     {
-        if (_signedPut is { Enabled: true } && await _signedPut.TryPutAsync(bucket, key, body, md5, headers, cancellationToken).ConfigureAwait(false))
+        if (_signedPut is { Enabled: true } && await Crossing(_signedPut.TryPutAsync(bucket, key, body, md5, headers, cancellationToken)).ConfigureAwait(false))
             return;
         // A new request and body stream per attempt: a retry sends the body from its start.
         await Guard($"PUT {key}", async t =>
         {
-            using var stream = BandwidthLimiter.Process.Wrap(AsStream(body));
+            using var stream = Metered(AsStream(body));
             var request = new PutObjectRequest
             {
                 BucketName = bucket,
@@ -402,11 +408,11 @@ public sealed class S3ObjectStore : IObjectStore
     public async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
     {
         if (_signedPut is { PartsEnabled: true }
-            && await _signedPut.TryUploadPartAsync(bucket, key, uploadId, partNumber, body, md5, _encryption, cancellationToken).ConfigureAwait(false) is { } signedETag)
+            && await Crossing(_signedPut.TryUploadPartAsync(bucket, key, uploadId, partNumber, body, md5, _encryption, cancellationToken)).ConfigureAwait(false) is { } signedETag)
             return signedETag;
         var r = await Guard($"PUT {key} (part {partNumber})", async t =>
         {
-            using var stream = BandwidthLimiter.Process.Wrap(AsStream(body));
+            using var stream = Metered(AsStream(body));
             var part = new UploadPartRequest
             {
                 BucketName = bucket,
@@ -439,7 +445,7 @@ public sealed class S3ObjectStore : IObjectStore
         {
             await Guard($"DELETE {key}?uploadId", t => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId }, t), cancellationToken).ConfigureAwait(false);
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        catch (StoreException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
             // already gone
         }
@@ -589,7 +595,7 @@ public sealed class S3ObjectStore : IObjectStore
         if (_encryption.Mode == EncryptionMode.Customer)
             (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(_encryption);
         var r = await Guard($"GET {key}", t => _client.GetObjectAsync(request, t), cancellationToken).ConfigureAwait(false);
-        return BandwidthLimiter.Process.Wrap(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}"));
+        return Metered(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}"));
     }
 
     /// <summary>The ACL and encryption of <see cref="UploadHeaders.ToHttpHeaders"/> through the SDK's own properties
@@ -640,8 +646,8 @@ public sealed class S3ObjectStore : IObjectStore
         var r = await Guard($"GET {key}", t => _client.GetObjectAsync(request, t), cancellationToken).ConfigureAwait(false);
         var metadata = r.Metadata;
         var encrypted = r.ServerSideEncryptionMethod?.Value is "aws:kms" or "aws:kms:dsse" || r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 };
-        // bandwidth_limit meters downloads as it meters uploads: one limit for every transfer of the process.
-        return new ObjectDownload(BandwidthLimiter.Process.Wrap(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}")), r.ContentLength, Hashing.ETag.Normalize(r.ETag),
+        // bandwidth_limit meters downloads as it meters uploads: one limit for every transfer of the run.
+        return new ObjectDownload(Metered(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}")), r.ContentLength, Hashing.ETag.Normalize(r.ETag),
             metadata is null ? null : FingerprintOf(name => metadata[name]),
             metadata is null ? null : ObjectMetadata.Parse(name => metadata[name], folder: key.EndsWith('/')), encrypted, r)
         {
@@ -689,11 +695,9 @@ public sealed class S3ObjectStore : IObjectStore
                 catch (AmazonServiceException e) when (e.StatusCode > 0)
                 {
                     // An error answer is an answer: the server is there. Some (404 NoSuchBucket from Ceph, HEAD errors)
-                    // come without a message: say what is known.
+                    // come without a message: the StoreException it becomes names the code and status.
                     policy.MarkAnswering();
-                    failure = string.IsNullOrWhiteSpace(e.Message) && e is AmazonS3Exception s3
-                        ? new AmazonS3Exception($"{(string.IsNullOrEmpty(e.ErrorCode) ? e.StatusCode.ToString() : e.ErrorCode)} (HTTP {(int)e.StatusCode})", s3, s3.ErrorType, s3.ErrorCode, s3.RequestId, s3.StatusCode)
-                        : e;
+                    failure = e;
                     outcome = IsThrottling(e) ? RequestOutcome.Throttled : RequestOutcome.Answered;
                     waited += System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 }
@@ -708,6 +712,11 @@ public sealed class S3ObjectStore : IObjectStore
                     failure = e;
                     waited += System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 }
+                catch (Exception e) when (StoreException.From(e) is StoreException crossing && !ReferenceEquals(crossing, e))
+                {
+                    // No SDK type crosses the seam (no credentials found, a refused redirect): not worth another attempt.
+                    throw crossing;
+                }
                 finally
                 {
                     AttemptTimer.Current.Value = outer;
@@ -718,12 +727,26 @@ public sealed class S3ObjectStore : IObjectStore
             if (!IsRetryable(failure) || attempt > policy.Retries || waited + backoff + policy.Timeout > policy.WaitBudget)
             {
                 if (failure is TimeoutException) policy.MarkUnresponsive();
-                if (failure is AmazonServiceException or TimeoutException) throw failure;
+                var crossing = StoreException.From(failure);
+                if (failure is TimeoutException || !ReferenceEquals(crossing, failure)) throw crossing;
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
             policy.Retrying?.Invoke(Reporting.Printable.Escape($"retrying {what} (attempt {attempt + 1}/{policy.Retries + 1}): {StoreErrors.Describe(failure)}"));
             waited += backoff;
             await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A call of <see cref="SignedPut"/>, whose handler may refuse a redirect below it, as it crosses the seam.</summary>
+    private static async Task<T> Crossing<T>(Task<T> call)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (Exception e) when (StoreException.From(e) is StoreException crossing && !ReferenceEquals(crossing, e))
+        {
+            throw crossing;
         }
     }
 

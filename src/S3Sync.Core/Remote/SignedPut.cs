@@ -29,6 +29,7 @@ internal sealed class SignedPut : IDisposable
     private readonly Func<CancellationToken, Task<Amazon.Runtime.ImmutableCredentials?>> _credentials;
     private readonly int _retries;
     private readonly RequestPolicy _policy;
+    private readonly BandwidthLimiter? _bandwidth;
     private (string Date, string Secret, byte[] Key) _signingKey = ("", "", []);
     private volatile bool _enabled = true;
     private volatile bool _partsEnabled = true;
@@ -36,9 +37,11 @@ internal sealed class SignedPut : IDisposable
     /// <param name="credentials">Asked before each request: the SDK's <see cref="Amazon.Runtime.AWSCredentials"/> refresh
     /// themselves when they near expiry; null means none could be resolved (the SDK takes over and reports it).</param>
     /// <param name="pathStyle">False: virtual-host style (bucket.host), except for a bucket whose name holds a dot.</param>
-    public SignedPut(Uri endpoint, bool pathStyle, string region, Func<CancellationToken, Task<Amazon.Runtime.ImmutableCredentials?>> credentials, int connections, RequestPolicy policy)
+    /// <param name="bandwidth">The run's bandwidth limit the bodies are sent at; null: none.</param>
+    public SignedPut(Uri endpoint, bool pathStyle, string region, Func<CancellationToken, Task<Amazon.Runtime.ImmutableCredentials?>> credentials, int connections, RequestPolicy policy, BandwidthLimiter? bandwidth = null)
     {
         _policy = policy;
+        _bandwidth = bandwidth;
         _endpoint = endpoint;
         _pathStyle = pathStyle;
         _region = region;
@@ -161,11 +164,8 @@ internal sealed class SignedPut : IDisposable
                         backoffFirst = true; // after the slot is given back
                         continue;
                     }
-                    throw new AmazonS3Exception(Element(text, "Message") is { Length: > 0 } message ? message : $"{code} (HTTP {(int)response.StatusCode})")
-                    {
-                        ErrorCode = code,
-                        StatusCode = response.StatusCode,
-                    };
+                    var status = (int)response.StatusCode;
+                    throw new StoreException(StoreException.KindOf(code, status), StoreException.Describe(code, status, Element(text, "Message")), code, status);
                 }
             }
             finally
@@ -232,7 +232,7 @@ internal sealed class SignedPut : IDisposable
             if (!IsContentHeader(name)) request.Headers.TryAddWithoutValidation(name, value);
         if (credentials.UseToken) request.Headers.TryAddWithoutValidation("x-amz-security-token", credentials.Token);
         request.Headers.TryAddWithoutValidation("Authorization", $"{Algorithm} Credential={credentials.AccessKey}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
-        HttpContent content = BandwidthLimiter.Process.Enabled ? new ThrottledContent(body, BandwidthLimiter.Process) : new ReadOnlyMemoryContent(body);
+        HttpContent content = _bandwidth is { Enabled: true } limiter ? new ThrottledContent(body, limiter) : new ReadOnlyMemoryContent(body);
         foreach (var (name, value) in extra)
             if (IsContentHeader(name)) content.Headers.TryAddWithoutValidation(name, value);
         content.Headers.TryAddWithoutValidation("Content-MD5", contentMd5);

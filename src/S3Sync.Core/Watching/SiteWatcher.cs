@@ -90,10 +90,9 @@ public sealed class SiteWatcher
     private UploadBatch _uploader = null!;
     private Uploader _pool = null!;
     private Task? _deleting, _rescan;
-    private readonly DeleteGuard _guard;
-    private readonly SiteDeleter _deleter;
+    private readonly DeletionStage _deletions;
     private bool _degraded, _stopping, _started, _rearming;
-    private volatile bool _rootGone, _holding;
+    private volatile bool _rootGone;
     private readonly WatchBackoff _backoff;
     private Local.FileIdentity? _rootIdentity;
     private string? _lastFullSyncError;
@@ -114,8 +113,7 @@ public sealed class SiteWatcher
         _time = settings.Time;
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(site.LocalPath));
         _prefixBytes = Encoding.UTF8.GetByteCount(site.ListPrefix);
-        _guard = guard ?? new DeleteGuard(site.MaxDelete, _time);
-        _deleter = new SiteDeleter(site, store, logger, nameSite: true);
+        _deletions = new DeletionStage(site, store, guard ?? new DeleteGuard(site.MaxDelete, _time), logger, nameSite: true);
         _schedule = new KeySchedule(_time, site.WatchInterval, site.RetireDeleted, settings.MaxRetryDelay, settings.RescanIntervalSeconds);
         _backoff = new WatchBackoff(_time, cap: settings.MaxRetryDelay);
     }
@@ -125,7 +123,7 @@ public sealed class SiteWatcher
 
     public Site Site => _site;
 
-    public DeleteGuard Guard => _guard;
+    public DeleteGuard Guard => _deletions.Guard;
 
     /// <summary>How long the next stop waits for uploads before it cancels them; a reload sets a short one.</summary>
     public TimeSpan? StopGrace { get; set; }
@@ -400,7 +398,8 @@ public sealed class SiteWatcher
     {
         if (_heldLogDue is not { } due || due > _time.GetTimestamp()) return;
         _heldLogDue = null;
-        LogHeld(_heldUnlogged, $"more than max_delete {_guard.Limit} of {_guard.Objects} objects in {_guard.Window.TotalSeconds:0} s");
+        var guard = _deletions.Guard;
+        LogHeld(_heldUnlogged, $"more than max_delete {guard.Limit} of {guard.Objects} objects in {guard.Window.TotalSeconds:0} s");
         _heldUnlogged = 0;
     }
 
@@ -563,7 +562,8 @@ public sealed class SiteWatcher
         _deleting = Task.Run(() => DeleteAsync(items));
     }
 
-    /// <summary>Deletes keys (and every key below a folder item, "dir/") whose local file is really gone now.</summary>
+    /// <summary>Deletes keys (and every key below a folder item, "dir/") whose local file is really gone now, through
+    /// the site's <see cref="DeletionStage"/> (the guard, the holding state and the deleter of its full syncs too).</summary>
     private async Task DeleteAsync(List<string> items)
     {
         var keys = new List<string>();
@@ -572,44 +572,15 @@ public sealed class SiteWatcher
         var held = 0;
         try
         {
-            foreach (var item in items)
-            {
-                if (!item.EndsWith('/')) { keys.Add(item); continue; }
-                await foreach (var o in _store.ListAsync(_site.Bucket, _site.KeyFor(item), _stop).ConfigureAwait(false))
-                {
-                    if (o.Key.Length == 0 || o.Key.EndsWith('/')) continue;
-                    var key = item + o.Key;
-                    if (_site.Filter.Includes(key)) keys.Add(key);
-                }
-            }
-            // Never delete when the folder itself is gone, or empty: an unmounted disk is not a deleted tree.
-            // Nor when local_path is another folder now than the one watched (replaced by a rename, a mount): the events
-            // were of the old one.
             var rootThere = !_rootGone && Directory.Exists(_root) && SameRoot();
-            var gone = rootThere ? keys.Where(k => !File.Exists(FullPath(k)) && !Directory.Exists(FullPath(k))).Distinct().ToList() : [];
-            var verdict = gone.Count == 0 ? default : _guard.CheckEvents(gone.Count, !Directory.EnumerateFileSystemEntries(_root).Any());
-            if (gone.Count > 0 && verdict.EmptyRoot)
-            {
-                _logger.LogWarning("site {Site}: local_path {Path} is empty; {Count} deletions not made (is the disk mounted?)", _site.Name, _root, gone.Count);
-                keys = [];
-            }
-            else if (gone.Count > 0 && (_holding || !verdict.Allowed))
-            {
-                _holding = true;
-                held = gone.Count;
-                keys = [];
-            }
-            else if (gone.Count > 0)
-            {
-                var made = new List<string>();
-                var outcome = await _deleter.DeleteAsync(gone.Select(_site.KeyFor).Chunk(1000), _stop, made.Add).ConfigureAwait(false);
-                errors = outcome.Failed.Count; // each one logged by the deleter
-                keys = made;
-            }
-            else
-            {
-                keys = [];
-            }
+            var made = new List<string>();
+            var outcome = await _deletions.EventsAsync(items, _root, rootThere, e => { if (e.Status == ActionStatus.Done) made.Add(e.Key); }, _stop).ConfigureAwait(false);
+            if (outcome.Refusal == DeletionRefusal.EmptyRoot)
+                _logger.LogWarning("site {Site}: local_path {Path} is empty; {Count} deletions not made (is the disk mounted?)", _site.Name, _root, outcome.Held);
+            else if (outcome.Refusal is DeletionRefusal.MaxDelete or DeletionRefusal.Holding)
+                held = (int)outcome.Held;
+            errors = outcome.Failed.Count; // each one logged by the deleter
+            keys = made;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -688,7 +659,7 @@ public sealed class SiteWatcher
             // The scan reads committed rows only: commit what events and earlier full syncs stored, so it sees them.
             _settings.Cache?.Commit();
             using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
-            var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger, Mounts = _settings.Mounts }, _logger, _guard, _pool);
+            var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger, Mounts = _settings.Mounts }, _logger, _deletions, _pool);
             sync.Planned += entry =>
             {
                 if (entry.Action == PlanAction.Delete) { deleted.Add(entry.Key); return; }
@@ -746,13 +717,13 @@ public sealed class SiteWatcher
             // The full sync decided every deletion again: what it refused is what is held now.
             if (r.Status == SiteStatus.DeletesRefused)
             {
-                _holding = true;
+                _deletions.Decided(holding: true);
                 _metrics.DeletesHeld = done.Deleted.Count;
                 LogHeld(done.Deleted.Count, "the full sync refused them");
             }
             else if (r.Status == SiteStatus.Done)
             {
-                _holding = false;
+                _deletions.Decided(holding: false);
                 _metrics.DeletesHeld = 0;
                 _heldLogDue = null;
                 _heldUnlogged = 0;

@@ -45,6 +45,11 @@ public sealed record WatchOptions
     /// <summary>How long a reload waits for the stopping sites' uploads before it cancels them (their work is decided
     /// again by the new sites' initial syncs).</summary>
     public TimeSpan ReloadGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The process's shared limits: the bandwidth limit every site's store meters by (the
+    /// <see cref="StoreFactory"/> gives the stores this one's <see cref="Execution.TransferLimits.Bandwidth"/>) and the
+    /// upload pool's byte budget. Its rate is the configuration's from the start, and a reload's once it applies.</summary>
+    public Execution.TransferLimits Limits { get; init; } = new();
 }
 
 /// <summary>
@@ -267,7 +272,7 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             next = next with { LogLevel = old.LogLevel, StateDir = old.StateDir };
             if (old.BandwidthLimit != next.BandwidthLimit)
             {
-                BandwidthLimiter.Process.SetRate(next.BandwidthLimit);
+                options.Limits.Bandwidth.SetRate(next.BandwidthLimit);
                 logger.LogInformation("configuration reload ({Why}): bandwidth_limit is now {Rate} bytes/s (0: none)", why, next.BandwidthLimit);
             }
             if ((_settings is null ? "the start" : SharedChange(old, next)) is { } shared)
@@ -369,8 +374,9 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         config = Select(config);
         _config = config;
         Metrics.Retain(config.Sites.Select(s => s.Name));
+        if (_settings is null) options.Limits.Bandwidth.SetRate(config.BandwidthLimit); // the start's; a reload sets its own
         // One pool for every site, their events and their full syncs: upload_workers is the process's bound.
-        _pool = new Execution.Uploader(config.TransferWorkers, config.UploadQueueBuffer, logger);
+        _pool = new Execution.Uploader(config.TransferWorkers, config.UploadQueueBuffer, logger, buffers: options.Limits.Buffers);
         _settings = new WatchSettings
         {
             SyncCommand = options.ConfigPath is { } path ? $"s3sync sync -c {Reporting.Printable.ShellQuote(Path.GetFullPath(path))}" : "s3sync sync",

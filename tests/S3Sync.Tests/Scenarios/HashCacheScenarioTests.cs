@@ -118,10 +118,11 @@ public sealed class SignedPutScenarioTests(S3ServerFixture server)
         var site = s.LoadSite();
         using var store = S3ObjectStore.ForSite(site, 4, 1);
 
-        var e = await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() =>
+        var e = await Assert.ThrowsAsync<StoreException>(() =>
             store.PutAsync(s.Bucket, "k", "abc"u8.ToArray(), MD5.HashData("abd"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
 
-        Assert.Equal("BadDigest", e.ErrorCode);
+        Assert.Equal(StoreErrorKind.BadDigest, e.Kind);
+        Assert.Equal("BadDigest", e.Code);
         Assert.True(store.SignedPutActive);
     }
 }
@@ -169,10 +170,11 @@ public sealed class SignedPartScenarioTests(S3ServerFixture server)
         using var store = S3ObjectStore.ForSite(site, 4, 1);
         var uploadId = await store.StartMultipartAsync(s.Bucket, "k", new UploadHeaders("STANDARD", "text/plain", "00"), default);
 
-        var e = await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() =>
+        var e = await Assert.ThrowsAsync<StoreException>(() =>
             store.UploadPartAsync(s.Bucket, "k", uploadId, 1, "abc"u8.ToArray(), MD5.HashData("abd"u8), default));
 
-        Assert.Equal("BadDigest", e.ErrorCode);
+        Assert.Equal(StoreErrorKind.BadDigest, e.Kind);
+        Assert.Equal("BadDigest", e.Code);
         Assert.True(store.SignedPartsActive);
         await store.AbortMultipartAsync(s.Bucket, "k", uploadId, default);
     }

@@ -91,7 +91,7 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
             return (result, counting.Reads);
         }
         var (first, _) = await RestoreAsync();
-        Assert.Equal(Tree.Count, first.Stats.Uploaded);
+        Assert.Equal((Tree.Count, 0L), (first.Stats.Downloaded, first.Stats.Uploaded));
         // The restore proved s3sync's own part layout by the part MD5s alone: no whole-file MD5 for those (one MD5 pass)
         cache.Commit();
         var md5s = HashCacheFile.Md5Lengths(Path.Combine(s.Root, "state"));
@@ -100,7 +100,7 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
 
         // When it runs again at once, it reads no file of the tree (the restore's own hashes are trusted) ...
         var (second, reads) = await RestoreAsync();
-        Assert.Equal((0L, (long)Tree.Count, 0), (second.Stats.Uploaded, second.Stats.Unchanged, reads));
+        Assert.Equal((0L, (long)Tree.Count, 0), (second.Stats.Downloaded, second.Stats.Unchanged, reads));
 
         // ... and a sync of the restored folder as the site's local_path reads none either
         var counting = new CountingDigests();
@@ -125,7 +125,7 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
         File.WriteAllBytes(edited, "xyz"u8.ToArray());
         File.SetLastWriteTimeUtc(edited, mtime);
         var (third, thirdReads) = await RestoreAsync();
-        Assert.Equal((1L, 1), (third.Stats.Uploaded, thirdReads));
+        Assert.Equal((1L, 1), (third.Stats.Downloaded, thirdReads));
         Assert.Equal(File.ReadAllBytes(Path.Combine(s.Local, "top.txt")), File.ReadAllBytes(edited));
     }
 
@@ -270,12 +270,12 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
 
         // The ETag of an SSE-KMS object is no MD5: the stored whole-file MD5 proves the bytes, and the cache keeps it
         var (first, _) = await RestoreAsync();
-        Assert.Equal(1L, first.Stats.Uploaded);
+        Assert.Equal(1L, first.Stats.Downloaded);
         Assert.Equal(body, File.ReadAllBytes(Path.Combine(target, "big.bin")));
         cache.Commit();
         Assert.Equal(16L, HashCacheFile.Md5Lengths(Path.Combine(s.Root, "state"))["big.bin"]);
         var (second, reads) = await RestoreAsync();
-        Assert.Equal((0L, 1L, 0), (second.Stats.Uploaded, second.Stats.Unchanged, reads));
+        Assert.Equal((0L, 1L, 0), (second.Stats.Downloaded, second.Stats.Unchanged, reads));
     }
 
     [Fact]
@@ -306,12 +306,12 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
 
         var (first, _) = await RestoreAsync();
 
-        Assert.Equal(2, first.Stats.Uploaded);
+        Assert.Equal(2, first.Stats.Downloaded);
         Assert.Equal(parts, File.ReadAllBytes(Path.Combine(site.LocalPath, "five.bin")));
         Assert.Equal(single, File.ReadAllBytes(Path.Combine(site.LocalPath, "single.bin")));
         Assert.Equal(1_600_000_000_123_456_700, (File.GetLastWriteTimeUtc(Path.Combine(site.LocalPath, "five.bin")) - DateTime.UnixEpoch).Ticks * 100);
         var (second, reads) = await RestoreAsync();
-        Assert.Equal((0L, 2L, 0), (second.Stats.Uploaded, second.Stats.Unchanged, reads));
+        Assert.Equal((0L, 2L, 0), (second.Stats.Downloaded, second.Stats.Unchanged, reads));
     }
 
     [Fact]

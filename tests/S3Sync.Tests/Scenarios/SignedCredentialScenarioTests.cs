@@ -113,7 +113,7 @@ public sealed class SignedCredentialScenarioTests(S3ServerFixture server)
         using var put = new SignedPut(new Uri(proxy.Endpoint), pathStyle: true, "us-east-1",
             _ => Task.FromResult<ImmutableCredentials?>(new ImmutableCredentials("AKIDEXAMPLE", "secret", "the-session-token")), 2, new RequestPolicy { Retries = 0, Timeout = TimeSpan.FromSeconds(30) });
 
-        await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() =>
+        await Assert.ThrowsAsync<StoreException>(() =>
             put.TryPutAsync("bucket", "k", "x"u8.ToArray(), MD5.HashData("x"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
 
         var head = Assert.Single(proxy.Requests).Head;
@@ -131,7 +131,7 @@ public sealed class SignedCredentialScenarioTests(S3ServerFixture server)
         using var put = new SignedPut(new Uri(proxy.Endpoint), pathStyle: false, "us-east-1",
             _ => Task.FromResult<ImmutableCredentials?>(new ImmutableCredentials("AKIDEXAMPLE", "secret", null)), 2, new RequestPolicy { Retries = 0, Timeout = TimeSpan.FromSeconds(30) });
 
-        await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() =>
+        await Assert.ThrowsAsync<StoreException>(() =>
             put.TryPutAsync(bucket, "k", "x"u8.ToArray(), MD5.HashData("x"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
 
         // Virtual-host style was asked for, but the bucket went into the path and the host stayed the endpoint's.

@@ -1,0 +1,126 @@
+using Microsoft.Extensions.Logging;
+using S3Sync.Config;
+using S3Sync.Planning;
+using S3Sync.Remote;
+using S3Sync.Reporting;
+
+namespace S3Sync.Execution;
+
+/// <summary>
+/// The one deletion stage of a site's objects: <c>sync</c>'s runs (and their dry runs), and <c>watch</c>'s full syncs
+/// and event deletions all pass their deletions through it. It asks the one <see cref="DeleteGuard"/>, holds what the
+/// guard refuses (and, for watch, everything after a refusal until a full sync decides again: <see cref="Holding"/>),
+/// deletes the rest through the <see cref="SiteDeleter"/>, reports every key as one <see cref="ActionEvent"/> (done,
+/// planned, failed or held, with why) and counts them in a <see cref="DeletionOutcome"/>. What the callers say in
+/// their logs stays theirs (a sync names the flag to apply held deletions, a watch one line per burst).
+/// </summary>
+/// <remarks>A sync run makes one stage with a guard of its own; a watch keeps one stage per site for as long as the
+/// site runs (a reload passes the guard on), and its full syncs use that stage, so one window and one holding state
+/// cover them and the events between them.</remarks>
+public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard guard, ILogger logger, bool nameSite = false, bool logsActions = true)
+{
+    // Event deletions name the site in their lines (watch's sites interleave); a full sync's say the key alone, as sync's.
+    private readonly SiteDeleter _events = new(site, store, logger, nameSite, logsActions);
+    private readonly SiteDeleter _fullSync = new(site, store, logger, nameSite: false, logsActions);
+    private volatile bool _holding;
+
+    public DeleteGuard Guard => guard;
+
+    /// <summary>True once deletions were held and no full sync decided them since: event deletions are held too.</summary>
+    public bool Holding => _holding;
+
+    /// <summary>A full sync decided every deletion again: <paramref name="holding"/> says whether it refused some.</summary>
+    public void Decided(bool holding) => _holding = holding;
+
+    /// <summary>Holds <paramref name="keys"/> (full keys) without asking the guard: the walk or the listing did not complete.</summary>
+    public DeletionOutcome Incomplete(KeySpill keys, Action<ActionEvent>? acted)
+    {
+        Report(keys.Batches(), ActionStatus.Held, "the walk or the listing did not complete", acted);
+        return new DeletionOutcome(DeletionRefusal.Incomplete, 0, [], keys.Count, default);
+    }
+
+    /// <summary>
+    /// A full sync's deletions (full keys), after its walk and listing completed: <paramref name="objects"/> (the
+    /// listing's count of managed objects) becomes the guard's base; <paramref name="localFiles"/> 0 is an empty root.
+    /// A dry run asks the guard as the run would and reports the allowed deletions as planned.
+    /// </summary>
+    public async Task<DeletionOutcome> FullSyncAsync(KeySpill keys, long objects, long localFiles, bool dryRun, Action<ActionEvent>? acted, CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0)
+        {
+            guard.Observe(objects);
+            return DeletionOutcome.Nothing;
+        }
+        var verdict = guard.Check(keys.Count, objects, localFiles);
+        if (!verdict.Allowed) return Refuse(keys.Batches(), keys.Count, verdict, acted);
+        if (dryRun)
+        {
+            Report(keys.Batches(), ActionStatus.Planned, null, acted);
+            return new DeletionOutcome(DeletionRefusal.None, keys.Count, [], 0, verdict);
+        }
+        return await DeleteAsync(_fullSync, keys.Batches(), verdict, acted, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Watch's event deletions between full syncs: <paramref name="items"/> are keys relative to the prefix, or folders
+    /// ("dir/": every managed key listed below it). Only keys whose file is really gone from <paramref name="root"/>
+    /// now are deleted; none when the root is not the one watched (<paramref name="rootThere"/> false) or is empty.
+    /// Counted against the guard's base from the last complete listing, in the same window as the full syncs'.
+    /// </summary>
+    public async Task<DeletionOutcome> EventsAsync(IReadOnlyList<string> items, string root, bool rootThere, Action<ActionEvent>? acted, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        foreach (var item in items)
+        {
+            if (!item.EndsWith('/')) { keys.Add(item); continue; }
+            await foreach (var o in store.ListAsync(site.Bucket, site.KeyFor(item), cancellationToken).ConfigureAwait(false))
+            {
+                if (o.Key.Length == 0 || o.Key.EndsWith('/')) continue;
+                var key = item + o.Key;
+                if (site.Filter.Includes(key)) keys.Add(key);
+            }
+        }
+        // Never delete when the folder itself is gone, or empty: an unmounted disk is not a deleted tree. Nor when
+        // local_path is another folder now than the one watched (replaced by a rename, a mount): the events were of the old one.
+        var gone = rootThere ? keys.Where(k => !File.Exists(root + "/" + k) && !Directory.Exists(root + "/" + k)).Distinct(StringComparer.Ordinal).Select(site.KeyFor).ToList() : [];
+        if (gone.Count == 0) return DeletionOutcome.Nothing;
+        var verdict = guard.CheckEvents(gone.Count, !Directory.EnumerateFileSystemEntries(root).Any());
+        if (!verdict.Allowed || (_holding && !verdict.EmptyRoot))
+            return Refuse([gone], gone.Count, verdict, acted, events: true);
+        return await DeleteAsync(_events, [gone], verdict, acted, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <param name="events">Event deletions: a refusal other than an empty root holds every later one (a full sync's
+    /// refusal is the watcher's to record, through <see cref="Decided"/>, once the sync is over).</param>
+    private DeletionOutcome Refuse(IEnumerable<IReadOnlyList<string>> batches, long count, DeleteVerdict verdict, Action<ActionEvent>? acted, bool events = false)
+    {
+        var refusal = verdict.EmptyRoot ? DeletionRefusal.EmptyRoot : verdict.Allowed ? DeletionRefusal.Holding : DeletionRefusal.MaxDelete;
+        // An empty root is not a decision about these deletions (the disk may come back): nothing is held on for it.
+        if (events && refusal != DeletionRefusal.EmptyRoot) _holding = true;
+        Report(batches, ActionStatus.Held, refusal switch
+        {
+            DeletionRefusal.EmptyRoot => "local_path is empty",
+            DeletionRefusal.Holding => "earlier deletions are held until a full sync decides them",
+            _ => $"more than max_delete {guard.Limit}",
+        }, acted);
+        return new DeletionOutcome(refusal, 0, [], count, verdict);
+    }
+
+    private static async Task<DeletionOutcome> DeleteAsync(SiteDeleter deleter, IEnumerable<IReadOnlyList<string>> batches, DeleteVerdict verdict, Action<ActionEvent>? acted, CancellationToken cancellationToken)
+    {
+        var outcome = await deleter.DeleteAsync(batches, cancellationToken,
+            deleted: acted is null ? null : key => acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, ChangeReason.RemoteOnly)),
+            failed: acted is null ? null : (key, error) => acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.RemoteOnly, Why: error))).ConfigureAwait(false);
+        return new DeletionOutcome(DeletionRefusal.None, outcome.Deleted, outcome.Failed, 0, verdict);
+    }
+
+    private void Report(IEnumerable<IReadOnlyList<string>> batches, ActionStatus status, string? why, Action<ActionEvent>? acted)
+    {
+        if (acted is null) return;
+        foreach (var batch in batches)
+            foreach (var key in batch) acted(new ActionEvent(ActionLine.Delete, Relative(key), status, ChangeReason.RemoteOnly, Why: why));
+    }
+
+    /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
+    private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
+}
