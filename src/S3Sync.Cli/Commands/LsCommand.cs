@@ -97,9 +97,9 @@ public static class LsCommand
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var kind = StoreFailure.Classify(e);
-                var why = kind == StoreFailureKind.Other ? StoreErrors.Describe(e) : StoreFailure.Explain(e, site);
+                var why = !StoreFailure.StopsSite(kind) ? StoreErrors.Describe(e) : StoreFailure.Explain(e, site);
                 error.WriteLine($"s3sync: ls s3://{Printable.Escape(site.Bucket)}/{Printable.Escape(site.ListPrefix)}: {Printable.Escape(why)}");
-                worst = Math.Max(worst, kind == StoreFailureKind.Credentials ? ExitCodes.Credentials : ExitCodes.Failed);
+                worst = Math.Max(worst, kind == StoreErrorKind.Credentials ? ExitCodes.Credentials : ExitCodes.Failed);
             }
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
