@@ -54,6 +54,9 @@ public sealed class SiteDocument
     public List<string>? Exclusions { get; set; }
     public List<string>? Inclusions { get; set; }
     public string? Symlinks { get; set; }
+    public string? BackupPath { get; set; }
+    public string? BackupStorageClass { get; set; }
+    public string? BackupKeep { get; set; }
 
     /// <summary>Header fields given as flags (<c>--cache-control</c>, ...); never read from YAML (not in the schema).</summary>
     [YamlIgnore]

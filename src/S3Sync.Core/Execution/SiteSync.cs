@@ -53,6 +53,13 @@ public sealed record SyncSettings
 
     /// <summary>Log each action as its <see cref="ActionLine"/> at info (false under <c>--json</c>, whose lines say it).</summary>
     public bool LogActions { get; init; } = true;
+
+    /// <summary>When the run started: the name of its folder under <c>backup_path</c> (<see cref="BackupPlace"/>);
+    /// null: the site's run start, read from <see cref="Time"/>.</summary>
+    public DateTimeOffset? RunStarted { get; init; }
+
+    /// <summary>Copy objects of the same content server-side instead of uploading new files (<see cref="MoveFinder"/>).</summary>
+    public bool Moves { get; init; } = true;
 }
 
 /// <summary>
@@ -107,12 +114,19 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         });
 
         using var deletes = new KeySpill();
+        var runStarted = settings.RunStarted ?? settings.Time.GetUtcNow();
+        var backup = site.BackupPath is null ? null : new BackupPlace(site, store, runStarted);
+        var moves = settings.Moves ? new MoveFinder(site, store, digests, logger, settings.LogActions) : null;
+        // New files wait for the end of the plan (the object they were moved from may come later in key order), at
+        // most MostDeferred of them: beyond, they are uploaded as they come.
+        var deferred = new List<PlanEntry>();
         long localFiles = 0;
         var status = SiteStatus.Done;
         var own = pool is null ? new Uploader(settings.Workers, settings.QueueBuffer, logger, cancellationToken) : null;
         try
         {
             var uploader = (pool ?? own!).Batch(site, store, digests, cancellationToken, settings.LogActions);
+            if (backup is not null) uploader.BeforeOverwrite = backup.SaveAsync;
             uploader.Completed += result =>
             {
                 var entry = result.Entry;
@@ -144,6 +158,11 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 {
                     Planned?.Invoke(entry);
                     if (entry.Local is not null) localFiles++;
+                    if (moves is not null && entry is { Action: PlanAction.Upload, Remote: null, Local.LinkTarget: null } && deferred.Count < MostDeferred)
+                    {
+                        deferred.Add(entry);
+                        continue;
+                    }
                     switch (entry.Action)
                     {
                         case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata when settings.DryRun:
@@ -163,8 +182,10 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                             break;
                         case PlanAction.Delete:
                             deletes.Add(site.KeyFor(entry.Key));
+                            moves?.AddDeleted(entry.Remote!);
                             break;
                         default:
+                            if (entry.Reason == ChangeReason.InSync && entry.Remote is { } same) moves?.AddUnchanged(same);
                             Count(entry, stats, (k, m) => problems.Failure(k, m));
                             if (entry.Reason == ChangeReason.Vanished)
                                 Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Skipped, entry.Reason, Why: "deleted before it could be read"));
@@ -180,6 +201,8 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 problems.Failure(null, why);
             }
             PlanComplete?.Invoke();
+            if (deferred.Count > 0)
+                await PlaceNewFilesAsync(deferred, planner.Complete && status == SiteStatus.Done ? moves : null, uploader, stats, cancellationToken).ConfigureAwait(false);
             await uploader.DrainAsync().ConfigureAwait(false);
         }
         finally
@@ -202,7 +225,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             // counted against it (a percentage of 0 objects would hold every event deletion).
             _guard.Observe(planner.RemoteCount);
             if (deletes.Count > 0)
-                status = await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false);
+                status = await DeleteAsync(deletes, moves?.Moved ?? EmptyKeys, backup, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false);
         }
         if (planner.HeldByUnmounted > 0 && status is not (SiteStatus.Failed or SiteStatus.Credentials))
         {
@@ -230,6 +253,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         }
 
         if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;
+        // backup_keep: run folders older than the period go at the end of a complete run that went well.
+        if (status == SiteStatus.Done && planner.Complete && site.BackupKeep is { } keep)
+            status = await ExpireBackupsAsync(keep, problems, cancellationToken).ConfigureAwait(false);
         // Every object now matches the settings: the next run need not look at each again.
         if ((checkSettings || settings.Deep) && status == SiteStatus.Done && planner.Complete && settings.Ledger is { } ledger && !ledger.Record(site))
             logger.LogWarning("site {Site}: could not record the applied settings in the state folder; the next sync compares every object again", site.Name);
@@ -328,19 +354,110 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
     };
 
     /// <summary>Reports each deletion as held (none is made): <paramref name="why"/> says what held it.</summary>
-    private void Hold(KeySpill keys, string why)
+    private void Hold(KeySpill keys, string why, IReadOnlySet<string>? moved = null)
     {
         if (Acted is null || keys.Count == 0) return;
         foreach (var batch in keys.Batches())
-            foreach (var key in batch) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Held, ChangeReason.RemoteOnly, Why: why));
+            foreach (var key in batch)
+                if (moved?.Contains(Relative(key)) != true) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Held, ChangeReason.RemoteOnly, Why: why));
+    }
+
+    private static readonly IReadOnlySet<string> EmptyKeys = new HashSet<string>();
+
+    /// <summary>The most new files held back for <see cref="MoveFinder"/> until the plan ends (a PlanEntry each).</summary>
+    public const int MostDeferred = 100_000;
+
+    /// <summary>
+    /// The new files held back until the end of the plan: each one whose content the site already holds is copied
+    /// server-side (<see cref="MoveFinder"/>; <paramref name="moves"/> null after an incomplete plan: none is), the
+    /// others are queued for upload. A few at a time: each is a local read (often the cache's) and two or three requests.
+    /// </summary>
+    private async Task PlaceNewFilesAsync(List<PlanEntry> entries, MoveFinder? moves, UploadBatch uploader, SiteStats stats, CancellationToken cancellationToken)
+    {
+        var uploads = System.Threading.Channels.Channel.CreateUnbounded<PlanEntry>();
+        var feeder = Task.Run(async () =>
+        {
+            await foreach (var entry in uploads.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                await UploadOrForecastAsync(entry, uploader, stats, cancellationToken).ConfigureAwait(false);
+        }, CancellationToken.None);
+        try
+        {
+            var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(settings.Workers, 1, 16), CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(entries, options, async (entry, token) =>
+            {
+                if (moves is not null && moves.MayMatch(entry.Local!.Size) && await moves.TryAsync(entry, settings.DryRun, token).ConfigureAwait(false) is { } moved)
+                {
+                    stats.AddChangedInPlace();
+                    Acted?.Invoke(new ActionEvent(moved.Verb, entry.Key, settings.DryRun ? ActionStatus.Planned : ActionStatus.Done, entry.Reason, From: moved.From));
+                    return;
+                }
+                uploads.Writer.TryWrite(entry);
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            uploads.Writer.TryComplete();
+            await feeder.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>An upload queued, or in a dry run reported as planned (counted as if done).</summary>
+    private async Task UploadOrForecastAsync(PlanEntry entry, UploadBatch uploader, SiteStats stats, CancellationToken cancellationToken)
+    {
+        if (!settings.DryRun)
+        {
+            await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        stats.AddUploaded(entry.Local!.Size);
+        Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Planned, entry.Reason, entry.Local!.Size));
+    }
+
+    /// <summary>
+    /// <c>backup_keep</c>: removes the run folders under <c>backup_path</c> older than <paramref name="keep"/>, through
+    /// the delete guard's rules (<c>max_delete</c> of the objects under the backup place; a refusal removes nothing and
+    /// ends the run with exit 4). A dry run reports what it would remove.
+    /// </summary>
+    private async Task<SiteStatus> ExpireBackupsAsync(TimeSpan keep, SiteProblems problems, CancellationToken cancellationToken)
+    {
+        (IReadOnlyList<string> Keys, IReadOnlyList<string> Runs, long Objects)? expired;
+        try
+        {
+            expired = await BackupPlace.ExpiredAsync(site, store, keep, settings.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("site {Site}: could not list the backup place s3://{Bucket}/{Prefix}: {Error}", site.Name, site.Bucket, site.BackupPath, StoreErrors.Describe(e));
+            return SiteStatus.Done;
+        }
+        if (expired is not { Keys.Count: > 0 } found) return SiteStatus.Done;
+        var limit = settings.MaxDelete ?? site.MaxDelete;
+        if (!limit.Allows(found.Keys.Count, found.Objects))
+        {
+            var message = $"backup_keep would delete {found.Keys.Count} of {found.Objects} objects under s3://{site.Bucket}/{BackupPlace.PrefixOf(site)} (run folders {string.Join(", ", found.Runs.Select(r => r.TrimEnd('/')))}), more than max_delete {limit}; nothing was deleted. If that is intended, run again with --max-delete {found.Keys.Count}";
+            logger.LogError("site {Site}: {Message}", site.Name, message);
+            problems.Failure(null, message);
+            return SiteStatus.DeletesRefused;
+        }
+        if (settings.DryRun)
+        {
+            foreach (var run in found.Runs) logger.LogInformation("site {Site}: (dryrun) backup_keep: would remove the run folder {Run} under s3://{Bucket}/{Prefix}", site.Name, run.TrimEnd('/'), site.Bucket, BackupPlace.PrefixOf(site));
+            return SiteStatus.Done;
+        }
+        var failed = await store.DeleteAsync(site.Bucket, found.Keys, cancellationToken).ConfigureAwait(false);
+        foreach (var (key, error) in failed) problems.Add($"{key}: backup_keep could not delete it: {error}");
+        logger.LogInformation("site {Site}: backup_keep removed {Count} run folders older than {Keep} ({Objects} objects)", site.Name, found.Runs.Count, keep, found.Keys.Count - failed.Count);
+        return failed.Count > 0 ? SiteStatus.Failed : SiteStatus.Done;
     }
 
     /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
     private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
 
-    private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string?, string> siteProblem, Action<string> problem, CancellationToken cancellationToken)
+    private async Task<SiteStatus> DeleteAsync(KeySpill keys, IReadOnlySet<string> moved, BackupPlace? backup, long localFiles, long remoteCount, SiteStats stats, Action<string?, string> siteProblem, Action<string> problem, CancellationToken cancellationToken)
     {
-        var verdict = _guard.Check(keys.Count, remoteCount, localFiles);
+        // A deletion whose content a move put at another key loses nothing: the guard counts the others.
+        var counted = keys.Count - moved.Count;
+        var verdict = _guard.Check(counted, remoteCount, localFiles);
         if (verdict.EmptyRoot)
         {
             var message = $"local_path {site.LocalPath} is empty while s3://{site.Bucket}/{site.ListPrefix} holds {remoteCount} objects; refusing to delete them (is the disk mounted?)";
@@ -349,26 +466,40 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             Hold(keys, "local_path is empty");
             return SiteStatus.DeletesRefused;
         }
+        var refused = SiteStatus.Done;
         if (!verdict.Allowed)
         {
-            var earlier = verdict.InWindow - keys.Count;
+            var earlier = verdict.InWindow - counted;
             var window = earlier > 0 ? $" (with {earlier} deleted in the last {_guard.Window.TotalSeconds:0} s)" : "";
-            var message = $"would delete {keys.Count} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}{window}, more than max_delete {_guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {verdict.InWindow} (or set max_delete)";
+            var movedNote = moved.Count > 0 ? $" (besides {moved.Count} moved)" : "";
+            var message = $"would delete {counted} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}{window}{movedNote}, more than max_delete {_guard.Limit}; nothing{(moved.Count > 0 ? " else" : "")} was deleted. If that is intended, run again with --max-delete {verdict.InWindow} (or set max_delete)";
             logger.LogError("site {Site}: {Message}", site.Name, message);
             siteProblem(null, message);
-            Hold(keys, $"more than max_delete {_guard.Limit}");
-            return SiteStatus.DeletesRefused;
+            Hold(keys, $"more than max_delete {_guard.Limit}", moved);
+            if (moved.Count == 0) return SiteStatus.DeletesRefused;
+            refused = SiteStatus.DeletesRefused;
         }
+        // The moved keys alone when the others are held.
+        IEnumerable<IReadOnlyList<string>> batches = refused == SiteStatus.Done ? keys.Batches() : [[.. moved.Select(site.KeyFor)]];
         if (settings.DryRun)
         {
-            stats.AddDeleted(keys.Count);
+            stats.AddDeleted(refused == SiteStatus.Done ? keys.Count : moved.Count);
             if (Acted is not null)
-                foreach (var batch in keys.Batches())
-                    foreach (var key in batch) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Planned, ChangeReason.RemoteOnly));
-            return SiteStatus.Done;
+                foreach (var batch in batches)
+                    foreach (var key in batch)
+                        if (!moved.Contains(Relative(key))) Acted(new ActionEvent(ActionLine.Delete, Relative(key), ActionStatus.Planned, ChangeReason.RemoteOnly));
+            return refused;
         }
-        var outcome = await new SiteDeleter(site, store, logger, logsActions: settings.LogActions).DeleteAsync(keys.Batches(), cancellationToken,
-            deleted: Acted is null ? null : key => Acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, ChangeReason.RemoteOnly)),
+        using var saved = backup is null ? null : await SavedFirstAsync(batches, backup, stats, problem, cancellationToken).ConfigureAwait(false);
+        if (saved is not null) batches = saved.Batches();
+        // A moved key's deletion is the second half of its "move:" line: no line of its own.
+        var outcome = await new SiteDeleter(site, store, logger, logsActions: false).DeleteAsync(batches, cancellationToken,
+            deleted: key =>
+            {
+                if (moved.Contains(key)) return;
+                if (settings.LogActions) ActionLine.Log(logger, ActionLine.Delete, key);
+                Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, ChangeReason.RemoteOnly));
+            },
             failed: (key, error) =>
             {
                 stats.AddFailed();
@@ -376,6 +507,34 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.RemoteOnly, Why: error));
             }).ConfigureAwait(false);
         stats.AddDeleted(outcome.Deleted);
-        return outcome.Failed.Count > 0 ? SiteStatus.Failed : SiteStatus.Done;
+        return outcome.Failed.Count > 0 ? SiteStatus.Failed : refused;
+    }
+
+    /// <summary>The keys of <paramref name="batches"/> whose backup copy was made and proved; each other one is failed,
+    /// and kept.</summary>
+    private async Task<KeySpill> SavedFirstAsync(IEnumerable<IReadOnlyList<string>> batches, BackupPlace backup, SiteStats stats, Action<string> problem, CancellationToken cancellationToken)
+    {
+        var saved = new KeySpill();
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(settings.Workers, 1, 32), CancellationToken = cancellationToken };
+        foreach (var batch in batches)
+        {
+            var ok = new bool[batch.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count), options, async (i, token) =>
+            {
+                var key = Relative(batch[i]);
+                if (await backup.SaveAsync(key, token).ConfigureAwait(false) is not { } why)
+                {
+                    ok[i] = true;
+                    return;
+                }
+                stats.AddFailed();
+                logger.LogError("{Key}: not deleted: {Error}", key, why);
+                problem($"{key}: not deleted: {why}");
+                Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.RemoteOnly, Why: $"not deleted: {why}"));
+            }).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+                if (ok[i]) saved.Add(batch[i]);
+        }
+        return saved;
     }
 }
