@@ -62,7 +62,7 @@ public static class SyncCommand
                 Workers = config.TransferWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash,
                 Deep = result.GetValue(deep),
                 Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)), Mounts = new MountLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
-                DryRun = dry, LogActions = !asJson,
+                DryRun = dry, LogActions = !asJson, RunStarted = DateTimeOffset.UtcNow,
             };
             var report = asJson ? new ActionReport(output, dry, download: false) { ErrorsOnly = quiet } : null;
             var text = dry && !asJson ? new ActionText(output, config.Sites.Count > 1) { Quiet = quiet } : null;

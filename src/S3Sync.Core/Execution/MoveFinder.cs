@@ -53,9 +53,6 @@ public sealed class MoveFinder(Site site, IObjectStore store, IDigestSource dige
     /// <summary>Relative keys the run deletes whose content a move or copy put at another key.</summary>
     public IReadOnlySet<string> Moved { get { lock (_lock) return new HashSet<string>(_moved, StringComparer.Ordinal); } }
 
-    /// <summary>Test seam: called after the source was proved and before the copy is made.</summary>
-    internal Func<string, Task>? BeforeCopy { get; set; }
-
     /// <summary>An object the run deletes (any size but 0).</summary>
     public void AddDeleted(RemoteObject remote)
     {
@@ -164,7 +161,6 @@ public sealed class MoveFinder(Site site, IObjectStore store, IDigestSource dige
         {
             if (FileMetadata.TryRead(local.FullPath, followLinks: true) is not { } file) return false;
             var headers = UploadHeaders.For(site, local.Key, md5, file);
-            if (BeforeCopy is { } hook) await hook(local.Key).ConfigureAwait(false);
             await store.CopyAsync(site.Bucket, sourceKey, key, headers, site.StorageClass, sourceETag, local.Size, cancellationToken).ConfigureAwait(false);
             var after = await store.HeadAsync(site.Bucket, key, cancellationToken).ConfigureAwait(false);
             if (after is null || after.Size != local.Size || after.FingerprintMd5 != md5

@@ -92,6 +92,10 @@ public sealed class SiteWatcher
     private Task? _deleting, _rescan;
     private readonly DeleteGuard _guard;
     private readonly SiteDeleter _deleter;
+
+    /// <summary>backup_path: where event uploads and deletions save what they overwrite or delete (one run folder per
+    /// watch start); null without one.</summary>
+    private BackupPlace? _backup;
     private bool _degraded, _stopping, _started, _rearming;
     private volatile bool _rootGone, _holding;
     private readonly WatchBackoff _backoff;
@@ -151,6 +155,8 @@ public sealed class SiteWatcher
         _uploader = _pool.Batch(_site, _store, eventDigests, uploads.Token, logsActions: false);
         _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var ticket)) ticket.Start(); };
         _uploader.Completed += result => _done.Writer.TryWrite(result);
+        _backup = _site.BackupPath is null ? null : new BackupPlace(_site, _store, _time.GetUtcNow());
+        if (_backup is not null) _uploader.BeforeOverwrite = _backup.SaveAsync;
         _metrics.InitialSyncDone = false;
         try
         {
@@ -599,8 +605,10 @@ public sealed class SiteWatcher
             else if (gone.Count > 0)
             {
                 var made = new List<string>();
+                var unsaved = 0;
+                if (_backup is not null) (gone, unsaved) = await SavedFirstAsync(gone).ConfigureAwait(false);
                 var outcome = await _deleter.DeleteAsync(gone.Select(_site.KeyFor).Chunk(1000), _stop, made.Add).ConfigureAwait(false);
-                errors = outcome.Failed.Count; // each one logged by the deleter
+                errors = outcome.Failed.Count + unsaved; // each one logged by the deleter
                 keys = made;
             }
             else
@@ -618,6 +626,23 @@ public sealed class SiteWatcher
             keys = [];
         }
         _done.Writer.TryWrite(new DeletesDone(items, keys, failed, held, errors));
+    }
+
+    /// <summary>The keys whose backup copy was made and proved; each other one is logged and kept (counted as an error).</summary>
+    private async Task<(List<string> Saved, int Unsaved)> SavedFirstAsync(List<string> keys)
+    {
+        var saved = new List<string>();
+        var unsaved = 0;
+        foreach (var key in keys)
+        {
+            if (await _backup!.SaveAsync(key, _stop).ConfigureAwait(false) is not { } why) saved.Add(key);
+            else
+            {
+                unsaved++;
+                _logger.LogError("site {Site}: {Key}: not deleted: {Error}", _site.Name, key, why);
+            }
+        }
+        return (saved, unsaved);
     }
 
     private void OnDeleted(DeletesDone done)

@@ -1,0 +1,111 @@
+using S3Sync.Execution;
+using S3Sync.Remote;
+using S3Sync.Tests.Support;
+
+namespace S3Sync.Tests.Scenarios;
+
+/// <summary>backup_path: what a run deletes or overwrites is copied server-side to a folder per run first (issue #26).</summary>
+[Collection("s3")]
+public sealed class BackupScenarioTests(S3ServerFixture server)
+{
+    private const string Site = "bucket_path: www\nretire_deleted: true\nbackup_path: bk/www";
+
+    [Fact]
+    public async Task Deleted_and_overwritten_objects_are_saved_in_the_run_folder_with_their_bytes_metadata_and_class()
+    {
+        // Given two files synced
+        using var s = await Scenario.CreateAsync(server);
+        var a = s.Write("dir/a.txt", "old a");
+        s.Write("b.txt", "old b");
+        var aMtime = new DateTime(2020, 5, 6, 7, 8, 9, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(a, aMtime);
+        s.SiteConfig(Site + "\nbackup_storage_class: STANDARD_IA");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var before = DateTime.UtcNow.AddSeconds(-1);
+
+        // When one is deleted and the other rewritten
+        File.Delete(a);
+        s.Write("b.txt", "new b, longer");
+        var run = await s.SyncAsync();
+
+        // Then the bucket holds the new b, and the run folder holds both old objects with their metadata
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var keys = await s.KeysAsync();
+        var saved = keys.Where(k => k.StartsWith("bk/www/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, saved.Count);
+        var runFolder = saved[0].Split('/')[2];
+        Assert.True(BackupPlace.TryParseRun(runFolder, out var at), runFolder);
+        Assert.InRange(at, before.AddSeconds(-1), DateTime.UtcNow.AddSeconds(1));
+        Assert.Equal([$"bk/www/{runFolder}/b.txt", $"bk/www/{runFolder}/dir/a.txt", "www/b.txt"], keys);
+        Assert.Equal("old a"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{runFolder}/dir/a.txt"));
+        Assert.Equal("old b"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{runFolder}/b.txt"));
+        Assert.Equal("new b, longer"u8.ToArray(), await server.GetAsync(s.Bucket, "www/b.txt"));
+        var head = await server.Client.GetObjectMetadataAsync(s.Bucket, $"bk/www/{runFolder}/dir/a.txt");
+        Assert.Equal(ObjectMetadata.FormatMtime((aMtime - DateTime.UnixEpoch).Ticks * 100), head.Metadata["mtime"]);
+        Assert.Equal("STANDARD_IA", head.StorageClass?.Value);
+    }
+
+    [Fact]
+    public async Task Backup_keep_removes_only_run_folders_older_than_the_period()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "a");
+        s.Write("b.txt", "b");
+        s.SiteConfig(Site + "\nbackup_keep: 30d");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var recent = BackupPlace.RunName(DateTimeOffset.UtcNow.AddDays(-29));
+        await server.PutAsync(s.Bucket, "bk/www/2020-01-01T000000Z/x.txt", "x"u8.ToArray());
+        await server.PutAsync(s.Bucket, "bk/www/2020-01-01T000000Z/deep/y.txt", "y"u8.ToArray());
+        await server.PutAsync(s.Bucket, $"bk/www/{recent}/z.txt", "z"u8.ToArray());
+        await server.PutAsync(s.Bucket, "bk/www/notes/n.txt", "not a run"u8.ToArray());
+        File.Delete(Path.Combine(s.Local, "a.txt"));
+
+        var run = await s.SyncAsync();
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var keys = await s.KeysAsync();
+        Assert.DoesNotContain(keys, k => k.Contains("2020-01-01", StringComparison.Ordinal));
+        Assert.Contains($"bk/www/{recent}/z.txt", keys);
+        Assert.Contains("bk/www/notes/n.txt", keys);
+        Assert.Contains(keys, k => k.EndsWith("/a.txt", StringComparison.Ordinal) && k.StartsWith("bk/www/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Restore_from_backup_brings_a_run_back_byte_for_byte()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var big = TestData.Bytes(9 * 1024 * 1024 + 5, 3);
+        s.Write("docs/report.bin", big);
+        var note = s.Write("note.txt", "first version");
+        var mtime = new DateTime(2021, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(note, mtime);
+        s.SiteConfig(Site);
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        File.Delete(Path.Combine(s.Local, "docs/report.bin"));
+        s.Write("note.txt", "second version");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var target = Path.Combine(s.Root, "restored");
+
+        var restore = await s.RunAsync("restore", "-c", s.ConfigPath, "--from-backup", "latest", "--to", target);
+
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Equal(big, File.ReadAllBytes(Path.Combine(target, "docs/report.bin")));
+        Assert.Equal("first version", File.ReadAllText(Path.Combine(target, "note.txt")));
+        Assert.Equal(mtime, File.GetLastWriteTimeUtc(Path.Combine(target, "note.txt")));
+        Assert.Equal(["docs", "note.txt"], Directory.EnumerateFileSystemEntries(target).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // The local folder was not touched: --to restores elsewhere.
+        Assert.Equal("second version", File.ReadAllText(Path.Combine(s.Local, "note.txt")));
+    }
+
+    [Fact]
+    public async Task Restore_from_backup_of_an_unknown_run_name_is_one_line_exit_2()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig(Site);
+
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--from-backup", "yesterday");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("s3sync: --from-backup: 'yesterday' is not a run folder name (like 2026-12-07T194555Z) or 'latest'", run.Error.Trim());
+    }
+}
