@@ -51,7 +51,7 @@ public sealed record WatchSettings
 }
 
 /// <summary>What a site watcher did, for logs, metrics and tests that wait for it.</summary>
-public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow, DeletesHeld, Unchanged, Rearmed }
+public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow, DeletesHeld, Unchanged, Rearmed, Moved }
 
 public sealed record WatchActivity(string Site, WatchActivityKind Kind, string? Key = null);
 
@@ -378,7 +378,7 @@ public sealed class SiteWatcher
         var key = KeyOf(e.Path);
         if (key is null) return;
         // A restore's temporary file is never uploaded (nor its object deleted): the walk skips it too.
-        if (e.Kind != ChangeKind.FolderRemoved && LocalWalker.IsRestoreTemp(key)) return;
+        if (e.Kind is not (ChangeKind.FolderRemoved or ChangeKind.Moved) && LocalWalker.IsRestoreTemp(key)) return;
         switch (e.Kind)
         {
             case ChangeKind.Found or ChangeKind.Restored:
@@ -388,6 +388,23 @@ public sealed class SiteWatcher
                 return;
             case ChangeKind.FolderRemoved:
                 _schedule.FolderRemoved(key);
+                return;
+            case ChangeKind.Moved:
+                var from = KeyOf(e.Detail ?? "");
+                if (!Directory.Exists(e.Path) && new FileInfo(e.Path) is not { Exists: true, Length: >= MoveFinder.CopyWorthBytes })
+                {
+                    // A small file renamed (an editor saving by rename): a removal and a new file, as always; sending
+                    // it costs less than the walk of a full sync.
+                    if (from is not null && _site.Filter.Includes(from)) _schedule.Removed(from);
+                    _checkFirst.Remove(key);
+                    if (_site.Filter.Includes(key)) _schedule.Changed(key, e.Timestamp, true);
+                    return;
+                }
+                // A folder or a large file renamed within the site: a full sync copies the objects server-side
+                // (MoveFinder) and deletes the old keys, which the delete guard does not count: nothing is sent again,
+                // nothing held.
+                _logger.LogInformation("site {Site}: {From} moved to {Key}; a full sync moves its objects server-side", _site.Name, from ?? e.Detail, key);
+                _schedule.FullSyncWanted("a folder or a large file was moved within the site");
                 return;
             case ChangeKind.Removed:
                 if (_site.Filter.Includes(key)) _schedule.Removed(key);
@@ -716,6 +733,10 @@ public sealed class SiteWatcher
                 if (entry.Action == PlanAction.Delete) { deleted.Add(entry.Key); return; }
                 if (entry.Local is not null) { objects++; bytes += entry.Local.Size; }
                 else if (entry.Remote is not null) { objects++; bytes += entry.Remote.Size; }
+            };
+            sync.Acted += a =>
+            {
+                if (a is { Status: ActionStatus.Done, From: not null }) Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Moved, a.Key));
             };
             sync.Uploaded += r =>
             {

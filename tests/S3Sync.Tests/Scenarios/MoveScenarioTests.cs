@@ -7,6 +7,7 @@ using S3Sync.Hashing;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Tests.Support;
+using S3Sync.Watching;
 using static S3Sync.Tests.Support.TestData;
 
 namespace S3Sync.Tests.Scenarios;
@@ -61,6 +62,37 @@ public sealed class MoveScenarioTests(S3ServerFixture server)
         var again = await s.SyncAsync();
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains("uploaded 0 files", again.Output);
+    }
+
+    [Fact]
+    public async Task Watch_moves_a_renamed_folder_of_200_MB_server_side_sending_under_1_MB_and_holds_nothing()
+    {
+        // Given a watch on 90 files (200 MB) in data/, through a byte-counting proxy, after its initial sync
+        using var s = await Scenario.CreateAsync(server);
+        var files = new Dictionary<string, byte[]>();
+        for (var i = 0; i < 90; i++) files[$"f{i:D2}.bin"] = Bytes(200 * MiB / 90 + i, 300 + i);
+        foreach (var (name, content) in files) s.Write("data/" + name, content);
+        using var proxy = new FaultProxy(server.Endpoint);
+        s.Endpoint = proxy.Endpoint;
+        s.SiteConfig("retire_deleted: true");
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+        var sentBefore = proxy.BytesSent;
+
+        // When the folder is renamed
+        Directory.Move(Path.Combine(s.Local, "data"), Path.Combine(s.Local, "data-renamed"));
+        foreach (var name in files.Keys) await w.WaitForAsync(WatchActivityKind.Moved, "data-renamed/" + name);
+        await w.WaitForAsync(WatchActivityKind.FullSyncDone, count: 2);
+
+        // Then under 1 MB went out, nothing was uploaded or held, the site is healthy and the bucket holds the new keys
+        Assert.True(proxy.BytesSent - sentBefore < MiB, $"{proxy.BytesSent - sentBefore} bytes sent");
+        Assert.Equal(0, w.Count(WatchActivityKind.Uploaded));
+        Assert.Equal(0, w.Count(WatchActivityKind.DeletesHeld));
+        Assert.True(w.Service.Healthy);
+        Assert.Equal(files.Keys.Select(k => "data-renamed/" + k).Order(StringComparer.Ordinal), await s.KeysAsync());
+        var listed = (await server.ListAsync(s.Bucket)).ToDictionary(o => o.Key);
+        foreach (var (name, content) in files)
+            Assert.Equal(Convert.ToHexStringLower(MD5.HashData(content)), ETag.Normalize(listed["data-renamed/" + name].ETag));
     }
 
     [Fact]
