@@ -98,6 +98,28 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Ad_hoc_backup_path_saves_what_the_run_deletes_and_one_inside_the_site_is_one_line_exit_2()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "a");
+        s.Write("b.txt", "b");
+        var env = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = server.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = server.SecretKey, ["AWS_ENDPOINT_URL_S3"] = server.Endpoint };
+        Assert.Equal(0, (await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}/www"], env)).ExitCode);
+        File.Delete(Path.Combine(s.Local, "a.txt"));
+
+        var inside = await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}/www", "--delete", "--backup-path", "www/.saved"], env);
+        var run = await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}/www", "--delete", "--backup-path", "saved/www"], env);
+
+        Assert.Equal(2, inside.ExitCode);
+        Assert.Equal($"s3sync: --backup-path: s3://{s.Bucket}/www/.saved is inside the site's own s3://{s.Bucket}/www; give a prefix outside it (like backup/www beside a site that is not at the bucket root)", inside.Error.Trim());
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var keys = await s.KeysAsync();
+        Assert.Equal(2, keys.Count);
+        Assert.Contains("www/b.txt", keys);
+        Assert.Single(keys, k => k.StartsWith("saved/www/", StringComparison.Ordinal) && k.EndsWith("/a.txt", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Restore_from_backup_of_an_unknown_run_name_is_one_line_exit_2()
     {
         using var s = await Scenario.CreateAsync(server);
