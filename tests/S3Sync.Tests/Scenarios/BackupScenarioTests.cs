@@ -119,6 +119,41 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
         Assert.Single(keys, k => k.StartsWith("saved/www/", StringComparison.Ordinal) && k.EndsWith("/a.txt", StringComparison.Ordinal));
     }
 
+    /// <summary>The server answers the backup copy with 200 but the copy is not what was saved (a HEAD of it shows
+    /// another size): nothing is deleted or overwritten, each key fails, the run exits 3.</summary>
+    [Fact]
+    public async Task A_backup_copy_that_is_not_proved_keeps_the_object_deleted_or_overwritten()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("gone.txt", "to be deleted");
+        s.Write("changed.txt", "old bytes");
+        var site = s.LoadSite(Site);
+        using var inner = S3ObjectStore.ForSite(site, 4, 1);
+        using var digests = new S3Sync.Planning.CachedDigestSource(null, site.Name, S3Sync.Planning.DirectDigestSource.Instance);
+        Assert.Equal(SiteStatus.Done, (await new SiteSync(site, inner, digests, new SyncSettings { Workers = 4 }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).RunAsync(default)).Status);
+        File.Delete(Path.Combine(s.Local, "gone.txt"));
+        s.Write("changed.txt", "new bytes, longer");
+        using var lying = new ShortCopyStore(inner);
+
+        var result = await new SiteSync(site, lying, digests, new SyncSettings { Workers = 4 }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).RunAsync(default);
+
+        Assert.Equal(SiteStatus.Failed, result.Status);
+        Assert.Equal(2, result.Stats.Failed);
+        Assert.Contains(result.Problems, p => p.StartsWith("gone.txt: not deleted: its backup copy", StringComparison.Ordinal));
+        Assert.Equal("to be deleted"u8.ToArray(), await server.GetAsync(s.Bucket, "www/gone.txt"));
+        Assert.Equal("old bytes"u8.ToArray(), await server.GetAsync(s.Bucket, "www/changed.txt"));
+    }
+
+    /// <summary>Reports every object under the backup place a byte short.</summary>
+    private sealed class ShortCopyStore(IObjectStore inner) : DelegatingObjectStore(inner)
+    {
+        public override async Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+        {
+            var head = await base.HeadAsync(bucket, key, cancellationToken);
+            return head is not null && key.StartsWith("bk/", StringComparison.Ordinal) ? head with { Size = head.Size - 1 } : head;
+        }
+    }
+
     [Fact]
     public async Task Restore_from_backup_of_an_unknown_run_name_is_one_line_exit_2()
     {
