@@ -38,6 +38,10 @@ public sealed class UploadBatch
     /// saved, else why not, and the upload is not made. Null: nothing is saved.</summary>
     public Func<string, CancellationToken, Task<string?>>? BeforeOverwrite { get; set; }
 
+    /// <summary>The jobs' <see cref="PlanEntry.Remote"/> says nothing (watch's events: no listing was read), so
+    /// <see cref="BeforeOverwrite"/> is asked for every upload, not only those of a key the listing held.</summary>
+    public bool RemoteUnknown { get; set; }
+
     /// <summary>Raised on a worker thread as a job is taken from the queue, before the file is read.</summary>
     public event Action<PlanEntry>? Starting;
 

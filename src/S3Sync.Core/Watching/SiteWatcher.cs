@@ -156,7 +156,7 @@ public sealed class SiteWatcher
         _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var ticket)) ticket.Start(); };
         _uploader.Completed += result => _done.Writer.TryWrite(result);
         _backup = _site.BackupPath is null ? null : new BackupPlace(_site, _store, _time.GetUtcNow());
-        if (_backup is not null) _uploader.BeforeOverwrite = _backup.SaveAsync;
+        if (_backup is not null) (_uploader.BeforeOverwrite, _uploader.RemoteUnknown) = (_backup.SaveAsync, true);
         _metrics.InitialSyncDone = false;
         try
         {

@@ -119,6 +119,31 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
         Assert.Single(keys, k => k.StartsWith("saved/www/", StringComparison.Ordinal) && k.EndsWith("/a.txt", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Watch_saves_what_its_events_overwrite_and_delete()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "old a");
+        s.Write("b.txt", "old b");
+        s.SiteConfig(Site);
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+
+        s.Write("a.txt", "new a, longer");
+        await w.WaitForAsync(S3Sync.Watching.WatchActivityKind.Uploaded, "a.txt");
+        File.Delete(Path.Combine(s.Local, "b.txt"));
+        await w.WaitForAsync(S3Sync.Watching.WatchActivityKind.Deleted, "b.txt");
+
+        var keys = await s.KeysAsync();
+        var saved = keys.Where(k => k.StartsWith("bk/www/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, saved.Count);
+        var run = saved[0].Split('/')[2];
+        Assert.Equal([$"bk/www/{run}/a.txt", $"bk/www/{run}/b.txt", "www/a.txt"], keys);
+        Assert.Equal("old a"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{run}/a.txt"));
+        Assert.Equal("old b"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{run}/b.txt"));
+        Assert.Equal("new a, longer"u8.ToArray(), await server.GetAsync(s.Bucket, "www/a.txt"));
+    }
+
     /// <summary>The server answers the backup copy with 200 but the copy is not what was saved (a HEAD of it shows
     /// another size): nothing is deleted or overwritten, each key fails, the run exits 3.</summary>
     [Fact]
