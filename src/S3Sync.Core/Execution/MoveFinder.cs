@@ -9,10 +9,6 @@ using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 
-/// <summary>What a file the run would have uploaded became: a server-side copy of <paramref name="From"/> (relative),
-/// <see cref="ActionLine.Move"/> when that key is deleted by the run, <see cref="ActionLine.Copy"/> when it stays.</summary>
-public sealed record MoveResult(string Verb, string From);
-
 /// <summary>
 /// Moves by content. The plan's objects that the run deletes, and its unchanged objects of at least
 /// <see cref="CopyWorthBytes"/>, are indexed by size as the plan streams; a new file (an upload of a key S3 does not
