@@ -154,16 +154,21 @@ public sealed class MoveScenarioTests(S3ServerFixture server)
         Assert.Equal([.. Enumerable.Range(0, 30).Select(i => $"new/{i}.txt").Order(StringComparer.Ordinal)], await s.KeysAsync());
     }
 
-    /// <summary>The source object is replaced after the plan listed it and before the copy: the copy's If-Match on
-    /// the listed ETag is refused (412) and the file is uploaded instead, so the new key holds the file's bytes.</summary>
+    /// <summary>The source object is replaced after the plan listed it and before the copy: the copy carries
+    /// x-amz-copy-source-if-match with the listed ETag (AWS answers 412), and where the server ignores it (this Ceph
+    /// copies anyway) the HEAD of the copy shows other content: either way the file is uploaded instead, and the new key
+    /// holds the file's bytes.</summary>
     [Fact]
     public async Task Source_replaced_between_plan_and_copy_falls_back_to_an_upload()
     {
         using var s = await Scenario.CreateAsync(server);
+        using var proxy = new FaultProxy(server.Endpoint);
+        s.Endpoint = proxy.Endpoint;
         s.Write("old.txt", "the original content");
         var site = s.LoadSite();
         using var inner = S3ObjectStore.ForSite(site, 4, 1);
         Assert.Equal(SiteStatus.Done, (await SyncAsync(site, inner)).Status);
+        var listedETag = ETag.Normalize((await server.ListAsync(s.Bucket)).Single().ETag);
         File.Move(Path.Combine(s.Local, "old.txt"), Path.Combine(s.Local, "new.txt"));
         site = site with { RetireDeleted = true };
         var swapped = false;
@@ -176,6 +181,8 @@ public sealed class MoveScenarioTests(S3ServerFixture server)
         var result = await SyncAsync(site, store);
 
         Assert.True(swapped, "the copy was never tried");
+        var copy = proxy.Requests.Single(r => r.Header("x-amz-copy-source") is not null);
+        Assert.Equal($"\"{listedETag}\"", copy.Header("x-amz-copy-source-if-match"));
         Assert.Equal(SiteStatus.Done, result.Status);
         Assert.Equal("the original content"u8.ToArray(), await server.GetAsync(s.Bucket, "new.txt"));
         Assert.Equal(1, result.Stats.Uploaded);
