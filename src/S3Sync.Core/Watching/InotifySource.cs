@@ -20,8 +20,9 @@ public sealed class InotifySource : IChangeSource
     private readonly Dictionary<string, int> _watches = new(StringComparer.Ordinal);
     private readonly HashSet<uint> _restoreCookies = [];
 
-    /// <summary>An IN_MOVED_FROM waiting for its IN_MOVED_TO (the same cookie, next in the queue): the pair is a move
-    /// within the tree (<see cref="ChangeKind.Moved"/>); anything else first makes it a removal, as it always was.</summary>
+    /// <summary>A folder's IN_MOVED_FROM waiting for its IN_MOVED_TO (the same cookie, next in the queue): the pair is a
+    /// move within the tree (<see cref="ChangeKind.Moved"/>); anything else first makes it a removal, as it always was.
+    /// A file's rename stays a removal and a new file (an editor's save by rename must not cost a full sync).</summary>
     private (uint Cookie, string Path, bool IsDir)? _movedFrom;
     private readonly object _gate = new();
     private int _fd = -1, _wakeRead = -1, _wakeWrite = -1;
@@ -279,7 +280,7 @@ public sealed class InotifySource : IChangeSource
             return;
         }
         FlushMovedFrom();
-        if ((mask & Native.InMovedFrom) != 0 && cookie != 0 && _recursive && !Local.TargetFolder.IsTempName(name))
+        if ((mask & Native.InMovedFrom) != 0 && cookie != 0 && _recursive && isDir)
         {
             _movedFrom = (cookie, path, isDir);
             return;

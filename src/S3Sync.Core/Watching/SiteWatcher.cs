@@ -390,21 +390,10 @@ public sealed class SiteWatcher
                 _schedule.FolderRemoved(key);
                 return;
             case ChangeKind.Moved:
-                var from = KeyOf(e.Detail ?? "");
-                if (!Directory.Exists(e.Path) && new FileInfo(e.Path) is not { Exists: true, Length: >= MoveFinder.CopyWorthBytes })
-                {
-                    // A small file renamed (an editor saving by rename): a removal and a new file, as always; sending
-                    // it costs less than the walk of a full sync.
-                    if (from is not null && _site.Filter.Includes(from)) _schedule.Removed(from);
-                    _checkFirst.Remove(key);
-                    if (_site.Filter.Includes(key)) _schedule.Changed(key, e.Timestamp, true);
-                    return;
-                }
-                // A folder or a large file renamed within the site: a full sync copies the objects server-side
-                // (MoveFinder) and deletes the old keys, which the delete guard does not count: nothing is sent again,
-                // nothing held.
-                _logger.LogInformation("site {Site}: {From} moved to {Key}; a full sync moves its objects server-side", _site.Name, from ?? e.Detail, key);
-                _schedule.FullSyncWanted("a folder or a large file was moved within the site");
+                // A folder renamed within the site: a full sync copies its objects server-side (MoveFinder) and deletes
+                // the old keys, which the delete guard does not count: nothing is sent again, nothing held.
+                _logger.LogInformation("site {Site}: {From} moved to {Key}; a full sync moves its objects server-side", _site.Name, KeyOf(e.Detail ?? "") ?? e.Detail, key);
+                _schedule.FullSyncWanted("a folder was moved within the site");
                 return;
             case ChangeKind.Removed:
                 if (_site.Filter.Includes(key)) _schedule.Removed(key);
