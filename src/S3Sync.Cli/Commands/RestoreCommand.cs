@@ -14,7 +14,8 @@ namespace S3Sync.Cli.Commands;
 /// <param name="To">The target folder (<c>--to</c>; each site in a folder of its name when there are several), or null with <c>--in-place</c>.</param>
 /// <param name="Json">JSON Lines on stdout (sync's schema): each action, planned ones with <paramref name="DryRun"/>.</param>
 /// <param name="Quiet"><c>-q</c>: nothing but errors.</param>
-public sealed record RestoreOptions(string? To, bool DryRun, bool Json, bool All, RestoreSettings Settings, bool Rehash = false, bool Quiet = false);
+/// <param name="FromBackup">A run folder under each site's <c>backup_path</c> (or <c>latest</c>): restore what that run saved.</param>
+public sealed record RestoreOptions(string? To, bool DryRun, bool Json, bool All, RestoreSettings Settings, bool Rehash = false, bool Quiet = false, string? FromBackup = null);
 
 /// <summary><c>s3sync restore</c>: bring folders in line with the bucket (the download direction of sync).</summary>
 public static class RestoreCommand
@@ -32,6 +33,7 @@ public static class RestoreCommand
         var workers = new Option<string?>("--workers", "--transfers", "--concurrency") { Description = "Download workers, 1 to 1024 (default upload_workers; --transfers: rclone's name, --concurrency: s5cmd's)", HelpName = "N" };
         var noOwner = new Option<bool>("--no-owner") { Description = "Do not set owner and group (they are set only when running as root)" };
         var at = new Option<string?>("--at") { Description = "Point in time on a versioned bucket: RFC 3339 (2026-11-30T12:00:00Z) or a local date and time (2026-11-30 12:00)", HelpName = "TIME" };
+        var fromBackup = new Option<string?>("--from-backup") { Description = "Restore what one run saved under the site's backup_path: the run's folder name (2026-12-07T194555Z) or 'latest'; into local_path unless --to", HelpName = "RUN" };
         var command = new Command("restore", "Restore sites from their bucket by content, with modes, mtimes and owners. Exit 0 done, 2 usage or configuration error, 3 some files failed or a site could not finish, 4 a safety rule refused deletions.")
             .WithExamples(
                 "s3sync restore -c /etc/s3sync/config.yml --site etc --to /srv/restore",
@@ -47,6 +49,7 @@ public static class RestoreCommand
         command.Options.Add(workers);
         command.Options.Add(noOwner);
         command.Options.Add(at);
+        command.Options.Add(fromBackup);
         cache.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
@@ -54,6 +57,19 @@ public static class RestoreCommand
             var download = common.IsDownload(result);
             var target = result.GetValue(to);
             var here = result.GetValue(inPlace);
+            var run = result.GetValue(fromBackup);
+            if (run is not null && (download || result.GetValue(at) is not null))
+            {
+                error.WriteLine(download ? "s3sync: --from-backup restores a configured site's backup_path; for the ad-hoc form give the run's prefix: s3sync restore s3://BUCKET/BACKUP_PATH/RUN DIR" : "s3sync: --from-backup and --at do not go together (a backup run is one point in time)");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            if (run is not null && run != "latest" && !BackupPlace.TryParseRun(run, out _))
+            {
+                error.WriteLine($"s3sync: --from-backup: '{run}' is not a run folder name (like 2026-12-07T194555Z) or 'latest'");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            // A backup run goes back into local_path unless --to says otherwise.
+            if (run is not null && target is null) here = true;
             if (!download && (target is null) == !here)
             {
                 error.WriteLine(here ? "s3sync: give either --to DIR or --in-place, not both" : "s3sync: give --to DIR (where to restore), or --in-place to restore into each site's local_path");
@@ -64,14 +80,14 @@ public static class RestoreCommand
                 error.WriteLine("s3sync: s3://BUCKET[/PREFIX] DIR restores into DIR: --to and --in-place do not apply");
                 return Task.FromResult(ExitCodes.Usage);
             }
-            return RunParsedAsync(result, common, cache, download || here ? null : target, dryRun, json, all, maxDelete, workers, noOwner, at, cancellationToken);
+            return RunParsedAsync(result, common, cache, download || here ? null : target, dryRun, json, all, maxDelete, workers, noOwner, at, cancellationToken, run);
         });
         return command;
     }
 
     /// <summary>The part of the action shared with <c>sync s3://BUCKET[/PREFIX] DIR</c>.</summary>
     internal static Task<int> RunParsedAsync(ParseResult result, CommonOptions common, CacheOptions cache, string? to, Option<bool> dryRun, Option<bool>? json, Option<bool>? all,
-        Option<string?> maxDelete, Option<string?> workers, Option<bool>? noOwner, Option<string?>? at, CancellationToken cancellationToken)
+        Option<string?> maxDelete, Option<string?> workers, Option<bool>? noOwner, Option<string?>? at, CancellationToken cancellationToken, string? fromBackup = null)
     {
         var output = result.InvocationConfiguration.Output;
         var error = result.InvocationConfiguration.Error;
@@ -96,7 +112,12 @@ public static class RestoreCommand
         var owner = Environment.IsPrivilegedProcess && !(noOwner is not null && result.GetValue(noOwner));
         var asJson = json is not null && result.GetValue(json);
         var options = new RestoreOptions(to, result.GetValue(dryRun), asJson, all is not null && result.GetValue(all),
-            new RestoreSettings(n, owner, limit, when, DryRun: result.GetValue(dryRun), LogActions: !asJson), result.GetValue(cache.Rehash), common.IsQuiet(result));
+            new RestoreSettings(n, owner, limit, when, DryRun: result.GetValue(dryRun), LogActions: !asJson), result.GetValue(cache.Rehash), common.IsQuiet(result), fromBackup);
+        if (fromBackup is not null && config.Sites.FirstOrDefault(s => s.BackupPath is null) is { } without)
+        {
+            error.WriteLine($"s3sync: site '{without.Name}' has no backup_path: --from-backup restores what a run saved there");
+            return Task.FromResult(ExitCodes.Usage);
+        }
         // Every site's target is checked before the first one is restored; the error goes to stderr (stdout may be JSON).
         if (config.Sites.FirstOrDefault(s => TargetOf(s, options, config.Sites.Count) is null) is { } unnamed)
         {
@@ -130,6 +151,13 @@ public static class RestoreCommand
         return name is "." or ".." || name.Length == 0 || name.Contains('\0', StringComparison.Ordinal) ? null : Path.Combine(root, name);
     }
 
+    /// <summary>The newest run folder under the site's backup_path, or null when there is none.</summary>
+    private static async Task<string?> LatestRunAsync(Site site, IObjectStore store, CancellationToken cancellationToken)
+    {
+        var level = await store.ListLevelAsync(site.Bucket, BackupPlace.PrefixOf(site), 100_000, cancellationToken).ConfigureAwait(false);
+        return level?.Folders.Select(f => f.TrimEnd('/')).Where(f => BackupPlace.TryParseRun(f, out _)).Order(StringComparer.Ordinal).LastOrDefault();
+    }
+
     public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, RestoreOptions options, TextWriter output, TextWriter report, CancellationToken cancellationToken)
     {
         using var loggers = Logging.Create(config.LogLevel, jsonLogs);
@@ -150,6 +178,20 @@ public static class RestoreCommand
             var site = configured with { LocalPath = target };
             var siteLogger = S3Sync.Reporting.SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
             using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limits.For(site), transfers.Bandwidth);
+            if (options.FromBackup is { } run)
+            {
+                // The run's folder is the site for this restore: its keys are relative to the site, as saved. Nothing
+                // on disk is deleted: a backup run holds only what that run removed or replaced.
+                var folder = run == "latest" ? await LatestRunAsync(site, store, cancellationToken).ConfigureAwait(false) : run;
+                if (folder is null)
+                {
+                    logger.LogError("site {Site}: s3://{Bucket}/{Prefix} holds no backup run", site.Name, site.Bucket, BackupPlace.PrefixOf(site));
+                    if (SiteStatus.Failed > worst) worst = SiteStatus.Failed;
+                    continue;
+                }
+                logger.LogInformation("site {Site}: restoring the backup run {Run}", site.Name, folder);
+                site = site with { Prefix = BackupPlace.PrefixOf(site) + folder, RetireDeleted = false, BackupPath = null };
+            }
             // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
             using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, options.Rehash);
             var restore = new SiteRestore(site, store, digests, options.Settings with { Limits = transfers }, siteLogger);

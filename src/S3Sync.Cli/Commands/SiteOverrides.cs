@@ -33,6 +33,7 @@ public sealed class SiteOverrides
     public Option<string?> ContentEncoding { get; } = new("--content-encoding") { Description = "Content-Encoding of every upload (key: headers)", HelpName = "VALUE" };
     public Option<string?> ContentDisposition { get; } = new("--content-disposition") { Description = "Content-Disposition of every upload (key: headers)", HelpName = "VALUE" };
     public Option<string[]> Metadata { get; } = new("--metadata") { Description = "User metadata NAME=VALUE on every upload (repeatable; key: headers)", HelpName = "NAME=VALUE" };
+    public Option<string?> BackupPath { get; } = new("--backup-path") { Description = "Save what a run deletes or overwrites under this prefix of the bucket, a folder per run (key: backup_path)", HelpName = "PREFIX" };
     public Option<string?> BandwidthLimit { get; } = new("--bwlimit") { Description = "Limit all transfers together to this rate, e.g. 10MiB/s (key: bandwidth_limit)", HelpName = "RATE" };
 
     public SiteOverrides()
@@ -63,6 +64,7 @@ public sealed class SiteOverrides
         command.Options.Add(ContentEncoding);
         command.Options.Add(ContentDisposition);
         command.Options.Add(Metadata);
+        command.Options.Add(BackupPath);
         command.Options.Add(BandwidthLimit);
     }
 
@@ -103,6 +105,7 @@ public sealed class SiteOverrides
             if (result.GetValue(SseCustomerKeyFile) is { } keyFile) { site.SseCustomerKeyFile = keyFile; Set("sse_customer_key_file", "--sse-customer-key-file"); }
             if (result.GetValue(Acl) is { } acl) { site.Acl = acl; Set("acl", "--acl"); }
             if (result.GetValue(Profile) is { } profile) { site.Profile = profile; Set("profile", "--profile"); }
+            if (result.GetValue(BackupPath) is { } backupPath) { site.BackupPath = backupPath; Set("backup_path", "--backup-path"); }
             var flags = new HeaderRuleDocument
             {
                 CacheControl = result.GetValue(CacheControl),

@@ -68,7 +68,7 @@ public static class SyncCommand
                 Deep = result.GetValue(deep),
                 Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)), Mounts = new MountLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
                 Notices = new NoticeLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
-                DryRun = dry, LogActions = !asJson,
+                DryRun = dry, LogActions = !asJson, RunStarted = DateTimeOffset.UtcNow,
                 Comparison = peer.Comparison, ModifiedSince = peer.ModifiedSince, DeleteExcluded = peer.DeleteExcluded,
             };
             var report = asJson ? new ActionReport(output, dry, download: false) { ErrorsOnly = quiet } : null;

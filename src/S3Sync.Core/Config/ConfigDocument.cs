@@ -59,6 +59,9 @@ public sealed class SiteDocument
     public string? WatchMode { get; set; }
     public bool? Folders { get; set; }
     public bool? Metadata { get; set; }
+    public string? BackupPath { get; set; }
+    public string? BackupStorageClass { get; set; }
+    public string? BackupKeep { get; set; }
 
     /// <summary>Header fields given as flags (<c>--cache-control</c>, ...); never read from YAML (not in the schema).</summary>
     [YamlIgnore]

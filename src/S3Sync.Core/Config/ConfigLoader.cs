@@ -59,6 +59,7 @@ public static class ConfigLoader
         ["create_bucket"] = Kind.Bool,
         ["sse"] = Kind.String, ["sse_kms_key_id"] = Kind.String, ["sse_customer_key_file"] = Kind.String,
         ["acl"] = Kind.String, ["headers"] = Kind.Headers, ["profile"] = Kind.String,
+        ["backup_path"] = Kind.String, ["backup_storage_class"] = Kind.String, ["backup_keep"] = Kind.String,
     };
 
     private static readonly Dictionary<string, Kind> HeaderRuleKeys = new(StringComparer.Ordinal)
@@ -370,6 +371,20 @@ public static class ConfigLoader
             var headers = s.Headers is null ? globalHeaders : uploads.Headers(s.Headers, p);
             if (s.HeaderFlags is { } flags) headers = new HeaderRules(headers.Rules, uploads.Fields(flags, $"{p}.header_flags"));
             var profile = s.Profile is null ? globalProfile : uploads.Profile(s.Profile, p);
+            var backupPath = s.BackupPath?.Trim('/');
+            if (backupPath is { Length: 0 }) errors.Add(SErr("backup_path", "is empty; give a prefix in the bucket (like backup/www) or leave the key out"));
+            else if (backupPath is not null && backupPath.Contains("//", StringComparison.Ordinal)) errors.Add(SErr("backup_path", $"'{s.BackupPath}' has an empty path segment"));
+            var backupClass = s.BackupStorageClass?.Trim();
+            if (backupClass is not null && !StorageClasses.Contains(backupClass))
+                errors.Add(SErr("backup_storage_class", $"unknown storage class '{s.BackupStorageClass}' (valid: {string.Join(", ", StorageClasses)})"));
+            TimeSpan? keep = null;
+            if (s.BackupKeep is { } keepText)
+            {
+                if (!TryParseKeep(keepText, out var period)) errors.Add(SErr("backup_keep", $"'{keepText}' is not a period (a whole number with s, m, h or d, like 30d)"));
+                else if (backupPath is null) errors.Add(SErr("backup_keep", "needs backup_path: there is no backup to keep"));
+                else keep = period;
+            }
+            if (backupClass is not null && backupPath is null) errors.Add(SErr("backup_storage_class", "needs backup_path: there is no backup to store"));
 
             var access = s.AccessKey ?? doc.AccessKey;
             var secret = s.SecretAccessKey ?? doc.SecretAccessKey;
@@ -398,6 +413,9 @@ public static class ConfigLoader
                 Acl = acl,
                 Headers = headers,
                 Profile = profile,
+                BackupPath = backupPath is { Length: > 0 } ? backupPath : null,
+                BackupStorageClass = backupClass,
+                BackupKeep = keep,
             });
         }
 
@@ -505,6 +523,20 @@ public static class ConfigLoader
     {
         for (var i = 0; i < sites.Count; i++)
         {
+            // A backup place inside a site would be synced (and deleted) as the site's own files; a site inside a
+            // backup place would see its files expired by backup_keep.
+            if (sites[i].BackupPath is { } backup)
+            {
+                for (var j = 0; j < sites.Count; j++)
+                {
+                    var other = sites[j];
+                    if (other.Bucket != sites[i].Bucket || StoreIdentity.Of(other) != StoreIdentity.Of(sites[i])) continue;
+                    if (BackupOverlap(backup, other.Prefix) is { } why)
+                        errors.Add(lines.ErrorAt($"sites[{i}].backup_path", j == i
+                            ? $"s3://{other.Bucket}/{backup} {why} the site's own s3://{other.Bucket}/{other.Prefix}; give a prefix outside it (like backup/{(other.Prefix.Length == 0 ? "site" : other.Prefix)} beside a site that is not at the bucket root)"
+                            : $"s3://{other.Bucket}/{backup} {why} s3://{other.Bucket}/{other.Prefix} (sites[{j}]); give each backup place a prefix of its own", $"sites[{i}]"));
+                }
+            }
             for (var j = 0; j < i; j++)
             {
                 var (a, b) = (sites[j], sites[i]);
@@ -520,6 +552,27 @@ public static class ConfigLoader
                     errors.Add(lines.ErrorAt($"sites[{i}].bucket_path", $"s3://{a.Bucket}/{a.Prefix} (sites[{j}]) and s3://{b.Bucket}/{b.Prefix} (sites[{i}]) overlap and one has retire_deleted, so it would delete the other's files; use prefixes that do not contain each other", $"sites[{i}]"));
             }
         }
+    }
+
+    /// <summary>How a backup prefix meets a site's prefix ("is", "contains", "is inside"), or null when they are apart.</summary>
+    internal static string? BackupOverlap(string backup, string sitePrefix) =>
+        backup == sitePrefix ? "is" : Contains(sitePrefix, backup) ? "is inside" : Contains(backup, sitePrefix) ? "contains" : null;
+
+    /// <summary>A period for <c>backup_keep</c>: a whole number and a unit, s, m, h or d (<c>30d</c>).</summary>
+    public static bool TryParseKeep(string text, out TimeSpan period)
+    {
+        period = default;
+        text = text.Trim();
+        if (text.Length < 2 || !long.TryParse(text[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is <= 0 or > 100_000_000) return false;
+        period = text[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(n),
+            'm' => TimeSpan.FromMinutes(n),
+            'h' => TimeSpan.FromHours(n),
+            'd' => TimeSpan.FromDays(n),
+            _ => TimeSpan.Zero,
+        };
+        return period > TimeSpan.Zero;
     }
 
     private static bool Contains(string outer, string inner) =>

@@ -136,6 +136,16 @@ public sealed record Site
     /// <summary>The profile of <c>~/.aws/config</c> whose credentials the site uses (<c>profile</c>, <c>--profile</c>); null: the SDK's chain.</summary>
     public string? Profile { get; init; }
 
+    /// <summary>The prefix in the same bucket where a run saves what it deletes or overwrites (<c>backup_path</c>,
+    /// <c>--backup-path</c>), one folder per run; null: nothing is saved. Never overlaps a site's prefix.</summary>
+    public string? BackupPath { get; init; }
+
+    /// <summary>The storage class of backup copies (<c>backup_storage_class</c>); null: the object's own.</summary>
+    public string? BackupStorageClass { get; init; }
+
+    /// <summary>How long run folders under <see cref="BackupPath"/> are kept (<c>backup_keep</c>); null: for ever.</summary>
+    public TimeSpan? BackupKeep { get; init; }
+
     /// <summary>The listing prefix: the site's prefix plus '/', so prefix "a" never sees "a-b/".</summary>
     public string ListPrefix => Prefix.Length == 0 ? "" : Prefix + "/";
 
@@ -155,7 +165,8 @@ public sealed record Site
             ("exclusions/inclusions", !Filter.Equals(other.Filter)), ("symlinks", Symlinks != other.Symlinks), ("watch_mode", WatchMode != other.WatchMode),
             ("folders", Folders != other.Folders), ("metadata", Metadata != other.Metadata),
             ("sse", !Encryption.Equals(other.Encryption)), ("acl", Acl != other.Acl), ("headers", !Headers.Equals(other.Headers)),
-            ("profile", Profile != other.Profile), ("create_bucket", CreateBucket != other.CreateBucket),
+            ("profile", Profile != other.Profile), ("create_bucket", CreateBucket != other.CreateBucket), ("backup_path", BackupPath != other.BackupPath),
+            ("backup_storage_class", BackupStorageClass != other.BackupStorageClass), ("backup_keep", BackupKeep != other.BackupKeep),
         ];
         var changed = keys.Where(k => k.Differs).Select(k => k.Key).ToList();
         return changed.Count == 0 && !Equals(other) ? ["settings"] : changed;

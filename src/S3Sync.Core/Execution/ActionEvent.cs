@@ -15,7 +15,9 @@ public enum ActionStatus { Done, Planned, Failed, Held, Skipped }
 /// <param name="Size">The bytes sent or written (the file's size when planned).</param>
 /// <param name="Detail">What a copy changed (the storage class, "metadata, mode 644").</param>
 /// <param name="Why">A failure's error, or why a deletion was held or an upload skipped.</param>
-public sealed record ActionEvent(string Verb, string Key, ActionStatus Status, ChangeReason? Reason = null, long? Size = null, string? Detail = null, string? Why = null);
+/// <param name="From">A move or a copy from another key of the site: that key (relative), whose object was copied
+/// server-side instead of an upload.</param>
+public sealed record ActionEvent(string Verb, string Key, ActionStatus Status, ChangeReason? Reason = null, long? Size = null, string? Detail = null, string? Why = null, string? From = null);
 
 /// <summary>A failure outside any action: a file that could not be read (<paramref name="Key"/>, or the path when
 /// it is not below the site's folder), or the whole site (null: the listing failed, the folder is missing, a safety rule).</summary>

@@ -7,7 +7,9 @@ namespace S3Sync.Execution;
 /// <see cref="ActionEvent"/> (done, planned, failed or held).
 /// </summary>
 /// <param name="Verdict">What the guard said (default when it was not asked: nothing to delete, or incomplete).</param>
-public sealed record DeletionOutcome(DeletionRefusal Refusal, long Deleted, IReadOnlyList<(string Key, string Error)> Failed, long Held, DeleteVerdict Verdict)
+/// <param name="Unsaved">backup_path: keys not deleted because their backup copy could not be made and proved (kept), with why.</param>
+public sealed record DeletionOutcome(DeletionRefusal Refusal, long Deleted, IReadOnlyList<(string Key, string Error)> Failed, long Held, DeleteVerdict Verdict,
+    IReadOnlyList<(string Key, string Error)>? Unsaved = null)
 {
     public static readonly DeletionOutcome Nothing = new(DeletionRefusal.None, 0, [], 0, default);
 }

@@ -26,6 +26,13 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
 
     public DeleteGuard Guard => guard;
 
+    /// <summary><c>backup_path</c> of watch's event deletions: each object is copied there (and the copy proved) before it
+    /// is deleted; a key whose copy fails is kept and reported as failed (<see cref="DeletionOutcome.Unsaved"/>). Null:
+    /// none. A full sync passes its own run's place to <see cref="FullSyncAsync"/>.</summary>
+    public BackupPlace? Backup { get; set; }
+
+    private static readonly IReadOnlySet<string> NoKeys = new HashSet<string>();
+
     /// <summary>True once deletions were held and no full sync decided them since: event deletions are held too.</summary>
     public bool Holding => _holding;
 
@@ -44,21 +51,36 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
     /// listing's count of managed objects) becomes the guard's base; <paramref name="localFiles"/> 0 is an empty root.
     /// A dry run asks the guard as the run would and reports the allowed deletions as planned.
     /// </summary>
-    public async Task<DeletionOutcome> FullSyncAsync(KeySpill keys, long objects, long localFiles, bool dryRun, Action<ActionEvent>? acted, CancellationToken cancellationToken)
+    /// <param name="moved">Keys (relative) whose content a move put at another key: not counted by the guard, deleted
+    /// even when the others are held, and without a line of their own.</param>
+    /// <param name="backup">Where each object is saved before it is deleted (<c>backup_path</c>), or null.</param>
+    public async Task<DeletionOutcome> FullSyncAsync(KeySpill keys, long objects, long localFiles, bool dryRun, Action<ActionEvent>? acted, CancellationToken cancellationToken,
+        IReadOnlySet<string>? moved = null, BackupPlace? backup = null)
     {
+        moved ??= NoKeys;
         if (keys.Count == 0)
         {
             guard.Observe(objects);
             return DeletionOutcome.Nothing;
         }
-        var verdict = guard.Check(keys.Count, objects, localFiles);
-        if (!verdict.Allowed) return Refuse(keys.Batches(), keys.Count, verdict, acted);
+        // A deletion whose content a move put at another key of the site loses nothing: the guard counts the others.
+        var counted = keys.Count - moved.Count;
+        var verdict = guard.Check(counted, objects, localFiles);
+        if (verdict.EmptyRoot || (!verdict.Allowed && moved.Count == 0)) return Refuse(keys.Batches(), keys.Count, verdict, acted);
+        if (!verdict.Allowed)
+        {
+            // The others are held; the moved objects' old keys still go (their content lives at the new key).
+            Report(keys.Batches(), ActionStatus.Held, $"more than max_delete {guard.Limit}", acted, moved);
+            if (dryRun) return new DeletionOutcome(DeletionRefusal.MaxDelete, moved.Count, [], counted, verdict);
+            var done = await DeleteAsync(_fullSync, [[.. moved.Select(site.KeyFor)]], verdict, acted, cancellationToken, moved, backup).ConfigureAwait(false);
+            return done with { Refusal = DeletionRefusal.MaxDelete, Held = counted };
+        }
         if (dryRun)
         {
-            Report(keys.Batches(), ActionStatus.Planned, null, acted);
+            Report(keys.Batches(), ActionStatus.Planned, null, acted, moved);
             return new DeletionOutcome(DeletionRefusal.None, keys.Count, [], 0, verdict);
         }
-        return await DeleteAsync(_fullSync, keys.Batches(), verdict, acted, cancellationToken).ConfigureAwait(false);
+        return await DeleteAsync(_fullSync, keys.Batches(), verdict, acted, cancellationToken, moved, backup).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -87,7 +109,7 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
         var verdict = guard.CheckEvents(gone.Count, !Directory.EnumerateFileSystemEntries(root).Any());
         if (!verdict.Allowed || (_holding && !verdict.EmptyRoot))
             return Refuse([gone], gone.Count, verdict, acted, events: true);
-        return await DeleteAsync(_events, [gone], verdict, acted, cancellationToken).ConfigureAwait(false);
+        return await DeleteAsync(_events, [gone], verdict, acted, cancellationToken, backup: Backup).ConfigureAwait(false);
     }
 
     /// <param name="events">Event deletions: a refusal other than an empty root holds every later one (a full sync's
@@ -106,19 +128,53 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
         return new DeletionOutcome(refusal, 0, [], count, verdict);
     }
 
-    private static async Task<DeletionOutcome> DeleteAsync(SiteDeleter deleter, IEnumerable<IReadOnlyList<string>> batches, DeleteVerdict verdict, Action<ActionEvent>? acted, CancellationToken cancellationToken)
+    private async Task<DeletionOutcome> DeleteAsync(SiteDeleter deleter, IEnumerable<IReadOnlyList<string>> batches, DeleteVerdict verdict, Action<ActionEvent>? acted, CancellationToken cancellationToken,
+        IReadOnlySet<string>? moved = null, BackupPlace? backup = null)
     {
+        List<(string Key, string Error)>? unsaved = null;
+        if (backup is not null) (batches, unsaved) = await SavedFirstAsync(backup, batches, acted, cancellationToken).ConfigureAwait(false);
         var outcome = await deleter.DeleteAsync(batches, cancellationToken,
             deleted: acted is null ? null : key => acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, ChangeReason.RemoteOnly)),
-            failed: acted is null ? null : (key, error) => acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.RemoteOnly, Why: error))).ConfigureAwait(false);
-        return new DeletionOutcome(DeletionRefusal.None, outcome.Deleted, outcome.Failed, 0, verdict);
+            failed: acted is null ? null : (key, error) => acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.RemoteOnly, Why: error)),
+            silent: moved).ConfigureAwait(false);
+        return new DeletionOutcome(DeletionRefusal.None, outcome.Deleted, outcome.Failed, 0, verdict, unsaved);
     }
 
-    private void Report(IEnumerable<IReadOnlyList<string>> batches, ActionStatus status, string? why, Action<ActionEvent>? acted)
+    /// <summary>The keys of <paramref name="batches"/> (full keys) whose backup copy was made and proved, a few at a time;
+    /// each other one is kept, logged and reported as a failed deletion.</summary>
+    private async Task<(IEnumerable<IReadOnlyList<string>> Saved, List<(string Key, string Error)> Unsaved)> SavedFirstAsync(BackupPlace backup, IEnumerable<IReadOnlyList<string>> batches,
+        Action<ActionEvent>? acted, CancellationToken cancellationToken)
+    {
+        var saved = new List<IReadOnlyList<string>>();
+        var unsaved = new List<(string Key, string Error)>();
+        var options = new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken };
+        foreach (var batch in batches)
+        {
+            var ok = new bool[batch.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count), options, async (i, token) =>
+            {
+                var key = Relative(batch[i]);
+                if (await backup.SaveAsync(key, token).ConfigureAwait(false) is not { } why)
+                {
+                    ok[i] = true;
+                    return;
+                }
+                if (nameSite) logger.LogError("site {Site}: {Key}: not deleted: {Error}", site.Name, key, why);
+                else logger.LogError("{Key}: not deleted: {Error}", key, why);
+                lock (unsaved) unsaved.Add((key, $"not deleted: {why}"));
+                acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.RemoteOnly, Why: $"not deleted: {why}"));
+            }).ConfigureAwait(false);
+            saved.Add([.. batch.Where((_, i) => ok[i])]);
+        }
+        return (saved, unsaved);
+    }
+
+    private void Report(IEnumerable<IReadOnlyList<string>> batches, ActionStatus status, string? why, Action<ActionEvent>? acted, IReadOnlySet<string>? moved = null)
     {
         if (acted is null) return;
         foreach (var batch in batches)
-            foreach (var key in batch) acted(new ActionEvent(ActionLine.Delete, Relative(key), status, ChangeReason.RemoteOnly, Why: why));
+            foreach (var key in batch)
+                if (moved?.Contains(Relative(key)) != true) acted(new ActionEvent(ActionLine.Delete, Relative(key), status, ChangeReason.RemoteOnly, Why: why));
     }
 
     /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>

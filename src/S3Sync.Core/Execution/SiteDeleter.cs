@@ -21,8 +21,9 @@ public sealed class SiteDeleter(Site site, IObjectStore store, ILogger logger, b
 {
     /// <summary>Deletes <paramref name="keys"/> (full S3 keys, in batches of at most 1,000); <paramref name="deleted"/>
     /// hears each key deleted (relative), so a million deletions need not be held in memory; <paramref name="failed"/>
-    /// each key that could not be deleted, with why (after its error line).</summary>
-    public async Task<DeleteOutcome> DeleteAsync(IEnumerable<IReadOnlyList<string>> keys, CancellationToken cancellationToken, Action<string>? deleted = null, Action<string, string>? failed = null)
+    /// each key that could not be deleted, with why (after its error line). A key in <paramref name="silent"/> (relative:
+    /// a moved object's old key, whose deletion is the second half of its <c>move:</c> line) has no line of its own.</summary>
+    public async Task<DeleteOutcome> DeleteAsync(IEnumerable<IReadOnlyList<string>> keys, CancellationToken cancellationToken, Action<string>? deleted = null, Action<string, string>? failed = null, IReadOnlySet<string>? silent = null)
     {
         long count = 0;
         var failures = new List<(string, string)>();
@@ -43,6 +44,7 @@ public sealed class SiteDeleter(Site site, IObjectStore store, ILogger logger, b
             {
                 if (gone?.Contains(key) == true) continue;
                 count++;
+                if (silent?.Contains(Relative(key)) == true) continue;
                 deleted?.Invoke(Relative(key));
                 if (logsActions) ActionLine.Log(logger, ActionLine.Delete, Relative(key), site: nameSite ? site.Name : null);
             }

@@ -77,6 +77,13 @@ public sealed record SyncSettings
     /// <summary>The run's shared limits: the byte budget of the site's own upload pool (the bandwidth is the store's);
     /// null: a budget of the pool's own.</summary>
     public TransferLimits? Limits { get; init; }
+
+    /// <summary>When the run started: the name of its folder under <c>backup_path</c> (<see cref="BackupPlace"/>);
+    /// null: the site's run start, read from <see cref="Time"/>.</summary>
+    public DateTimeOffset? RunStarted { get; init; }
+
+    /// <summary>Copy objects of the same content server-side instead of uploading new files (<see cref="MoveFinder"/>).</summary>
+    public bool Moves { get; init; } = true;
 }
 
 /// <summary>
@@ -144,11 +151,18 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         });
 
         using var deletes = new KeySpill();
+        var runStarted = settings.RunStarted ?? settings.Time.GetUtcNow();
+        var backup = site.BackupPath is null ? null : new BackupPlace(site, store, runStarted);
+        var moves = settings.Moves ? new MoveFinder(site, store, digests, logger, settings.LogActions) : null;
+        // New files wait for the end of the plan (the object they were moved from may come later in key order), at
+        // most MostDeferred of them: beyond, they are uploaded as they come.
+        var deferred = new List<PlanEntry>();
         long localFiles = 0;
         var own = pool is null ? new Uploader(settings.Workers, settings.QueueBuffer, logger, cancellationToken, settings.Limits?.Buffers) : null;
         try
         {
             var uploader = (pool ?? own!).Batch(site, store, digests, cancellationToken, settings.LogActions);
+            if (backup is not null) uploader.BeforeOverwrite = backup.SaveAsync;
             uploader.Completed += result =>
             {
                 var entry = result.Entry;
@@ -178,6 +192,11 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             {
                 Planned?.Invoke(entry);
                 if (entry.Local is not null) localFiles++;
+                if (moves is not null && entry is { Action: PlanAction.Upload, Remote: null, Local.LinkTarget: null } && deferred.Count < MostDeferred)
+                {
+                    deferred.Add(entry);
+                    return;
+                }
                 switch (entry.Action)
                 {
                     case PlanAction.Upload or PlanAction.ChangeStorageClass or PlanAction.ChangeMetadata when settings.DryRun:
@@ -195,8 +214,10 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                         break;
                     case PlanAction.Delete:
                         deletes.Add(site.KeyFor(entry.Key));
+                        moves?.AddDeleted(entry.Remote!);
                         break;
                     default:
+                        if (entry.Reason == ChangeReason.InSync && entry.Remote is { } same) moves?.AddUnchanged(same);
                         Count(entry, stats, (k, m) => problems.Failure(k, m));
                         if (entry.Reason == ChangeReason.Vanished)
                             Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Skipped, entry.Reason, Why: "deleted before it could be read"));
@@ -204,6 +225,8 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 }
             }, cancellationToken).ConfigureAwait(false);
             PlanComplete?.Invoke();
+            if (deferred.Count > 0)
+                await PlaceNewFilesAsync(deferred, planner.Complete && run.Status == SiteStatus.Done ? moves : null, uploader, stats, cancellationToken).ConfigureAwait(false);
             await uploader.DrainAsync().ConfigureAwait(false);
         }
         finally
@@ -212,11 +235,10 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         }
         cancellationToken.ThrowIfCancellationRequested();
 
-
         // Every complete listing sets the guard's base, deletions or not: watch's events between full syncs are
         // counted against it (a percentage of 0 objects would hold every event deletion).
         var status = run.Finish(planner, deletes.Count > 0 || site.RetireDeleted, () => _deletions.Incomplete(deletes, Acted), Notice)
-            ? await DeleteAsync(deletes, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false)
+            ? await DeleteAsync(deletes, moves?.Moved ?? EmptyKeys, backup, localFiles, planner.RemoteCount, stats, (k, m) => problems.Failure(k, m), problems.Add, cancellationToken).ConfigureAwait(false)
             : run.Status;
         if (planner.HeldByUnmounted > 0 && status is not (SiteStatus.Failed or SiteStatus.Credentials))
         {
@@ -244,6 +266,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         }
 
         if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;
+        // backup_keep: run folders older than the period go at the end of a complete run that went well.
+        if (status == SiteStatus.Done && planner.Complete && site.BackupKeep is { } keep)
+            status = await ExpireBackupsAsync(keep, problems, cancellationToken).ConfigureAwait(false);
         // Every object now matches the settings: the next run need not look at each again.
         if ((checkSettings || settings.Deep) && status == SiteStatus.Done && planner.Complete && settings.Ledger is { } ledger && !ledger.Record(site))
             logger.LogWarning("site {Site}: could not record the applied settings in the state folder; the next sync compares every object again", site.Name);
@@ -350,11 +375,104 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         _ => ActionLine.Upload,
     };
 
-    /// <summary>The run's deletions through the <see cref="DeletionStage"/>; what it refused is said here, once, with the
-    /// flag that applies it.</summary>
-    private async Task<SiteStatus> DeleteAsync(KeySpill keys, long localFiles, long remoteCount, SiteStats stats, Action<string?, string> siteProblem, Action<string> problem, CancellationToken cancellationToken)
+    private static readonly IReadOnlySet<string> EmptyKeys = new HashSet<string>();
+
+    /// <summary>The most new files held back for <see cref="MoveFinder"/> until the plan ends (a PlanEntry each).</summary>
+    public const int MostDeferred = 100_000;
+
+    /// <summary>
+    /// The new files held back until the end of the plan: each one whose content the site already holds is copied
+    /// server-side (<see cref="MoveFinder"/>; <paramref name="moves"/> null after an incomplete plan: none is), the
+    /// others are queued for upload. A few at a time: each is a local read (often the cache's) and two or three requests.
+    /// </summary>
+    private async Task PlaceNewFilesAsync(List<PlanEntry> entries, MoveFinder? moves, UploadBatch uploader, SiteStats stats, CancellationToken cancellationToken)
     {
-        var outcome = await _deletions.FullSyncAsync(keys, remoteCount, localFiles, settings.DryRun, Acted, cancellationToken).ConfigureAwait(false);
+        var uploads = System.Threading.Channels.Channel.CreateUnbounded<PlanEntry>();
+        var feeder = Task.Run(async () =>
+        {
+            await foreach (var entry in uploads.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                await UploadOrForecastAsync(entry, uploader, stats, cancellationToken).ConfigureAwait(false);
+        }, CancellationToken.None);
+        try
+        {
+            var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(settings.Workers, 1, 16), CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(entries, options, async (entry, token) =>
+            {
+                if (moves is not null && moves.MayMatch(entry.Local!.Size) && await moves.TryAsync(entry, settings.DryRun, token).ConfigureAwait(false) is { } moved)
+                {
+                    stats.AddChangedInPlace();
+                    Acted?.Invoke(new ActionEvent(moved.Verb, entry.Key, settings.DryRun ? ActionStatus.Planned : ActionStatus.Done, entry.Reason, From: moved.From));
+                    return;
+                }
+                uploads.Writer.TryWrite(entry);
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            uploads.Writer.TryComplete();
+            await feeder.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>An upload queued, or in a dry run reported as planned (counted as if done).</summary>
+    private async Task UploadOrForecastAsync(PlanEntry entry, UploadBatch uploader, SiteStats stats, CancellationToken cancellationToken)
+    {
+        if (!settings.DryRun)
+        {
+            await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        stats.AddUploaded(entry.Local!.Size);
+        Acted?.Invoke(new ActionEvent(ActionLine.Upload, entry.Key, ActionStatus.Planned, entry.Reason, entry.Local!.Size));
+    }
+
+    /// <summary>
+    /// <c>backup_keep</c>: removes the run folders under <c>backup_path</c> older than <paramref name="keep"/>, through
+    /// the delete guard's rules (<c>max_delete</c> of the objects under the backup place; a refusal removes nothing and
+    /// ends the run with exit 4). A dry run reports what it would remove.
+    /// </summary>
+    private async Task<SiteStatus> ExpireBackupsAsync(TimeSpan keep, SiteProblems problems, CancellationToken cancellationToken)
+    {
+        (IReadOnlyList<string> Keys, IReadOnlyList<string> Runs, long Objects)? expired;
+        try
+        {
+            expired = await BackupPlace.ExpiredAsync(site, store, keep, settings.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("site {Site}: could not list the backup place s3://{Bucket}/{Prefix}: {Error}", site.Name, site.Bucket, site.BackupPath, StoreErrors.Describe(e));
+            return SiteStatus.Done;
+        }
+        if (expired is not { Keys.Count: > 0 } found) return SiteStatus.Done;
+        var limit = settings.MaxDelete ?? site.MaxDelete;
+        if (!limit.Allows(found.Keys.Count, found.Objects))
+        {
+            var message = $"backup_keep would delete {found.Keys.Count} of {found.Objects} objects under s3://{site.Bucket}/{BackupPlace.PrefixOf(site)} (run folders {string.Join(", ", found.Runs.Select(r => r.TrimEnd('/')))}), more than max_delete {limit}; nothing was deleted. If that is intended, run again with --max-delete {found.Keys.Count}";
+            logger.LogError("site {Site}: {Message}", site.Name, message);
+            problems.Failure(null, message);
+            return SiteStatus.DeletesRefused;
+        }
+        if (settings.DryRun)
+        {
+            foreach (var run in found.Runs) logger.LogInformation("site {Site}: (dryrun) backup_keep: would remove the run folder {Run} under s3://{Bucket}/{Prefix}", site.Name, run.TrimEnd('/'), site.Bucket, BackupPlace.PrefixOf(site));
+            return SiteStatus.Done;
+        }
+        var failed = await store.DeleteAsync(site.Bucket, found.Keys, cancellationToken).ConfigureAwait(false);
+        foreach (var (key, error) in failed) problems.Add($"{key}: backup_keep could not delete it: {error}");
+        logger.LogInformation("site {Site}: backup_keep removed {Count} run folders older than {Keep} ({Objects} objects)", site.Name, found.Runs.Count, keep, found.Keys.Count - failed.Count);
+        return failed.Count > 0 ? SiteStatus.Failed : SiteStatus.Done;
+    }
+
+    /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
+    private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
+
+    /// <summary>The run's deletions through the <see cref="DeletionStage"/> (moved objects' old keys not counted by the
+    /// guard, and deleted even when the others are held; with backup_path each saved first); what it refused is said
+    /// here, once, with the flag that applies it.</summary>
+    private async Task<SiteStatus> DeleteAsync(KeySpill keys, IReadOnlySet<string> moved, BackupPlace? backup, long localFiles, long remoteCount, SiteStats stats, Action<string?, string> siteProblem, Action<string> problem, CancellationToken cancellationToken)
+    {
+        var outcome = await _deletions.FullSyncAsync(keys, remoteCount, localFiles, settings.DryRun, Acted, cancellationToken, moved, backup).ConfigureAwait(false);
+        var status = SiteStatus.Done;
         switch (outcome.Refusal)
         {
             case DeletionRefusal.EmptyRoot:
@@ -366,12 +484,15 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             }
             case DeletionRefusal.MaxDelete:
             {
-                var earlier = outcome.Verdict.InWindow - keys.Count;
+                var counted = keys.Count - moved.Count;
+                var earlier = outcome.Verdict.InWindow - counted;
                 var window = earlier > 0 ? $" (with {earlier} deleted in the last {_deletions.Guard.Window.TotalSeconds:0} s)" : "";
-                var message = $"would delete {keys.Count} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}{window}, more than max_delete {_deletions.Guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {outcome.Verdict.InWindow} (or set max_delete)";
+                var movedNote = moved.Count > 0 ? $" (besides {moved.Count} moved)" : "";
+                var message = $"would delete {counted} of {remoteCount} objects under s3://{site.Bucket}/{site.ListPrefix}{window}{movedNote}, more than max_delete {_deletions.Guard.Limit}; nothing{(moved.Count > 0 ? " else" : "")} was deleted. If that is intended, run again with --max-delete {outcome.Verdict.InWindow} (or set max_delete)";
                 logger.LogError("site {Site}: {Message}", site.Name, message);
                 siteProblem(null, message);
-                return SiteStatus.DeletesRefused;
+                status = SiteStatus.DeletesRefused;
+                break;
             }
         }
         stats.AddDeleted(outcome.Deleted);
@@ -380,6 +501,11 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             stats.AddFailed();
             problem($"{key}: delete failed: {error}");
         }
-        return outcome.Failed.Count > 0 ? SiteStatus.Failed : SiteStatus.Done;
+        foreach (var (key, error) in outcome.Unsaved ?? [])
+        {
+            stats.AddFailed();
+            problem($"{key}: {error}");
+        }
+        return outcome.Failed.Count > 0 || outcome.Unsaved is { Count: > 0 } ? SiteStatus.Failed : status;
     }
 }

@@ -34,6 +34,14 @@ public sealed class UploadBatch
     /// <summary>Log each upload and copy as its <see cref="Reporting.ActionLine"/>.</summary>
     public bool LogsActions { get; set; } = true;
 
+    /// <summary>Saves the object an upload is about to overwrite (<see cref="BackupPlace.SaveAsync"/>): null when it is
+    /// saved, else why not, and the upload is not made. Null: nothing is saved.</summary>
+    public Func<string, CancellationToken, Task<string?>>? BeforeOverwrite { get; set; }
+
+    /// <summary>The jobs' <see cref="PlanEntry.Remote"/> says nothing (watch's events: no listing was read), so
+    /// <see cref="BeforeOverwrite"/> is asked for every upload, not only those of a key the listing held.</summary>
+    public bool RemoteUnknown { get; set; }
+
     /// <summary>Raised on a worker thread as a job is taken from the queue, before the file is read.</summary>
     public event Action<PlanEntry>? Starting;
 

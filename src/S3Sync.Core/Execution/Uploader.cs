@@ -309,6 +309,12 @@ public sealed class Uploader : IAsyncDisposable
         var local = entry.Local!;
         var digest = entry.Digest;
         string? lastError = null;
+        // backup_path: what the upload overwrites is saved (and proved) first; an object that cannot be saved stays.
+        if ((entry.Remote is not null || b.RemoteUnknown) && b.BeforeOverwrite is { } save && await save(entry.Key, b.Token).ConfigureAwait(false) is { } unsaved)
+        {
+            _logger.LogError("{Key}: not overwritten: {Error}", entry.Key, unsaved);
+            return new UploadResult(entry, UploadOutcome.Failed, 0, $"not overwritten: {unsaved}");
+        }
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             try

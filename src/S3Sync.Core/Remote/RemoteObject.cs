@@ -94,6 +94,16 @@ public interface IObjectStore : IDisposable
     Task ReplaceMetadataAsync(string bucket, string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken) =>
         throw new NotSupportedException("this store cannot rewrite metadata");
 
+    /// <summary>
+    /// Copies <paramref name="sourceKey"/> to <paramref name="key"/> in the same bucket, server-side. With
+    /// <paramref name="replace"/> the copy gets those headers and metadata (a move: the new file's mode, owner, mtime and
+    /// the site's settings); without, it keeps the source's metadata in <paramref name="storageClass"/> (a backup copy).
+    /// <paramref name="ifMatch"/>: only while the source's ETag is that (412 otherwise: the source changed since it was
+    /// listed). Over 5 GiB the copy goes in parts (UploadPartCopy). Returns the copy's ETag as the server reports it.
+    /// </summary>
+    Task<string> CopyAsync(string bucket, string sourceKey, string key, UploadHeaders? replace, string storageClass, string? ifMatch, long size, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this store cannot copy objects");
+
     /// <summary>Changes an object's storage class in place, server-side; no bytes are re-sent.</summary>
     Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken);
 

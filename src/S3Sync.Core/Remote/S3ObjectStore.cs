@@ -522,6 +522,96 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
+    /// <summary>The largest object one CopyObject takes; beyond it the copy goes in parts of <see cref="CopyPartBytes"/>.</summary>
+    internal const long MaxSingleCopyBytes = 5L * 1024 * 1024 * 1024;
+
+    /// <summary>The part size of a copy in parts (UploadPartCopy): 512 MiB, so 5 TiB takes 10,240 parts at most.</summary>
+    internal const long CopyPartBytes = 512L * 1024 * 1024;
+
+    public async Task<string> CopyAsync(string bucket, string sourceKey, string key, UploadHeaders? replace, string storageClass, string? ifMatch, long size, CancellationToken cancellationToken)
+    {
+        var quoted = ifMatch is { Length: > 0 } ? "\"" + Hashing.ETag.Normalize(ifMatch) + "\"" : null;
+        if (size > MaxSingleCopyBytes) return await CopyInPartsAsync(bucket, sourceKey, key, replace, storageClass, quoted, size, cancellationToken).ConfigureAwait(false);
+        var request = new CopyObjectRequest
+        {
+            SourceBucket = bucket,
+            SourceKey = sourceKey,
+            DestinationBucket = bucket,
+            DestinationKey = key,
+            ETagToMatch = quoted,
+            MetadataDirective = replace is null ? S3MetadataDirective.COPY : S3MetadataDirective.REPLACE,
+            StorageClass = S3StorageClass.FindValue(storageClass),
+        };
+        if (replace is not null)
+        {
+            Apply(replace.ToHttpHeaders(multipart: false), request.Headers, request.Metadata, c => request.StorageClass = c);
+            request.CannedACL = replace.Acl is { } acl ? S3CannedACL.FindValue(acl) : null;
+            SetEncryption(request, replace.Encryption, _encryption);
+        }
+        else
+        {
+            request.CannedACL = _acl is { } acl ? S3CannedACL.FindValue(acl) : null;
+            SetEncryption(request, _encryption, _encryption);
+        }
+        var r = await Guard($"COPY {sourceKey} -> {key}", t => _client.CopyObjectAsync(request, t), cancellationToken).ConfigureAwait(false);
+        return Hashing.ETag.Normalize(r.ETag ?? "");
+    }
+
+    /// <summary>A copy over 5 GiB: CreateMultipartUpload with the headers (the source's, read by a HEAD, when none are
+    /// given), UploadPartCopy per range under the same If-Match, CompleteMultipartUpload; aborted on any failure.</summary>
+    private async Task<string> CopyInPartsAsync(string bucket, string sourceKey, string key, UploadHeaders? replace, string storageClass, string? ifMatch, long size, CancellationToken cancellationToken)
+    {
+        var start = new InitiateMultipartUploadRequest { BucketName = bucket, Key = key, StorageClass = S3StorageClass.FindValue(storageClass) };
+        if (replace is not null)
+        {
+            Apply(replace.ToHttpHeaders(multipart: true), start.Headers, start.Metadata, c => start.StorageClass = c);
+            SetAclAndEncryption(start, replace);
+        }
+        else
+        {
+            var head = new GetObjectMetadataRequest { BucketName = bucket, Key = sourceKey, EtagToMatch = ifMatch };
+            SetCustomerKey(head);
+            var source = await Guard($"HEAD {sourceKey}", t => _client.GetObjectMetadataAsync(head, t), cancellationToken).ConfigureAwait(false);
+            foreach (var name in source.Metadata.Keys) start.Metadata[name] = source.Metadata[name];
+            start.Headers.ContentType = source.Headers.ContentType;
+            if (source.Headers.CacheControl is { } cc) start.Headers.CacheControl = cc;
+            if (source.Headers.ContentEncoding is { } ce) start.Headers.ContentEncoding = ce;
+            if (source.Headers.ContentDisposition is { } cd) start.Headers.ContentDisposition = cd;
+            SetAclAndEncryption(start, new UploadHeaders(storageClass, source.Headers.ContentType ?? "application/octet-stream", null) { Acl = _acl, Encryption = _encryption });
+        }
+        var upload = await Guard($"POST {key}?uploads", t => _client.InitiateMultipartUploadAsync(start, t), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var parts = new List<PartETag>();
+            for (long offset = 0, number = 1; offset < size; offset += CopyPartBytes, number++)
+            {
+                var part = new CopyPartRequest
+                {
+                    SourceBucket = bucket, SourceKey = sourceKey, DestinationBucket = bucket, DestinationKey = key,
+                    UploadId = upload.UploadId, PartNumber = (int)number, FirstByte = offset, LastByte = Math.Min(size, offset + CopyPartBytes) - 1,
+                    ETagToMatch = ifMatch is null ? null : [ifMatch],
+                };
+                if (_encryption.Mode == EncryptionMode.Customer)
+                {
+                    (part.ServerSideEncryptionCustomerMethod, part.ServerSideEncryptionCustomerProvidedKey, part.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(_encryption);
+                    (part.CopySourceServerSideEncryptionCustomerMethod, part.CopySourceServerSideEncryptionCustomerProvidedKey, part.CopySourceServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(_encryption);
+                }
+                var r = await Guard($"COPY {sourceKey} -> {key} (part {number})", t => _client.CopyPartAsync(part, t), cancellationToken).ConfigureAwait(false);
+                parts.Add(new PartETag((int)number, r.ETag));
+            }
+            var complete = new CompleteMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = upload.UploadId, PartETags = parts };
+            var done = await Guard($"POST {key}?uploadId", t => _client.CompleteMultipartUploadAsync(complete, t), cancellationToken).ConfigureAwait(false);
+            return Hashing.ETag.Normalize(done.ETag ?? "");
+        }
+        catch
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try { await AbortMultipartAsync(bucket, key, upload.UploadId, timeout.Token).ConfigureAwait(false); }
+            catch (Exception e) when (e is AmazonServiceException or OperationCanceledException or HttpRequestException) { }
+            throw;
+        }
+    }
+
     public async Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken)
     {
         // A copy is a new write: without the site's encryption and ACL it would land with the bucket's defaults.

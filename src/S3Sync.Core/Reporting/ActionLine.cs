@@ -15,6 +15,9 @@ public static class ActionLine
     /// <summary>A server-side copy onto itself: a storage class, metadata, header or encryption change.</summary>
     public const string Copy = "copy";
     public const string Download = "download";
+    /// <summary>A file whose content the site already held at a key the run deletes: copied server-side, then the
+    /// old key deleted (<c>move: a -> b</c>). A copy from a key that stays is <see cref="Copy"/> (<c>copy: a -> b</c>).</summary>
+    public const string Move = "move";
     /// <summary>Restore: the file's bytes are right; its mode, owner or mtime was set from the object.</summary>
     public const string Metadata = "metadata";
 
@@ -34,6 +37,18 @@ public static class ActionLine
             else logger.LogInformation("site {Site}: {Action}: {Key} ({Detail})", site, verb, relativeKey, detail);
         }
     }
+
+    /// <summary>Logs <c>move: a -> b</c> (or <c>copy: a -> b</c>) at information level.</summary>
+    public static void LogMove(ILogger logger, string verb, string fromKey, string relativeKey, string? site = null)
+    {
+        if (!logger.IsEnabled(LogLevel.Information)) return;
+        if (site is null) logger.LogInformation("{Action}: {From} -> {Key}", verb, fromKey, relativeKey);
+        else logger.LogInformation("site {Site}: {Action}: {From} -> {Key}", site, verb, fromKey, relativeKey);
+    }
+
+    /// <summary><c>move: a -> b</c> as text.</summary>
+    public static string MoveText(string verb, string fromKey, string relativeKey) =>
+        $"{verb}: {Printable.Escape(fromKey)} -> {Printable.Escape(relativeKey)}";
 
     /// <summary>The line as text (<c>upload: docs/a.txt</c>), for outputs that are not a log.</summary>
     public static string Text(string verb, string relativeKey, string? detail = null) =>

@@ -41,6 +41,7 @@ public sealed class ActionReport(TextWriter output, bool dryRun, bool download)
             Type = "action",
             Site = site.Name,
             Action = a.Verb,
+            From = a.From,
             Key = a.Key,
             Status = StatusName(a.Status),
             Kind = a.Reason is { } reason ? PlanReport.KindName(reason) : null,

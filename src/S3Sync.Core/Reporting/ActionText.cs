@@ -29,7 +29,7 @@ public sealed class ActionText(TextWriter output, bool nameSites)
     /// <summary>The line of a planned or held action; null for the others (done, failed and skipped are logged).</summary>
     public static string? Line(ActionEvent a) => a.Status switch
     {
-        ActionStatus.Planned => "(dryrun) " + ActionLine.Text(a.Verb, a.Key, a.Detail),
+        ActionStatus.Planned => "(dryrun) " + (a.From is { } from ? ActionLine.MoveText(a.Verb, from, a.Key) : ActionLine.Text(a.Verb, a.Key, a.Detail)),
         ActionStatus.Held => $"(held) {ActionLine.Text(a.Verb, a.Key)}: {a.Why}",
         _ => null,
     };

@@ -13,8 +13,10 @@ public sealed record JsonReportLine
     public string? Site { get; init; }
     /// <summary>The key relative to the site's bucket_path, as every log line names it.</summary>
     public string? Key { get; init; }
-    /// <summary>action lines: upload, copy, delete, download, metadata.</summary>
+    /// <summary>action lines: upload, copy, move, delete, download, metadata.</summary>
     public string? Action { get; init; }
+    /// <summary>action lines of a move or a copy from another key: the key (relative) whose object was copied.</summary>
+    public string? From { get; init; }
     /// <summary>action lines: done, planned, failed, held, skipped; summary and total of sync: how the run ended.</summary>
     public string? Status { get; init; }
     public string? Kind { get; init; }

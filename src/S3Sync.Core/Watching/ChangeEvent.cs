@@ -18,6 +18,9 @@ public enum ChangeKind
     Removed,
     /// <summary>A folder moved away (or out of the tree): every key below it is gone.</summary>
     FolderRemoved,
+    /// <summary>A folder renamed within the tree (an IN_MOVED_FROM and IN_MOVED_TO pair of one cookie):
+    /// <see cref="ChangeEvent.Path"/> is the new path, <see cref="ChangeEvent.Detail"/> the old one.</summary>
+    Moved,
     /// <summary>The kernel dropped events (IN_Q_OVERFLOW): only a rescan can tell what changed.</summary>
     Overflow,
     /// <summary>A watch could not be added because fs.inotify.max_user_watches is reached: that part of the tree is blind.</summary>

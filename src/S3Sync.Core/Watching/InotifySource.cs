@@ -19,6 +19,11 @@ public sealed class InotifySource : IChangeSource
     private readonly Dictionary<int, string> _paths = [];
     private readonly Dictionary<string, int> _watches = new(StringComparer.Ordinal);
     private readonly HashSet<uint> _restoreCookies = [];
+
+    /// <summary>A folder's IN_MOVED_FROM waiting for its IN_MOVED_TO (the same cookie, next in the queue): the pair is a
+    /// move within the tree (<see cref="ChangeKind.Moved"/>); anything else first makes it a removal, as it always was.
+    /// A file's rename stays a removal and a new file (an editor's save by rename must not cost a full sync).</summary>
+    private (uint Cookie, string Path, bool IsDir)? _movedFrom;
     private readonly object _gate = new();
     private int _fd = -1, _wakeRead = -1, _wakeWrite = -1;
     private int _rootWatch = -1;
@@ -220,6 +225,21 @@ public sealed class InotifySource : IChangeSource
             if (!Local.FileNames.TryDecode(end >= 0 ? nameBytes[..end] : nameBytes, out var name)) continue;
             Handle(wd, mask, cookie, name!);
         }
+        // The kernel queues a rename's two events together: one left alone at the end of a read is a move out of the tree.
+        FlushMovedFrom();
+    }
+
+    private void FlushMovedFrom()
+    {
+        if (_movedFrom is not { } from) return;
+        _movedFrom = null;
+        if (!from.IsDir)
+        {
+            Emit(ChangeKind.Removed, from.Path);
+            return;
+        }
+        RemoveTree(from.Path);
+        Emit(ChangeKind.FolderRemoved, from.Path);
     }
 
     private void Handle(int wd, uint mask, uint cookie, string name)
@@ -246,6 +266,25 @@ public sealed class InotifySource : IChangeSource
         if (name.Length == 0) return;
         var path = dir + "/" + name;
         var isDir = (mask & Native.InIsDir) != 0;
+        if (_movedFrom is { } from && (mask & Native.InMovedTo) != 0 && cookie == from.Cookie && (isDir == from.IsDir))
+        {
+            // A rename within the tree: the old path's watches go, the new path is watched (its files are not scanned
+            // as new: the watcher syncs a move by content, server-side).
+            _movedFrom = null;
+            if (isDir)
+            {
+                RemoveTree(from.Path);
+                AddTree(path, scan: false);
+            }
+            Emit(ChangeKind.Moved, path, from.Path);
+            return;
+        }
+        FlushMovedFrom();
+        if ((mask & Native.InMovedFrom) != 0 && cookie != 0 && _recursive && isDir)
+        {
+            _movedFrom = (cookie, path, isDir);
+            return;
+        }
         if (isDir && !_recursive)
         {
             Emit(ChangeKind.Closed, path);

@@ -51,7 +51,7 @@ public sealed record WatchSettings
 }
 
 /// <summary>What a site watcher did, for logs, metrics and tests that wait for it.</summary>
-public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow, DeletesHeld, Unchanged, Rearmed }
+public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow, DeletesHeld, Unchanged, Rearmed, Moved }
 
 public sealed record WatchActivity(string Site, WatchActivityKind Kind, string? Key = null);
 
@@ -91,6 +91,10 @@ public sealed class SiteWatcher
     private Uploader _pool = null!;
     private Task? _deleting, _rescan;
     private readonly DeletionStage _deletions;
+
+    /// <summary>backup_path: where event uploads and deletions save what they overwrite or delete (one run folder per
+    /// watch start); null without one.</summary>
+    private BackupPlace? _backup;
     private bool _degraded, _stopping, _started, _rearming;
     private volatile bool _rootGone;
     private readonly WatchBackoff _backoff;
@@ -149,6 +153,9 @@ public sealed class SiteWatcher
         _uploader = _pool.Batch(_site, _store, eventDigests, uploads.Token, logsActions: false);
         _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var ticket)) ticket.Start(); };
         _uploader.Completed += result => { _metrics.Progressed(_time.GetTimestamp()); _done.Writer.TryWrite(result); };
+        _backup = _site.BackupPath is null ? null : new BackupPlace(_site, _store, _time.GetUtcNow());
+        if (_backup is not null) (_uploader.BeforeOverwrite, _uploader.RemoteUnknown) = (_backup.SaveAsync, true);
+        _deletions.Backup = _backup;
         _metrics.InitialSyncDone = false;
         try
         {
@@ -373,7 +380,7 @@ public sealed class SiteWatcher
         var key = KeyOf(e.Path);
         if (key is null) return;
         // A restore's temporary file is never uploaded (nor its object deleted): the walk skips it too.
-        if (e.Kind != ChangeKind.FolderRemoved && LocalWalker.IsRestoreTemp(key)) return;
+        if (e.Kind is not (ChangeKind.FolderRemoved or ChangeKind.Moved) && LocalWalker.IsRestoreTemp(key)) return;
         switch (e.Kind)
         {
             case ChangeKind.Found or ChangeKind.Restored:
@@ -383,6 +390,12 @@ public sealed class SiteWatcher
                 return;
             case ChangeKind.FolderRemoved:
                 _schedule.FolderRemoved(key);
+                return;
+            case ChangeKind.Moved:
+                // A folder renamed within the site: a full sync copies its objects server-side (MoveFinder) and deletes
+                // the old keys, which the delete guard does not count: nothing is sent again, nothing held.
+                _logger.LogInformation("site {Site}: {From} moved to {Key}; a full sync moves its objects server-side", _site.Name, KeyOf(e.Detail ?? "") ?? e.Detail, key);
+                _schedule.FullSyncWanted("a folder was moved within the site");
                 return;
             case ChangeKind.Removed:
                 if (_site.Filter.Includes(key)) _schedule.Removed(key);
@@ -579,7 +592,7 @@ public sealed class SiteWatcher
                 _logger.LogWarning("site {Site}: local_path {Path} is empty; {Count} deletions not made (is the disk mounted?)", _site.Name, _root, outcome.Held);
             else if (outcome.Refusal is DeletionRefusal.MaxDelete or DeletionRefusal.Holding)
                 held = (int)outcome.Held;
-            errors = outcome.Failed.Count; // each one logged by the deleter
+            errors = outcome.Failed.Count + (outcome.Unsaved?.Count ?? 0); // each one logged by the deleter or the stage
             keys = made;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -665,6 +678,10 @@ public sealed class SiteWatcher
                 if (entry.Action == PlanAction.Delete) { deleted.Add(entry.Key); return; }
                 if (entry.Local is not null) { objects++; bytes += entry.Local.Size; }
                 else if (entry.Remote is not null) { objects++; bytes += entry.Remote.Size; }
+            };
+            sync.Acted += a =>
+            {
+                if (a is { Status: ActionStatus.Done, From: not null }) Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Moved, a.Key));
             };
             sync.Uploaded += r =>
             {

@@ -78,6 +78,11 @@ public sealed class FaultProxy : IDisposable
     /// <summary>The time forwarded requests spent in flight, summed: divided by the wall time, the mean concurrency.</summary>
     public TimeSpan Served => TimeSpan.FromTicks(Interlocked.Read(ref _servedTicks));
 
+    /// <summary>Bytes the client sent through the proxy (request heads and bodies): what a run puts on the wire.</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    private long _bytesSent;
+
     private async Task AcceptLoopAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -145,9 +150,10 @@ public sealed class FaultProxy : IDisposable
                 await upstream.ConnectAsync(_upstream.Host, _upstream.Port, _stop.Token);
                 var up = upstream.GetStream();
                 var rewritten = string.Join("\r\n", lines.Where(l => !l.StartsWith("Connection:", StringComparison.OrdinalIgnoreCase))) + "\r\nConnection: close\r\n\r\n";
+                Interlocked.Add(ref _bytesSent, head.Length + 4 + extra.Length);
                 await up.WriteAsync(Encoding.Latin1.GetBytes(rewritten), _stop.Token);
                 await up.WriteAsync(extra, _stop.Token);
-                var body = stream.CopyToAsync(up, _stop.Token);
+                var body = CopyCountingAsync(stream, up);
                 if (FlipByte(method, target) is { } flip) await CopyFlippingAsync(up, stream, flip);
                 else await up.CopyToAsync(stream, _stop.Token);
                 _ = body.ContinueWith(t => t.Exception, TaskScheduler.Default);
@@ -190,6 +196,17 @@ public sealed class FaultProxy : IDisposable
         var response = $"HTTP/1.1 {code} {reason}\r\n{where}Content-Type: application/xml\r\nContent-Length: {Encoding.UTF8.GetByteCount(xml)}\r\nConnection: close\r\n\r\n{xml}";
         await stream.WriteAsync(Encoding.UTF8.GetBytes(response));
         await stream.FlushAsync();
+    }
+
+    private async Task CopyCountingAsync(Stream from, Stream to)
+    {
+        var buffer = new byte[81920];
+        int n;
+        while ((n = await from.ReadAsync(buffer, _stop.Token)) > 0)
+        {
+            Interlocked.Add(ref _bytesSent, n);
+            await to.WriteAsync(buffer.AsMemory(0, n), _stop.Token);
+        }
     }
 
     /// <summary>Forwards an answer with the byte at <paramref name="flip"/> of its body inverted (the head as it is).</summary>

@@ -1,0 +1,91 @@
+using System.Globalization;
+using S3Sync.Config;
+using S3Sync.Hashing;
+using S3Sync.Remote;
+
+namespace S3Sync.Execution;
+
+/// <summary>
+/// A site's <c>backup_path</c> for one run: before the run deletes or overwrites an object, <see cref="SaveAsync"/>
+/// copies it server-side to <c>BACKUP_PATH/RUN/KEY</c> (RUN the run's UTC start, <c>2026-12-07T194555Z</c>; KEY relative
+/// to the site), with its metadata, in the object's storage class unless <c>backup_storage_class</c> says otherwise.
+/// The copy counts only once proved: it is taken only while the source's ETag is the one a HEAD just read (If-Match),
+/// and a HEAD of the copy must show the same size and the same ETag, or the same stored MD5 (a copy of a multipart
+/// object may get another ETag). Whoever deletes or overwrites does so only after a proved copy.
+/// </summary>
+public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset runStarted)
+{
+    /// <summary>The folder name of a run: its UTC start to the second, no separators a shell or S3 would mind.</summary>
+    public const string RunFormat = "yyyy-MM-dd'T'HHmmss'Z'";
+
+    /// <summary>This run's folder under the backup prefix.</summary>
+    public string Run { get; } = RunName(runStarted);
+
+    public static string RunName(DateTimeOffset at) => at.UtcDateTime.ToString(RunFormat, CultureInfo.InvariantCulture);
+
+    /// <summary>The time a run folder's name stands for; false when the name is not one.</summary>
+    public static bool TryParseRun(string name, out DateTime at) =>
+        DateTime.TryParseExact(name.TrimEnd('/'), RunFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out at);
+
+    /// <summary>The listing prefix of the backup place (<c>backup_path/</c>).</summary>
+    public static string PrefixOf(Site site) => site.BackupPath!.TrimEnd('/') + "/";
+
+    /// <summary>The full key of <paramref name="relativeKey"/>'s copy in this run's folder.</summary>
+    public string KeyFor(string relativeKey) => PrefixOf(site) + Run + "/" + relativeKey;
+
+    /// <summary>
+    /// Saves the object at <paramref name="relativeKey"/> before it is deleted or overwritten. Returns null when it is
+    /// saved and proved (or is gone already: nothing to lose), else why not; the caller then keeps the object.
+    /// </summary>
+    public async Task<string?> SaveAsync(string relativeKey, CancellationToken cancellationToken)
+    {
+        var source = site.KeyFor(relativeKey);
+        var target = KeyFor(relativeKey);
+        try
+        {
+            if (await store.HeadAsync(site.Bucket, source, cancellationToken).ConfigureAwait(false) is not { } head) return null;
+            var storageClass = site.BackupStorageClass ?? (head.StorageClass is { Length: > 0 } c ? c : Defaults.StorageClass);
+            await store.CopyAsync(site.Bucket, source, target, null, storageClass, head.ETag, head.Size, cancellationToken).ConfigureAwait(false);
+            var copy = await store.HeadAsync(site.Bucket, target, cancellationToken).ConfigureAwait(false);
+            if (copy is null) return $"its backup copy {target} is not there after the copy";
+            if (copy.Size != head.Size) return $"its backup copy {target} holds {copy.Size} bytes, not {head.Size}";
+            var sameETag = ETag.Normalize(copy.ETag) == ETag.Normalize(head.ETag);
+            var sameMd5 = head.FingerprintMd5 is { } md5 && copy.FingerprintMd5 == md5;
+            // A multipart source without a stored MD5: a copy in one request gets a new ETag, and the conditional copy
+            // of exactly that many bytes is the proof there is.
+            var multipart = ETag.TryParse(head.ETag, out _, out var parts) && parts > 0;
+            if (!sameETag && !sameMd5 && !(multipart && head.FingerprintMd5 is null))
+                return $"its backup copy {target} does not prove the same content (ETag {copy.ETag}, source {head.ETag})";
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return $"could not copy it to the backup place {target}: {StoreErrors.Describe(e)}";
+        }
+    }
+
+    /// <summary>
+    /// The run folders under the backup place older than <paramref name="keep"/> at <paramref name="now"/>, with the
+    /// keys under each, and how many objects the backup place holds in all (the delete guard's base). A folder whose
+    /// name is not a run's is left alone. Null when the store cannot list one level.
+    /// </summary>
+    public static async Task<(IReadOnlyList<string> Keys, IReadOnlyList<string> Runs, long Objects)?> ExpiredAsync(Site site, IObjectStore store, TimeSpan keep, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var prefix = PrefixOf(site);
+        if (await store.ListLevelAsync(site.Bucket, prefix, 100_000, cancellationToken).ConfigureAwait(false) is not { } level) return null;
+        var cutoff = now.UtcDateTime - keep;
+        var runs = level.Folders.Where(f => TryParseRun(f, out var at) && at < cutoff).ToList();
+        var keys = new List<string>();
+        long objects = level.Objects.Count;
+        foreach (var folder in level.Folders)
+        {
+            var expired = runs.Contains(folder);
+            await foreach (var o in store.ListAsync(site.Bucket, prefix + folder.TrimEnd('/') + "/", cancellationToken).ConfigureAwait(false))
+            {
+                objects++;
+                if (expired) keys.Add(prefix + folder.TrimEnd('/') + "/" + o.Key);
+            }
+        }
+        return (keys, runs, objects);
+    }
+}

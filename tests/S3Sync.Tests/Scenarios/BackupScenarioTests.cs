@@ -1,0 +1,193 @@
+using S3Sync.Execution;
+using S3Sync.Remote;
+using S3Sync.Tests.Support;
+
+namespace S3Sync.Tests.Scenarios;
+
+/// <summary>backup_path: what a run deletes or overwrites is copied server-side to a folder per run first (issue #26).</summary>
+[Collection("s3")]
+public sealed class BackupScenarioTests(S3ServerFixture server)
+{
+    private const string Site = "bucket_path: www\nretire_deleted: true\nbackup_path: bk/www";
+
+    [Fact]
+    public async Task Deleted_and_overwritten_objects_are_saved_in_the_run_folder_with_their_bytes_metadata_and_class()
+    {
+        // Given two files synced
+        using var s = await Scenario.CreateAsync(server);
+        var a = s.Write("dir/a.txt", "old a");
+        s.Write("b.txt", "old b");
+        var aMtime = new DateTime(2020, 5, 6, 7, 8, 9, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(a, aMtime);
+        s.SiteConfig(Site + "\nbackup_storage_class: STANDARD_IA");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var before = DateTime.UtcNow.AddSeconds(-1);
+
+        // When one is deleted and the other rewritten
+        File.Delete(a);
+        s.Write("b.txt", "new b, longer");
+        var run = await s.SyncAsync();
+
+        // Then the bucket holds the new b, and the run folder holds both old objects with their metadata
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var keys = await s.KeysAsync();
+        var saved = keys.Where(k => k.StartsWith("bk/www/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, saved.Count);
+        var runFolder = saved[0].Split('/')[2];
+        Assert.True(BackupPlace.TryParseRun(runFolder, out var at), runFolder);
+        Assert.InRange(at, before.AddSeconds(-1), DateTime.UtcNow.AddSeconds(1));
+        Assert.Equal([$"bk/www/{runFolder}/b.txt", $"bk/www/{runFolder}/dir/a.txt", "www/b.txt"], keys);
+        Assert.Equal("old a"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{runFolder}/dir/a.txt"));
+        Assert.Equal("old b"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{runFolder}/b.txt"));
+        Assert.Equal("new b, longer"u8.ToArray(), await server.GetAsync(s.Bucket, "www/b.txt"));
+        var head = await server.Client.GetObjectMetadataAsync(s.Bucket, $"bk/www/{runFolder}/dir/a.txt");
+        Assert.Equal(ObjectMetadata.FormatMtime((aMtime - DateTime.UnixEpoch).Ticks * 100), head.Metadata["mtime"]);
+        Assert.Equal("STANDARD_IA", head.StorageClass?.Value);
+    }
+
+    [Fact]
+    public async Task Backup_keep_removes_only_run_folders_older_than_the_period()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "a");
+        s.Write("b.txt", "b");
+        s.SiteConfig(Site + "\nbackup_keep: 30d");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var recent = BackupPlace.RunName(DateTimeOffset.UtcNow.AddDays(-29));
+        await server.PutAsync(s.Bucket, "bk/www/2020-01-01T000000Z/x.txt", "x"u8.ToArray());
+        await server.PutAsync(s.Bucket, "bk/www/2020-01-01T000000Z/deep/y.txt", "y"u8.ToArray());
+        await server.PutAsync(s.Bucket, $"bk/www/{recent}/z.txt", "z"u8.ToArray());
+        await server.PutAsync(s.Bucket, "bk/www/notes/n.txt", "not a run"u8.ToArray());
+        File.Delete(Path.Combine(s.Local, "a.txt"));
+
+        var run = await s.SyncAsync();
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var keys = await s.KeysAsync();
+        Assert.DoesNotContain(keys, k => k.Contains("2020-01-01", StringComparison.Ordinal));
+        Assert.Contains($"bk/www/{recent}/z.txt", keys);
+        Assert.Contains("bk/www/notes/n.txt", keys);
+        Assert.Contains(keys, k => k.EndsWith("/a.txt", StringComparison.Ordinal) && k.StartsWith("bk/www/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Restore_from_backup_brings_a_run_back_byte_for_byte()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var big = TestData.Bytes(9 * 1024 * 1024 + 5, 3);
+        s.Write("docs/report.bin", big);
+        var note = s.Write("note.txt", "first version");
+        var mtime = new DateTime(2021, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(note, mtime);
+        s.SiteConfig(Site);
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        File.Delete(Path.Combine(s.Local, "docs/report.bin"));
+        s.Write("note.txt", "second version");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var target = Path.Combine(s.Root, "restored");
+
+        var restore = await s.RunAsync("restore", "-c", s.ConfigPath, "--from-backup", "latest", "--to", target);
+
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Equal(big, File.ReadAllBytes(Path.Combine(target, "docs/report.bin")));
+        Assert.Equal("first version", File.ReadAllText(Path.Combine(target, "note.txt")));
+        Assert.Equal(mtime, File.GetLastWriteTimeUtc(Path.Combine(target, "note.txt")));
+        Assert.Equal(["docs", "note.txt"], Directory.EnumerateFileSystemEntries(target).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // The local folder was not touched: --to restores elsewhere.
+        Assert.Equal("second version", File.ReadAllText(Path.Combine(s.Local, "note.txt")));
+    }
+
+    [Fact]
+    public async Task Ad_hoc_backup_path_saves_what_the_run_deletes_and_one_inside_the_site_is_one_line_exit_2()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "a");
+        s.Write("b.txt", "b");
+        var env = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = server.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = server.SecretKey, ["AWS_ENDPOINT_URL_S3"] = server.Endpoint };
+        Assert.Equal(0, (await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}/www"], env)).ExitCode);
+        File.Delete(Path.Combine(s.Local, "a.txt"));
+
+        var inside = await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}/www", "--delete", "--backup-path", "www/.saved"], env);
+        var run = await Binary.RunAsync(["sync", s.Local, $"s3://{s.Bucket}/www", "--delete", "--backup-path", "saved/www"], env);
+
+        Assert.Equal(2, inside.ExitCode);
+        Assert.Equal($"s3sync: --backup-path: s3://{s.Bucket}/www/.saved is inside the site's own s3://{s.Bucket}/www; give a prefix outside it (like backup/www beside a site that is not at the bucket root)", inside.Error.Trim());
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var keys = await s.KeysAsync();
+        Assert.Equal(2, keys.Count);
+        Assert.Contains("www/b.txt", keys);
+        Assert.Single(keys, k => k.StartsWith("saved/www/", StringComparison.Ordinal) && k.EndsWith("/a.txt", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Watch_saves_what_its_events_overwrite_and_delete()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "old a");
+        s.Write("b.txt", "old b");
+        s.SiteConfig(Site);
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+
+        s.Write("a.txt", "new a, longer");
+        await w.WaitForAsync(S3Sync.Watching.WatchActivityKind.Uploaded, "a.txt");
+        File.Delete(Path.Combine(s.Local, "b.txt"));
+        await w.WaitForAsync(S3Sync.Watching.WatchActivityKind.Deleted, "b.txt");
+
+        var keys = await s.KeysAsync();
+        var saved = keys.Where(k => k.StartsWith("bk/www/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, saved.Count);
+        var run = saved[0].Split('/')[2];
+        Assert.Equal([$"bk/www/{run}/a.txt", $"bk/www/{run}/b.txt", "www/a.txt"], keys);
+        Assert.Equal("old a"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{run}/a.txt"));
+        Assert.Equal("old b"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{run}/b.txt"));
+        Assert.Equal("new a, longer"u8.ToArray(), await server.GetAsync(s.Bucket, "www/a.txt"));
+    }
+
+    /// <summary>The server answers the backup copy with 200 but the copy is not what was saved (a HEAD of it shows
+    /// another size): nothing is deleted or overwritten, each key fails, the run exits 3.</summary>
+    [Fact]
+    public async Task A_backup_copy_that_is_not_proved_keeps_the_object_deleted_or_overwritten()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("gone.txt", "to be deleted");
+        s.Write("changed.txt", "old bytes");
+        var site = s.LoadSite(Site);
+        using var inner = S3ObjectStore.ForSite(site, 4, 1);
+        using var digests = new S3Sync.Planning.CachedDigestSource(null, site.Name, S3Sync.Planning.DirectDigestSource.Instance);
+        Assert.Equal(SiteStatus.Done, (await new SiteSync(site, inner, digests, new SyncSettings { Workers = 4 }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).RunAsync(default)).Status);
+        File.Delete(Path.Combine(s.Local, "gone.txt"));
+        s.Write("changed.txt", "new bytes, longer");
+        using var lying = new ShortCopyStore(inner);
+
+        var result = await new SiteSync(site, lying, digests, new SyncSettings { Workers = 4 }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).RunAsync(default);
+
+        Assert.Equal(SiteStatus.Failed, result.Status);
+        Assert.Equal(2, result.Stats.Failed);
+        Assert.Contains(result.Problems, p => p.StartsWith("gone.txt: not deleted: its backup copy", StringComparison.Ordinal));
+        Assert.Equal("to be deleted"u8.ToArray(), await server.GetAsync(s.Bucket, "www/gone.txt"));
+        Assert.Equal("old bytes"u8.ToArray(), await server.GetAsync(s.Bucket, "www/changed.txt"));
+    }
+
+    /// <summary>Reports every object under the backup place a byte short.</summary>
+    private sealed class ShortCopyStore(IObjectStore inner) : DelegatingObjectStore(inner)
+    {
+        public override async Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+        {
+            var head = await base.HeadAsync(bucket, key, cancellationToken);
+            return head is not null && key.StartsWith("bk/", StringComparison.Ordinal) ? head with { Size = head.Size - 1 } : head;
+        }
+    }
+
+    [Fact]
+    public async Task Restore_from_backup_of_an_unknown_run_name_is_one_line_exit_2()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig(Site);
+
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--from-backup", "yesterday");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("s3sync: --from-backup: 'yesterday' is not a run folder name (like 2026-12-07T194555Z) or 'latest'", run.Error.Trim());
+    }
+}
