@@ -183,6 +183,7 @@ YAML
 }
 
 run_tests() {
+    apt_install zsh fish   # the completion tests run each shell's own completion
     publish
     rootfs
     make_deb

@@ -170,7 +170,7 @@ public sealed class MoveFinder(Site site, IObjectStore store, IDigestSource dige
             if (FileFingerprint.TryRead(local.FullPath) != before) return false;
             return true;
         }
-        catch (Amazon.S3.AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
+        catch (StoreException e) when (e.Kind == StoreErrorKind.PreconditionFailed)
         {
             logger.LogInformation("{Key}: {Source} changed since it was listed; uploading the file instead of copying it", local.Key, sourceKey);
             return false;

@@ -297,7 +297,7 @@ public sealed class S3ObjectStore : IObjectStore
             await Guard($"HEAD s3://{bucket}", t => _client.HeadBucketAsync(new HeadBucketRequest { BucketName = bucket }, t), cancellationToken).ConfigureAwait(false);
             return false;
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        catch (StoreException e) when (e.Status == (int)HttpStatusCode.NotFound)
         {
         }
         try
@@ -309,7 +309,7 @@ public sealed class S3ObjectStore : IObjectStore
             await Guard($"PUT s3://{bucket}", t => _client.PutBucketAsync(request, t), cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (AmazonS3Exception e) when (e.ErrorCode == "BucketAlreadyOwnedByYou")
+        catch (StoreException e) when (e.Code == "BucketAlreadyOwnedByYou")
         {
             return false; // made meanwhile by another run of ours
         }
@@ -528,10 +528,16 @@ public sealed class S3ObjectStore : IObjectStore
     /// <summary>The part size of a copy in parts (UploadPartCopy): 512 MiB, so 5 TiB takes 10,240 parts at most.</summary>
     internal const long CopyPartBytes = 512L * 1024 * 1024;
 
+    /// <summary><see cref="MaxSingleCopyBytes"/> for this store: a test lowers it to take the copy in parts with small objects.</summary>
+    internal long SingleCopyLimit { get; init; } = MaxSingleCopyBytes;
+
+    /// <summary><see cref="CopyPartBytes"/> for this store (a test lowers it with <see cref="SingleCopyLimit"/>).</summary>
+    internal long CopyPartSize { get; init; } = CopyPartBytes;
+
     public async Task<string> CopyAsync(string bucket, string sourceKey, string key, UploadHeaders? replace, string storageClass, string? ifMatch, long size, CancellationToken cancellationToken)
     {
         var quoted = ifMatch is { Length: > 0 } ? "\"" + Hashing.ETag.Normalize(ifMatch) + "\"" : null;
-        if (size > MaxSingleCopyBytes) return await CopyInPartsAsync(bucket, sourceKey, key, replace, storageClass, quoted, size, cancellationToken).ConfigureAwait(false);
+        if (size > SingleCopyLimit) return await CopyInPartsAsync(bucket, sourceKey, key, replace, storageClass, quoted, size, cancellationToken).ConfigureAwait(false);
         var request = new CopyObjectRequest
         {
             SourceBucket = bucket,
@@ -583,12 +589,12 @@ public sealed class S3ObjectStore : IObjectStore
         try
         {
             var parts = new List<PartETag>();
-            for (long offset = 0, number = 1; offset < size; offset += CopyPartBytes, number++)
+            for (long offset = 0, number = 1; offset < size; offset += CopyPartSize, number++)
             {
                 var part = new CopyPartRequest
                 {
                     SourceBucket = bucket, SourceKey = sourceKey, DestinationBucket = bucket, DestinationKey = key,
-                    UploadId = upload.UploadId, PartNumber = (int)number, FirstByte = offset, LastByte = Math.Min(size, offset + CopyPartBytes) - 1,
+                    UploadId = upload.UploadId, PartNumber = (int)number, FirstByte = offset, LastByte = Math.Min(size, offset + CopyPartSize) - 1,
                     ETagToMatch = ifMatch is null ? null : [ifMatch],
                 };
                 if (_encryption.Mode == EncryptionMode.Customer)

@@ -105,7 +105,9 @@ public sealed class RootfsTests(S3ServerFixture server)
             Assert.True(run.ExitCode == 0, run.ToString());
             Assert.True(verify.ExitCode == 0, verify.ToString());
             var listed = (await server.ListAsync(bucket)).ToDictionary(o => o.Key);
-            Assert.Equal(["site/index.html", "site/sub/big.bin"], listed.Keys.Order(StringComparer.Ordinal));
+            // (site/sub/ is the folder's marker: folders are part of the backup, issue #26)
+            Assert.Equal(["site/index.html", "site/sub/", "site/sub/big.bin"], listed.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(0, listed["site/sub/"].Size);
             Assert.All(listed.Values, o => Assert.Equal("STANDARD_IA", o.StorageClass?.Value));
             Assert.Equal(ETag.FromParts([.. big.Chunk(8 * 1024 * 1024).Select(MD5.HashData)]), ETag.Normalize(listed["site/sub/big.bin"].ETag));
             Assert.Equal(big, await server.GetAsync(bucket, "site/sub/big.bin"));
