@@ -30,9 +30,16 @@ public sealed class WatchPollTests(S3ServerFixture server)
         var readsBefore = reader.Reads;
         var activitiesBefore = w.Activities.Count;
 
-        // When a file is added and one is rewritten (another size)
-        s.Write("d0/new.txt", "new");
-        s.Write("d1/f01.txt", "file 1, rewritten");
+        // When a file is added and one is rewritten (another size), each put in place whole by a rename: a poll every
+        // 100 ms could otherwise see a file between its truncation and its write, a change of its own
+        void Replace(string key, string text)
+        {
+            var aside = Path.Combine(s.Root, "aside-" + Path.GetFileName(key));
+            File.WriteAllText(aside, text);
+            File.Move(aside, Path.Combine(s.Local, key), overwrite: true);
+        }
+        Replace("d0/new.txt", "new");
+        Replace("d1/f01.txt", "file 1, rewritten");
         await w.WaitForAsync(WatchActivityKind.Uploaded, "d0/new.txt");
         await w.WaitForAsync(WatchActivityKind.Uploaded, "d1/f01.txt");
         // and three more polls pass over the tree
