@@ -192,7 +192,9 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             {
                 Planned?.Invoke(entry);
                 if (entry.Local is not null) localFiles++;
-                if (moves is not null && entry is { Action: PlanAction.Upload, Remote: null, Local.LinkTarget: null } && deferred.Count < MostDeferred)
+                // Not when the prefix holds nothing to move from (a first upload): the uploads then start as the plan streams.
+                if (moves is not null && entry is { Action: PlanAction.Upload, Remote: null, Local.LinkTarget: null } && deferred.Count < MostDeferred
+                    && !(planner.ListingDone && planner.RemoteCount == 0))
                 {
                     deferred.Add(entry);
                     return;

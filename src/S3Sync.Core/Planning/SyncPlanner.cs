@@ -35,6 +35,12 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     /// </summary>
     public long RemoteCount { get; private set; }
 
+    /// <summary>True once the listing has handed its last object to the merge: <see cref="RemoteCount"/> is then final
+    /// (an empty prefix is known as soon as its one page came back).</summary>
+    public bool ListingDone => _listingDone;
+
+    private volatile bool _listingDone;
+
     /// <summary>The folders that are mount points now (<see cref="LocalWalker.MountPoints"/>), once the walk is over.</summary>
     public IReadOnlyList<string> MountPoints => _walker?.MountPoints ?? [];
 
@@ -95,6 +101,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
             RemoteCount++;
             yield return o;
         }
+        _listingDone = true;
     }
 
     private readonly List<string> _fileKeys = [];
