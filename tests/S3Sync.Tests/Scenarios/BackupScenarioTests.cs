@@ -179,6 +179,60 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
         }
     }
 
+    /// <summary>A watch that overwrites one file twice (a day apart) keeps both earlier versions: each save goes to the
+    /// run folder of its own time. (Before: one folder per watch start, the second save replaced the first.)</summary>
+    [Fact]
+    public async Task Watch_overwriting_a_file_twice_keeps_both_earlier_versions()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "v1");
+        s.SiteConfig(Site);
+        var clock = new ShiftedClock();
+        await using var w = new WatchHarness(s, time: clock);
+        await w.StartAsync();
+
+        s.Write("a.txt", "v2, longer");
+        await w.WaitForAsync(S3Sync.Watching.WatchActivityKind.Uploaded, "a.txt");
+        clock.Offset = TimeSpan.FromDays(1);
+        s.Write("a.txt", "v3, longer still");
+        await w.WaitForAsync(S3Sync.Watching.WatchActivityKind.Uploaded, "a.txt", count: 2);
+
+        var saved = (await s.KeysAsync()).Where(k => k.StartsWith("bk/www/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, saved.Count);
+        Assert.All(saved, k => Assert.EndsWith("/a.txt", k, StringComparison.Ordinal));
+        Assert.Equal("v1"u8.ToArray(), await server.GetAsync(s.Bucket, saved[0]));
+        Assert.Equal("v2, longer"u8.ToArray(), await server.GetAsync(s.Bucket, saved[1]));
+        Assert.Equal("v3, longer still"u8.ToArray(), await server.GetAsync(s.Bucket, "www/a.txt"));
+    }
+
+    /// <summary>Two runs started in the same second share a run folder: the second run's save of a key the first saved
+    /// must not replace the first's copy (that version would be gone); it fails and the object is kept.</summary>
+    [Fact]
+    public async Task A_save_never_replaces_another_version_saved_in_the_same_run_folder()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig(Site);
+        var site = s.LoadSite(Site);
+        using var store = S3ObjectStore.ForSite(site, 4, 1);
+        var second = new DateTimeOffset(2026, 12, 7, 19, 45, 55, TimeSpan.Zero);
+        await server.PutAsync(s.Bucket, "www/k.txt", "first"u8.ToArray());
+        Assert.Null(await new BackupPlace(site, store, second).SaveAsync("k.txt", default));
+        Assert.Null(await new BackupPlace(site, store, second).SaveAsync("k.txt", default)); // a retried save: the same object
+        await server.PutAsync(s.Bucket, "www/k.txt", "second version"u8.ToArray());
+
+        var why = await new BackupPlace(site, store, second.AddMilliseconds(300)).SaveAsync("k.txt", default);
+
+        Assert.Equal("its backup copy bk/www/2026-12-07T194555Z/k.txt already holds another saved version (saved in the same second); not replaced", why);
+        Assert.Equal("first"u8.ToArray(), await server.GetAsync(s.Bucket, "bk/www/2026-12-07T194555Z/k.txt"));
+    }
+
+    /// <summary>The system clock moved by <see cref="Offset"/> (timers run in real time).</summary>
+    private sealed class ShiftedClock : TimeProvider
+    {
+        public TimeSpan Offset { get; set; }
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow + Offset;
+    }
+
     [Fact]
     public async Task Restore_from_backup_of_an_unknown_run_name_is_one_line_exit_2()
     {
