@@ -65,8 +65,12 @@ public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset ru
             var sameMd5 = head.FingerprintMd5 is { } md5 && copy.FingerprintMd5 == md5;
             // A multipart source without a stored MD5: a copy in one request gets a new ETag, and the conditional copy
             // of exactly that many bytes is the proof there is.
-            var multipart = ETag.TryParse(head.ETag, out _, out var parts) && parts > 0;
-            if (!sameETag && !sameMd5 && !(multipart && head.FingerprintMd5 is null))
+            var parsed = ETag.TryParse(head.ETag, out _, out var parts);
+            var multipart = parsed && parts > 0;
+            // An unencrypted one-part object's ETag is the MD5 of its bytes, and so is its copy's: only the ETag proves
+            // it (the stored MD5 is metadata the copy carries over whatever bytes it holds).
+            var plainOnePart = parsed && parts == 0 && !head.CustomerKey && head.ServerSideEncryption is not ("aws:kms" or "aws:kms:dsse");
+            if (!sameETag && (plainOnePart || (!sameMd5 && !(multipart && head.FingerprintMd5 is null))))
                 return $"its backup copy {target} does not prove the same content (ETag {copy.ETag}, source {head.ETag})";
             return null;
         }

@@ -169,6 +169,40 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
         Assert.Equal("old bytes"u8.ToArray(), await server.GetAsync(s.Bucket, "www/changed.txt"));
     }
 
+    /// <summary>The copy's HEAD shows the right size but another ETag for a one-part object (whose ETag is the MD5 of its
+    /// bytes): the copy holds other bytes. Its <c>s3sync-md5</c> is no proof (a copy carries the source's metadata
+    /// whatever bytes it holds): nothing is deleted. (Before: the copied stored MD5 "proved" it and the object went.)</summary>
+    [Fact]
+    public async Task A_backup_copy_of_other_bytes_is_not_proved_by_the_metadata_it_copied()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("gone.txt", "to be deleted");
+        for (var i = 0; i < 4; i++) s.Write($"kept{i}.txt", "kept");
+        var site = s.LoadSite(Site);
+        using var inner = S3ObjectStore.ForSite(site, 4, 1);
+        using var digests = new S3Sync.Planning.CachedDigestSource(null, site.Name, S3Sync.Planning.DirectDigestSource.Instance);
+        Assert.Equal(SiteStatus.Done, (await new SiteSync(site, inner, digests, new SyncSettings { Workers = 4 }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).RunAsync(default)).Status);
+        Assert.NotNull((await inner.HeadAsync(s.Bucket, "www/gone.txt", default))!.FingerprintMd5);
+        File.Delete(Path.Combine(s.Local, "gone.txt"));
+        using var lying = new OtherBytesCopyStore(inner);
+
+        var result = await new SiteSync(site, lying, digests, new SyncSettings { Workers = 4 }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).RunAsync(default);
+
+        Assert.Equal(SiteStatus.Failed, result.Status);
+        Assert.Contains(result.Problems, p => p.StartsWith("gone.txt: not deleted: its backup copy", StringComparison.Ordinal));
+        Assert.Equal("to be deleted"u8.ToArray(), await server.GetAsync(s.Bucket, "www/gone.txt"));
+    }
+
+    /// <summary>Reports every object under the backup place with the ETag of other bytes of the same size.</summary>
+    private sealed class OtherBytesCopyStore(IObjectStore inner) : DelegatingObjectStore(inner)
+    {
+        public override async Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+        {
+            var head = await base.HeadAsync(bucket, key, cancellationToken);
+            return head is not null && key.StartsWith("bk/", StringComparison.Ordinal) ? head with { ETag = "0123456789abcdef0123456789abcdef" } : head;
+        }
+    }
+
     /// <summary>Reports every object under the backup place a byte short.</summary>
     private sealed class ShortCopyStore(IObjectStore inner) : DelegatingObjectStore(inner)
     {
