@@ -136,11 +136,13 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
 
         var keys = await s.KeysAsync();
         var saved = keys.Where(k => k.StartsWith("bk/www/", StringComparison.Ordinal)).ToList();
+        // Each save in the run folder of its own moment (the two may be a second apart)
         Assert.Equal(2, saved.Count);
-        var run = saved[0].Split('/')[2];
-        Assert.Equal([$"bk/www/{run}/a.txt", $"bk/www/{run}/b.txt", "www/a.txt"], keys);
-        Assert.Equal("old a"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{run}/a.txt"));
-        Assert.Equal("old b"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{run}/b.txt"));
+        Assert.Equal(["a.txt", "b.txt"], saved.Select(k => k.Split('/')[3]));
+        Assert.All(saved, k => Assert.True(BackupPlace.TryParseRun(k.Split('/')[2], out _), k));
+        Assert.Equal(["www/a.txt"], keys.Except(saved));
+        Assert.Equal("old a"u8.ToArray(), await server.GetAsync(s.Bucket, saved[0]));
+        Assert.Equal("old b"u8.ToArray(), await server.GetAsync(s.Bucket, saved[1]));
         Assert.Equal("new a, longer"u8.ToArray(), await server.GetAsync(s.Bucket, "www/a.txt"));
     }
 
@@ -258,6 +260,30 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
 
         Assert.Equal("its backup copy bk/www/2026-12-07T194555Z/k.txt already holds another saved version (saved in the same second); not replaced", why);
         Assert.Equal("first"u8.ToArray(), await server.GetAsync(s.Bucket, "bk/www/2026-12-07T194555Z/k.txt"));
+    }
+
+    /// <summary>A run that lasts longer than <c>backup_keep</c> (a big first run, a slow link) must not expire its own
+    /// run folder at its end: what it deleted a moment ago would be gone at once. Periods count from the run's start.</summary>
+    [Fact]
+    public async Task Backup_keep_shorter_than_the_run_never_expires_what_the_run_itself_saved()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("gone.txt", "to be deleted");
+        for (var i = 0; i < 4; i++) s.Write($"kept{i}.txt", "kept");
+        var site = s.LoadSite(Site + "\nbackup_keep: 1h");
+        using var store = S3ObjectStore.ForSite(site, 4, 1);
+        using var digests = new S3Sync.Planning.CachedDigestSource(null, site.Name, S3Sync.Planning.DirectDigestSource.Instance);
+        Assert.Equal(SiteStatus.Done, (await new SiteSync(site, store, digests, new SyncSettings { Workers = 4 }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).RunAsync(default)).Status);
+        File.Delete(Path.Combine(s.Local, "gone.txt"));
+        var clock = new ShiftedClock();
+        var sync = new SiteSync(site, store, digests, new SyncSettings { Workers = 4, Time = clock }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        sync.PlanComplete += () => clock.Offset = TimeSpan.FromHours(2); // the run took two hours
+
+        Assert.Equal(SiteStatus.Done, (await sync.RunAsync(default)).Status);
+
+        var saved = (await s.KeysAsync()).Where(k => k.StartsWith("bk/www/", StringComparison.Ordinal)).ToList();
+        Assert.Single(saved);
+        Assert.Equal("to be deleted"u8.ToArray(), await server.GetAsync(s.Bucket, saved[0]));
     }
 
     /// <summary>The system clock moved by <see cref="Offset"/> (timers run in real time).</summary>
