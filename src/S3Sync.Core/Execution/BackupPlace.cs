@@ -25,6 +25,9 @@ public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset ru
 
     private readonly string _run = RunName(runStarted);
 
+    /// <summary>How many seconds ahead a watch's save may go when its own second's folder holds another version.</summary>
+    public const int MostSecondsAhead = 5;
+
     /// <summary>This run's folder under the backup prefix (with a clock, the folder a save made now goes to).</summary>
     public string Run => clock is null ? _run : RunName(clock.GetUtcNow());
 
@@ -47,15 +50,21 @@ public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset ru
     public async Task<string?> SaveAsync(string relativeKey, CancellationToken cancellationToken)
     {
         var source = site.KeyFor(relativeKey);
-        var target = KeyFor(relativeKey);
+        var at = clock?.GetUtcNow() ?? runStarted;
+        var target = PrefixOf(site) + RunName(at) + "/" + relativeKey;
         try
         {
             if (await store.HeadAsync(site.Bucket, source, cancellationToken).ConfigureAwait(false) is not { } head) return null;
             // Another version saved at this key already (another run of the same second, an earlier overwrite): a copy
-            // over it would lose it. The same object (a retried save) is copied again.
-            if (await store.HeadAsync(site.Bucket, target, cancellationToken).ConfigureAwait(false) is { } earlier
-                && (ETag.Normalize(earlier.ETag) != ETag.Normalize(head.ETag) || earlier.Size != head.Size))
-                return $"its backup copy {target} already holds another saved version (saved in the same second); not replaced";
+            // over it would lose it. The same object (a retried save) is copied again. A watch (a clock) takes the next
+            // second's folder instead, a few times: a file saved twice within a second keeps both versions.
+            for (var ahead = 1; await store.HeadAsync(site.Bucket, target, cancellationToken).ConfigureAwait(false) is { } earlier
+                && (ETag.Normalize(earlier.ETag) != ETag.Normalize(head.ETag) || earlier.Size != head.Size); ahead++)
+            {
+                if (clock is null || ahead > MostSecondsAhead)
+                    return $"its backup copy {target} already holds another saved version (saved in the same second); not replaced";
+                target = PrefixOf(site) + RunName(at.AddSeconds(ahead)) + "/" + relativeKey;
+            }
             var storageClass = site.BackupStorageClass ?? (head.StorageClass is { Length: > 0 } c ? c : Defaults.StorageClass);
             await store.CopyAsync(site.Bucket, source, target, null, storageClass, head.ETag, head.Size, cancellationToken).ConfigureAwait(false);
             var copy = await store.HeadAsync(site.Bucket, target, cancellationToken).ConfigureAwait(false);

@@ -286,6 +286,31 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
         Assert.Equal("to be deleted"u8.ToArray(), await server.GetAsync(s.Bucket, saved[0]));
     }
 
+    /// <summary>A watch saving one key twice within one second: the second save goes to the next second's folder, and
+    /// both versions are kept (no save fails for it).</summary>
+    [Fact]
+    public async Task A_watch_saving_a_key_twice_in_one_second_keeps_both_in_the_next_seconds_folder()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var site = s.LoadSite(Site);
+        using var store = S3ObjectStore.ForSite(site, 4, 1);
+        var second = new DateTimeOffset(2026, 12, 7, 19, 45, 55, TimeSpan.Zero);
+        var place = new BackupPlace(site, store, second, new FixedClock(second));
+        await server.PutAsync(s.Bucket, "www/k.txt", "first"u8.ToArray());
+        Assert.Null(await place.SaveAsync("k.txt", default));
+        await server.PutAsync(s.Bucket, "www/k.txt", "second version"u8.ToArray());
+
+        Assert.Null(await place.SaveAsync("k.txt", default));
+
+        Assert.Equal("first"u8.ToArray(), await server.GetAsync(s.Bucket, "bk/www/2026-12-07T194555Z/k.txt"));
+        Assert.Equal("second version"u8.ToArray(), await server.GetAsync(s.Bucket, "bk/www/2026-12-07T194556Z/k.txt"));
+    }
+
+    private sealed class FixedClock(DateTimeOffset at) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => at;
+    }
+
     /// <summary>The system clock moved by <see cref="Offset"/> (timers run in real time).</summary>
     private sealed class ShiftedClock : TimeProvider
     {
