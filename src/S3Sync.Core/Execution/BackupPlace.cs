@@ -12,14 +12,24 @@ namespace S3Sync.Execution;
 /// The copy counts only once proved: it is taken only while the source's ETag is the one a HEAD just read (If-Match),
 /// and a HEAD of the copy must show the same size and the same ETag, or the same stored MD5 (a copy of a multipart
 /// object may get another ETag). Whoever deletes or overwrites does so only after a proved copy.
+/// <para>A copy never replaces another version already saved at its key (two runs started in the same second, or a
+/// long-lived <c>watch</c> overwriting one file twice): that key's save fails and the object is kept.</para>
 /// </summary>
-public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset runStarted)
+/// <param name="clock">For a long-lived run (<c>watch</c>): each save goes to the run folder of its own time, read from
+/// this clock, so a file overwritten twice keeps both versions and <c>backup_keep</c> never expires a save made a
+/// moment ago because the watch started long ago. Null: every save goes to <paramref name="runStarted"/>'s folder.</param>
+public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset runStarted, TimeProvider? clock = null)
 {
     /// <summary>The folder name of a run: its UTC start to the second, no separators a shell or S3 would mind.</summary>
     public const string RunFormat = "yyyy-MM-dd'T'HHmmss'Z'";
 
-    /// <summary>This run's folder under the backup prefix.</summary>
-    public string Run { get; } = RunName(runStarted);
+    private readonly string _run = RunName(runStarted);
+
+    /// <summary>How many seconds ahead a watch's save may go when its own second's folder holds another version.</summary>
+    public const int MostSecondsAhead = 5;
+
+    /// <summary>This run's folder under the backup prefix (with a clock, the folder a save made now goes to).</summary>
+    public string Run => clock is null ? _run : RunName(clock.GetUtcNow());
 
     public static string RunName(DateTimeOffset at) => at.UtcDateTime.ToString(RunFormat, CultureInfo.InvariantCulture);
 
@@ -40,10 +50,21 @@ public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset ru
     public async Task<string?> SaveAsync(string relativeKey, CancellationToken cancellationToken)
     {
         var source = site.KeyFor(relativeKey);
-        var target = KeyFor(relativeKey);
+        var at = clock?.GetUtcNow() ?? runStarted;
+        var target = PrefixOf(site) + RunName(at) + "/" + relativeKey;
         try
         {
             if (await store.HeadAsync(site.Bucket, source, cancellationToken).ConfigureAwait(false) is not { } head) return null;
+            // Another version saved at this key already (another run of the same second, an earlier overwrite): a copy
+            // over it would lose it. The same object (a retried save) is copied again. A watch (a clock) takes the next
+            // second's folder instead, a few times: a file saved twice within a second keeps both versions.
+            for (var ahead = 1; await store.HeadAsync(site.Bucket, target, cancellationToken).ConfigureAwait(false) is { } earlier
+                && (ETag.Normalize(earlier.ETag) != ETag.Normalize(head.ETag) || earlier.Size != head.Size); ahead++)
+            {
+                if (clock is null || ahead > MostSecondsAhead)
+                    return $"its backup copy {target} already holds another saved version (saved in the same second); not replaced";
+                target = PrefixOf(site) + RunName(at.AddSeconds(ahead)) + "/" + relativeKey;
+            }
             var storageClass = site.BackupStorageClass ?? (head.StorageClass is { Length: > 0 } c ? c : Defaults.StorageClass);
             await store.CopyAsync(site.Bucket, source, target, null, storageClass, head.ETag, head.Size, cancellationToken).ConfigureAwait(false);
             var copy = await store.HeadAsync(site.Bucket, target, cancellationToken).ConfigureAwait(false);
@@ -53,8 +74,12 @@ public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset ru
             var sameMd5 = head.FingerprintMd5 is { } md5 && copy.FingerprintMd5 == md5;
             // A multipart source without a stored MD5: a copy in one request gets a new ETag, and the conditional copy
             // of exactly that many bytes is the proof there is.
-            var multipart = ETag.TryParse(head.ETag, out _, out var parts) && parts > 0;
-            if (!sameETag && !sameMd5 && !(multipart && head.FingerprintMd5 is null))
+            var parsed = ETag.TryParse(head.ETag, out _, out var parts);
+            var multipart = parsed && parts > 0;
+            // An unencrypted one-part object's ETag is the MD5 of its bytes, and so is its copy's: only the ETag proves
+            // it (the stored MD5 is metadata the copy carries over whatever bytes it holds).
+            var plainOnePart = parsed && parts == 0 && !head.CustomerKey && head.ServerSideEncryption is not ("aws:kms" or "aws:kms:dsse");
+            if (!sameETag && (plainOnePart || (!sameMd5 && !(multipart && head.FingerprintMd5 is null))))
                 return $"its backup copy {target} does not prove the same content (ETag {copy.ETag}, source {head.ETag})";
             return null;
         }

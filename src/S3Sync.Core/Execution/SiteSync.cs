@@ -270,7 +270,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         if (stats.Failed > 0 && status == SiteStatus.Done) status = SiteStatus.Failed;
         // backup_keep: run folders older than the period go at the end of a complete run that went well.
         if (status == SiteStatus.Done && planner.Complete && site.BackupKeep is { } keep)
-            status = await ExpireBackupsAsync(keep, problems, cancellationToken).ConfigureAwait(false);
+            status = await ExpireBackupsAsync(keep, runStarted, problems, cancellationToken).ConfigureAwait(false);
         // Every object now matches the settings: the next run need not look at each again.
         if ((checkSettings || settings.Deep) && status == SiteStatus.Done && planner.Complete && settings.Ledger is { } ledger && !ledger.Record(site))
             logger.LogWarning("site {Site}: could not record the applied settings in the state folder; the next sync compares every object again", site.Name);
@@ -431,14 +431,15 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
     /// <summary>
     /// <c>backup_keep</c>: removes the run folders under <c>backup_path</c> older than <paramref name="keep"/>, through
     /// the delete guard's rules (<c>max_delete</c> of the objects under the backup place; a refusal removes nothing and
-    /// ends the run with exit 4). A dry run reports what it would remove.
+    /// ends the run with exit 4). A dry run reports what it would remove. The period counts back from the run's start
+    /// (<paramref name="runStarted"/>), never from its end: a run longer than the period keeps its own folder.
     /// </summary>
-    private async Task<SiteStatus> ExpireBackupsAsync(TimeSpan keep, SiteProblems problems, CancellationToken cancellationToken)
+    private async Task<SiteStatus> ExpireBackupsAsync(TimeSpan keep, DateTimeOffset runStarted, SiteProblems problems, CancellationToken cancellationToken)
     {
         (IReadOnlyList<string> Keys, IReadOnlyList<string> Runs, long Objects)? expired;
         try
         {
-            expired = await BackupPlace.ExpiredAsync(site, store, keep, settings.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            expired = await BackupPlace.ExpiredAsync(site, store, keep, runStarted, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

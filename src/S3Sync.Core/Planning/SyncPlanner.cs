@@ -115,6 +115,8 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     {
         if (options.Download) return DecideDownloadAsync(item, detector, cancellationToken);
         if (options.ModifiedSince is { } since && Outside(item, since) is { } outside) return Task.FromResult(outside);
+        if (options.ModifiedSince is { } window && item.Local is null && site.RetireDeleted && !_walker!.Keeps(item.Key))
+            return StoredOutsideAsync(item, window, cancellationToken);
         if (item.Remote is null)
             return Task.FromResult(new PlanEntry(item.Key, ChangeReason.Missing, PlanAction.Upload, item.Local, null, $"{item.Local!.Size}"));
         if (item.Local is null)
@@ -136,6 +138,27 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         return item.Remote is { } remote && remote.LastModifiedUtc.ToUniversalTime() < since
             ? new PlanEntry(item.Key, ChangeReason.OutsideWindow, PlanAction.None, null, remote, "only in S3, older than --max-age's window: not considered (kept)")
             : null;
+    }
+
+    /// <summary>--max-age, a key only in S3 uploaded within the window: its object's upload time says nothing of its
+    /// file's age (an old file renamed, mv keeping its mtime, has an old object at the old key and a new key that the
+    /// window does not upload). The stored mtime decides: older than the window, the key is kept, so the content stays
+    /// in the bucket; a HEAD that fails keeps it too. Without s3sync's metadata the upload time decides, as before.</summary>
+    private async Task<PlanEntry> StoredOutsideAsync(MergedKey item, DateTime since, CancellationToken cancellationToken)
+    {
+        ObjectHead? head;
+        try
+        {
+            head = await store.HeadAsync(site.Bucket, site.KeyFor(item.Key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new PlanEntry(item.Key, ChangeReason.OutsideWindow, PlanAction.None, null, item.Remote, $"only in S3, kept: its file's stored mtime could not be read for --max-age ({StoreErrors.Describe(e)})");
+        }
+        var sinceNs = (since.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
+        if (head?.File is { } stored && stored.MtimeNs < sinceNs)
+            return new PlanEntry(item.Key, ChangeReason.OutsideWindow, PlanAction.None, null, item.Remote, "only in S3, its file's stored mtime is older than --max-age's window: not considered (kept)");
+        return new PlanEntry(item.Key, ChangeReason.RemoteOnly, PlanAction.Delete, null, item.Remote);
     }
 
     private PlanEntry Kept(MergedKey item)

@@ -153,7 +153,7 @@ public sealed class SiteWatcher
         _uploader = _pool.Batch(_site, _store, eventDigests, uploads.Token, logsActions: false);
         _uploader.Starting += entry => { if (_jobs.TryGetValue(entry, out var ticket)) ticket.Start(); };
         _uploader.Completed += result => { _metrics.Progressed(_time.GetTimestamp()); _done.Writer.TryWrite(result); };
-        _backup = _site.BackupPath is null ? null : new BackupPlace(_site, _store, _time.GetUtcNow());
+        _backup = _site.BackupPath is null ? null : new BackupPlace(_site, _store, _time.GetUtcNow(), _time);
         if (_backup is not null) (_uploader.BeforeOverwrite, _uploader.RemoteUnknown) = (_backup.SaveAsync, true);
         _deletions.Backup = _backup;
         _metrics.InitialSyncDone = false;

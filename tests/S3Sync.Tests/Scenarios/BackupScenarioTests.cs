@@ -136,11 +136,13 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
 
         var keys = await s.KeysAsync();
         var saved = keys.Where(k => k.StartsWith("bk/www/", StringComparison.Ordinal)).ToList();
+        // Each save in the run folder of its own moment (the two may be a second apart)
         Assert.Equal(2, saved.Count);
-        var run = saved[0].Split('/')[2];
-        Assert.Equal([$"bk/www/{run}/a.txt", $"bk/www/{run}/b.txt", "www/a.txt"], keys);
-        Assert.Equal("old a"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{run}/a.txt"));
-        Assert.Equal("old b"u8.ToArray(), await server.GetAsync(s.Bucket, $"bk/www/{run}/b.txt"));
+        Assert.Equal(["a.txt", "b.txt"], saved.Select(k => k.Split('/')[3]));
+        Assert.All(saved, k => Assert.True(BackupPlace.TryParseRun(k.Split('/')[2], out _), k));
+        Assert.Equal(["www/a.txt"], keys.Except(saved));
+        Assert.Equal("old a"u8.ToArray(), await server.GetAsync(s.Bucket, saved[0]));
+        Assert.Equal("old b"u8.ToArray(), await server.GetAsync(s.Bucket, saved[1]));
         Assert.Equal("new a, longer"u8.ToArray(), await server.GetAsync(s.Bucket, "www/a.txt"));
     }
 
@@ -169,6 +171,40 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
         Assert.Equal("old bytes"u8.ToArray(), await server.GetAsync(s.Bucket, "www/changed.txt"));
     }
 
+    /// <summary>The copy's HEAD shows the right size but another ETag for a one-part object (whose ETag is the MD5 of its
+    /// bytes): the copy holds other bytes. Its <c>s3sync-md5</c> is no proof (a copy carries the source's metadata
+    /// whatever bytes it holds): nothing is deleted. (Before: the copied stored MD5 "proved" it and the object went.)</summary>
+    [Fact]
+    public async Task A_backup_copy_of_other_bytes_is_not_proved_by_the_metadata_it_copied()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("gone.txt", "to be deleted");
+        for (var i = 0; i < 4; i++) s.Write($"kept{i}.txt", "kept");
+        var site = s.LoadSite(Site);
+        using var inner = S3ObjectStore.ForSite(site, 4, 1);
+        using var digests = new S3Sync.Planning.CachedDigestSource(null, site.Name, S3Sync.Planning.DirectDigestSource.Instance);
+        Assert.Equal(SiteStatus.Done, (await new SiteSync(site, inner, digests, new SyncSettings { Workers = 4 }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).RunAsync(default)).Status);
+        Assert.NotNull((await inner.HeadAsync(s.Bucket, "www/gone.txt", default))!.FingerprintMd5);
+        File.Delete(Path.Combine(s.Local, "gone.txt"));
+        using var lying = new OtherBytesCopyStore(inner);
+
+        var result = await new SiteSync(site, lying, digests, new SyncSettings { Workers = 4 }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).RunAsync(default);
+
+        Assert.Equal(SiteStatus.Failed, result.Status);
+        Assert.Contains(result.Problems, p => p.StartsWith("gone.txt: not deleted: its backup copy", StringComparison.Ordinal));
+        Assert.Equal("to be deleted"u8.ToArray(), await server.GetAsync(s.Bucket, "www/gone.txt"));
+    }
+
+    /// <summary>Reports every object under the backup place with the ETag of other bytes of the same size.</summary>
+    private sealed class OtherBytesCopyStore(IObjectStore inner) : DelegatingObjectStore(inner)
+    {
+        public override async Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+        {
+            var head = await base.HeadAsync(bucket, key, cancellationToken);
+            return head is not null && key.StartsWith("bk/", StringComparison.Ordinal) ? head with { ETag = "0123456789abcdef0123456789abcdef" } : head;
+        }
+    }
+
     /// <summary>Reports every object under the backup place a byte short.</summary>
     private sealed class ShortCopyStore(IObjectStore inner) : DelegatingObjectStore(inner)
     {
@@ -177,6 +213,109 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
             var head = await base.HeadAsync(bucket, key, cancellationToken);
             return head is not null && key.StartsWith("bk/", StringComparison.Ordinal) ? head with { Size = head.Size - 1 } : head;
         }
+    }
+
+    /// <summary>A watch that overwrites one file twice (a day apart) keeps both earlier versions: each save goes to the
+    /// run folder of its own time. (Before: one folder per watch start, the second save replaced the first.)</summary>
+    [Fact]
+    public async Task Watch_overwriting_a_file_twice_keeps_both_earlier_versions()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "v1");
+        s.SiteConfig(Site);
+        var clock = new ShiftedClock();
+        await using var w = new WatchHarness(s, time: clock);
+        await w.StartAsync();
+
+        s.Write("a.txt", "v2, longer");
+        await w.WaitForAsync(S3Sync.Watching.WatchActivityKind.Uploaded, "a.txt");
+        clock.Offset = TimeSpan.FromDays(1);
+        s.Write("a.txt", "v3, longer still");
+        await w.WaitForAsync(S3Sync.Watching.WatchActivityKind.Uploaded, "a.txt", count: 2);
+
+        var saved = (await s.KeysAsync()).Where(k => k.StartsWith("bk/www/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, saved.Count);
+        Assert.All(saved, k => Assert.EndsWith("/a.txt", k, StringComparison.Ordinal));
+        Assert.Equal("v1"u8.ToArray(), await server.GetAsync(s.Bucket, saved[0]));
+        Assert.Equal("v2, longer"u8.ToArray(), await server.GetAsync(s.Bucket, saved[1]));
+        Assert.Equal("v3, longer still"u8.ToArray(), await server.GetAsync(s.Bucket, "www/a.txt"));
+    }
+
+    /// <summary>Two runs started in the same second share a run folder: the second run's save of a key the first saved
+    /// must not replace the first's copy (that version would be gone); it fails and the object is kept.</summary>
+    [Fact]
+    public async Task A_save_never_replaces_another_version_saved_in_the_same_run_folder()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.SiteConfig(Site);
+        var site = s.LoadSite(Site);
+        using var store = S3ObjectStore.ForSite(site, 4, 1);
+        var second = new DateTimeOffset(2026, 12, 7, 19, 45, 55, TimeSpan.Zero);
+        await server.PutAsync(s.Bucket, "www/k.txt", "first"u8.ToArray());
+        Assert.Null(await new BackupPlace(site, store, second).SaveAsync("k.txt", default));
+        Assert.Null(await new BackupPlace(site, store, second).SaveAsync("k.txt", default)); // a retried save: the same object
+        await server.PutAsync(s.Bucket, "www/k.txt", "second version"u8.ToArray());
+
+        var why = await new BackupPlace(site, store, second.AddMilliseconds(300)).SaveAsync("k.txt", default);
+
+        Assert.Equal("its backup copy bk/www/2026-12-07T194555Z/k.txt already holds another saved version (saved in the same second); not replaced", why);
+        Assert.Equal("first"u8.ToArray(), await server.GetAsync(s.Bucket, "bk/www/2026-12-07T194555Z/k.txt"));
+    }
+
+    /// <summary>A run that lasts longer than <c>backup_keep</c> (a big first run, a slow link) must not expire its own
+    /// run folder at its end: what it deleted a moment ago would be gone at once. Periods count from the run's start.</summary>
+    [Fact]
+    public async Task Backup_keep_shorter_than_the_run_never_expires_what_the_run_itself_saved()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("gone.txt", "to be deleted");
+        for (var i = 0; i < 4; i++) s.Write($"kept{i}.txt", "kept");
+        var site = s.LoadSite(Site + "\nbackup_keep: 1h");
+        using var store = S3ObjectStore.ForSite(site, 4, 1);
+        using var digests = new S3Sync.Planning.CachedDigestSource(null, site.Name, S3Sync.Planning.DirectDigestSource.Instance);
+        Assert.Equal(SiteStatus.Done, (await new SiteSync(site, store, digests, new SyncSettings { Workers = 4 }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).RunAsync(default)).Status);
+        File.Delete(Path.Combine(s.Local, "gone.txt"));
+        var clock = new ShiftedClock();
+        var sync = new SiteSync(site, store, digests, new SyncSettings { Workers = 4, Time = clock }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        sync.PlanComplete += () => clock.Offset = TimeSpan.FromHours(2); // the run took two hours
+
+        Assert.Equal(SiteStatus.Done, (await sync.RunAsync(default)).Status);
+
+        var saved = (await s.KeysAsync()).Where(k => k.StartsWith("bk/www/", StringComparison.Ordinal)).ToList();
+        Assert.Single(saved);
+        Assert.Equal("to be deleted"u8.ToArray(), await server.GetAsync(s.Bucket, saved[0]));
+    }
+
+    /// <summary>A watch saving one key twice within one second: the second save goes to the next second's folder, and
+    /// both versions are kept (no save fails for it).</summary>
+    [Fact]
+    public async Task A_watch_saving_a_key_twice_in_one_second_keeps_both_in_the_next_seconds_folder()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        var site = s.LoadSite(Site);
+        using var store = S3ObjectStore.ForSite(site, 4, 1);
+        var second = new DateTimeOffset(2026, 12, 7, 19, 45, 55, TimeSpan.Zero);
+        var place = new BackupPlace(site, store, second, new FixedClock(second));
+        await server.PutAsync(s.Bucket, "www/k.txt", "first"u8.ToArray());
+        Assert.Null(await place.SaveAsync("k.txt", default));
+        await server.PutAsync(s.Bucket, "www/k.txt", "second version"u8.ToArray());
+
+        Assert.Null(await place.SaveAsync("k.txt", default));
+
+        Assert.Equal("first"u8.ToArray(), await server.GetAsync(s.Bucket, "bk/www/2026-12-07T194555Z/k.txt"));
+        Assert.Equal("second version"u8.ToArray(), await server.GetAsync(s.Bucket, "bk/www/2026-12-07T194556Z/k.txt"));
+    }
+
+    private sealed class FixedClock(DateTimeOffset at) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => at;
+    }
+
+    /// <summary>The system clock moved by <see cref="Offset"/> (timers run in real time).</summary>
+    private sealed class ShiftedClock : TimeProvider
+    {
+        public TimeSpan Offset { get; set; }
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow + Offset;
     }
 
     [Fact]
