@@ -10,33 +10,20 @@ namespace S3Sync.Execution;
 /// </summary>
 public sealed class LinkSummary
 {
-    private const int Shown = 5;
-    private readonly List<string> _first = [];
-    private int _count;
+    private readonly WalkIssueTally _tally = new(issue => issue.IsLink);
 
     /// <summary>Takes a link issue (logged at debug); false for any other issue.</summary>
-    public bool TryAdd(WalkIssue issue, ILogger logger)
-    {
-        if (!issue.IsLink) return false;
-        logger.LogDebug("{Path}: {Message}", issue.Path, issue.Message);
-        lock (_first)
-        {
-            _count++;
-            if (_first.Count < Shown) _first.Add(issue.Path);
-        }
-        return true;
-    }
+    public bool TryAdd(WalkIssue issue, ILogger logger) => _tally.TryAdd(issue, logger);
 
-    public int Count => _count;
+    public int Count => _tally.Count;
 
     /// <summary>The one line, when there was any link: a warning when <paramref name="level"/> says so (by default;
     /// <c>sync</c> lowers it to debug while the count is the last run's), else at that level.</summary>
     public void Report(ILogger logger, string site, Config.SymlinkMode mode, LogLevel level = LogLevel.Warning)
     {
-        if (_count == 0) return;
-        var more = _count > _first.Count ? $", and {_count - _first.Count} more (--loglevel debug lists each)" : "";
+        if (Count == 0) return;
         var hint = mode == Config.SymlinkMode.Skip ? "; set symlinks: preserve (or follow) to back them up" : "";
-        logger.Log(level, "site {Site}: {Count} symbolic links {What}: {Paths}{More}{Hint}", site, _count,
-            mode == Config.SymlinkMode.Skip ? "skipped" : "refused", string.Join(", ", _first), more, hint);
+        logger.Log(level, "site {Site}: {Count} symbolic links {What}: {Paths}{More}{Hint}", site, Count,
+            mode == Config.SymlinkMode.Skip ? "skipped" : "refused", _tally.Paths, _tally.More, hint);
     }
 }

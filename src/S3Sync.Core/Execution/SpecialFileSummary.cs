@@ -9,31 +9,18 @@ namespace S3Sync.Execution;
 /// </summary>
 public sealed class SpecialFileSummary
 {
-    private const int Shown = 5;
-    private readonly List<string> _first = [];
-    private int _count;
+    private readonly WalkIssueTally _tally = new(issue => issue.IsSpecial);
 
     /// <summary>Takes a special-file issue (logged at debug); false for any other issue.</summary>
-    public bool TryAdd(WalkIssue issue, ILogger logger)
-    {
-        if (!issue.IsSpecial) return false;
-        logger.LogDebug("{Path}: {Message}", issue.Path, issue.Message);
-        lock (_first)
-        {
-            _count++;
-            if (_first.Count < Shown) _first.Add(issue.Path);
-        }
-        return true;
-    }
+    public bool TryAdd(WalkIssue issue, ILogger logger) => _tally.TryAdd(issue, logger);
 
-    public int Count => _count;
+    public int Count => _tally.Count;
 
     /// <summary>The one line, when there was any special file: a warning when <paramref name="level"/> says so (the count
     /// changed since the last run), else at debug.</summary>
     public void Report(ILogger logger, string site, LogLevel level = LogLevel.Warning)
     {
-        if (_count == 0) return;
-        var more = _count > _first.Count ? $", and {_count - _first.Count} more (--loglevel debug lists each)" : "";
-        logger.Log(level, "site {Site}: {Count} special files skipped (FIFOs, sockets or devices: not regular files): {Paths}{More}", site, _count, string.Join(", ", _first), more);
+        if (Count == 0) return;
+        logger.Log(level, "site {Site}: {Count} special files skipped (FIFOs, sockets or devices: not regular files): {Paths}{More}", site, Count, _tally.Paths, _tally.More);
     }
 }
