@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
+using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Reporting;
@@ -16,13 +17,50 @@ namespace S3Sync.Execution;
 /// </summary>
 /// <remarks>A sync run makes one stage with a guard of its own; a watch keeps one stage per site for as long as the
 /// site runs (a reload passes the guard on), and its full syncs use that stage, so one window and one holding state
-/// cover them and the events between them.</remarks>
-public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard guard, ILogger logger, bool nameSite = false, bool logsActions = true)
+/// cover them and the events between them. A restore (<see cref="ForRestore"/>) makes one too, the other way round:
+/// it deletes files of the target folder (<see cref="LocalDeleter"/>), the bucket is the source, and an empty prefix
+/// is the empty root.</remarks>
+public sealed class DeletionStage
 {
+    private readonly Site site;
+    private readonly IObjectStore? store;
+    private readonly DeleteGuard guard;
+    private readonly ILogger logger;
+    private readonly bool nameSite;
     // Event deletions name the site in their lines (watch's sites interleave); a full sync's say the key alone, as sync's.
-    private readonly SiteDeleter _events = new(site, store, logger, nameSite, logsActions);
-    private readonly SiteDeleter _fullSync = new(site, store, logger, nameSite: false, logsActions);
+    private readonly IDeleter _events;
+    private readonly IDeleter _fullSync;
+    // What each reported deletion is (only in S3: sync, watch; only on disk: restore), and why an empty source holds them.
+    private readonly ChangeReason _reason;
+    private readonly string _emptyWhy;
     private volatile bool _holding;
+
+    public DeletionStage(Site site, IObjectStore store, DeleteGuard guard, ILogger logger, bool nameSite = false, bool logsActions = true)
+        : this(site, store, guard, logger, nameSite, new SiteDeleter(site, store, logger, nameSite, logsActions), new SiteDeleter(site, store, logger, nameSite: false, logsActions),
+            ChangeReason.RemoteOnly, "local_path is empty")
+    {
+    }
+
+    private DeletionStage(Site site, IObjectStore? store, DeleteGuard guard, ILogger logger, bool nameSite, IDeleter events, IDeleter fullSync, ChangeReason reason, string emptyWhy)
+    {
+        _reason = reason;
+        _emptyWhy = emptyWhy;
+        this.site = site;
+        this.store = store;
+        this.guard = guard;
+        this.logger = logger;
+        this.nameSite = nameSite;
+        _events = events;
+        _fullSync = fullSync;
+    }
+
+    /// <summary>restore --delete: the stage that deletes files of the target folder (null in a dry run, which deletes
+    /// nothing) through the same guard, holding and reporting as sync's deletions in S3.</summary>
+    public static DeletionStage ForRestore(Site site, TargetFolder? target, DeleteGuard guard, ILogger logger, bool logsActions = true)
+    {
+        var deleter = new LocalDeleter(site, target, logger, logsActions);
+        return new DeletionStage(site, null, guard, logger, nameSite: false, deleter, deleter, ChangeReason.LocalOnly, "the bucket prefix is empty");
+    }
 
     public DeleteGuard Guard => guard;
 
@@ -91,6 +129,7 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
     /// </summary>
     public async Task<DeletionOutcome> EventsAsync(IReadOnlyList<string> items, string root, bool rootThere, Action<ActionEvent>? acted, CancellationToken cancellationToken)
     {
+        if (store is null) throw new InvalidOperationException("a restore has no event deletions");
         var keys = new List<string>();
         foreach (var item in items)
         {
@@ -121,21 +160,21 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
         if (events && refusal != DeletionRefusal.EmptyRoot) _holding = true;
         Report(batches, ActionStatus.Held, refusal switch
         {
-            DeletionRefusal.EmptyRoot => "local_path is empty",
+            DeletionRefusal.EmptyRoot => _emptyWhy,
             DeletionRefusal.Holding => "earlier deletions are held until a full sync decides them",
             _ => $"more than max_delete {guard.Limit}",
         }, acted);
         return new DeletionOutcome(refusal, 0, [], count, verdict);
     }
 
-    private async Task<DeletionOutcome> DeleteAsync(SiteDeleter deleter, IEnumerable<IReadOnlyList<string>> batches, DeleteVerdict verdict, Action<ActionEvent>? acted, CancellationToken cancellationToken,
+    private async Task<DeletionOutcome> DeleteAsync(IDeleter deleter, IEnumerable<IReadOnlyList<string>> batches, DeleteVerdict verdict, Action<ActionEvent>? acted, CancellationToken cancellationToken,
         IReadOnlySet<string>? moved = null, BackupPlace? backup = null)
     {
         List<(string Key, string Error)>? unsaved = null;
         if (backup is not null) (batches, unsaved) = await SavedFirstAsync(backup, batches, acted, cancellationToken).ConfigureAwait(false);
         var outcome = await deleter.DeleteAsync(batches, cancellationToken,
-            deleted: acted is null ? null : key => acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, ChangeReason.RemoteOnly)),
-            failed: acted is null ? null : (key, error) => acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.RemoteOnly, Why: error)),
+            deleted: acted is null ? null : key => acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, _reason)),
+            failed: acted is null ? null : (key, error) => acted(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, _reason, Why: error)),
             silent: moved).ConfigureAwait(false);
         return new DeletionOutcome(DeletionRefusal.None, outcome.Deleted, outcome.Failed, 0, verdict, unsaved);
     }
@@ -174,7 +213,7 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
         if (acted is null) return;
         foreach (var batch in batches)
             foreach (var key in batch)
-                if (moved?.Contains(Relative(key)) != true) acted(new ActionEvent(ActionLine.Delete, Relative(key), status, ChangeReason.RemoteOnly, Why: why));
+                if (moved?.Contains(Relative(key)) != true) acted(new ActionEvent(ActionLine.Delete, Relative(key), status, _reason, Why: why));
     }
 
     /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>

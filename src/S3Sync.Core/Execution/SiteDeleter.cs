@@ -17,7 +17,7 @@ public sealed record DeleteOutcome(long Deleted, IReadOnlyList<(string Key, stri
 /// </summary>
 /// <param name="nameSite">Name the site in each line (watch, where sites interleave).</param>
 /// <param name="logsActions">Log each deletion's action line (not with <c>--json</c>, whose writer reports them).</param>
-public sealed class SiteDeleter(Site site, IObjectStore store, ILogger logger, bool nameSite = false, bool logsActions = true)
+public sealed class SiteDeleter(Site site, IObjectStore store, ILogger logger, bool nameSite = false, bool logsActions = true) : IDeleter
 {
     /// <summary>Deletes <paramref name="keys"/> (full S3 keys, in batches of at most 1,000); <paramref name="deleted"/>
     /// hears each key deleted (relative), so a million deletions need not be held in memory; <paramref name="failed"/>

@@ -48,7 +48,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         var run = new SiteRun(site, logger, problems, walkWarnings: false);
         var planner = run.Planner(store, digests, PlanFactory.Restore(settings.Owner, settings.At));
 
-        var deletes = new List<string>();
+        using var deletes = new KeySpill();
         var folderRestore = new FolderRestore(site, store, settings);
         long remoteObjects = 0, localFiles = 0;
         var downloader = target is null ? null : new Downloader(site, store, target, digests, settings, logger, cancellationToken);
@@ -114,7 +114,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                         await downloader!.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
                         break;
                     case PlanAction.Delete:
-                        deletes.Add(entry.Key);
+                        deletes.Add(site.KeyFor(entry.Key));
                         break;
                     default:
                         if (entry.Reason == ChangeReason.Vanished && entry.Local is not null && target is not null) RemoveLeftover(target, entry.Key);
@@ -147,38 +147,11 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                 site.Name, planner.FolderKeysWithDataCount, string.Join(", ", folders.Select(Printable.Escape)), more);
         }
 
-        var status = SiteStatus.Done;
-        if (!run.Finish(planner, deletes.Count > 0, () => Hold(deletes, "the walk or the listing did not complete")))
-        {
-            status = run.Status;
-        }
-        else if (deletes.Count > 0)
-        {
-            // The delete guard of sync, the other way round: the side deleted from is the folder, the source the listing.
-            var guard = new DeleteGuard(settings.MaxDelete ?? site.MaxDelete);
-            var verdict = guard.Check(deletes.Count, localFiles, remoteObjects);
-            var message = verdict.EmptyRoot
-                ? $"s3://{site.Bucket}/{site.ListPrefix} is empty while {site.LocalPath} holds {localFiles} files; refusing to delete them (is the bucket or prefix right?)"
-                : !verdict.Allowed
-                    ? $"would delete {deletes.Count} of {localFiles} files under {site.LocalPath}, more than max_delete {guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {deletes.Count} (or set max_delete)"
-                    : null;
-            if (message is not null)
-            {
-                logger.LogError("site {Site}: {Message}", site.Name, message);
-                problems.Failure(null, message);
-                Hold(deletes, verdict.EmptyRoot ? "the bucket prefix is empty" : $"more than max_delete {guard.Limit}");
-                status = SiteStatus.DeletesRefused;
-            }
-            else if (settings.DryRun)
-            {
-                stats.AddDeleted(deletes.Count);
-                foreach (var key in deletes) Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Planned, ChangeReason.LocalOnly));
-            }
-            else
-            {
-                foreach (var key in deletes) Delete(target!, key, stats, problems.Add);
-            }
-        }
+        // The deletion stage of sync, the other way round: the side deleted from is the folder, the source the listing.
+        var stage = DeletionStage.ForRestore(site, target, new DeleteGuard(settings.MaxDelete ?? site.MaxDelete), logger, settings.LogActions);
+        var status = run.Finish(planner, deletes.Count > 0, () => stage.Incomplete(deletes, Acted))
+            ? await DeleteAsync(stage, deletes, localFiles, remoteObjects, stats, problems, cancellationToken).ConfigureAwait(false)
+            : run.Status;
         if (target is not null && !cancellationToken.IsCancellationRequested)
         {
             // Last: a folder's mtime moves with every file written or deleted in it.
@@ -202,23 +175,34 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         return new SiteResult(site, status, stats, clock.Elapsed, problems.Lines);
     }
 
-    private void Delete(TargetFolder target, string key, SiteStats stats, Action<string> problem)
+    /// <summary>
+    /// The local deletions (<c>--delete</c>, <c>retire_deleted</c>) through the <see cref="DeletionStage"/>, as sync's
+    /// deletions in S3: the guard's base is the files of the target folder, an empty bucket prefix is the empty root
+    /// (a wrong bucket or prefix is not a deleted tree), a dry run asks the guard as the run would; what it refused is
+    /// said here, once, with the flag that applies it.
+    /// </summary>
+    private async Task<SiteStatus> DeleteAsync(DeletionStage stage, KeySpill keys, long localFiles, long remoteObjects, SiteStats stats, SiteProblems problems, CancellationToken cancellationToken)
     {
-        var segments = key.Split('/');
-        try
+        var outcome = await stage.FullSyncAsync(keys, objects: localFiles, localFiles: remoteObjects, settings.DryRun, Acted, cancellationToken).ConfigureAwait(false);
+        var message = outcome.Refusal switch
         {
-            using var folder = target.OpenFolder(segments.AsSpan(0, segments.Length - 1));
-            if (TargetFolder.Remove(folder, segments[^1])) stats.AddDeleted(1);
-            if (settings.LogActions) ActionLine.Log(logger, ActionLine.Delete, key);
-            Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Done, ChangeReason.LocalOnly));
+            DeletionRefusal.EmptyRoot => $"s3://{site.Bucket}/{site.ListPrefix} is empty while {site.LocalPath} holds {localFiles} files; refusing to delete them (is the bucket or prefix right?)",
+            DeletionRefusal.MaxDelete => $"would delete {keys.Count} of {localFiles} files under {site.LocalPath}, more than max_delete {stage.Guard.Limit}; nothing was deleted. If that is intended, run again with --max-delete {outcome.Verdict.InWindow} (or set max_delete)",
+            _ => null,
+        };
+        if (message is not null)
+        {
+            logger.LogError("site {Site}: {Message}", site.Name, message);
+            problems.Failure(null, message);
+            return SiteStatus.DeletesRefused;
         }
-        catch (IOException e)
+        stats.AddDeleted(outcome.Deleted);
+        foreach (var (key, error) in outcome.Failed)
         {
             stats.AddFailed();
-            logger.LogError("{Key}: delete failed: {Error}", key, e.Message);
-            problem($"{key}: delete failed: {e.Message}");
-            Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Failed, ChangeReason.LocalOnly, Why: e.Message));
+            problems.Add($"{key}: delete failed: {error}");
         }
+        return SiteStatus.Done;
     }
 
     /// <summary>A temporary file an interrupted restore left behind: removed, never reported as a file of the tree.</summary>
@@ -235,12 +219,6 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         {
             logger.LogWarning("{Key}: could not remove a temporary file of an interrupted restore: {Error}", key, e.Message);
         }
-    }
-
-    /// <summary>Reports each deletion as held (none is made): <paramref name="why"/> says what held it.</summary>
-    private void Hold(List<string> keys, string why)
-    {
-        foreach (var key in keys) Acted?.Invoke(new ActionEvent(ActionLine.Delete, key, ActionStatus.Held, ChangeReason.LocalOnly, Why: why));
     }
 
     private static void Count(PlanEntry entry, SiteStats stats, Action<string?, string> problem)
