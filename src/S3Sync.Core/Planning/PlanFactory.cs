@@ -2,7 +2,8 @@ namespace S3Sync.Planning;
 
 /// <summary>
 /// The one place where each command's plan is defined. <c>sync</c>, both of its dry runs (text and JSON) and
-/// <c>watch</c>'s full syncs plan with <see cref="Sync"/>; <c>verify</c> reports the same comparison as differences
+/// <c>watch</c>'s full syncs plan with <see cref="Sync"/>, and <c>watch</c>'s events with the same options for one key
+/// (<see cref="WatchEvent"/>, <see cref="KeyPlanner"/>); <c>verify</c> reports the same comparison as differences
 /// (<see cref="Verify"/>); <c>restore</c> and its dry runs run it the other way (<see cref="Restore"/>). A command never
 /// builds <see cref="PlanOptions"/> itself, so what a dry run shows and what the run does cannot drift apart.
 /// </summary>
@@ -19,6 +20,18 @@ public static class PlanFactory
         Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload,
         CheckSettings = deep || settingsChanged, KnownMounts = knownMounts,
     };
+
+    /// <summary>watch's events: the one-key plans (<see cref="KeyPlanner"/>) of <c>sync</c>'s comparison, without what
+    /// only a full sync knows (the settings ledger, the sub-mounts of the last walk).</summary>
+    public static PlanOptions WatchEvent() => Sync(deep: false, settingsChanged: false, knownMounts: []);
+
+    /// <summary>The change detector of a plan: every planner (the full one, <see cref="SyncPlanner"/>, and the one-key
+    /// one, <see cref="KeyPlanner"/>) compares a file with its object through this one construction, so a site setting
+    /// (storage class, <c>metadata</c>, the headers rules) means the same to both.</summary>
+    /// <param name="fingerprints">Where an object's stored metadata is read (a HEAD); used only with <see cref="PlanOptions.Deep"/>.</param>
+    public static ChangeDetector Detector(Config.Site site, PlanOptions options, IDigestSource digests, IFingerprintSource? fingerprints) =>
+        new(site.StorageClass, digests, options.Deep ? fingerprints : null, options.UploadWhenUnsure, site.Metadata ? options.Metadata : MetadataCheck.Never,
+            options.CompareOwner, checkSettings: options.CheckSettings ? site : null, comparison: options.Comparison);
 
     /// <summary>verify: the sync plan's comparison, reported as differences. Settings drift is a difference too: with
     /// <paramref name="deep"/> every object's stored settings are read (as <c>sync --deep</c>); without it, only when the

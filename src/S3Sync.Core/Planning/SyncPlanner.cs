@@ -56,9 +56,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         _walker = new LocalWalker(site, report, options.KnownMounts) { ListsRestoreTemps = options.Download };
         // Hashing is bounded by the cores, the window by the network: a HEAD never waits behind a read.
         using var hashing = new GatedDigestSource(digests, options.Parallelism);
-        var detector = new ChangeDetector(site.StorageClass, hashing, options.Deep ? new StoreFingerprints(store, site) : null, options.UploadWhenUnsure,
-            site.Metadata ? options.Metadata : MetadataCheck.Never, options.CompareOwner,
-            checkSettings: options.CheckSettings ? site : null, comparison: options.Comparison);
+        var detector = PlanFactory.Detector(site, options, hashing, new StoreFingerprints(store, site));
         // A restore's target folder that does not exist yet (a dry run creates nothing) holds no files.
         _noTarget = options.Download && !Directory.Exists(site.LocalPath) && !File.Exists(site.LocalPath);
         var local = _noTarget ? AsyncEnumerable.Empty<LocalEntry>() : _walker.WalkAsync(cancellationToken);
@@ -213,7 +211,12 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         };
     }
 
-    private async Task<PlanEntry> CompareAsync(LocalEntry local, RemoteObject remote, ChangeDetector detector, CancellationToken cancellationToken)
+    private Task<PlanEntry> CompareAsync(LocalEntry local, RemoteObject remote, ChangeDetector detector, CancellationToken cancellationToken) =>
+        CompareAsync(local, remote, detector, report, cancellationToken);
+
+    /// <summary>A file and its object compared (<see cref="ChangeDetector"/>); a file that vanished, was swapped or cannot
+    /// be read is its own entry, never an exception. Shared with the one-key plans of <see cref="KeyPlanner"/>.</summary>
+    internal static async Task<PlanEntry> CompareAsync(LocalEntry local, RemoteObject remote, ChangeDetector detector, Action<WalkIssue>? report, CancellationToken cancellationToken)
     {
         try
         {

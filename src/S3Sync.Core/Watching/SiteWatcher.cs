@@ -51,7 +51,7 @@ public sealed record WatchSettings
 }
 
 /// <summary>What a site watcher did, for logs, metrics and tests that wait for it.</summary>
-public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow, DeletesHeld, Unchanged, Rearmed, Moved }
+public enum WatchActivityKind { Uploaded, Deleted, UploadFailed, Vanished, FullSyncDone, FullSyncFailed, Overflow, DeletesHeld, Unchanged, Rearmed, Moved, ChangedInPlace }
 
 public sealed record WatchActivity(string Site, WatchActivityKind Kind, string? Key = null);
 
@@ -91,6 +91,7 @@ public sealed class SiteWatcher
     private Uploader _pool = null!;
     private Task? _deleting, _rescan;
     private readonly DeletionStage _deletions;
+    private readonly KeyPlanner _plans;
 
     /// <summary>backup_path: where event uploads and deletions save what they overwrite or delete (one run folder per
     /// watch start); null without one.</summary>
@@ -118,6 +119,7 @@ public sealed class SiteWatcher
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(site.LocalPath));
         _prefixBytes = Encoding.UTF8.GetByteCount(site.ListPrefix);
         _deletions = new DeletionStage(site, store, guard ?? new DeleteGuard(site.MaxDelete, _time), logger, nameSite: true);
+        _plans = new KeyPlanner(site, PlanFactory.WatchEvent());
         _schedule = new KeySchedule(_time, site.WatchInterval, site.RetireDeleted, settings.MaxRetryDelay, settings.RescanIntervalSeconds);
         _backoff = new WatchBackoff(_time, cap: settings.MaxRetryDelay);
     }
@@ -416,34 +418,19 @@ public sealed class SiteWatcher
         _heldUnlogged = 0;
     }
 
+    /// <summary>
+    /// An upload the schedule asked for, as a one-key plan (<see cref="KeyPlanner"/>, the options of
+    /// <see cref="PlanFactory.WatchEvent"/>): the file read as the walk reads it, then queued on the one executor (the
+    /// <see cref="Uploader"/>) as <c>sync</c> queues its entries. A restored or found file is compared with its object
+    /// first (one HEAD, off the loop); a change seen on disk is sent without one.
+    /// </summary>
     private async Task StartUploadAsync(string key, UploadTicket ticket)
     {
-        var path = FullPath(key);
-        var info = new FileInfo(path);
-        LocalEntry? local = null;
-        try
-        {
-            // Reached from the root without following a link anywhere (a folder above swapped for a link is not a way
-            // out), and the read is checked against this identity, as the walk's are.
-            if (!_stopping && !_stop.IsCancellationRequested && !_rootGone && info.Exists && info.LinkTarget is null && !FileFingerprint.IsSpecial(info))
-            {
-                var identity = LocalFile.IdentityBeneath(_root, key);
-                if (identity is not null || !OperatingSystem.IsLinux()) local = new LocalEntry(key, path, info.Length, info.LastWriteTimeUtc, identity);
-            }
-            else if (!_stopping && !_stop.IsCancellationRequested && !_rootGone && info.LinkTarget is not null && _site.Symlinks == SymlinkMode.Preserve
-                && LocalFile.LinkBeneath(_root, key) is { } target)
-            {
-                // symlinks: preserve, as in the walk: the link itself is the object (its target is its content).
-                local = new LocalEntry(key, path, Encoding.UTF8.GetByteCount(target), info.LastWriteTimeUtc) { LinkTarget = target };
-            }
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-        }
+        var local = _stopping || _stop.IsCancellationRequested || _rootGone ? null : _plans.Local(_root, key);
         if (local is null)
         {
-            // Gone again (its removal event follows), a symlink (never followed, as in the walk), a path through a
-            // link, or a FIFO, socket or device (skipped, as in the walk, where the warning is given).
+            // Gone again (its removal event follows), a symlink in another mode than preserve (never followed by an
+            // event: a full sync walks it), a path through a link, or a FIFO, socket or device (skipped, as in the walk).
             _schedule.UploadEnded(key, UploadOutcome.Vanished);
             return;
         }
@@ -455,12 +442,11 @@ public sealed class SiteWatcher
             _ = Task.Run(() => CheckAsync(key, ticket, local));
             return;
         }
-        await EnqueueAsync(key, ticket, local).ConfigureAwait(false);
+        await EnqueueAsync(key, ticket, KeyPlanner.Changed(local)).ConfigureAwait(false);
     }
 
-    private async Task EnqueueAsync(string key, UploadTicket ticket, LocalEntry local)
+    private async Task EnqueueAsync(string key, UploadTicket ticket, PlanEntry entry)
     {
-        var entry = new PlanEntry(key, ChangeReason.Missing, PlanAction.Upload, local, null, "changed on disk");
         _jobs[entry] = ticket;
         try
         {
@@ -475,22 +461,21 @@ public sealed class SiteWatcher
 
     /// <summary>
     /// A file a restore renamed into place (or the scan of a new folder found) is compared with its object as
-    /// <c>sync</c>'s planner does (<see cref="ChangeDetector"/>: the ETag against the file's digest, the hash cache
-    /// first, then the stored mtime, mode and owner): when it is in sync nothing is sent, else it is uploaded. One HEAD;
-    /// on any failure the upload goes ahead (sending is always safe).
+    /// <c>sync</c>'s planner compares them (the one-key plan: the ETag against the file's digest, the hash cache first,
+    /// then the storage class and the stored mtime, mode and owner): in sync, nothing is sent; the same content with
+    /// another storage class or metadata is a copy in place; else an upload. One HEAD; on any failure the upload goes
+    /// ahead (sending is always safe).
     /// </summary>
     private async Task CheckAsync(string key, UploadTicket ticket, LocalEntry local)
     {
-        var same = false;
+        var entry = KeyPlanner.Changed(local);
         try
         {
-            if (await _store.HeadAsync(_site.Bucket, _site.KeyFor(key), _stop).ConfigureAwait(false) is { } head && head.Size == local.Size)
-            {
-                var remote = new RemoteObject(key, head.Size, head.ETag, head.StorageClass, head.LastModifiedUtc);
-                using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
-                var detector = new ChangeDetector(_site.StorageClass, digests, new KnownHead(head), uploadWhenUnsure: true, _site.Metadata ? MetadataCheck.WhenChangedSinceUpload : MetadataCheck.Never);
-                same = (await detector.CompareAsync(local, remote, _stop).ConfigureAwait(false)).Reason == ChangeReason.InSync;
-            }
+            var head = await _store.HeadAsync(_site.Bucket, _site.KeyFor(key), _stop).ConfigureAwait(false);
+            using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
+            var planned = await _plans.CompareAsync(local, head, digests, _stop).ConfigureAwait(false);
+            // Nothing to do when in sync; a file that cannot be read or compared is sent anyway (its upload says why).
+            if (planned.Action != PlanAction.None || planned.Reason == ChangeReason.InSync) entry = planned;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -499,22 +484,23 @@ public sealed class SiteWatcher
         catch (OperationCanceledException)
         {
         }
-        _done.Writer.TryWrite(new Checked(key, ticket, local, same));
+        _done.Writer.TryWrite(new Checked(key, ticket, entry));
     }
 
     private async Task OnCheckedAsync(Checked done)
     {
-        if (_stopping || _stop.IsCancellationRequested || done.Same)
+        var same = done.Entry.Action == PlanAction.None;
+        if (_stopping || _stop.IsCancellationRequested || same)
         {
             _schedule.UploadEnded(done.Key, UploadOutcome.Vanished);
-            if (done.Same)
+            if (same)
             {
                 _logger.LogDebug("site {Site}: {Key}: matches its object (restored); nothing sent", _site.Name, done.Key);
                 Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Unchanged, done.Key));
             }
             return;
         }
-        await EnqueueAsync(done.Key, done.Ticket, done.Local).ConfigureAwait(false);
+        await EnqueueAsync(done.Key, done.Ticket, done.Entry).ConfigureAwait(false);
     }
 
     private Task OnDoneAsync(object message)
@@ -555,6 +541,11 @@ public sealed class SiteWatcher
                 if (end.FirstChange is { } first) _metrics.ObserveDelay(_time.GetElapsedTime(first, _time.GetTimestamp()));
                 ActionLine.Log(_logger, ActionLine.Upload, key, site: _site.Name);
                 Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Uploaded, key));
+                break;
+            case UploadOutcome.ChangedInPlace:
+                // The same content with another storage class or stored metadata: copied in place, as sync does.
+                ActionLine.Log(_logger, ActionLine.Copy, key, site: _site.Name);
+                Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.ChangedInPlace, key));
                 break;
             case UploadOutcome.Vanished:
                 Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Vanished, key));
@@ -731,6 +722,11 @@ public sealed class SiteWatcher
                 _logger.LogWarning("site {Site}: full syncs work again", _site.Name);
             }
             if (r.Status != SiteStatus.Done) _metrics.AddError();
+            // From the first full sync on, the guard counts what the site manages once the sync is done (the files it
+            // walked and the objects it kept or held), not what its listing found before it uploaded: a first sync into
+            // an empty prefix lists 0 objects, and a percentage of 0 would hold every event deletion until the next one.
+            if (r.Status is SiteStatus.Done or SiteStatus.DeletesRefused)
+                _deletions.Guard.Observe(done.Objects + (r.Status == SiteStatus.DeletesRefused ? done.Deleted.Count : 0));
             // The full sync decided every deletion again: what it refused is what is held now.
             if (r.Status == SiteStatus.DeletesRefused)
             {
@@ -805,14 +801,9 @@ public sealed class SiteWatcher
     /// <summary>A re-arm on the folder at local_path ended; <see cref="Error"/> when it could not be watched.</summary>
     private sealed record RearmDone(string? Error);
 
-    /// <summary>The comparison of a restored (or found) file with its object ended: <see cref="Same"/>, nothing to send.</summary>
-    private sealed record Checked(string Key, UploadTicket Ticket, LocalEntry Local, bool Same);
-
-    /// <summary>The HEAD already made, answered to the change detector (no second request).</summary>
-    private sealed class KnownHead(ObjectHead head) : IFingerprintSource
-    {
-        public Task<ObjectHead?> HeadAsync(string relativeKey, CancellationToken cancellationToken) => Task.FromResult<ObjectHead?>(head);
-    }
+    /// <summary>The comparison of a restored (or found) file with its object ended: <see cref="Entry"/> is its one-key
+    /// plan (no action: nothing to send).</summary>
+    private sealed record Checked(string Key, UploadTicket Ticket, PlanEntry Entry);
 
     private sealed record RescanDone(string Reason, SiteResult? Result, long Objects, long Bytes, List<string> Deleted, List<string> Failed, string? Error);
 }
