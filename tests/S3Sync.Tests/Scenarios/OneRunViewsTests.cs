@@ -78,6 +78,43 @@ public sealed class OneRunViewsTests(S3ServerFixture server)
         Assert.True(run.ExitCode == 0, run.ToString());
     }
 
+    /// <summary>restore --delete, the other way round: its local deletions pass the same deletion stage, so its text dry
+    /// run, JSON dry run and real run hold the same files (or make the same deletions) and end with the same code.</summary>
+    [Theory]
+    [InlineData(5, "3", 4)]
+    [InlineData(2, "3", 0)]
+    public async Task Restore_text_dry_run_json_dry_run_and_the_real_run_show_the_same_deletions_and_exit_code(int extra, string maxDelete, int expectedCode)
+    {
+        // Given 10 objects, and a target folder holding them and files the bucket does not have
+        using var s = await Scenario.CreateAsync(server);
+        for (var i = 0; i < 10; i++) s.Write($"f{i}.txt", $"file {i}");
+        s.SiteConfig();
+        await SyncOkAsync(s);
+        var target = Path.Combine(Path.GetDirectoryName(s.Local)!, "restored");
+        var first = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        for (var i = 0; i < extra; i++) File.WriteAllText(Path.Combine(target, $"x{i}.txt"), "only here");
+
+        // When the three views of restore --delete run
+        string[] args = ["restore", "-c", s.ConfigPath, "--to", target, "--delete", "--max-delete", maxDelete];
+        var text = await s.RunAsync([.. args, "--dry-run"]);
+        var json = await s.RunAsync([.. args, "--dry-run", "--json"]);
+        var filesBefore = Directory.GetFiles(target).Length;
+        var real = await s.RunAsync([.. args, "--json"]);
+
+        // Then they agree on every deletion, held or made, and on the exit code
+        var fromReal = JsonActions(real.Output, dryRun: false);
+        Assert.Equal(Enumerable.Range(0, extra).Select(i => $"delete x{i}.txt{(expectedCode == 4 ? " held" : "")}"), fromReal);
+        Assert.Equal(fromReal, JsonActions(json.Output, dryRun: true));
+        Assert.Equal(fromReal, TextActions(text.Output));
+        Assert.True(text.ExitCode == expectedCode, text.ToString());
+        Assert.True(json.ExitCode == expectedCode, json.ToString());
+        Assert.True(real.ExitCode == expectedCode, real.ToString());
+        Assert.Contains($"\"exit_code\":{expectedCode}", json.Output, StringComparison.Ordinal);
+        Assert.Equal(10 + extra, filesBefore);
+        Assert.Equal(expectedCode == 4 ? 10 + extra : 10, Directory.GetFiles(target).Length);
+    }
+
     /// <summary>"(dryrun) verb: key" and "(held) verb: key: why" lines as (verb, key, held).</summary>
     private static List<string> TextActions(string output) =>
     [
