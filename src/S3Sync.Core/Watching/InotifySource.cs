@@ -313,8 +313,11 @@ public sealed class InotifySource : IChangeSource
         else if ((mask & Native.InModify) != 0) Emit(ChangeKind.Modified, path);
         else if ((mask & (Native.InDelete | Native.InMovedFrom)) != 0) Emit(ChangeKind.Removed, path);
         // IN_CREATE of a symbolic link is all there is of it (no write, no close): a change of its own, for the sites
-        // that keep links (symlinks: preserve); the others skip it as the walk does.
-        else if ((mask & Native.InCreate) != 0 && IsLink(path)) Emit(ChangeKind.Closed, path);
+        // that keep links (symlinks: preserve); the others skip it as the walk does. Sent once quiet for watch_interval,
+        // not at once: `ln -sfn` makes the new link under a temporary name and renames it over the old one at once,
+        // and the rename (a removal of the temporary name) then drops its upload instead of racing it, so no object is
+        // left at the temporary key.
+        else if ((mask & Native.InCreate) != 0 && IsLink(path)) Emit(ChangeKind.Modified, path);
         // IN_CREATE of a file: its IN_CLOSE_WRITE (or, for a writer that never closes, IN_MODIFY) follows.
     }
 

@@ -642,7 +642,7 @@ public sealed class SiteWatcher
 
     private async Task RescanAsync(string reason, bool rewatch, CancellationToken token)
     {
-        long objects = 0, bytes = 0;
+        long objects = 0, bytes = 0, listed = 0, created = 0;
         var deleted = new List<string>();
         var failed = new ConcurrentQueue<string>();
         try
@@ -666,21 +666,27 @@ public sealed class SiteWatcher
             var sync = new SiteSync(_site, _store, digests, new SyncSettings { Workers = _settings.Workers, QueueBuffer = _settings.QueueBuffer, Ledger = _settings.Ledger, Mounts = _settings.Mounts }, _logger, _deletions, _pool);
             sync.Planned += entry =>
             {
+                if (entry.Remote is not null) listed++;
                 if (entry.Action == PlanAction.Delete) { deleted.Add(entry.Key); return; }
                 if (entry.Local is not null) { objects++; bytes += entry.Local.Size; }
                 else if (entry.Remote is not null) { objects++; bytes += entry.Remote.Size; }
             };
             sync.Acted += a =>
             {
-                if (a is { Status: ActionStatus.Done, From: not null }) Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Moved, a.Key));
+                if (a is not { Status: ActionStatus.Done, From: not null }) return;
+                Interlocked.Increment(ref created);
+                Activity?.Invoke(new WatchActivity(_site.Name, WatchActivityKind.Moved, a.Key));
             };
             sync.Uploaded += r =>
             {
+                if (r.Outcome == UploadOutcome.Uploaded && r.Entry.Remote is null) Interlocked.Increment(ref created);
                 if (r.Outcome == UploadOutcome.Uploaded) _metrics.AddUpload(r.Bytes);
                 else if (r.Outcome == UploadOutcome.Failed) { _metrics.AddError(); failed.Enqueue(r.Entry.Key); }
             };
             var result = await sync.RunAsync(token).ConfigureAwait(false);
-            _done.Writer.TryWrite(new RescanDone(reason, result, objects, bytes, deleted, [.. failed], null));
+            // What the site manages once the sync is done: what its listing found, plus the objects it made, less those it deleted.
+            var managed = listed + Interlocked.Read(ref created) - result.Stats.Deleted;
+            _done.Writer.TryWrite(new RescanDone(reason, result, objects, bytes, deleted, [.. failed], null) { Managed = managed });
         }
         catch (OperationCanceledException)
         {
@@ -722,11 +728,12 @@ public sealed class SiteWatcher
                 _logger.LogWarning("site {Site}: full syncs work again", _site.Name);
             }
             if (r.Status != SiteStatus.Done) _metrics.AddError();
-            // From the first full sync on, the guard counts what the site manages once the sync is done (the files it
-            // walked and the objects it kept or held), not what its listing found before it uploaded: a first sync into
-            // an empty prefix lists 0 objects, and a percentage of 0 would hold every event deletion until the next one.
+            // From the first full sync on, the guard counts what the site manages once the sync is done (what its listing
+            // found, plus what it uploaded or moved to new keys, less what it deleted), not what its listing found before
+            // it uploaded: a first sync into an empty prefix lists 0 objects, and a percentage of 0 would hold every
+            // event deletion until the next full sync.
             if (r.Status is SiteStatus.Done or SiteStatus.DeletesRefused)
-                _deletions.Guard.Observe(done.Objects + (r.Status == SiteStatus.DeletesRefused ? done.Deleted.Count : 0));
+                _deletions.Guard.Observe(Math.Max(0, done.Managed));
             // The full sync decided every deletion again: what it refused is what is held now.
             if (r.Status == SiteStatus.DeletesRefused)
             {
@@ -805,5 +812,9 @@ public sealed class SiteWatcher
     /// plan (no action: nothing to send).</summary>
     private sealed record Checked(string Key, UploadTicket Ticket, PlanEntry Entry);
 
-    private sealed record RescanDone(string Reason, SiteResult? Result, long Objects, long Bytes, List<string> Deleted, List<string> Failed, string? Error);
+    private sealed record RescanDone(string Reason, SiteResult? Result, long Objects, long Bytes, List<string> Deleted, List<string> Failed, string? Error)
+    {
+        /// <summary>The objects the site manages once the sync is done: the delete guard's base from then on.</summary>
+        public long Managed { get; init; }
+    }
 }

@@ -35,6 +35,9 @@ public sealed class WatcherTableTests
         { "link retargeted as ln -sfn does", "preserve", "a.txt=a b.txt=b",
             "ln:cur>a.txt ev:Closed:cur await:Uploaded:cur ln:CUR.tmp>b.txt ev:Closed:CUR.tmp await:Uploaded:CUR.tmp mv:CUR.tmp>cur ev:Removed:CUR.tmp ev:Closed:cur await:Deleted:CUR.tmp await:Uploaded:cur",
             "a.txt=a b.txt=b cur=b.txt" },
+        { "link retargeted by ln -sfn, retire_deleted off: the temporary name is never uploaded", "preserve-keep", "a.txt=a b.txt=b",
+            "ln:cur>a.txt ev:Modified:cur w:z=9 ev:Closed:z await:Uploaded:z tick:1000 await:Uploaded:cur ln:CUR.tmp>b.txt ev:Modified:CUR.tmp mv:CUR.tmp>cur ev:Removed:CUR.tmp ev:Closed:cur await:Uploaded:cur tick:1000 w:y=8 ev:Closed:y await:Uploaded:y none:Uploaded:CUR.tmp",
+            "a.txt=a b.txt=b cur=b.txt y=8 z=9" },
         { "link, skip", "", "a.txt=a", "ln:cur>a.txt ev:Closed:cur w:z=9 ev:Closed:z await:Uploaded:z none:Uploaded:cur", "a.txt=a z=9" },
         { "restored in sync", "", "a=1", "ev:Restored:a await:Unchanged:a none:Uploaded:a", "a=1" },
         { "found with another mtime: a copy in place, as sync", "", "a=1", "touch:a ev:Found:a w:z=9 ev:Closed:z await:Uploaded:z tick:1000 await:ChangedInPlace:a none:Uploaded:a", "a=1 z=9" },
@@ -54,10 +57,10 @@ public sealed class WatcherTableTests
         using var site = new MemorySite(prefix: "");
         site.Site = site.Site with
         {
-            RetireDeleted = true,
+            RetireDeleted = !settings.EndsWith("-keep", StringComparison.Ordinal),
             WatchInterval = 1000,
             MaxDelete = settings == "5%" && DeleteLimit.TryParse("5%", out var limit) ? limit : site.Site.MaxDelete,
-            Symlinks = settings == "preserve" ? SymlinkMode.Preserve : SymlinkMode.Skip,
+            Symlinks = settings.StartsWith("preserve", StringComparison.Ordinal) ? SymlinkMode.Preserve : SymlinkMode.Skip,
             Metadata = settings != "nometadata",
         };
         site.Tree(tree);
