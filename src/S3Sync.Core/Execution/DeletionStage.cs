@@ -72,7 +72,7 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
             // The others are held; the moved objects' old keys still go (their content lives at the new key).
             Report(keys.Batches(), ActionStatus.Held, $"more than max_delete {guard.Limit}", acted, moved);
             if (dryRun) return new DeletionOutcome(DeletionRefusal.MaxDelete, moved.Count, [], counted, verdict);
-            var done = await DeleteAsync(_fullSync, [[.. moved.Select(site.KeyFor)]], verdict, acted, cancellationToken, moved, backup).ConfigureAwait(false);
+            var done = await DeleteAsync(_fullSync, [[.. moved]], verdict, acted, cancellationToken, moved, backup).ConfigureAwait(false);
             return done with { Refusal = DeletionRefusal.MaxDelete, Held = counted };
         }
         if (dryRun)
@@ -95,16 +95,16 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
         foreach (var item in items)
         {
             if (!item.EndsWith('/')) { keys.Add(item); continue; }
-            await foreach (var o in store.ListAsync(site.Bucket, site.KeyFor(item), cancellationToken).ConfigureAwait(false))
+            await foreach (var o in store.ListAsync(item, null, cancellationToken).ConfigureAwait(false))
             {
-                if (o.Key.Length == 0 || o.Key.EndsWith('/')) continue;
-                var key = item + o.Key;
+                if (o.Key.EndsWith('/')) continue; // the folder's own marker, and its sub-folders'
+                var key = o.Key;
                 if (site.Filter.Includes(key)) keys.Add(key);
             }
         }
         // Never delete when the folder itself is gone, or empty: an unmounted disk is not a deleted tree. Nor when
         // local_path is another folder now than the one watched (replaced by a rename, a mount): the events were of the old one.
-        var gone = rootThere ? keys.Where(k => !File.Exists(root + "/" + k) && !Directory.Exists(root + "/" + k)).Distinct(StringComparer.Ordinal).Select(site.KeyFor).ToList() : [];
+        var gone = rootThere ? keys.Where(k => !File.Exists(root + "/" + k) && !Directory.Exists(root + "/" + k)).Distinct(StringComparer.Ordinal).ToList() : [];
         if (gone.Count == 0) return DeletionOutcome.Nothing;
         var verdict = guard.CheckEvents(gone.Count, !Directory.EnumerateFileSystemEntries(root).Any());
         if (!verdict.Allowed || (_holding && !verdict.EmptyRoot))
@@ -153,7 +153,7 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
             var ok = new bool[batch.Count];
             await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count), options, async (i, token) =>
             {
-                var key = Relative(batch[i]);
+                var key = batch[i];
                 if (await backup.SaveAsync(key, token).ConfigureAwait(false) is not { } why)
                 {
                     ok[i] = true;
@@ -174,7 +174,7 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
         if (acted is null) return;
         foreach (var batch in batches)
             foreach (var key in batch)
-                if (moved?.Contains(Relative(key)) != true) acted(new ActionEvent(ActionLine.Delete, Relative(key), status, ChangeReason.RemoteOnly, Why: why));
+                if (moved?.Contains(key) != true) acted(new ActionEvent(ActionLine.Delete, key, status, ChangeReason.RemoteOnly, Why: why));
     }
 
     /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>

@@ -49,7 +49,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         var planner = run.Planner(store, digests, PlanFactory.Restore(settings.Owner, settings.At));
 
         var deletes = new List<string>();
-        var folderRestore = new FolderRestore(site, store, settings);
+        var folderRestore = new FolderRestore(store, settings);
         long remoteObjects = 0, localFiles = 0;
         var downloader = target is null ? null : new Downloader(site, store, target, digests, settings, logger, cancellationToken);
         await using (downloader)

@@ -484,7 +484,7 @@ public sealed class SiteWatcher
         var same = false;
         try
         {
-            if (await _store.HeadAsync(_site.Bucket, _site.KeyFor(key), _stop).ConfigureAwait(false) is { } head && head.Size == local.Size)
+            if (await _store.HeadAsync(key, _stop).ConfigureAwait(false) is { } head && head.Size == local.Size)
             {
                 var remote = new RemoteObject(key, head.Size, head.ETag, head.StorageClass, head.LastModifiedUtc);
                 using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
