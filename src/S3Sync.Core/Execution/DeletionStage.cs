@@ -39,7 +39,7 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
     /// <summary>A full sync decided every deletion again: <paramref name="holding"/> says whether it refused some.</summary>
     public void Decided(bool holding) => _holding = holding;
 
-    /// <summary>Holds <paramref name="keys"/> (full keys) without asking the guard: the walk or the listing did not complete.</summary>
+    /// <summary>Holds <paramref name="keys"/> (relative to the prefix) without asking the guard: the walk or the listing did not complete.</summary>
     public DeletionOutcome Incomplete(KeySpill keys, Action<ActionEvent>? acted)
     {
         Report(keys.Batches(), ActionStatus.Held, "the walk or the listing did not complete", acted);
@@ -47,7 +47,7 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
     }
 
     /// <summary>
-    /// A full sync's deletions (full keys), after its walk and listing completed: <paramref name="objects"/> (the
+    /// A full sync's deletions (keys relative to the prefix), after its walk and listing completed: <paramref name="objects"/> (the
     /// listing's count of managed objects) becomes the guard's base; <paramref name="localFiles"/> 0 is an empty root.
     /// A dry run asks the guard as the run would and reports the allowed deletions as planned.
     /// </summary>
@@ -140,7 +140,7 @@ public sealed class DeletionStage(Site site, IObjectStore store, DeleteGuard gua
         return new DeletionOutcome(DeletionRefusal.None, outcome.Deleted, outcome.Failed, 0, verdict, unsaved);
     }
 
-    /// <summary>The keys of <paramref name="batches"/> (full keys) whose backup copy was made and proved, a few at a time;
+    /// <summary>The keys of <paramref name="batches"/> (relative to the prefix) whose backup copy was made and proved, a few at a time;
     /// each other one is kept, logged and reported as a failed deletion.</summary>
     private async Task<(IEnumerable<IReadOnlyList<string>> Saved, List<(string Key, string Error)> Unsaved)> SavedFirstAsync(BackupPlace backup, IEnumerable<IReadOnlyList<string>> batches,
         Action<ActionEvent>? acted, CancellationToken cancellationToken)

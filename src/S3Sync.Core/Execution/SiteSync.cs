@@ -327,17 +327,17 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    logger.LogDebug("{Key}: open multipart upload kept: its parts cannot be listed ({Error})", upload.Key, StoreErrors.Describe(e));
+                    logger.LogDebug("{Key}: open multipart upload kept: its parts cannot be listed ({Error})", store.Location.Join(upload.Key), StoreErrors.Describe(e));
                     continue;
                 }
                 if (lastPart >= idleSince)
                 {
-                    logger.LogDebug("{Key}: open multipart upload kept: a part was stored {At:u}, it may be another run's in flight", upload.Key, lastPart);
+                    logger.LogDebug("{Key}: open multipart upload kept: a part was stored {At:u}, it may be another run's in flight", store.Location.Join(upload.Key), lastPart);
                     continue;
                 }
                 await multipart.AbortMultipartAsync(upload.Key, upload.UploadId, cancellationToken).ConfigureAwait(false);
                 aborted++;
-                logger.LogDebug("{Key}: aborted a stale multipart upload started {Initiated:u}", upload.Key, upload.InitiatedUtc);
+                logger.LogDebug("{Key}: aborted a stale multipart upload started {Initiated:u}", store.Location.Join(upload.Key), upload.InitiatedUtc);
             }
         }
         catch (ListingLoopException e)
