@@ -22,7 +22,8 @@ public interface IObjectStore : IDisposable
 
     /// <summary>
     /// A sibling bound to <paramref name="prefix"/> (a full prefix of the same bucket, "" or ending in '/') on the same
-    /// endpoint, sharing this store's client and limits. Disposing the sibling leaves them to this store. A decorator's
+    /// endpoint, sharing this store's client and limits (<see cref="StoreLocation.Sibling"/>: a prefix that does not end in
+    /// '/' is refused). Disposing the sibling leaves them to this store. A decorator's
     /// sibling is its inner store's: decorators watch the requests of the prefix they wrap.
     /// </summary>
     IObjectStore At(string prefix);

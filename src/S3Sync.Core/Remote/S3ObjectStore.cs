@@ -57,7 +57,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
 
     /// <inheritdoc/>
     public IObjectStore At(string prefix) =>
-        new S3ObjectStore(_client, _location with { Prefix = prefix }, _signedPut, _encryption, _acl, _policy, _bandwidth, owner: false)
+        new S3ObjectStore(_client, _location.Sibling(prefix), _signedPut, _encryption, _acl, _policy, _bandwidth, owner: false)
         {
             SingleCopyLimit = SingleCopyLimit,
             CopyPartSize = CopyPartSize,

@@ -17,5 +17,15 @@ public readonly record struct StoreLocation(string Bucket, string Prefix)
     /// <summary>The s3:// URL of one key.</summary>
     public string UrlOf(string key) => $"s3://{Bucket}/{Join(key)}";
 
+    /// <summary>
+    /// The place of a sibling store (<see cref="IObjectStore.At"/>): <paramref name="prefix"/> of the same bucket. It must
+    /// be "" or end in '/': a prefix "site" would also hold the keys of "site-old/" and "sitex", and a sibling bound to
+    /// it would list (and could delete) another prefix's objects.
+    /// </summary>
+    public StoreLocation Sibling(string prefix) =>
+        prefix.Length == 0 || prefix.EndsWith('/')
+            ? this with { Prefix = prefix }
+            : throw new ArgumentException($"a store's prefix is empty or ends with '/': '{prefix}' would take in its neighbours' keys", nameof(prefix));
+
     public override string ToString() => Url;
 }

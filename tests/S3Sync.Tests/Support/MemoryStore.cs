@@ -68,7 +68,7 @@ public sealed class MemoryStore : IObjectStore, IMultipartUploads, IServerCopy, 
     public StoreLocation Location { get; }
 
     /// <summary>A sibling bound to <paramref name="prefix"/> of the same bucket, with the same capabilities.</summary>
-    public IObjectStore At(string prefix) => new MemoryStore(_contents, Location with { Prefix = prefix })
+    public IObjectStore At(string prefix) => new MemoryStore(_contents, Location.Sibling(prefix))
     {
         CanMultipart = CanMultipart, CanCopy = CanCopy, CanVersions = CanVersions, CanListFolders = CanListFolders, CanCreateBuckets = CanCreateBuckets,
     };

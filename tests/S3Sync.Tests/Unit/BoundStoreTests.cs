@@ -73,4 +73,24 @@ public sealed class BoundStoreTests
         Assert.Equal("A"u8.ToArray(), site["bk/run/a.txt"]!.Body);
         await Assert.ThrowsAsync<ArgumentException>(() => backup.Copy.CopyAsync(new StoreLocation("other", "site/"), "a.txt", "x", null, "STANDARD", null, 1, default));
     }
+
+    [Theory]
+    [InlineData("bk")]
+    [InlineData("site/sub")]
+    [InlineData("/")]
+    public void A_sibling_prefix_that_does_not_end_with_a_slash_is_refused(string prefix)
+    {
+        using var client = new Amazon.S3.AmazonS3Client(new Amazon.Runtime.AnonymousAWSCredentials(), new Amazon.S3.AmazonS3Config { ServiceURL = "http://127.0.0.1:9", ForcePathStyle = true });
+        using var s3 = new S3ObjectStore(client, new StoreLocation("b", "site/"));
+        using var memory = new MemoryStore("b", prefix: "site/");
+
+        if (prefix == "/")
+        {
+            Assert.Equal("/", s3.At(prefix).Location.Prefix); // ends with '/': a name like any other
+            return;
+        }
+        Assert.Throws<ArgumentException>(() => s3.At(prefix));
+        Assert.Throws<ArgumentException>(() => memory.At(prefix));
+        Assert.Equal(new StoreLocation("b", prefix + "/"), s3.At(prefix + "/").Location);
+    }
 }
