@@ -136,15 +136,15 @@ public sealed class ProgressLine : IDisposable
     {
         public long Sent;
 
-        public override async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
+        public override async Task PutAsync(string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
         {
-            await Inner.PutAsync(bucket, key, body, md5, headers, cancellationToken).ConfigureAwait(false);
+            await Inner.PutAsync(key, body, md5, headers, cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref Sent, body.Length);
         }
 
-        public override async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+        public override async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
         {
-            var etag = await Inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken).ConfigureAwait(false);
+            var etag = await base.UploadPartAsync(key, uploadId, partNumber, body, md5, cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref Sent, body.Length);
             return etag;
         }

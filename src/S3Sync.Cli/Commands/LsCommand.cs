@@ -123,7 +123,8 @@ public static class LsCommand
 
     private static async Task<ListingLine> WithMetadataAsync(IObjectStore store, Site site, ListingLine line, CancellationToken cancellationToken)
     {
-        var head = await store.HeadAsync(site.Bucket, site.KeyFor(line.Key), line.VersionId, cancellationToken).ConfigureAwait(false);
+        var head = await (line.VersionId is null ? store.HeadAsync(line.Key, cancellationToken)
+            : (store.Versions ?? throw StoreCapabilities.Missing("read versions")).HeadAsync(line.Key, line.VersionId, cancellationToken)).ConfigureAwait(false);
         return head?.File is { } file ? line with { File = file } : line;
     }
 
@@ -131,11 +132,11 @@ public static class LsCommand
     {
         if (options.Versions)
         {
-            await foreach (var v in store.ListVersionsAsync(site.Bucket, site.ListPrefix, cancellationToken).ConfigureAwait(false))
+            await foreach (var v in (store.Versions ?? throw StoreCapabilities.Missing("list versions")).ListVersionsAsync(cancellationToken).ConfigureAwait(false))
                 yield return new ListingLine(v.Key, v.Size, v.LastModifiedUtc, v.StorageClass, v.ETag) { VersionId = v.VersionId, IsLatest = v.IsLatest, IsDeleteMarker = v.IsDeleteMarker };
             yield break;
         }
-        var listing = options.At is { } at ? store.ListAtAsync(site.Bucket, site.ListPrefix, at, cancellationToken) : store.ListAsync(site.Bucket, site.ListPrefix, cancellationToken);
+        var listing = options.At is { } at ? (store.Versions ?? throw StoreCapabilities.Missing("list versions")).ListAtAsync(at, cancellationToken) : store.ListAsync("", null, cancellationToken);
         await foreach (var o in listing.ConfigureAwait(false))
             yield return new ListingLine(o.Key, o.Size, o.LastModifiedUtc, o.StorageClass, o.ETag) { VersionId = o.VersionId };
     }

@@ -154,7 +154,8 @@ public static class RestoreCommand
     /// <summary>The newest run folder under the site's backup_path, or null when there is none.</summary>
     private static async Task<string?> LatestRunAsync(Site site, IObjectStore store, CancellationToken cancellationToken)
     {
-        var level = await store.ListLevelAsync(site.Bucket, BackupPlace.PrefixOf(site), 100_000, cancellationToken).ConfigureAwait(false);
+        using var place = store.At(BackupPlace.PrefixOf(site));
+        var level = place.Folders is { } folders ? await folders.ListLevelAsync("", 100_000, cancellationToken).ConfigureAwait(false) : null;
         return level?.Folders.Select(f => f.TrimEnd('/')).Where(f => BackupPlace.TryParseRun(f, out _)).Order(StringComparer.Ordinal).LastOrDefault();
     }
 
@@ -178,6 +179,7 @@ public static class RestoreCommand
             var site = configured with { LocalPath = target };
             var siteLogger = S3Sync.Reporting.SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
             using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limits.For(site), transfers.Bandwidth);
+            IObjectStore runStore = store; // the site's own prefix, or (--from-backup) a sibling at the run's: it owns nothing to dispose
             if (options.FromBackup is { } run)
             {
                 // The run's folder is the site for this restore: its keys are relative to the site, as saved. Nothing
@@ -191,10 +193,11 @@ public static class RestoreCommand
                 }
                 logger.LogInformation("site {Site}: restoring the backup run {Run}", site.Name, folder);
                 site = site with { Prefix = BackupPlace.PrefixOf(site) + folder, RetireDeleted = false, BackupPath = null };
+                runStore = store.At(site.ListPrefix);
             }
             // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
             using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, options.Rehash);
-            var restore = new SiteRestore(site, store, digests, options.Settings with { Limits = transfers }, siteLogger);
+            var restore = new SiteRestore(site, runStore, digests, options.Settings with { Limits = transfers }, siteLogger);
             actions?.Follow(site, restore);
             text?.Follow(site, restore);
             if (text is not null && options.All)

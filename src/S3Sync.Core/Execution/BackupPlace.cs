@@ -25,6 +25,10 @@ public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset ru
 
     private readonly string _run = RunName(runStarted);
 
+    /// <summary>The backup place: a sibling of the site's store bound to <see cref="PrefixOf"/> (same bucket, client and
+    /// limits); its keys are <c>RUN/KEY</c>. Not disposed: a sibling owns nothing.</summary>
+    private readonly IObjectStore _place = store.At(PrefixOf(site));
+
     /// <summary>How many seconds ahead a watch's save may go when its own second's folder holds another version.</summary>
     public const int MostSecondsAhead = 5;
 
@@ -40,8 +44,8 @@ public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset ru
     /// <summary>The listing prefix of the backup place (<c>backup_path/</c>).</summary>
     public static string PrefixOf(Site site) => site.BackupPath!.TrimEnd('/') + "/";
 
-    /// <summary>The full key of <paramref name="relativeKey"/>'s copy in this run's folder.</summary>
-    public string KeyFor(string relativeKey) => PrefixOf(site) + Run + "/" + relativeKey;
+    /// <summary>The full key of <paramref name="relativeKey"/>'s copy in this run's folder (as messages name it).</summary>
+    public string KeyFor(string relativeKey) => _place.Location.Join(Run + "/" + relativeKey);
 
     /// <summary>
     /// Saves the object at <paramref name="relativeKey"/> before it is deleted or overwritten. Returns null when it is
@@ -49,25 +53,26 @@ public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset ru
     /// </summary>
     public async Task<string?> SaveAsync(string relativeKey, CancellationToken cancellationToken)
     {
-        var source = site.KeyFor(relativeKey);
         var at = clock?.GetUtcNow() ?? runStarted;
-        var target = PrefixOf(site) + RunName(at) + "/" + relativeKey;
+        var saved = RunName(at) + "/" + relativeKey;
+        var target = _place.Location.Join(saved); // as messages name it
         try
         {
-            if (await store.HeadAsync(site.Bucket, source, cancellationToken).ConfigureAwait(false) is not { } head) return null;
+            if (await store.HeadAsync(relativeKey, cancellationToken).ConfigureAwait(false) is not { } head) return null;
             // Another version saved at this key already (another run of the same second, an earlier overwrite): a copy
             // over it would lose it. The same object (a retried save) is copied again. A watch (a clock) takes the next
             // second's folder instead, a few times: a file saved twice within a second keeps both versions.
-            for (var ahead = 1; await store.HeadAsync(site.Bucket, target, cancellationToken).ConfigureAwait(false) is { } earlier
+            for (var ahead = 1; await _place.HeadAsync(saved, cancellationToken).ConfigureAwait(false) is { } earlier
                 && (ETag.Normalize(earlier.ETag) != ETag.Normalize(head.ETag) || earlier.Size != head.Size); ahead++)
             {
                 if (clock is null || ahead > MostSecondsAhead)
                     return $"its backup copy {target} already holds another saved version (saved in the same second); not replaced";
-                target = PrefixOf(site) + RunName(at.AddSeconds(ahead)) + "/" + relativeKey;
+                saved = RunName(at.AddSeconds(ahead)) + "/" + relativeKey;
+                target = _place.Location.Join(saved);
             }
             var storageClass = site.BackupStorageClass ?? (head.StorageClass is { Length: > 0 } c ? c : Defaults.StorageClass);
-            await store.CopyAsync(site.Bucket, source, target, null, storageClass, head.ETag, head.Size, cancellationToken).ConfigureAwait(false);
-            var copy = await store.HeadAsync(site.Bucket, target, cancellationToken).ConfigureAwait(false);
+            await (_place.Copy ?? throw StoreCapabilities.Missing("copy objects")).CopyAsync(store.Location, relativeKey, saved, null, storageClass, head.ETag, head.Size, cancellationToken).ConfigureAwait(false);
+            var copy = await _place.HeadAsync(saved, cancellationToken).ConfigureAwait(false);
             if (copy is null) return $"its backup copy {target} is not there after the copy";
             if (copy.Size != head.Size) return $"its backup copy {target} holds {copy.Size} bytes, not {head.Size}";
             var sameETag = ETag.Normalize(copy.ETag) == ETag.Normalize(head.ETag);
@@ -91,13 +96,14 @@ public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset ru
 
     /// <summary>
     /// The run folders under the backup place older than <paramref name="keep"/> at <paramref name="now"/>, with the
-    /// keys under each, and how many objects the backup place holds in all (the delete guard's base). A folder whose
-    /// name is not a run's is left alone. Null when the store cannot list one level.
+    /// keys under each (relative to the backup place, <c>store.At(PrefixOf(site))</c>), and how many objects the backup
+    /// place holds in all (the delete guard's base). A folder whose name is not a run's is left alone. Null when the
+    /// store cannot list one level.
     /// </summary>
     public static async Task<(IReadOnlyList<string> Keys, IReadOnlyList<string> Runs, long Objects)?> ExpiredAsync(Site site, IObjectStore store, TimeSpan keep, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var prefix = PrefixOf(site);
-        if (await store.ListLevelAsync(site.Bucket, prefix, 100_000, cancellationToken).ConfigureAwait(false) is not { } level) return null;
+        using var place = store.At(PrefixOf(site));
+        if (place.Folders is not { } folders || await folders.ListLevelAsync("", 100_000, cancellationToken).ConfigureAwait(false) is not { } level) return null;
         var cutoff = now.UtcDateTime - keep;
         var runs = level.Folders.Where(f => TryParseRun(f, out var at) && at < cutoff).ToList();
         var keys = new List<string>();
@@ -105,10 +111,10 @@ public sealed class BackupPlace(Site site, IObjectStore store, DateTimeOffset ru
         foreach (var folder in level.Folders)
         {
             var expired = runs.Contains(folder);
-            await foreach (var o in store.ListAsync(site.Bucket, prefix + folder.TrimEnd('/') + "/", cancellationToken).ConfigureAwait(false))
+            await foreach (var o in place.ListAsync(folder.TrimEnd('/') + "/", null, cancellationToken).ConfigureAwait(false))
             {
                 objects++;
-                if (expired) keys.Add(prefix + folder.TrimEnd('/') + "/" + o.Key);
+                if (expired) keys.Add(o.Key);
             }
         }
         return (keys, runs, objects);

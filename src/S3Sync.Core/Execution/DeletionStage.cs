@@ -58,7 +58,7 @@ public sealed class DeletionStage
     /// nothing) through the same guard, holding and reporting as sync's deletions in S3.</summary>
     public static DeletionStage ForRestore(Site site, TargetFolder? target, DeleteGuard guard, ILogger logger, bool logsActions = true)
     {
-        var deleter = new LocalDeleter(site, target, logger, logsActions);
+        var deleter = new LocalDeleter(target, logger, logsActions);
         return new DeletionStage(site, null, guard, logger, nameSite: false, deleter, deleter, ChangeReason.LocalOnly, "the bucket prefix is empty");
     }
 
@@ -77,7 +77,7 @@ public sealed class DeletionStage
     /// <summary>A full sync decided every deletion again: <paramref name="holding"/> says whether it refused some.</summary>
     public void Decided(bool holding) => _holding = holding;
 
-    /// <summary>Holds <paramref name="keys"/> (full keys) without asking the guard: the walk or the listing did not complete.</summary>
+    /// <summary>Holds <paramref name="keys"/> (relative to the prefix) without asking the guard: the walk or the listing did not complete.</summary>
     public DeletionOutcome Incomplete(KeySpill keys, Action<ActionEvent>? acted)
     {
         Report(keys.Batches(), ActionStatus.Held, "the walk or the listing did not complete", acted);
@@ -85,7 +85,7 @@ public sealed class DeletionStage
     }
 
     /// <summary>
-    /// A full sync's deletions (full keys), after its walk and listing completed: <paramref name="objects"/> (the
+    /// A full sync's deletions (keys relative to the prefix), after its walk and listing completed: <paramref name="objects"/> (the
     /// listing's count of managed objects) becomes the guard's base; <paramref name="localFiles"/> 0 is an empty root.
     /// A dry run asks the guard as the run would and reports the allowed deletions as planned.
     /// </summary>
@@ -110,7 +110,7 @@ public sealed class DeletionStage
             // The others are held; the moved objects' old keys still go (their content lives at the new key).
             Report(keys.Batches(), ActionStatus.Held, $"more than max_delete {guard.Limit}", acted, moved);
             if (dryRun) return new DeletionOutcome(DeletionRefusal.MaxDelete, moved.Count, [], counted, verdict);
-            var done = await DeleteAsync(_fullSync, [[.. moved.Select(site.KeyFor)]], verdict, acted, cancellationToken, moved, backup).ConfigureAwait(false);
+            var done = await DeleteAsync(_fullSync, [[.. moved]], verdict, acted, cancellationToken, moved, backup).ConfigureAwait(false);
             return done with { Refusal = DeletionRefusal.MaxDelete, Held = counted };
         }
         if (dryRun)
@@ -134,16 +134,16 @@ public sealed class DeletionStage
         foreach (var item in items)
         {
             if (!item.EndsWith('/')) { keys.Add(item); continue; }
-            await foreach (var o in store.ListAsync(site.Bucket, site.KeyFor(item), cancellationToken).ConfigureAwait(false))
+            await foreach (var o in store.ListAsync(item, null, cancellationToken).ConfigureAwait(false))
             {
-                if (o.Key.Length == 0 || o.Key.EndsWith('/')) continue;
-                var key = item + o.Key;
+                if (o.Key.EndsWith('/')) continue; // the folder's own marker, and its sub-folders'
+                var key = o.Key;
                 if (site.Filter.Includes(key)) keys.Add(key);
             }
         }
         // Never delete when the folder itself is gone, or empty: an unmounted disk is not a deleted tree. Nor when
         // local_path is another folder now than the one watched (replaced by a rename, a mount): the events were of the old one.
-        var gone = rootThere ? keys.Where(k => !File.Exists(root + "/" + k) && !Directory.Exists(root + "/" + k)).Distinct(StringComparer.Ordinal).Select(site.KeyFor).ToList() : [];
+        var gone = rootThere ? keys.Where(k => !File.Exists(root + "/" + k) && !Directory.Exists(root + "/" + k)).Distinct(StringComparer.Ordinal).ToList() : [];
         if (gone.Count == 0) return DeletionOutcome.Nothing;
         var verdict = guard.CheckEvents(gone.Count, !Directory.EnumerateFileSystemEntries(root).Any());
         if (!verdict.Allowed || (_holding && !verdict.EmptyRoot))
@@ -179,7 +179,7 @@ public sealed class DeletionStage
         return new DeletionOutcome(DeletionRefusal.None, outcome.Deleted, outcome.Failed, 0, verdict, unsaved);
     }
 
-    /// <summary>The keys of <paramref name="batches"/> (full keys) whose backup copy was made and proved, a few at a time;
+    /// <summary>The keys of <paramref name="batches"/> (relative to the prefix) whose backup copy was made and proved, a few at a time;
     /// each other one is kept, logged and reported as a failed deletion.</summary>
     private async Task<(IEnumerable<IReadOnlyList<string>> Saved, List<(string Key, string Error)> Unsaved)> SavedFirstAsync(BackupPlace backup, IEnumerable<IReadOnlyList<string>> batches,
         Action<ActionEvent>? acted, CancellationToken cancellationToken)
@@ -192,7 +192,7 @@ public sealed class DeletionStage
             var ok = new bool[batch.Count];
             await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count), options, async (i, token) =>
             {
-                var key = Relative(batch[i]);
+                var key = batch[i];
                 if (await backup.SaveAsync(key, token).ConfigureAwait(false) is not { } why)
                 {
                     ok[i] = true;
@@ -213,9 +213,6 @@ public sealed class DeletionStage
         if (acted is null) return;
         foreach (var batch in batches)
             foreach (var key in batch)
-                if (moved?.Contains(Relative(key)) != true) acted(new ActionEvent(ActionLine.Delete, Relative(key), status, _reason, Why: why));
+                if (moved?.Contains(key) != true) acted(new ActionEvent(ActionLine.Delete, key, status, _reason, Why: why));
     }
-
-    /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
-    private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
 }

@@ -172,7 +172,7 @@ public sealed class Downloader : IAsyncDisposable
     private async Task<DownloadResult> DownloadAsync(PlanEntry entry)
     {
         var remote = entry.Remote!;
-        var key = _site.KeyFor(entry.Key);
+        var key = entry.Key;
         if (!RestorePath.TryParse(entry.Key, out var segments, out var why))
             return Fail(entry, $"not restored: {why}");
         SafeFileHandle? folder = null;
@@ -389,7 +389,7 @@ public sealed class Downloader : IAsyncDisposable
         TaskCompletionSource[]? written = null;
         Task? wholeTask = null;
         using var whole = hash == FetchHash.Parts ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
-        var fetcher = new PartFetcher(_store, _site.Bucket, key, shown, remote, file, partSize, hash, _logger)
+        var fetcher = new PartFetcher(_store, key, shown, remote, file, partSize, hash, _logger)
         {
             Answered = first =>
             {

@@ -19,7 +19,7 @@ public sealed record FolderOutcome(PlanEntry Entry, string? Error);
 /// an mtime a file system holds); without the owner (not root, <c>--no-owner</c>) no setuid or setgid bit is set.
 /// Memory: one entry per folder to fix, not per file.
 /// </summary>
-public sealed class FolderRestore(Site site, IObjectStore store, RestoreSettings settings)
+public sealed class FolderRestore(IObjectStore store, RestoreSettings settings)
 {
     private readonly List<PlanEntry> _folders = [];
 
@@ -39,7 +39,9 @@ public sealed class FolderRestore(Site site, IObjectStore store, RestoreSettings
             if (entry.Stored is { } known) { stored[i] = known; return; }
             try
             {
-                using var download = await store.GetAsync(site.Bucket, site.KeyFor(entry.Key), 0, null, entry.Remote?.VersionId, null, token).ConfigureAwait(false);
+                using var download = await (entry.Remote?.VersionId is { } version
+                    ? (store.Versions ?? throw StoreCapabilities.Missing("read versions")).GetAsync(entry.Key, version, 0, null, null, token)
+                    : store.GetAsync(entry.Key, 0, null, null, token)).ConfigureAwait(false);
                 stored[i] = download.File;
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using S3Sync.Config;
 using S3Sync.Local;
 using S3Sync.Reporting;
 
@@ -12,7 +11,7 @@ namespace S3Sync.Execution;
 /// one that cannot be removed is that key's failure, not the run's.
 /// </summary>
 /// <param name="target">The target folder; null in a dry run, which never deletes.</param>
-public sealed class LocalDeleter(Site site, TargetFolder? target, ILogger logger, bool logsActions = true) : IDeleter
+public sealed class LocalDeleter(TargetFolder? target, ILogger logger, bool logsActions = true) : IDeleter
 {
     public Task<DeleteOutcome> DeleteAsync(IEnumerable<IReadOnlyList<string>> keys, CancellationToken cancellationToken, Action<string>? deleted = null, Action<string, string>? failed = null, IReadOnlySet<string>? silent = null)
     {
@@ -21,10 +20,9 @@ public sealed class LocalDeleter(Site site, TargetFolder? target, ILogger logger
         var failures = new List<(string, string)>();
         foreach (var batch in keys)
         {
-            foreach (var full in batch)
+            foreach (var key in batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var key = full.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? full[site.ListPrefix.Length..] : full;
                 var segments = key.Split('/');
                 try
                 {

@@ -114,9 +114,9 @@ public sealed class MoveFinder(Site site, IObjectStore store, IDigestSource dige
             // An unencrypted one-part ETag that differs is other content; only an encrypted site's objects may hide an MD5
             // behind another ETag (then the stored MD5 speaks), and a multipart ETag at another part size may too.
             if (!etagSaysSame && parsed && parts == 0 && !encryptedSite) continue;
-            var sourceKey = site.KeyFor(candidate.Remote.Key);
+            var sourceKey = candidate.Remote.Key;
             ObjectHead? head;
-            try { head = await store.HeadAsync(site.Bucket, sourceKey, cancellationToken).ConfigureAwait(false); }
+            try { head = await store.HeadAsync(sourceKey, cancellationToken).ConfigureAwait(false); }
             catch (Exception e) when (e is not OperationCanceledException) { continue; }
             if (head is null || head.Size != local.Size || ETag.Normalize(head.ETag) != etag) continue; // changed since listed
             var encrypted = head.CustomerKey || head.ServerSideEncryption is "aws:kms" or "aws:kms:dsse";
@@ -152,18 +152,18 @@ public sealed class MoveFinder(Site site, IObjectStore store, IDigestSource dige
     /// <summary>The copy and its proof; false sends the file up instead (the copy, if any, is then overwritten).</summary>
     private async Task<bool> CopyAsync(LocalEntry local, string sourceKey, string sourceETag, string md5, FileFingerprint before, CancellationToken cancellationToken)
     {
-        var key = site.KeyFor(local.Key);
+        var key = local.Key;
         try
         {
             if (FileMetadata.TryRead(local.FullPath, followLinks: true) is not { } file) return false;
             var headers = UploadHeaders.For(site, local.Key, md5, file);
-            await store.CopyAsync(site.Bucket, sourceKey, key, headers, site.StorageClass, sourceETag, local.Size, cancellationToken).ConfigureAwait(false);
-            var after = await store.HeadAsync(site.Bucket, key, cancellationToken).ConfigureAwait(false);
+            await (store.Copy ?? throw StoreCapabilities.Missing("copy objects")).CopyAsync(store.Location, sourceKey, key, headers, site.StorageClass, sourceETag, local.Size, cancellationToken).ConfigureAwait(false);
+            var after = await store.HeadAsync(key, cancellationToken).ConfigureAwait(false);
             if (after is null || after.Size != local.Size || after.FingerprintMd5 != md5
                 || (ETag.TryParse(after.ETag, out var hex, out var parts) && parts == 0 && !(after.CustomerKey || after.ServerSideEncryption is "aws:kms" or "aws:kms:dsse") && hex != md5)
                 || !ChangeDetector.EncryptionApplied(site.Encryption, after))
             {
-                logger.LogInformation("{Key}: the server-side copy of {Source} is not what the file holds; uploading the file instead", local.Key, sourceKey);
+                logger.LogInformation("{Key}: the server-side copy of {Source} is not what the file holds; uploading the file instead", local.Key, store.Location.Join(sourceKey));
                 return false;
             }
             // The file must still be what was hashed: a write since then is uploaded (over the copy).
@@ -172,12 +172,12 @@ public sealed class MoveFinder(Site site, IObjectStore store, IDigestSource dige
         }
         catch (StoreException e) when (e.Kind == StoreErrorKind.PreconditionFailed)
         {
-            logger.LogInformation("{Key}: {Source} changed since it was listed; uploading the file instead of copying it", local.Key, sourceKey);
+            logger.LogInformation("{Key}: {Source} changed since it was listed; uploading the file instead of copying it", local.Key, store.Location.Join(sourceKey));
             return false;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogInformation("{Key}: the server-side copy of {Source} failed ({Error}); uploading the file instead", local.Key, sourceKey, StoreErrors.Describe(e));
+            logger.LogInformation("{Key}: the server-side copy of {Source} failed ({Error}); uploading the file instead", local.Key, store.Location.Join(sourceKey), StoreErrors.Describe(e));
             return false;
         }
     }

@@ -39,7 +39,6 @@ public sealed class PartFetcher
     public const int StalledBodyAttempts = 2;
 
     private readonly IObjectStore _store;
-    private readonly string _bucket;
     private readonly string _key;
     private readonly string _shown;
     private readonly RemoteObject _remote;
@@ -50,12 +49,11 @@ public sealed class PartFetcher
     private readonly ILogger _logger;
     private readonly object _gate = new();
 
-    /// <param name="key">The object's key in the bucket; <paramref name="shown"/> is how logs name it.</param>
+    /// <param name="key">The object's key (relative to the store's prefix); <paramref name="shown"/> is how logs name it.</param>
     /// <param name="partSize">The object's part size (its size when it comes in one GET).</param>
-    public PartFetcher(IObjectStore store, string bucket, string key, string shown, RemoteObject remote, SafeFileHandle file, long partSize, FetchHash hash, ILogger logger)
+    public PartFetcher(IObjectStore store, string key, string shown, RemoteObject remote, SafeFileHandle file, long partSize, FetchHash hash, ILogger logger)
     {
         _store = store;
-        _bucket = bucket;
         _key = key;
         _shown = shown;
         _remote = remote;
@@ -177,8 +175,9 @@ public sealed class PartFetcher
     {
         var one = _count == 1;
         long? length = one ? null : lane.End - lane.At;
-        var download = await _store.GetAsync(_bucket, _key, lane.At, length, _remote.VersionId,
-            _remote.VersionId is null ? _remote.ETag : null, token).ConfigureAwait(false);
+        var download = await (_remote.VersionId is { } version
+            ? (_store.Versions ?? throw StoreCapabilities.Missing("read versions")).GetAsync(_key, version, lane.At, length, null, token)
+            : _store.GetAsync(_key, lane.At, length, _remote.ETag, token)).ConfigureAwait(false);
         if (download.ContentLength > length)
         {
             // A server that ignores Range answers the object from its first byte: those bytes would land at this

@@ -32,7 +32,7 @@ public sealed class SiteDeleter(Site site, IObjectStore store, ILogger logger, b
             IReadOnlyList<(string Key, string Error)> refused;
             try
             {
-                refused = await store.DeleteAsync(site.Bucket, batch, cancellationToken).ConfigureAwait(false);
+                refused = await store.DeleteAsync(batch, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -44,21 +44,18 @@ public sealed class SiteDeleter(Site site, IObjectStore store, ILogger logger, b
             {
                 if (gone?.Contains(key) == true) continue;
                 count++;
-                if (silent?.Contains(Relative(key)) == true) continue;
-                deleted?.Invoke(Relative(key));
-                if (logsActions) ActionLine.Log(logger, ActionLine.Delete, Relative(key), site: nameSite ? site.Name : null);
+                if (silent?.Contains(key) == true) continue;
+                deleted?.Invoke(key);
+                if (logsActions) ActionLine.Log(logger, ActionLine.Delete, key, site: nameSite ? site.Name : null);
             }
             foreach (var (key, error) in refused)
             {
-                failures.Add((Relative(key), error));
-                if (nameSite) logger.LogError("site {Site}: {Key}: delete failed: {Error}; the next full sync retires it", site.Name, Relative(key), error);
-                else logger.LogError("{Key}: delete failed: {Error}", Relative(key), error);
-                failed?.Invoke(Relative(key), error);
+                failures.Add((key, error));
+                if (nameSite) logger.LogError("site {Site}: {Key}: delete failed: {Error}; the next full sync retires it", site.Name, key, error);
+                else logger.LogError("{Key}: delete failed: {Error}", key, error);
+                failed?.Invoke(key, error);
             }
         }
         return new DeleteOutcome(count, failures);
     }
-
-    /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
-    private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
 }

@@ -49,7 +49,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
         var planner = run.Planner(store, digests, PlanFactory.Restore(settings.Owner, settings.At));
 
         using var deletes = new KeySpill();
-        var folderRestore = new FolderRestore(site, store, settings);
+        var folderRestore = new FolderRestore(store, settings);
         long remoteObjects = 0, localFiles = 0;
         var downloader = target is null ? null : new Downloader(site, store, target, digests, settings, logger, cancellationToken);
         await using (downloader)
@@ -114,7 +114,7 @@ public sealed class SiteRestore(Site site, IObjectStore store, IDigestSource dig
                         await downloader!.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
                         break;
                     case PlanAction.Delete:
-                        deletes.Add(site.KeyFor(entry.Key));
+                        deletes.Add(entry.Key);
                         break;
                     default:
                         if (entry.Reason == ChangeReason.Vanished && entry.Local is not null && target is not null) RemoveLeftover(target, entry.Key);

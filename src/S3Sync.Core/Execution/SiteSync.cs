@@ -130,7 +130,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         {
             try
             {
-                if (await store.CreateBucketIfMissingAsync(site.Bucket, site.Endpoint is null ? site.Region : null, cancellationToken).ConfigureAwait(false))
+                if (await (store.Buckets ?? throw StoreCapabilities.Missing("create buckets")).CreateBucketIfMissingAsync(site.Endpoint is null ? site.Region : null, cancellationToken).ConfigureAwait(false))
                     logger.LogInformation("site {Site}: created bucket {Bucket} (create_bucket)", site.Name, site.Bucket);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -215,7 +215,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                         await uploader.EnqueueAsync(entry, cancellationToken).ConfigureAwait(false);
                         break;
                     case PlanAction.Delete:
-                        deletes.Add(site.KeyFor(entry.Key));
+                        deletes.Add(entry.Key);
                         moves?.AddDeleted(entry.Remote!);
                         break;
                     default:
@@ -311,10 +311,11 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         {
             var idleSince = settings.Time.GetUtcNow().UtcDateTime - AbandonedAfter;
             var stale = new List<OpenUpload>();
-            await foreach (var upload in store.ListOpenUploadsAsync(site.Bucket, site.ListPrefix, cancellationToken).ConfigureAwait(false))
+            if (store.Multipart is not { } multipart) return true; // a store without multipart uploads has none open
+            await foreach (var upload in multipart.ListOpenUploadsAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (!upload.Key.StartsWith(site.ListPrefix, StringComparison.Ordinal) || upload.InitiatedUtc >= cutoff || upload.InitiatedUtc >= idleSince) continue;
-                if (!site.Filter.Includes(upload.Key[site.ListPrefix.Length..])) continue;
+                if (upload.InitiatedUtc >= cutoff || upload.InitiatedUtc >= idleSince) continue;
+                if (!site.Filter.Includes(upload.Key)) continue;
                 stale.Add(upload);
             }
             foreach (var upload in stale)
@@ -322,21 +323,21 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
                 DateTime? lastPart;
                 try
                 {
-                    lastPart = await store.LastPartAsync(site.Bucket, upload.Key, upload.UploadId, cancellationToken).ConfigureAwait(false);
+                    lastPart = await multipart.LastPartAsync(upload.Key, upload.UploadId, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    logger.LogDebug("{Key}: open multipart upload kept: its parts cannot be listed ({Error})", upload.Key, StoreErrors.Describe(e));
+                    logger.LogDebug("{Key}: open multipart upload kept: its parts cannot be listed ({Error})", store.Location.Join(upload.Key), StoreErrors.Describe(e));
                     continue;
                 }
                 if (lastPart >= idleSince)
                 {
-                    logger.LogDebug("{Key}: open multipart upload kept: a part was stored {At:u}, it may be another run's in flight", upload.Key, lastPart);
+                    logger.LogDebug("{Key}: open multipart upload kept: a part was stored {At:u}, it may be another run's in flight", store.Location.Join(upload.Key), lastPart);
                     continue;
                 }
-                await store.AbortMultipartAsync(site.Bucket, upload.Key, upload.UploadId, cancellationToken).ConfigureAwait(false);
+                await multipart.AbortMultipartAsync(upload.Key, upload.UploadId, cancellationToken).ConfigureAwait(false);
                 aborted++;
-                logger.LogDebug("{Key}: aborted a stale multipart upload started {Initiated:u}", upload.Key, upload.InitiatedUtc);
+                logger.LogDebug("{Key}: aborted a stale multipart upload started {Initiated:u}", store.Location.Join(upload.Key), upload.InitiatedUtc);
             }
         }
         catch (ListingLoopException e)
@@ -460,14 +461,12 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
             foreach (var run in found.Runs) logger.LogInformation("site {Site}: (dryrun) backup_keep: would remove the run folder {Run} under s3://{Bucket}/{Prefix}", site.Name, run.TrimEnd('/'), site.Bucket, BackupPlace.PrefixOf(site));
             return SiteStatus.Done;
         }
-        var failed = await store.DeleteAsync(site.Bucket, found.Keys, cancellationToken).ConfigureAwait(false);
-        foreach (var (key, error) in failed) problems.Add($"{key}: backup_keep could not delete it: {error}");
+        using var place = store.At(BackupPlace.PrefixOf(site));
+        var failed = await place.DeleteAsync(found.Keys, cancellationToken).ConfigureAwait(false);
+        foreach (var (key, error) in failed) problems.Add($"{place.Location.Join(key)}: backup_keep could not delete it: {error}");
         logger.LogInformation("site {Site}: backup_keep removed {Count} run folders older than {Keep} ({Objects} objects)", site.Name, found.Runs.Count, keep, found.Keys.Count - failed.Count);
         return failed.Count > 0 ? SiteStatus.Failed : SiteStatus.Done;
     }
-
-    /// <summary>The key as every log line names it: relative to the site's prefix (<see cref="ActionLine"/>).</summary>
-    private string Relative(string key) => key.StartsWith(site.ListPrefix, StringComparison.Ordinal) ? key[site.ListPrefix.Length..] : key;
 
     /// <summary>The run's deletions through the <see cref="DeletionStage"/> (moved objects' old keys not counted by the
     /// guard, and deleted even when the others are held; with backup_path each saved first); what it refused is said

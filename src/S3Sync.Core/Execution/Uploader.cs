@@ -200,7 +200,7 @@ public sealed class Uploader : IAsyncDisposable
     {
         try
         {
-            await b.Store.ChangeStorageClassAsync(b.Site.Bucket, b.Site.KeyFor(entry.Key), b.Site.StorageClass, b.Token).ConfigureAwait(false);
+            await (b.Store.Copy ?? throw StoreCapabilities.Missing("copy objects")).ChangeStorageClassAsync(entry.Key, b.Site.StorageClass, b.Token).ConfigureAwait(false);
             if (b.LogsActions) ActionLine.Log(_logger, ActionLine.Copy, entry.Key, b.Site.StorageClass);
             return new UploadResult(entry, UploadOutcome.ChangedInPlace, 0, null, b.Site.StorageClass);
         }
@@ -224,7 +224,7 @@ public sealed class Uploader : IAsyncDisposable
         try
         {
             var headers = Headers(b, entry.Key, ETag.Hex(EmptyMd5), folder);
-            await b.Store.PutAsync(b.Site.Bucket, b.Site.KeyFor(entry.Key), ReadOnlyMemory<byte>.Empty, EmptyMd5, headers, b.Token).ConfigureAwait(false);
+            await b.Store.PutAsync(entry.Key, ReadOnlyMemory<byte>.Empty, EmptyMd5, headers, b.Token).ConfigureAwait(false);
             if (entry.Action == PlanAction.ChangeMetadata)
             {
                 var detail = "metadata, mode " + Convert.ToString(folder.Permissions, 8);
@@ -263,16 +263,16 @@ public sealed class Uploader : IAsyncDisposable
             if (settings && entry.Remote!.Size > MaxCopyBytes) return await UploadAsync(entry, b).ConfigureAwait(false);
             var digest = entry.Digest ?? await b.Digests.GetAsync(local, [], b.Token).ConfigureAwait(false);
             var multipart = ETag.TryParse(entry.Remote!.ETag, out _, out var parts) && parts > 0;
-            var key = b.Site.KeyFor(entry.Key);
+            var key = entry.Key;
             // A digest of part MD5s alone (a one-pass upload, a restore): the copy keeps the fingerprint the object has
             // (none after a one-pass upload). A copy does not change the bytes, so it vouches for what it vouched for
             // before, and a chmod costs no read of a large file.
-            var md5Hex = digest.Md5Hex ?? (entry.Head ?? await b.Store.HeadAsync(b.Site.Bucket, key, b.Token).ConfigureAwait(false))?.FingerprintMd5;
+            var md5Hex = digest.Md5Hex ?? (entry.Head ?? await b.Store.HeadAsync(key, b.Token).ConfigureAwait(false))?.FingerprintMd5;
             var ownLayout = multipart && digest.PartSize > 0 && digest.OwnETag == ETag.Normalize(entry.Remote.ETag);
             var headers = Headers(b, entry.Key, md5Hex, file) with { PartSize = ownLayout ? digest.PartSize : 0 };
             try
             {
-                await b.Store.ReplaceMetadataAsync(b.Site.Bucket, key, headers, multipart, b.Token).ConfigureAwait(false);
+                await (b.Store.Copy ?? throw StoreCapabilities.Missing("copy objects")).ReplaceMetadataAsync(key, headers, multipart, b.Token).ConfigureAwait(false);
             }
             catch (StoreException e) when (settings && e.Answered)
             {
@@ -281,7 +281,7 @@ public sealed class Uploader : IAsyncDisposable
             }
             if (b.Site.Encryption.IsKms || b.Site.Encryption.Mode == EncryptionMode.Customer)
             {
-                var after = await b.Store.HeadAsync(b.Site.Bucket, key, b.Token).ConfigureAwait(false);
+                var after = await b.Store.HeadAsync(key, b.Token).ConfigureAwait(false);
                 if (after is not null && !ChangeDetector.EncryptionApplied(b.Site.Encryption, after))
                 {
                     _logger.LogInformation("{Key}: the server did not apply {Encryption} to the copy; uploading the file again", entry.Key, b.Site.Encryption);
@@ -396,7 +396,7 @@ public sealed class Uploader : IAsyncDisposable
         var body = System.Text.Encoding.UTF8.GetBytes(target);
         var md5 = MD5.HashData(body);
         var headers = new UploadHeaders(b.Site.StorageClass, "application/octet-stream", ETag.Hex(md5)) { File = link with { LinkTarget = target } };
-        await b.Store.PutAsync(b.Site.Bucket, b.Site.KeyFor(entry.Key), body, md5, headers, b.Token).ConfigureAwait(false);
+        await b.Store.PutAsync(entry.Key, body, md5, headers, b.Token).ConfigureAwait(false);
     }
 
     /// <summary>One PUT from a buffer. The MD5 sent is the buffer's, so the stored bytes are exactly what was read;
@@ -422,7 +422,7 @@ public sealed class Uploader : IAsyncDisposable
             if (info.Length != size || info.LastWriteTimeUtc != mtime) throw new FileChangedException(info.FullName);
             var body = buffer.AsMemory(0, read);
             var md5 = MD5.HashData(body.Span);
-            await b.Store.PutAsync(b.Site.Bucket, b.Site.KeyFor(entry.Key), body, md5, Headers(b, entry.Key, ETag.Hex(md5), file), b.Token).ConfigureAwait(false);
+            await b.Store.PutAsync(entry.Key, body, md5, Headers(b, entry.Key, ETag.Hex(md5), file), b.Token).ConfigureAwait(false);
             // What was sent is what the file held when its fingerprint was taken: remember it, so the next run reads nothing.
             if (stamp is not null) b.Digests.Remember(entry.Local!, stamp, new FileDigest(read, md5, 0, [], new Dictionary<long, string>()));
         }
@@ -458,9 +458,9 @@ public sealed class Uploader : IAsyncDisposable
             throw new FileChangedException(local.FullPath);
         }
         var partSize = digest?.PartSize ?? ETag.PartSizeFor(size);
-        var key = b.Site.KeyFor(entry.Key);
+        var key = entry.Key;
         var headers = Headers(b, entry.Key, digest?.Md5Hex, FileMetadata.TryRead(local.FullPath, followLinks: true)) with { PartSize = partSize };
-        var uploadId = await b.Store.StartMultipartAsync(b.Site.Bucket, key, headers, b.Token).ConfigureAwait(false);
+        var uploadId = await (b.Store.Multipart ?? throw StoreCapabilities.Missing("upload in parts")).StartMultipartAsync(key, headers, b.Token).ConfigureAwait(false);
         // Nothing stored for IdleLimit: the upload is given up (each part stored re-arms it; see IdleLimit).
         using var idle = new CancellationTokenSource(IdleLimit, Time);
         using var live = CancellationTokenSource.CreateLinkedTokenSource(b.Token, idle.Token);
@@ -475,7 +475,7 @@ public sealed class Uploader : IAsyncDisposable
             // One pass: no MD5 was known before the parts were read, so only an unmoved fingerprint says that every
             // part is of one version of the file (a write with its mtime put back still moves the ctime).
             if (onePass is not null && FileFingerprint.TryRead(local.FullPath) != onePass.Fingerprint) throw new FileChangedException(local.FullPath);
-            await b.Store.CompleteMultipartAsync(b.Site.Bucket, key, uploadId, state.PartETags(), live.Token).ConfigureAwait(false);
+            await (b.Store.Multipart ?? throw StoreCapabilities.Missing("upload in parts")).CompleteMultipartAsync(key, uploadId, state.PartETags(), live.Token).ConfigureAwait(false);
         }
         catch
         {
@@ -511,11 +511,11 @@ public sealed class Uploader : IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await b.Store.AbortMultipartAsync(b.Site.Bucket, key, uploadId, timeout.Token).ConfigureAwait(false);
+            await (b.Store.Multipart ?? throw StoreCapabilities.Missing("upload in parts")).AbortMultipartAsync(key, uploadId, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            _logger.LogWarning("{Key}: could not abort multipart upload {UploadId}: {Error}", key, uploadId, StoreErrors.Describe(e));
+            _logger.LogWarning("{Key}: could not abort multipart upload {UploadId}: {Error}", b.Store.Location.Join(key), uploadId, StoreErrors.Describe(e));
         }
     }
 
@@ -542,7 +542,7 @@ public sealed class Uploader : IAsyncDisposable
             // it (BadDigest when the file changed since), so the part is not hashed a second time here. One pass: the
             // part's MD5 is computed from this buffer, the only read of it.
             var md5 = state.KnownMd5(work.Index) ?? MD5.HashData(body.Span);
-            var etag = await state.Batch.Store.UploadPartAsync(state.Batch.Site.Bucket, state.Key, state.UploadId, work.Index + 1, body, md5, state.Token).ConfigureAwait(false);
+            var etag = await (state.Batch.Store.Multipart ?? throw StoreCapabilities.Missing("upload in parts")).UploadPartAsync(state.Key, state.UploadId, work.Index + 1, body, md5, state.Token).ConfigureAwait(false);
             state.SetPart(work.Index, etag, md5);
         }
         catch (Exception e)

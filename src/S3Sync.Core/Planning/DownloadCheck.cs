@@ -45,7 +45,7 @@ public sealed class DownloadCheck(Site site, IObjectStore store, int parallelism
             await using Stream local = entry.Local!.LinkTarget is { } target
                 ? new MemoryStream(System.Text.Encoding.UTF8.GetBytes(target), writable: false)
                 : new FileStream(LocalFile.OpenRead(entry.Local.FullPath, entry.Local.Identity), FileAccess.Read, 1);
-            await using var remote = await store.OpenReadAsync(site.Bucket, site.KeyFor(entry.Key), cancellationToken).ConfigureAwait(false);
+            await using var remote = await store.OpenReadAsync(entry.Key, cancellationToken).ConfigureAwait(false);
             long offset = 0;
             while (true)
             {

@@ -35,14 +35,14 @@ public static class RangeListing
     /// <summary>One piece of the listing, in key order: an object of a level, or a folder listed by its own chain.</summary>
     private readonly record struct Unit(RemoteObject? Object, string? Folder);
 
-    public static async IAsyncEnumerable<RemoteObject> ListAsync(IObjectStore store, string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<RemoteObject> ListAsync(IObjectStore store, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // The first page of one chain: a small site needs nothing more (and a server that fails or loops is asked
         // nothing else).
         var first = new List<RemoteObject>();
         var more = false;
-        await using (var chain = store.ListAsync(bucket, prefix, stop.Token).GetAsyncEnumerator(stop.Token))
+        await using (var chain = store.ListAsync("", null, stop.Token).GetAsyncEnumerator(stop.Token))
         {
             while (await chain.MoveNextAsync().ConfigureAwait(false))
             {
@@ -51,13 +51,13 @@ public static class RangeListing
             }
         }
         List<Unit>? units = null;
-        if (more) units = await UnitsAsync(store, bucket, prefix, store.ListLevelAsync(bucket, prefix, MaxEntries, stop.Token), stop.Token).ConfigureAwait(false);
+        if (more && store.Folders is { } folders) units = await UnitsAsync(folders, folders.ListLevelAsync("", MaxEntries, stop.Token), stop.Token).ConfigureAwait(false);
         if (units is null)
         {
             foreach (var o in first) yield return o;
             if (!more) yield break;
             // Not split: the one chain, from where the first page ended.
-            await foreach (var o in store.ListAsync(bucket, prefix, first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
+            await foreach (var o in store.ListAsync("", first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
             yield break;
         }
 
@@ -65,7 +65,7 @@ public static class RangeListing
         // it): a server whose level listing lies (a folder it misnames, leaves out or invents, a key it places
         // wrongly), or a change between the two, gives the one chain instead, never a stream with keys hidden from
         // the merge (a hidden key is a restore's wrong deletion).
-        await using var split = SplitAsync(store, bucket, prefix, units, stop.Token).GetAsyncEnumerator(stop.Token);
+        await using var split = SplitAsync(store, units, stop.Token).GetAsyncEnumerator(stop.Token);
         var held = new List<RemoteObject>(first.Count + 1);
         var agrees = true;
         while (agrees && held.Count <= first.Count)
@@ -79,7 +79,7 @@ public static class RangeListing
         {
             await split.DisposeAsync().ConfigureAwait(false); // its chains stop now, not after the one chain
             foreach (var o in first) yield return o;
-            await foreach (var o in store.ListAsync(bucket, prefix, first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
+            await foreach (var o in store.ListAsync("", first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
             yield break;
         }
         foreach (var o in held) yield return o;
@@ -96,12 +96,12 @@ public static class RangeListing
     /// names. A store that cannot list by level, or a top level over <see cref="ShardMaxEntries"/>, is listed as one chain
     /// (the planner's filter then keeps the shard's keys: the same stream, at the cost of every page).
     /// </summary>
-    public static async IAsyncEnumerable<RemoteObject> ListShardAsync(IObjectStore store, string bucket, string prefix, Config.Shard shard, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<RemoteObject> ListShardAsync(IObjectStore store, Config.Shard shard, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         FolderLevel? level;
         try
         {
-            level = await store.ListLevelAsync(bucket, prefix, ShardMaxEntries, cancellationToken).ConfigureAwait(false);
+            level = store.Folders is { } folders ? await folders.ListLevelAsync("", ShardMaxEntries, cancellationToken).ConfigureAwait(false) : null;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -109,15 +109,15 @@ public static class RangeListing
         }
         if (level is null)
         {
-            await foreach (var o in store.ListAsync(bucket, prefix, cancellationToken).ConfigureAwait(false)) yield return o;
+            await foreach (var o in store.ListAsync("", null, cancellationToken).ConfigureAwait(false)) yield return o;
             yield break;
         }
         var units = Interleave("", [.. level.Objects.Where(o => shard.Owns(o.Key))], level.Folders.Where(shard.Owns).Select(f => new Unit(null, f)));
-        await foreach (var o in SplitAsync(store, bucket, prefix, units, cancellationToken).ConfigureAwait(false)) yield return o;
+        await foreach (var o in SplitAsync(store, units, cancellationToken).ConfigureAwait(false)) yield return o;
     }
 
     /// <summary>The pieces in key order: a level's objects as they are, a folder's by its own chain.</summary>
-    private static async IAsyncEnumerable<RemoteObject> SplitAsync(IObjectStore store, string bucket, string prefix, List<Unit> units, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<RemoteObject> SplitAsync(IObjectStore store, List<Unit> units, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = new Dictionary<int, Channel<RemoteObject>>();
@@ -131,7 +131,7 @@ public static class RangeListing
                 {
                     var channel = Channel.CreateBounded<RemoteObject>(new BoundedChannelOptions(1000) { SingleReader = true, SingleWriter = true });
                     started[next] = channel;
-                    _ = Task.Run(() => FillAsync(store, bucket, prefix, folder, channel.Writer, stop.Token), CancellationToken.None);
+                    _ = Task.Run(() => FillAsync(store, folder, channel.Writer, stop.Token), CancellationToken.None);
                 }
                 next++;
             }
@@ -155,7 +155,7 @@ public static class RangeListing
                 }
                 // A folder of a level holds a key by definition: one that lists nothing was misnamed by the server
                 // (its keys are elsewhere, unlisted) or emptied since; either way the stream is not the one chain's.
-                if (!any) throw new ListingMismatchException($"the listing of s3://{bucket}/{prefix} by folder named the folder '{prefix}{units[i].Folder}', which lists no key: the server's delimiter listing cannot be trusted (or the bucket changed during the listing); stopped");
+                if (!any) throw new ListingMismatchException($"the listing of {store.Location.Url} by folder named the folder '{store.Location.Join(units[i].Folder!)}', which lists no key: the server's delimiter listing cannot be trusted (or the bucket changed during the listing); stopped");
                 started.Remove(i);
                 StartAhead(i + 1);
             }
@@ -166,12 +166,12 @@ public static class RangeListing
         }
     }
 
-    private static async Task FillAsync(IObjectStore store, string bucket, string prefix, string folder, ChannelWriter<RemoteObject> writer, CancellationToken cancellationToken)
+    private static async Task FillAsync(IObjectStore store, string folder, ChannelWriter<RemoteObject> writer, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var o in store.ListAsync(bucket, prefix + folder, cancellationToken).ConfigureAwait(false))
-                await writer.WriteAsync(o with { Key = folder + o.Key }, cancellationToken).ConfigureAwait(false);
+            await foreach (var o in store.ListAsync(folder, null, cancellationToken).ConfigureAwait(false))
+                await writer.WriteAsync(o, cancellationToken).ConfigureAwait(false);
             writer.TryComplete();
         }
         catch (Exception e)
@@ -181,14 +181,14 @@ public static class RangeListing
     }
 
     /// <summary>The pieces of the listing in key order, or null when it is not split (no level, or too large).</summary>
-    private static async Task<List<Unit>?> UnitsAsync(IObjectStore store, string bucket, string prefix, Task<FolderLevel?> top, CancellationToken cancellationToken)
+    private static async Task<List<Unit>?> UnitsAsync(IFolderListing folders, Task<FolderLevel?> top, CancellationToken cancellationToken)
     {
         try
         {
             if (await top.ConfigureAwait(false) is not { } level) return null;
             if (level.Folders.Count >= MinFolders) return Interleave("", level.Objects, level.Folders.Select(f => new Unit(null, f)));
             // Few folders: split each of them one level further.
-            var deeper = await Task.WhenAll(level.Folders.Select(f => store.ListLevelAsync(bucket, prefix + f, MaxEntries, cancellationToken))).ConfigureAwait(false);
+            var deeper = await Task.WhenAll(level.Folders.Select(f => folders.ListLevelAsync(f, MaxEntries, cancellationToken))).ConfigureAwait(false);
             // A folder whose own level is empty was misnamed (or emptied since): not split, the one chain.
             if (deeper.Any(d => d is { Objects.Count: 0, Folders.Count: 0 })) return null;
             var inner = level.Folders.SelectMany((f, i) => deeper[i] is { } sub

@@ -56,7 +56,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         _walker = new LocalWalker(site, report, options.KnownMounts) { ListsRestoreTemps = options.Download };
         // Hashing is bounded by the cores, the window by the network: a HEAD never waits behind a read.
         using var hashing = new GatedDigestSource(digests, options.Parallelism);
-        var detector = PlanFactory.Detector(site, options, hashing, new StoreFingerprints(store, site));
+        var detector = PlanFactory.Detector(site, options, hashing, new StoreFingerprints(store));
         // A restore's target folder that does not exist yet (a dry run creates nothing) holds no files.
         _noTarget = options.Download && !Directory.Exists(site.LocalPath) && !File.Exists(site.LocalPath);
         var local = _noTarget ? AsyncEnumerable.Empty<LocalEntry>() : _walker.WalkAsync(cancellationToken);
@@ -77,10 +77,10 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     private async IAsyncEnumerable<RemoteObject> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var listing = options.At is { } at
-            ? store.ListAtAsync(site.Bucket, site.ListPrefix, at, cancellationToken)
+            ? (store.Versions ?? throw StoreCapabilities.Missing("list versions")).ListAtAsync(at, cancellationToken)
             : site.Filter.Shard is { } shard
-            ? RangeListing.ListShardAsync(store, site.Bucket, site.ListPrefix, shard, cancellationToken)
-            : RangeListing.ListAsync(store, site.Bucket, site.ListPrefix, cancellationToken);
+            ? RangeListing.ListShardAsync(store, shard, cancellationToken)
+            : RangeListing.ListAsync(store, cancellationToken);
         await foreach (var o in listing.ConfigureAwait(false))
         {
             // Folder markers ("a/b/") are the site's folders with folders: true (the walk lists each folder under the
@@ -147,7 +147,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         ObjectHead? head;
         try
         {
-            head = await store.HeadAsync(site.Bucket, site.KeyFor(item.Key), cancellationToken).ConfigureAwait(false);
+            head = await store.HeadAsync(item.Key, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -246,10 +246,10 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         }
     }
 
-    private sealed class StoreFingerprints(IObjectStore store, Site site) : IFingerprintSource
+    private sealed class StoreFingerprints(IObjectStore store) : IFingerprintSource
     {
         public Task<ObjectHead?> HeadAsync(string relativeKey, CancellationToken cancellationToken) =>
-            store.HeadAsync(site.Bucket, site.KeyFor(relativeKey), cancellationToken);
+            store.HeadAsync(relativeKey, cancellationToken);
     }
 }
 

@@ -13,7 +13,7 @@ namespace S3Sync.Remote;
 /// no aws-chunked framing or CRC trailer: SDK v4 sends those by default, and many S3-compatible servers either
 /// refuse them or store the framing as data. TransferUtility cannot be told so over HTTP, hence multipart by hand.
 /// </summary>
-public sealed class S3ObjectStore : IObjectStore
+public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy, IObjectVersions, IFolderListing, IBucketAdmin
 {
     /// <summary>User metadata key holding the whole file's MD5, so content stays comparable whatever the ETag.</summary>
     public const string FingerprintKey = "s3sync-md5";
@@ -27,12 +27,20 @@ public sealed class S3ObjectStore : IObjectStore
     private readonly string? _acl;
     private readonly RequestPolicy _policy;
     private readonly BandwidthLimiter? _bandwidth;
+    private readonly StoreLocation _location;
 
-    public S3ObjectStore(AmazonS3Client client) : this(client, null, Encryption.None, null, new RequestPolicy(), null) { }
+    /// <summary>False for a sibling (<see cref="At"/>): the client and the signed path are its maker's to dispose.</summary>
+    private readonly bool _owner;
 
-    private S3ObjectStore(AmazonS3Client client, SignedPut? signedPut, Encryption encryption, string? acl, RequestPolicy policy, BandwidthLimiter? bandwidth)
+    /// <summary>A store over <paramref name="client"/> bound to <paramref name="location"/> (tests: the fixture's client,
+    /// which the store does not own, hence never disposes).</summary>
+    public S3ObjectStore(AmazonS3Client client, StoreLocation location) : this(client, location, null, Encryption.None, null, new RequestPolicy(), null, owner: false) { }
+
+    private S3ObjectStore(AmazonS3Client client, StoreLocation location, SignedPut? signedPut, Encryption encryption, string? acl, RequestPolicy policy, BandwidthLimiter? bandwidth, bool owner)
     {
         _client = client;
+        _location = location;
+        _owner = owner;
         _signedPut = signedPut;
         _encryption = encryption;
         _acl = acl;
@@ -44,6 +52,27 @@ public sealed class S3ObjectStore : IObjectStore
     private Stream Metered(Stream stream) => _bandwidth?.Wrap(stream) ?? stream;
 
     public AmazonS3Client Client => _client;
+
+    public StoreLocation Location => _location;
+
+    /// <inheritdoc/>
+    public IObjectStore At(string prefix) =>
+        new S3ObjectStore(_client, _location.Sibling(prefix), _signedPut, _encryption, _acl, _policy, _bandwidth, owner: false)
+        {
+            SingleCopyLimit = SingleCopyLimit,
+            CopyPartSize = CopyPartSize,
+        };
+
+    public IMultipartUploads Multipart => this;
+    public IServerCopy Copy => this;
+    public IObjectVersions Versions => this;
+    public IFolderListing Folders => this;
+    public IBucketAdmin Buckets => this;
+    IMultipartUploads? IObjectStore.Multipart => this;
+    IServerCopy? IObjectStore.Copy => this;
+    IObjectVersions? IObjectStore.Versions => this;
+    IFolderListing? IObjectStore.Folders => this;
+    IBucketAdmin? IObjectStore.Buckets => this;
 
     /// <summary>True while small PUTs go by <see cref="SignedPut"/> rather than the SDK.</summary>
     internal bool SignedPutActive => _signedPut is { Enabled: true };
@@ -110,7 +139,7 @@ public sealed class S3ObjectStore : IObjectStore
         SignedPut? signedPut = null;
         if (signed && SignedEndpoint.For(site, config, Environment.GetEnvironmentVariable) is { } target)
             signedPut = new SignedPut(target.Uri, target.PathStyle, target.Region, CredentialSource(credentials, config), Math.Max(2, connections), policy, bandwidth);
-        return new S3ObjectStore(client, signedPut, site.Encryption, site.Acl, policy, bandwidth);
+        return new S3ObjectStore(client, new StoreLocation(site.Bucket, site.ListPrefix), signedPut, site.Encryption, site.Acl, policy, bandwidth, owner: true);
     }
 
     /// <summary>
@@ -143,12 +172,11 @@ public sealed class S3ObjectStore : IObjectStore
         };
     }
 
-    public IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) =>
-        ListAsync(bucket, prefix, null, cancellationToken);
-
-    public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<RemoteObject> ListAsync(string under, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, Encoding = EncodingType.Url, StartAfter = startAfter is null ? null : prefix + startAfter };
+        var bucket = _location.Bucket;
+        var prefix = _location.Join(under);
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, Encoding = EncodingType.Url, StartAfter = startAfter is null ? null : _location.Join(startAfter) };
         var what = $"LIST s3://{bucket}/{prefix}";
         var next = Guard(what, t => _client.ListObjectsV2Async(request, t), cancellationToken);
         var tokens = new HashSet<string>(StringComparer.Ordinal);
@@ -168,15 +196,17 @@ public sealed class S3ObjectStore : IObjectStore
             {
                 var key = ListingKeys.Decode(o.Key);
                 if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue; // defence: never act outside the prefix
-                yield return new RemoteObject(key[prefix.Length..], o.Size ?? 0, Hashing.ETag.Normalize(o.ETag),
+                yield return new RemoteObject(key[_location.Prefix.Length..], o.Size ?? 0, Hashing.ETag.Normalize(o.ETag),
                     StorageClassName(o.StorageClass), o.LastModified?.ToUniversalTime() ?? default);
             }
             if (!more) yield break;
         }
     }
 
-    public async Task<FolderLevel?> ListLevelAsync(string bucket, string prefix, int most, CancellationToken cancellationToken)
+    public async Task<FolderLevel?> ListLevelAsync(string under, int most, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        var prefix = _location.Join(under);
         var folders = new List<string>();
         var objects = new List<RemoteObject>();
         var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, Delimiter = "/", MaxKeys = 1000, Encoding = EncodingType.Url };
@@ -204,8 +234,9 @@ public sealed class S3ObjectStore : IObjectStore
         return new FolderLevel(objects, folders);
     }
 
-    public async IAsyncEnumerable<RemoteObject> ListAtAsync(string bucket, string prefix, DateTime at, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<RemoteObject> ListAtAsync(DateTime at, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var (bucket, prefix) = _location;
         var request = new ListVersionsRequest { BucketName = bucket, Prefix = prefix, MaxKeys = 1000 };
         string? key = null;
         var decided = false; // the current key's version at `at` was found (or was a delete marker)
@@ -288,10 +319,11 @@ public sealed class S3ObjectStore : IObjectStore
     private static string StorageClassName(S3StorageClass? storageClass) =>
         storageClass is null || string.IsNullOrEmpty(storageClass.Value) ? Defaults.StorageClass : storageClass.Value;
 
-    public Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) => HeadAsync(bucket, key, null, cancellationToken);
+    public Task<ObjectHead?> HeadAsync(string key, CancellationToken cancellationToken) => HeadAsync(key, null, cancellationToken);
 
-    public async Task<bool> CreateBucketIfMissingAsync(string bucket, string? region, CancellationToken cancellationToken)
+    public async Task<bool> CreateBucketIfMissingAsync(string? region, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
         try
         {
             await Guard($"HEAD s3://{bucket}", t => _client.HeadBucketAsync(new HeadBucketRequest { BucketName = bucket }, t), cancellationToken).ConfigureAwait(false);
@@ -315,8 +347,9 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    public async IAsyncEnumerable<ObjectVersion> ListVersionsAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ObjectVersion> ListVersionsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var (bucket, prefix) = _location;
         var request = new ListVersionsRequest { BucketName = bucket, Prefix = prefix, MaxKeys = 1000 };
         var markers = new HashSet<string>(StringComparer.Ordinal);
         var empty = 0;
@@ -337,8 +370,10 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    public async Task<ObjectHead?> HeadAsync(string bucket, string key, string? versionId, CancellationToken cancellationToken)
+    public async Task<ObjectHead?> HeadAsync(string key, string? versionId, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        key = _location.Join(key);
         try
         {
             var request = new GetObjectMetadataRequest { BucketName = bucket, Key = key, VersionId = versionId };
@@ -369,8 +404,10 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    public async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
+    public async Task PutAsync(string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        key = _location.Join(key);
         if (_signedPut is { Enabled: true } && await Crossing(_signedPut.TryPutAsync(bucket, key, body, md5, headers, cancellationToken)).ConfigureAwait(false))
             return;
         // A new request and body stream per attempt: a retry sends the body from its start.
@@ -392,8 +429,10 @@ public sealed class S3ObjectStore : IObjectStore
         }, cancellationToken, body.Length).ConfigureAwait(false);
     }
 
-    public async Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken)
+    public async Task<string> StartMultipartAsync(string key, UploadHeaders headers, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        key = _location.Join(key);
         var request = new InitiateMultipartUploadRequest
         {
             BucketName = bucket,
@@ -405,8 +444,10 @@ public sealed class S3ObjectStore : IObjectStore
         return r.UploadId;
     }
 
-    public async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+    public async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        key = _location.Join(key);
         if (_signedPut is { PartsEnabled: true }
             && await Crossing(_signedPut.TryUploadPartAsync(bucket, key, uploadId, partNumber, body, md5, _encryption, cancellationToken)).ConfigureAwait(false) is { } signedETag)
             return signedETag;
@@ -432,14 +473,19 @@ public sealed class S3ObjectStore : IObjectStore
     }
 
     /// <summary>Completes an upload. The response's ETag is not read: some servers (Ceph) return it empty.</summary>
-    public async Task CompleteMultipartAsync(string bucket, string key, string uploadId, IReadOnlyList<(int PartNumber, string ETag)> parts, CancellationToken cancellationToken)
+    public async Task CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<(int PartNumber, string ETag)> parts, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        key = _location.Join(key);
         var request = new CompleteMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = uploadId, PartETags = [] };
         foreach (var (number, etag) in parts) request.PartETags.Add(new PartETag(number, etag));
         await Guard($"POST {key}?uploadId", t => _client.CompleteMultipartUploadAsync(request, t), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
+    public Task AbortMultipartAsync(string key, string uploadId, CancellationToken cancellationToken) =>
+        AbortFullAsync(_location.Bucket, _location.Join(key), uploadId, cancellationToken);
+
+    private async Task AbortFullAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
     {
         try
         {
@@ -451,8 +497,9 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    public async IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var (bucket, prefix) = _location;
         var request = new ListMultipartUploadsRequest { BucketName = bucket, Prefix = prefix, Encoding = EncodingType.Url };
         var markers = new HashSet<string>(StringComparer.Ordinal);
         var empty = 0;
@@ -460,7 +507,11 @@ public sealed class S3ObjectStore : IObjectStore
         {
             var page = await Guard($"LIST s3://{bucket}/{prefix}?uploads", t => _client.ListMultipartUploadsAsync(request, t), cancellationToken).ConfigureAwait(false);
             foreach (var u in page.MultipartUploads ?? [])
-                yield return new OpenUpload(ListingKeys.Decode(u.Key), u.UploadId, u.Initiated?.ToUniversalTime() ?? default);
+            {
+                var key = ListingKeys.Decode(u.Key);
+                if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue; // never outside the prefix
+                yield return new OpenUpload(key[prefix.Length..], u.UploadId, u.Initiated?.ToUniversalTime() ?? default);
+            }
             if (page.IsTruncated != true) yield break;
             var position = string.IsNullOrEmpty(page.NextKeyMarker) && string.IsNullOrEmpty(page.NextUploadIdMarker) ? null : $"{page.NextKeyMarker}\n{page.NextUploadIdMarker}";
             CheckProgress($"the open multipart uploads of s3://{bucket}/{prefix}", "marker", position, page.MultipartUploads?.Count ?? 0, markers, ref empty);
@@ -469,8 +520,10 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    public async Task<DateTime?> LastPartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
+    public async Task<DateTime?> LastPartAsync(string key, string uploadId, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        key = _location.Join(key);
         var request = new ListPartsRequest { BucketName = bucket, Key = key, UploadId = uploadId, MaxParts = 1000 };
         var markers = new HashSet<string>(StringComparer.Ordinal);
         var empty = 0;
@@ -487,8 +540,10 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    public async Task ReplaceMetadataAsync(string bucket, string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken)
+    public async Task ReplaceMetadataAsync(string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        key = _location.Join(key);
         var request = new CopyObjectRequest
         {
             SourceBucket = bucket,
@@ -534,8 +589,13 @@ public sealed class S3ObjectStore : IObjectStore
     /// <summary><see cref="CopyPartBytes"/> for this store (a test lowers it with <see cref="SingleCopyLimit"/>).</summary>
     internal long CopyPartSize { get; init; } = CopyPartBytes;
 
-    public async Task<string> CopyAsync(string bucket, string sourceKey, string key, UploadHeaders? replace, string storageClass, string? ifMatch, long size, CancellationToken cancellationToken)
+    public async Task<string> CopyAsync(StoreLocation source, string sourceKey, string key, UploadHeaders? replace, string storageClass, string? ifMatch, long size, CancellationToken cancellationToken)
     {
+        if (source.Bucket != _location.Bucket)
+            throw new ArgumentException($"a server-side copy stays in one bucket: {source.Url} is not in {_location.Bucket}", nameof(source));
+        var bucket = _location.Bucket;
+        sourceKey = source.Join(sourceKey);
+        key = _location.Join(key);
         var quoted = ifMatch is { Length: > 0 } ? "\"" + Hashing.ETag.Normalize(ifMatch) + "\"" : null;
         if (size > SingleCopyLimit) return await CopyInPartsAsync(bucket, sourceKey, key, replace, storageClass, quoted, size, cancellationToken).ConfigureAwait(false);
         var request = new CopyObjectRequest
@@ -612,14 +672,16 @@ public sealed class S3ObjectStore : IObjectStore
         catch
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try { await AbortMultipartAsync(bucket, key, upload.UploadId, timeout.Token).ConfigureAwait(false); }
+            try { await AbortFullAsync(bucket, key, upload.UploadId, timeout.Token).ConfigureAwait(false); }
             catch (Exception e) when (e is AmazonServiceException or OperationCanceledException or HttpRequestException) { }
             throw;
         }
     }
 
-    public async Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken)
+    public async Task ChangeStorageClassAsync(string key, string storageClass, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        key = _location.Join(key);
         // A copy is a new write: without the site's encryption and ACL it would land with the bucket's defaults.
         var request = new CopyObjectRequest
         {
@@ -641,24 +703,26 @@ public sealed class S3ObjectStore : IObjectStore
     /// U+FFFF or a lone surrogate. Those go one by one with DeleteObject, where the key is percent-encoded in the
     /// path. A request that fails is the failure of its keys only: the rest are still tried.
     /// </summary>
-    public async Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        var prefix = _location.Prefix;
         var failed = new List<(string, string)>();
-        foreach (var batch in keys.Where(FitsDeleteBody).Chunk(1000))
+        foreach (var batch in keys.Select(_location.Join).Where(FitsDeleteBody).Chunk(1000))
         {
             try
             {
                 var request = new DeleteObjectsRequest { BucketName = bucket, Quiet = true, Objects = [.. batch.Select(k => new KeyVersion { Key = k })] };
                 var r = await Guard($"POST ?delete ({batch.Length} keys)", t => _client.DeleteObjectsAsync(request, t), cancellationToken).ConfigureAwait(false);
-                foreach (var e in r.DeleteErrors ?? []) failed.Add((e.Key, $"{e.Code}: {e.Message}"));
+                foreach (var e in r.DeleteErrors ?? []) failed.Add((Relative(e.Key), $"{e.Code}: {e.Message}"));
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 var why = StoreErrors.Describe(e);
-                foreach (var key in batch) failed.Add((key, why));
+                foreach (var key in batch) failed.Add((Relative(key), why));
             }
         }
-        foreach (var key in keys.Where(k => !FitsDeleteBody(k)))
+        foreach (var key in keys.Select(_location.Join).Where(k => !FitsDeleteBody(k)))
         {
             try
             {
@@ -666,10 +730,13 @@ public sealed class S3ObjectStore : IObjectStore
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                failed.Add((key, StoreErrors.Describe(e)));
+                failed.Add((Relative(key), StoreErrors.Describe(e)));
             }
         }
         return failed;
+
+        // The server names a failed key in full; the caller gave it relative.
+        string Relative(string key) => key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
     }
 
     /// <summary>True when the key can be written into a DeleteObjects XML body and read back unchanged.</summary>
@@ -685,8 +752,10 @@ public sealed class S3ObjectStore : IObjectStore
         return true;
     }
 
-    public async Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken)
+    public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        key = _location.Join(key);
         var request = new GetObjectRequest { BucketName = bucket, Key = key };
         if (_encryption.Mode == EncryptionMode.Customer)
             (request.ServerSideEncryptionCustomerMethod, request.ServerSideEncryptionCustomerProvidedKey, request.ServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(_encryption);
@@ -734,8 +803,13 @@ public sealed class S3ObjectStore : IObjectStore
             (request.CopySourceServerSideEncryptionCustomerMethod, request.CopySourceServerSideEncryptionCustomerProvidedKey, request.CopySourceServerSideEncryptionCustomerProvidedKeyMD5) = CustomerKey(sourceCustomerKey);
     }
 
-    public async Task<ObjectDownload> GetAsync(string bucket, string key, long offset, long? length, string? versionId, string? ifMatch, CancellationToken cancellationToken)
+    public Task<ObjectDownload> GetAsync(string key, long offset, long? length, string? ifMatch, CancellationToken cancellationToken) =>
+        GetAsync(key, null, offset, length, ifMatch, cancellationToken);
+
+    public async Task<ObjectDownload> GetAsync(string key, string? versionId, long offset, long? length, string? ifMatch, CancellationToken cancellationToken)
     {
+        var bucket = _location.Bucket;
+        key = _location.Join(key);
         var request = new GetObjectRequest { BucketName = bucket, Key = key, VersionId = versionId };
         if (ifMatch is { Length: > 0 }) request.EtagToMatch = "\"" + ifMatch + "\"";
         if (length is { } n) request.ByteRange = new ByteRange(offset, offset + Math.Max(0, n - 1));
@@ -878,6 +952,7 @@ public sealed class S3ObjectStore : IObjectStore
 
     public void Dispose()
     {
+        if (!_owner) return;
         _client.Dispose();
         _signedPut?.Dispose();
     }

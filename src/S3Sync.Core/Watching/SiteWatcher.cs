@@ -471,7 +471,7 @@ public sealed class SiteWatcher
         var entry = KeyPlanner.Changed(local);
         try
         {
-            var head = await _store.HeadAsync(_site.Bucket, _site.KeyFor(key), _stop).ConfigureAwait(false);
+            var head = await _store.HeadAsync(key, _stop).ConfigureAwait(false);
             using var digests = new CachedDigestSource(_settings.Cache, _site.Name, _settings.Reader, time: _time);
             var planned = await _plans.CompareAsync(local, head, digests, _stop).ConfigureAwait(false);
             // Nothing to do when in sync; a file that cannot be read or compared is sent anyway (its upload says why).

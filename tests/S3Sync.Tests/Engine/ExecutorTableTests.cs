@@ -107,14 +107,14 @@ public sealed class ExecutorTableTests
     public async Task A_missing_bucket_fails_the_site_naming_it()
     {
         using var site = new MemorySite();
-        site.Site = site.Site with { Bucket = "elsewhere" };
+        site.Store.BucketMissing = true;
         site.Tree("a=1");
 
         var (result, actions) = await site.SyncAsync();
 
         Assert.Equal("", actions);
         Assert.Equal(SiteStatus.Failed, result.Status);
-        Assert.Contains(result.Problems, p => p.Contains("bucket 'elsewhere' does not exist", StringComparison.Ordinal));
+        Assert.Contains(result.Problems, p => p.Contains($"bucket '{MemorySite.Bucket}' does not exist", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -149,9 +149,9 @@ public sealed class LocalFaultTests(S3ServerFixture server)
     /// <summary>Lists open uploads as initiated <paramref name="earlier"/> than the server says: an old upload.</summary>
     private sealed class BackdatedUploads(IObjectStore inner, TimeSpan earlier) : DelegatingObjectStore(inner)
     {
-        public override async IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            await foreach (var u in Inner.ListOpenUploadsAsync(bucket, prefix, cancellationToken)) yield return u with { InitiatedUtc = u.InitiatedUtc - earlier };
+            await foreach (var u in base.ListOpenUploadsAsync(cancellationToken)) yield return u with { InitiatedUtc = u.InitiatedUtc - earlier };
         }
     }
 
@@ -234,10 +234,10 @@ public sealed class LocalFaultTests(S3ServerFixture server)
     /// <summary>A store on which the second part of every upload never ends (until cancelled).</summary>
     private sealed class SecondPartHangs(IObjectStore inner) : DelegatingObjectStore(inner)
     {
-        public override async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+        public override async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
         {
             if (partNumber == 2) await Task.Delay(Timeout.Infinite, cancellationToken);
-            return await Inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken);
+            return await base.UploadPartAsync(key, uploadId, partNumber, body, md5, cancellationToken);
         }
     }
 

@@ -108,11 +108,11 @@ public sealed class RedirectTests(S3ServerFixture server)
 
         // When each is asked, then each fails naming the status and the host, and nothing reached the other host
         var host = "127.0.0.1:" + new Uri(elsewhere.Endpoint).Port;
-        var list = await Assert.ThrowsAnyAsync<Exception>(async () => { await foreach (var _ in store.ListAsync(s.Bucket, "", CancellationToken.None)) { } });
+        var list = await Assert.ThrowsAnyAsync<Exception>(async () => { await foreach (var _ in store.ListAsync("", null, CancellationToken.None)) { } });
         Assert.Contains($"HTTP 307 redirect to {host}", StoreErrors.Describe(list));
-        var get = await Assert.ThrowsAnyAsync<Exception>(() => store.GetAsync(s.Bucket, "o.txt", 0, null, null, null, CancellationToken.None));
+        var get = await Assert.ThrowsAnyAsync<Exception>(() => store.GetAsync("o.txt", 0, null, null, CancellationToken.None));
         Assert.Contains($"HTTP 307 redirect to {host}", StoreErrors.Describe(get));
-        var head = await Assert.ThrowsAnyAsync<Exception>(() => store.HeadAsync(s.Bucket, "o.txt", CancellationToken.None));
+        var head = await Assert.ThrowsAnyAsync<Exception>(() => store.HeadAsync("o.txt", CancellationToken.None));
         Assert.Contains($"HTTP 307 redirect to {host}", StoreErrors.Describe(head));
         Assert.Empty(elsewhere.Requests);
     }

@@ -14,9 +14,9 @@ public sealed class StoreErrorTests(S3ServerFixture server)
     public async Task A_missing_bucket_crosses_as_missing_bucket()
     {
         using var s = await Scenario.CreateAsync(server);
-        using var store = S3ObjectStore.ForSite(s.LoadSite(), 2, 0);
+        using var store = S3ObjectStore.ForSite(s.LoadSite() with { Bucket = "no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] }, 2, 0);
 
-        var e = await Assert.ThrowsAsync<StoreException>(async () => { await foreach (var _ in store.ListAsync("no-such-bucket-" + Guid.NewGuid().ToString("N")[..8], "", default)) { } });
+        var e = await Assert.ThrowsAsync<StoreException>(async () => { await foreach (var _ in store.ListAsync("", null, default)) { } });
 
         Assert.Equal(StoreErrorKind.MissingBucket, e.Kind);
         Assert.Equal("NoSuchBucket", e.Code);
@@ -30,10 +30,10 @@ public sealed class StoreErrorTests(S3ServerFixture server)
         using var s = await Scenario.CreateAsync(server);
         using var store = S3ObjectStore.ForSite(s.LoadSite(), 2, 0);
 
-        var e = await Assert.ThrowsAsync<StoreException>(() => store.GetAsync(s.Bucket, "missing", 0, null, null, null, default));
+        var e = await Assert.ThrowsAsync<StoreException>(() => store.GetAsync("missing", 0, null, null, default));
 
         Assert.Equal(StoreErrorKind.NotFound, e.Kind);
-        Assert.Null(await store.HeadAsync(s.Bucket, "missing", default));
+        Assert.Null(await store.HeadAsync("missing", default));
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public sealed class StoreErrorTests(S3ServerFixture server)
         using var store = S3ObjectStore.ForSite(s.LoadSite(), 2, 0);
         await server.PutAsync(s.Bucket, "k", "now"u8.ToArray());
 
-        var e = await Assert.ThrowsAsync<StoreException>(() => store.GetAsync(s.Bucket, "k", 0, null, null, Convert.ToHexStringLower(MD5.HashData("before"u8)), default));
+        var e = await Assert.ThrowsAsync<StoreException>(() => store.GetAsync("k", 0, null, Convert.ToHexStringLower(MD5.HashData("before"u8)), default));
 
         Assert.Equal(StoreErrorKind.PreconditionFailed, e.Kind);
     }
@@ -58,7 +58,7 @@ public sealed class StoreErrorTests(S3ServerFixture server)
         using var store = S3ObjectStore.ForSite(site, 2, 0, null, signed);
 
         var e = await Assert.ThrowsAsync<StoreException>(() =>
-            store.PutAsync(s.Bucket, "k", "x"u8.ToArray(), MD5.HashData("x"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
+            store.PutAsync("k", "x"u8.ToArray(), MD5.HashData("x"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
 
         Assert.Equal(StoreErrorKind.Credentials, e.Kind);
         Assert.Equal(StoreErrorKind.Credentials, StoreFailure.Classify(e));
@@ -78,8 +78,8 @@ public sealed class StoreErrorTests(S3ServerFixture server)
         using var store = S3ObjectStore.ForSite(site, 2, 0);
 
         var put = await Assert.ThrowsAsync<StoreException>(() =>
-            store.PutAsync(s.Bucket, "k", "x"u8.ToArray(), MD5.HashData("x"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
-        var head = await Assert.ThrowsAsync<StoreException>(() => store.HeadAsync(s.Bucket, "k", default));
+            store.PutAsync("k", "x"u8.ToArray(), MD5.HashData("x"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
+        var head = await Assert.ThrowsAsync<StoreException>(() => store.HeadAsync("k", default));
 
         Assert.Equal(StoreErrorKind.Redirected, put.Kind);
         Assert.Equal(StoreErrorKind.Redirected, head.Kind);

@@ -184,7 +184,7 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
         using var inner = S3ObjectStore.ForSite(site, 4, 1);
         using var digests = new S3Sync.Planning.CachedDigestSource(null, site.Name, S3Sync.Planning.DirectDigestSource.Instance);
         Assert.Equal(SiteStatus.Done, (await new SiteSync(site, inner, digests, new SyncSettings { Workers = 4 }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).RunAsync(default)).Status);
-        Assert.NotNull((await inner.HeadAsync(s.Bucket, "www/gone.txt", default))!.FingerprintMd5);
+        Assert.NotNull((await inner.HeadAsync("gone.txt", default))!.FingerprintMd5);
         File.Delete(Path.Combine(s.Local, "gone.txt"));
         using var lying = new OtherBytesCopyStore(inner);
 
@@ -198,20 +198,24 @@ public sealed class BackupScenarioTests(S3ServerFixture server)
     /// <summary>Reports every object under the backup place with the ETag of other bytes of the same size.</summary>
     private sealed class OtherBytesCopyStore(IObjectStore inner) : DelegatingObjectStore(inner)
     {
-        public override async Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+        public override IObjectStore At(string prefix) => new OtherBytesCopyStore(Inner.At(prefix)); // the backup place too
+
+        public override async Task<ObjectHead?> HeadAsync(string key, CancellationToken cancellationToken)
         {
-            var head = await base.HeadAsync(bucket, key, cancellationToken);
-            return head is not null && key.StartsWith("bk/", StringComparison.Ordinal) ? head with { ETag = "0123456789abcdef0123456789abcdef" } : head;
+            var head = await base.HeadAsync(key, cancellationToken);
+            return head is not null && Location.Join(key).StartsWith("bk/", StringComparison.Ordinal) ? head with { ETag = "0123456789abcdef0123456789abcdef" } : head;
         }
     }
 
     /// <summary>Reports every object under the backup place a byte short.</summary>
     private sealed class ShortCopyStore(IObjectStore inner) : DelegatingObjectStore(inner)
     {
-        public override async Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+        public override IObjectStore At(string prefix) => new ShortCopyStore(Inner.At(prefix)); // the backup place too
+
+        public override async Task<ObjectHead?> HeadAsync(string key, CancellationToken cancellationToken)
         {
-            var head = await base.HeadAsync(bucket, key, cancellationToken);
-            return head is not null && key.StartsWith("bk/", StringComparison.Ordinal) ? head with { Size = head.Size - 1 } : head;
+            var head = await base.HeadAsync(key, cancellationToken);
+            return head is not null && Location.Join(key).StartsWith("bk/", StringComparison.Ordinal) ? head with { Size = head.Size - 1 } : head;
         }
     }
 

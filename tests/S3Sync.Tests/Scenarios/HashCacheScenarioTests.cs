@@ -100,7 +100,7 @@ public sealed class SignedPutScenarioTests(S3ServerFixture server)
         var body = "<p>hello</p>"u8.ToArray();
         var md5 = MD5.HashData(body);
 
-        await store.PutAsync(s.Bucket, key, body, md5, new UploadHeaders("STANDARD_IA", "text/html", Convert.ToHexStringLower(md5)), default);
+        await store.PutAsync(key, body, md5, new UploadHeaders("STANDARD_IA", "text/html", Convert.ToHexStringLower(md5)), default);
 
         Assert.True(store.SignedPutActive == signed, "the signed PUT was refused and the SDK took over");
         var head = await server.Client.GetObjectMetadataAsync(s.Bucket, key);
@@ -119,7 +119,7 @@ public sealed class SignedPutScenarioTests(S3ServerFixture server)
         using var store = S3ObjectStore.ForSite(site, 4, 1);
 
         var e = await Assert.ThrowsAsync<StoreException>(() =>
-            store.PutAsync(s.Bucket, "k", "abc"u8.ToArray(), MD5.HashData("abd"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
+            store.PutAsync("k", "abc"u8.ToArray(), MD5.HashData("abd"u8), new UploadHeaders("STANDARD", "text/plain", "00"), default));
 
         Assert.Equal(StoreErrorKind.BadDigest, e.Kind);
         Assert.Equal("BadDigest", e.Code);
@@ -145,11 +145,11 @@ public sealed class SignedPartScenarioTests(S3ServerFixture server)
         var parts = new[] { body.AsMemory(0, 5 * 1024 * 1024), body.AsMemory(5 * 1024 * 1024) };
         var md5s = parts.Select(p => MD5.HashData(p.Span)).ToArray();
 
-        var uploadId = await store.StartMultipartAsync(s.Bucket, key, new UploadHeaders("STANDARD", "application/octet-stream", Convert.ToHexStringLower(MD5.HashData(body))), default);
+        var uploadId = await store.StartMultipartAsync(key, new UploadHeaders("STANDARD", "application/octet-stream", Convert.ToHexStringLower(MD5.HashData(body))), default);
         var etags = new List<(int, string)>();
         for (var i = 0; i < parts.Length; i++)
-            etags.Add((i + 1, await store.UploadPartAsync(s.Bucket, key, uploadId, i + 1, parts[i], md5s[i], default)));
-        await store.CompleteMultipartAsync(s.Bucket, key, uploadId, etags, default);
+            etags.Add((i + 1, await store.UploadPartAsync(key, uploadId, i + 1, parts[i], md5s[i], default)));
+        await store.CompleteMultipartAsync(key, uploadId, etags, default);
 
         Assert.True(store.SignedPartsActive == signed, "the signed part upload was refused and the SDK took over");
         Assert.Equal([.. md5s.Select(Convert.ToHexStringLower)], etags.Select(e => ETag.Normalize(e.Item2)).ToArray());
@@ -168,15 +168,15 @@ public sealed class SignedPartScenarioTests(S3ServerFixture server)
         using var s = await Scenario.CreateAsync(server);
         var site = s.LoadSite();
         using var store = S3ObjectStore.ForSite(site, 4, 1);
-        var uploadId = await store.StartMultipartAsync(s.Bucket, "k", new UploadHeaders("STANDARD", "text/plain", "00"), default);
+        var uploadId = await store.StartMultipartAsync("k", new UploadHeaders("STANDARD", "text/plain", "00"), default);
 
         var e = await Assert.ThrowsAsync<StoreException>(() =>
-            store.UploadPartAsync(s.Bucket, "k", uploadId, 1, "abc"u8.ToArray(), MD5.HashData("abd"u8), default));
+            store.UploadPartAsync("k", uploadId, 1, "abc"u8.ToArray(), MD5.HashData("abd"u8), default));
 
         Assert.Equal(StoreErrorKind.BadDigest, e.Kind);
         Assert.Equal("BadDigest", e.Code);
         Assert.True(store.SignedPartsActive);
-        await store.AbortMultipartAsync(s.Bucket, "k", uploadId, default);
+        await store.AbortMultipartAsync("k", uploadId, default);
     }
 }
 
@@ -262,14 +262,14 @@ public sealed class UploadBufferBudgetScenarioTests(S3ServerFixture server)
         public System.Threading.Channels.ChannelReader<TaskCompletionSource> Arrivals => _arrivals.Reader;
         public int MostInFlight => Volatile.Read(ref _most);
 
-        public override async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+        public override async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
         {
             var now = Interlocked.Increment(ref _inFlight);
             lock (_arrivals) _most = Math.Max(_most, now);
             var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _arrivals.Writer.TryWrite(gate);
             await gate.Task;
-            try { return await base.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken); }
+            try { return await base.UploadPartAsync(key, uploadId, partNumber, body, md5, cancellationToken); }
             finally { Interlocked.Decrement(ref _inFlight); }
         }
     }

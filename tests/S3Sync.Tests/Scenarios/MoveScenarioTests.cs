@@ -221,10 +221,10 @@ public sealed class MoveScenarioTests(S3ServerFixture server)
     {
         private Func<Task>? _before = before;
 
-        public override async Task<string> CopyAsync(string bucket, string sourceKey, string key, UploadHeaders? replace, string storageClass, string? ifMatch, long size, CancellationToken cancellationToken)
+        public override async Task<string> CopyAsync(StoreLocation source, string sourceKey, string key, UploadHeaders? replace, string storageClass, string? ifMatch, long size, CancellationToken cancellationToken)
         {
             if (Interlocked.Exchange(ref _before, null) is { } hook) await hook();
-            return await base.CopyAsync(bucket, sourceKey, key, replace, storageClass, ifMatch, size, cancellationToken);
+            return await base.CopyAsync(source, sourceKey, key, replace, storageClass, ifMatch, size, cancellationToken);
         }
     }
 
@@ -233,13 +233,13 @@ public sealed class MoveScenarioTests(S3ServerFixture server)
     {
         public int Copies;
 
-        public override async Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) =>
-            await base.HeadAsync(bucket, key, cancellationToken) is { } head ? head with { ServerSideEncryption = "aws:kms", FingerprintMd5 = null } : null;
+        public override async Task<ObjectHead?> HeadAsync(string key, CancellationToken cancellationToken) =>
+            await base.HeadAsync(key, cancellationToken) is { } head ? head with { ServerSideEncryption = "aws:kms", FingerprintMd5 = null } : null;
 
-        public override Task<string> CopyAsync(string bucket, string sourceKey, string key, UploadHeaders? replace, string storageClass, string? ifMatch, long size, CancellationToken cancellationToken)
+        public override Task<string> CopyAsync(StoreLocation source, string sourceKey, string key, UploadHeaders? replace, string storageClass, string? ifMatch, long size, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Copies);
-            return base.CopyAsync(bucket, sourceKey, key, replace, storageClass, ifMatch, size, cancellationToken);
+            return base.CopyAsync(source, sourceKey, key, replace, storageClass, ifMatch, size, cancellationToken);
         }
     }
 }

@@ -56,7 +56,7 @@ public sealed class NoOpResyncScenarioTests(S3ServerFixture server)
         s.Write("other.bin", body);
         var site = s.LoadSite();
         using var store = S3ObjectStore.ForSite(site, 4, 2);
-        await UploadInPartsAsync(store, s.Bucket, "other.bin", body, 5 * 1024 * 1024);
+        await UploadInPartsAsync(store, "other.bin", body, 5 * 1024 * 1024);
         using var cache = HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
 
         // The first comparison must read the file (s3sync's own 8 MiB ETag does not match, 5 MiB does)
@@ -70,16 +70,16 @@ public sealed class NoOpResyncScenarioTests(S3ServerFixture server)
         Assert.Equal((1L, 0, 0), (third.Stats.Unchanged, secondReads, thirdReads));
     }
 
-    private static async Task UploadInPartsAsync(S3ObjectStore store, string bucket, string key, byte[] body, int partSize)
+    private static async Task UploadInPartsAsync(S3ObjectStore store, string key, byte[] body, int partSize)
     {
-        var id = await store.StartMultipartAsync(bucket, key, new UploadHeaders("STANDARD", "application/octet-stream", ""), default);
+        var id = await store.StartMultipartAsync(key, new UploadHeaders("STANDARD", "application/octet-stream", ""), default);
         var etags = new List<(int, string)>();
         for (int offset = 0, n = 1; offset < body.Length; offset += partSize, n++)
         {
             var part = body.AsMemory(offset, Math.Min(partSize, body.Length - offset));
-            etags.Add((n, await store.UploadPartAsync(bucket, key, id, n, part, System.Security.Cryptography.MD5.HashData(part.Span), default)));
+            etags.Add((n, await store.UploadPartAsync(key, id, n, part, System.Security.Cryptography.MD5.HashData(part.Span), default)));
         }
-        await store.CompleteMultipartAsync(bucket, key, id, etags, default);
+        await store.CompleteMultipartAsync(key, id, etags, default);
     }
 
     private static async Task<(SiteResult Result, int Reads)> SyncAsync(Site site, IObjectStore store, HashCache cache)

@@ -192,13 +192,13 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
 
         public int Granted => _granted;
 
-        public override async Task<ObjectDownload> GetAsync(string bucket, string key, long offset, long? length, string? versionId, string? ifMatch, CancellationToken cancellationToken)
+        public override async Task<ObjectDownload> GetAsync(string key, long offset, long? length, string? ifMatch, CancellationToken cancellationToken)
         {
             if (offset != 0) await _firstsServed.Task.WaitAsync(cancellationToken);
             await _free.WaitAsync(cancellationToken);
             Interlocked.Increment(ref _granted);
             if (offset == 0 && Interlocked.Increment(ref _firsts) == firstsFirst) _firstsServed.TrySetResult();
-            var d = await Inner.GetAsync(bucket, key, offset, length, versionId, ifMatch, cancellationToken);
+            var d = await Inner.GetAsync(key, offset, length, ifMatch, cancellationToken);
             var held = new HeldConnection(d.Body, d.ContentLength, _free);
             return new ObjectDownload(held, d.ContentLength, d.ETag, d.FingerprintMd5, d.File, d.Encrypted, d) { MtimeNs = d.MtimeNs, PartSize = d.PartSize, MetadataProblem = d.MetadataProblem };
         }
@@ -579,10 +579,10 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
     {
         private int _gets;
 
-        public override Task<ObjectDownload> GetAsync(string bucket, string key, long offset, long? length, string? versionId, string? ifMatch, CancellationToken cancellationToken)
+        public override Task<ObjectDownload> GetAsync(string key, long offset, long? length, string? ifMatch, CancellationToken cancellationToken)
         {
             if (Interlocked.Increment(ref _gets) == n) cts.Cancel();
-            return base.GetAsync(bucket, key, offset, length, versionId, ifMatch, cancellationToken);
+            return base.GetAsync(key, offset, length, ifMatch, cancellationToken);
         }
     }
 }

@@ -166,34 +166,34 @@ public sealed class UploadMetadataTests(S3ServerFixture server)
 
         public void Reset() => Heads = Writes = Copies = 0;
 
-        public override Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+        public override Task<ObjectHead?> HeadAsync(string key, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Heads);
-            return base.HeadAsync(bucket, key, cancellationToken);
+            return base.HeadAsync(key, cancellationToken);
         }
 
-        public override Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
+        public override Task PutAsync(string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Writes);
-            return base.PutAsync(bucket, key, body, md5, headers, cancellationToken);
+            return base.PutAsync(key, body, md5, headers, cancellationToken);
         }
 
-        public override Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken)
+        public override Task<string> StartMultipartAsync(string key, UploadHeaders headers, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Writes);
-            return base.StartMultipartAsync(bucket, key, headers, cancellationToken);
+            return base.StartMultipartAsync(key, headers, cancellationToken);
         }
 
-        public override Task ReplaceMetadataAsync(string bucket, string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken)
+        public override Task ReplaceMetadataAsync(string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Copies);
-            return base.ReplaceMetadataAsync(bucket, key, headers, multipart, cancellationToken);
+            return base.ReplaceMetadataAsync(key, headers, multipart, cancellationToken);
         }
 
-        public override Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken)
+        public override Task ChangeStorageClassAsync(string key, string storageClass, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Copies);
-            return base.ChangeStorageClassAsync(bucket, key, storageClass, cancellationToken);
+            return base.ChangeStorageClassAsync(key, storageClass, cancellationToken);
         }
     }
 }

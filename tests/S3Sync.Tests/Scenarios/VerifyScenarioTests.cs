@@ -41,16 +41,16 @@ public sealed partial class VerifyScenarioTests(S3ServerFixture server)
     /// <summary>Uploads through s3sync's own store, as a sync with another part size would: with the fingerprint.</summary>
     private async Task PutWithFingerprintAsync(string bucket, string key, byte[] body, int partSize, string fingerprintOf)
     {
-        var store = new S3ObjectStore(server.Client); // not disposed: the client is the fixture's
+        var store = new S3ObjectStore(server.Client, new StoreLocation(bucket, "")); // not disposed: the client is the fixture's
         var headers = new UploadHeaders("STANDARD", "application/octet-stream", fingerprintOf);
-        var id = await store.StartMultipartAsync(bucket, key, headers, default);
+        var id = await store.StartMultipartAsync(key, headers, default);
         var parts = new List<(int, string)>();
         for (int offset = 0, n = 1; offset < body.Length; offset += partSize, n++)
         {
             var chunk = body.AsMemory(offset, Math.Min(partSize, body.Length - offset));
-            parts.Add((n, await store.UploadPartAsync(bucket, key, id, n, chunk, MD5.HashData(chunk.Span), default)));
+            parts.Add((n, await store.UploadPartAsync(key, id, n, chunk, MD5.HashData(chunk.Span), default)));
         }
-        await store.CompleteMultipartAsync(bucket, key, id, parts, default);
+        await store.CompleteMultipartAsync(key, id, parts, default);
     }
 
     private static string Md5Hex(byte[] content) => Convert.ToHexStringLower(MD5.HashData(content));

@@ -257,7 +257,7 @@ public sealed class WatchReloadTests(S3ServerFixture server)
     /// says; the others go through.</summary>
     private sealed class StallingDeletes(IObjectStore inner, StrongBox<int> calls, TaskCompletionSource stalled, Task release) : DelegatingObjectStore(inner)
     {
-        public override async Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+        public override async Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
         {
             if (Interlocked.Increment(ref calls.Value) == 1)
             {
@@ -265,7 +265,7 @@ public sealed class WatchReloadTests(S3ServerFixture server)
                 await release.WaitAsync(TimeSpan.FromSeconds(120), CancellationToken.None);
                 throw new OperationCanceledException();
             }
-            return await Inner.DeleteAsync(bucket, keys, cancellationToken);
+            return await Inner.DeleteAsync(keys, cancellationToken);
         }
     }
 }

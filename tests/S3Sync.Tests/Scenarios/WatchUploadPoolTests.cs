@@ -74,13 +74,13 @@ public sealed class WatchUploadPoolTests(S3ServerFixture server)
 
     private sealed class CountingStore(IObjectStore inner, InFlight counter) : DelegatingObjectStore(inner)
     {
-        public override Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken) =>
-            counter.RunAsync(() => Inner.PutAsync(bucket, key, body, md5, headers, cancellationToken));
+        public override Task PutAsync(string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken) =>
+            counter.RunAsync(() => Inner.PutAsync(key, body, md5, headers, cancellationToken));
 
-        public override async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+        public override async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
         {
             var etag = "";
-            await counter.RunAsync(async () => etag = await Inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken));
+            await counter.RunAsync(async () => etag = await base.UploadPartAsync(key, uploadId, partNumber, body, md5, cancellationToken));
             return etag;
         }
     }

@@ -22,12 +22,14 @@ public sealed class MemorySite : IDisposable
         Local = Path.Combine(Root, "local");
         Directory.CreateDirectory(Local);
         Site = new Site { Name = "m", LocalPath = Local, Bucket = Bucket, Prefix = prefix };
+        Store = new MemoryStore(Bucket, prefix: Site.ListPrefix);
     }
 
     public string Root { get; }
     public string Local { get; }
     public Site Site { get; set; }
-    public MemoryStore Store { get; } = new(Bucket);
+    /// <summary>The bucket, bound to the site's prefix (its inspection API speaks full keys).</summary>
+    public MemoryStore Store { get; }
 
     /// <summary>The keys of the bucket relative to the site's prefix, with their bodies: "a.txt=one sub/b.txt=two".</summary>
     public string Bucketed => string.Join(' ', Store.Objects.Where(o => o.Key.StartsWith(Site.ListPrefix, StringComparison.Ordinal))

@@ -26,22 +26,24 @@ public sealed class HookedStore(IObjectStore inner) : DelegatingObjectStore(inne
     public Func<string, CancellationToken, Task>? BeforeUpload { get; set; }
     public Func<CancellationToken, Task>? BeforeList { get; set; }
 
-    public override async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The hook runs before each listing from its start (not before a listing's continuation after a key).</summary>
+    public override async IAsyncEnumerable<RemoteObject> ListAsync(string under, string? startAfter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (BeforeList is { } hook) await hook(cancellationToken);
-        await foreach (var o in Inner.ListAsync(bucket, prefix, cancellationToken)) yield return o;
+        if (startAfter is null && BeforeList is { } hook) await hook(cancellationToken);
+        await foreach (var o in Inner.ListAsync(under, startAfter, cancellationToken)) yield return o;
     }
 
-    public override async Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
+    /// <summary>The hook is given the full key (the bucket's view).</summary>
+    public override async Task PutAsync(string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken)
     {
-        if (BeforeUpload is { } hook) await hook(key, cancellationToken);
-        await Inner.PutAsync(bucket, key, body, md5, headers, cancellationToken);
+        if (BeforeUpload is { } hook) await hook(Location.Join(key), cancellationToken);
+        await Inner.PutAsync(key, body, md5, headers, cancellationToken);
     }
 
-    public override async Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
+    public override async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken)
     {
-        if (BeforeUpload is { } hook) await hook(key, cancellationToken);
-        return await Inner.UploadPartAsync(bucket, key, uploadId, partNumber, body, md5, cancellationToken);
+        if (BeforeUpload is { } hook) await hook(Location.Join(key), cancellationToken);
+        return await base.UploadPartAsync(key, uploadId, partNumber, body, md5, cancellationToken);
     }
 }
 

@@ -8,10 +8,10 @@ namespace S3Sync.Tests.Unit;
 /// bucket holds; it splits only where there is more than a page, and reads no key twice.</summary>
 public sealed class RangeListingTests
 {
-    private static async Task<List<string>> KeysAsync(IObjectStore store, string prefix = "")
+    private static async Task<List<string>> KeysAsync(IObjectStore store)
     {
         var keys = new List<string>();
-        await foreach (var o in RangeListing.ListAsync(store, "b", prefix, CancellationToken.None)) keys.Add(o.Key);
+        await foreach (var o in RangeListing.ListAsync(store, CancellationToken.None)) keys.Add(o.Key);
         return keys;
     }
 
@@ -41,9 +41,9 @@ public sealed class RangeListingTests
     public async Task Under_a_prefix_the_keys_are_relative_and_nothing_outside_it_comes()
     {
         var keys = Tree(20, 100).Select(k => "site/" + k).Concat(["other/x", "sitex", "site"]).ToList();
-        var store = new ListingStore(keys);
+        var store = new ListingStore(keys, "site/");
 
-        var listed = await KeysAsync(store, "site/");
+        var listed = await KeysAsync(store);
 
         Assert.Equal(Tree(20, 100).Distinct(StringComparer.Ordinal).Order(KeyOrder.Instance), listed);
     }
@@ -73,7 +73,7 @@ public sealed class RangeListingTests
         Assert.Equal(3, store.FolderPages); // the prefix's and each of its 2 folders'
         Assert.Equal(2 + 40, store.Pages); // the first page and the start of the second, then one per sub-folder
 
-        var chain = new ListingStore(keys) { Folders = false };
+        var chain = new ListingStore(keys) { AnswersFolders = false };
         Assert.Equal(keys.Order(KeyOrder.Instance), await KeysAsync(chain));
         Assert.Equal(3, chain.Pages); // the first page and the start of the second (is there more?), then the rest of the one chain
     }

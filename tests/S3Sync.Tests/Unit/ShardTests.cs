@@ -89,22 +89,16 @@ public sealed class ShardTests
     {
         public ConcurrentQueue<string> Asked { get; } = new();
 
-        public override IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken)
+        public override IAsyncEnumerable<RemoteObject> ListAsync(string under, string? startAfter, CancellationToken cancellationToken)
         {
-            Asked.Enqueue(prefix);
-            return base.ListAsync(bucket, prefix, cancellationToken);
+            Asked.Enqueue(Location.Join(under));
+            return base.ListAsync(under, startAfter, cancellationToken);
         }
 
-        public override IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, string? startAfter, CancellationToken cancellationToken)
+        public override Task<FolderLevel?> ListLevelAsync(string under, int most, CancellationToken cancellationToken)
         {
-            Asked.Enqueue(prefix);
-            return base.ListAsync(bucket, prefix, startAfter, cancellationToken);
-        }
-
-        public override Task<FolderLevel?> ListLevelAsync(string bucket, string prefix, int most, CancellationToken cancellationToken)
-        {
-            Asked.Enqueue(prefix + "?delimiter");
-            return base.ListLevelAsync(bucket, prefix, most, cancellationToken);
+            Asked.Enqueue(Location.Join(under) + "?delimiter");
+            return base.ListLevelAsync(under, most, cancellationToken);
         }
     }
 
@@ -128,9 +122,9 @@ public sealed class ShardTests
         for (var k = 0; k < n; k++)
         {
             var shard = new Shard(k, n);
-            var store = new Recording(new ListingStore(keys));
+            var store = new Recording(new ListingStore(keys, "site/"));
             var listed = new List<string>();
-            await foreach (var o in RangeListing.ListShardAsync(store, "b", "site/", shard, CancellationToken.None)) listed.Add(o.Key);
+            await foreach (var o in RangeListing.ListShardAsync(store, shard, CancellationToken.None)) listed.Add(o.Key);
 
             // Its part of the one chain, in the one chain's order
             Assert.Equal(expected.Where(shard.Owns), listed);
@@ -149,9 +143,9 @@ public sealed class ShardTests
     [Fact]
     public async Task A_store_that_cannot_list_by_level_gives_the_one_chain()
     {
-        var store = new ListingStore(Tree()) { Folders = false };
+        var store = new ListingStore(Tree()) { AnswersFolders = false };
         var listed = new List<string>();
-        await foreach (var o in RangeListing.ListShardAsync(store, "b", "", new Shard(1, 3), CancellationToken.None)) listed.Add(o.Key);
+        await foreach (var o in RangeListing.ListShardAsync(store, new Shard(1, 3), CancellationToken.None)) listed.Add(o.Key);
         Assert.Equal(Tree().Distinct(StringComparer.Ordinal).Order(KeyOrder.Instance), listed); // the planner's filter keeps the part
     }
 }

@@ -52,22 +52,26 @@ public sealed class SyncPlannerTests : IDisposable
     /// <summary>Lists a fixed set of objects under the prefix; every other call is a test failure.</summary>
     private sealed class ListingOnlyStore(RemoteObject[] objects) : IObjectStore
     {
-        public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public StoreLocation Location { get; } = new("b", "");
+        public IObjectStore At(string prefix) => throw new InvalidOperationException();
+        public IMultipartUploads? Multipart => null;
+        public IServerCopy? Copy => null;
+        public IObjectVersions? Versions => null;
+        public IFolderListing? Folders => null;
+        public IBucketAdmin? Buckets => null;
+
+        public async IAsyncEnumerable<RemoteObject> ListAsync(string under, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await Task.Yield();
-            foreach (var o in objects) yield return o;
+            foreach (var o in objects)
+                if (startAfter is null || KeyOrder.Instance.Compare(o.Key, startAfter) > 0) yield return o;
         }
 
-        public Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) => throw new InvalidOperationException("no HEAD expected");
-        public Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken) => throw new InvalidOperationException();
-        public Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken) => throw new InvalidOperationException();
-        public Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken) => throw new InvalidOperationException();
-        public Task CompleteMultipartAsync(string bucket, string key, string uploadId, IReadOnlyList<(int PartNumber, string ETag)> parts, CancellationToken cancellationToken) => throw new InvalidOperationException();
-        public Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken) => throw new InvalidOperationException();
-        public IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, CancellationToken cancellationToken) => throw new InvalidOperationException();
-        public Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken) => throw new InvalidOperationException();
-        public Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken) => throw new InvalidOperationException();
-        public Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken) => throw new InvalidOperationException();
+        public Task<ObjectHead?> HeadAsync(string key, CancellationToken cancellationToken) => throw new InvalidOperationException("no HEAD expected");
+        public Task PutAsync(string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken) => throw new InvalidOperationException();
+        public Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => throw new InvalidOperationException();
+        public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => throw new InvalidOperationException();
+        public Task<ObjectDownload> GetAsync(string key, long offset, long? length, string? ifMatch, CancellationToken cancellationToken) => throw new InvalidOperationException();
         public void Dispose() { }
     }
 }
