@@ -7,22 +7,12 @@ public static class Program
 {
     public static Task<int> Main(string[] args)
     {
-        // `s3sync --version` answers before the command tree is built: scripts and health checks call it often,
-        // and it is the start-up figure in the README. Same text as System.CommandLine's --version, written as bytes:
-        // Console.Out would first work out the terminal's encoding for one ASCII line.
-        if (args is ["--version"])
-        {
-            using var stdout = Console.OpenStandardOutput();
-            stdout.Write(System.Text.Encoding.UTF8.GetBytes(Version + "\n"));
-            return Task.FromResult(ExitCodes.Ok);
-        }
-        // --log-file: stderr itself becomes the file, before anything is written (every writer of stderr follows).
-        if (LogFile.Find(args) is { } logFile && LogFile.Redirect(logFile) is { } refused)
-        {
-            Console.Error.WriteLine($"s3sync: {refused}");
-            return Task.FromResult(ExitCodes.Usage);
-        }
-        return RunAsync(args, Console.Out, Console.Error);
+        // `s3sync --version` alone never gets here: native/main.c answers it before the runtime starts (the same text,
+        // from the same InformationalVersion). With anything more on the line, System.CommandLine answers as always.
+        // --log-file: stderr itself becomes the file once the command line parsed, before the command writes anything
+        // (every writer of stderr follows); a usage error stays on the terminal and creates no file.
+        // Console.Error is not touched before that: .NET's stderr writer holds a duplicate of the descriptor it found.
+        return RunAsync(args, Console.Out, error: null, LogFile.Redirect);
     }
 
     /// <summary>The informational version (<c>0.1.0+commit</c>), as <c>--version</c> prints it.</summary>
@@ -48,16 +38,30 @@ public static class Program
     }
 
     /// <summary>Runs a command line with the given writers; parse errors exit 2 with a one-line message.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, logFile: null, cancellationToken);
+
+    /// <summary><see cref="RunAsync(string[], TextWriter, TextWriter, CancellationToken)"/>; <paramref name="logFile"/>
+    /// takes <c>--log-file</c>'s value once the command line parsed (null, or the one line it was refused with); a null
+    /// <paramref name="error"/> is <see cref="Console.Error"/>, read only after that.</summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter? error, Func<string, string?>? logFile, CancellationToken cancellationToken = default)
     {
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0)
         {
+            error ??= Console.Error;
             foreach (var e in UsageErrors.OnePerMistake(parse, args)) error.WriteLine($"s3sync: {ParseErrors.Describe(UsageErrors.Describe(e, parse))}");
             var path = UsageErrors.CommandPath(parse.CommandResult.Command);
             error.WriteLine($"Run 's3sync {(path.Length == 0 ? "" : path + " ")}--help' for usage.");
             return ExitCodes.Usage;
         }
+        if (logFile is not null && parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--log-file") is Option<string?> logOption
+            && parse.GetValue(logOption) is { } logPath && logFile(logPath) is { } refused)
+        {
+            Console.Error.WriteLine($"s3sync: {refused}");
+            return ExitCodes.Usage;
+        }
+        error ??= Console.Error;
         // watch handles SIGTERM/SIGINT itself (its stop waits for uploads); every other command through Interruption.
         using var interruption = parse.CommandResult.Command.Name == "watch" ? null : new Interruption(cancellationToken, error);
         try

@@ -51,10 +51,12 @@ public static partial class ConfigCommand
         output.WriteLine($"upload_queue_buffer: {config.UploadQueueBuffer}");
         output.WriteLine($"watch_interval: {config.WatchInterval}");
         output.WriteLine($"s3_ops_retries: {config.S3OpsRetries}");
+        output.WriteLine($"request_timeout: {config.RequestTimeout ?? Defaults.RequestTimeoutSeconds}{From("request_timeout")}");
         output.WriteLine($"rescan_interval: {config.RescanInterval}");
         output.WriteLine($"http_address: {Scalar(config.HttpAddress)}");
         output.WriteLine($"http_port: {(config.HttpPort is { } port ? port.ToString(CultureInfo.InvariantCulture) : "null  # no HTTP endpoint")}");
         output.WriteLine($"state_dir: {Scalar(HashCache.ResolveDirectory(config.StateDir))}  # {StateDirOrigin(config.StateDir, origin)}");
+        output.WriteLine($"shard: {(config.Shard is { } shard ? $"{shard.Index}/{shard.Count}" : "null  # the whole of each site")}{From("shard")}");
         output.WriteLine($"bandwidth_limit: {(config.BandwidthLimit > 0 ? ByteRate.Format(config.BandwidthLimit) : "0  # no limit")}{From("bandwidth_limit")}");
         output.WriteLine("sites:");
         for (var n = 0; n < config.Sites.Count; n++)
@@ -69,12 +71,14 @@ public static partial class ConfigCommand
             output.WriteLine($"  endpoint: {(site.Endpoint is { } endpoint ? Scalar(endpoint) : "null  # AWS S3")}{(site.Endpoint is null ? "" : SiteFrom("endpoint") is { Length: > 0 } e ? e : From("endpoint"))}");
             output.WriteLine($"  force_path_style: {Bool(site.ForcePathStyle)}{SiteFrom("force_path_style")}");
             output.WriteLine($"  retire_deleted: {Bool(site.RetireDeleted)}{SiteFrom("retire_deleted")}");
+            output.WriteLine($"  create_bucket: {Bool(site.CreateBucket)}{SiteFrom("create_bucket")}");
             output.WriteLine($"  storage_class: {site.StorageClass}{SiteFrom("storage_class")}");
             output.WriteLine($"  folders: {Bool(site.Folders)}");
             output.WriteLine($"  metadata: {Bool(site.Metadata)}{SiteFrom("metadata")}");
             output.WriteLine($"  max_delete: {Scalar(site.MaxDelete.ToString())}");
             output.WriteLine($"  watch_interval: {site.WatchInterval}");
             output.WriteLine($"  watch_mode: {site.WatchMode.ToString().ToLowerInvariant()}");
+            output.WriteLine($"  symlinks: {site.Symlinks.ToString().ToLowerInvariant()}{SiteFrom("symlinks")}");
             output.WriteLine($"  sse: {SseName(site.Encryption)}{SiteFrom("sse")}");
             output.WriteLine($"  sse_kms_key_id: {(site.Encryption.KmsKeyId is { } kms ? Scalar(kms) : site.Encryption.IsKms ? "null  # the account's default KMS key" : "null")}{SiteFrom("sse_kms_key_id")}");
             // The key file by its path only: the key itself is never printed.
@@ -82,6 +86,9 @@ public static partial class ConfigCommand
             output.WriteLine($"  acl: {(site.Acl is { } acl ? acl : "null  # none sent: the bucket's default")}{SiteFrom("acl")}");
             output.WriteLine($"  profile: {(site.Profile is { } profile ? Scalar(profile) : "null")}{SiteFrom("profile")}");
             Headers(site.Headers, output);
+            output.WriteLine($"  backup_path: {(site.BackupPath is { } backup ? Scalar(backup) : "null  # nothing kept of what a run deletes or overwrites")}{SiteFrom("backup_path")}");
+            output.WriteLine($"  backup_storage_class: {site.BackupStorageClass ?? (site.BackupPath is null ? "null" : "null  # the object's own")}{SiteFrom("backup_storage_class")}");
+            output.WriteLine($"  backup_keep: {(site.BackupKeep is { } keep ? KeepText(keep) : site.BackupPath is null ? "null" : "null  # keep every run folder")}");
             if (site.Credentials is { } c)
             {
                 output.WriteLine($"  access_key: {Scalar(MaskAccessKey(c.AccessKey))}");
@@ -103,6 +110,13 @@ public static partial class ConfigCommand
                 warnings.WriteLine($"s3sync: warning: site {site.Name}: local_path {site.LocalPath} does not exist here (sync would fail for this site)");
         }
     }
+
+    /// <summary>A <c>backup_keep</c> period in the largest whole unit it was written in (30d, 12h, 90m, 45s).</summary>
+    private static string KeepText(TimeSpan keep) =>
+        keep.Ticks % TimeSpan.TicksPerDay == 0 ? $"{keep.Ticks / TimeSpan.TicksPerDay}d"
+        : keep.Ticks % TimeSpan.TicksPerHour == 0 ? $"{keep.Ticks / TimeSpan.TicksPerHour}h"
+        : keep.Ticks % TimeSpan.TicksPerMinute == 0 ? $"{keep.Ticks / TimeSpan.TicksPerMinute}m"
+        : $"{keep.Ticks / TimeSpan.TicksPerSecond}s";
 
     private static string SseName(Encryption encryption) => encryption.Mode switch
     {

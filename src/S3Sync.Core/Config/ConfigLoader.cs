@@ -62,6 +62,12 @@ public static class ConfigLoader
         ["backup_path"] = Kind.String, ["backup_storage_class"] = Kind.String, ["backup_keep"] = Kind.String,
     };
 
+    /// <summary>Every top-level key the loader accepts (tests hold docs/configuration.md and <c>config check</c> to it).</summary>
+    internal static IEnumerable<string> GlobalKeyNames => GlobalKeys.Keys;
+
+    /// <summary>Every key of a <c>sites:</c> entry the loader accepts.</summary>
+    internal static IEnumerable<string> SiteKeyNames => SiteKeys.Keys;
+
     private static readonly Dictionary<string, Kind> HeaderRuleKeys = new(StringComparer.Ordinal)
     {
         ["match"] = Kind.String, ["content_type"] = Kind.String, ["cache_control"] = Kind.String,

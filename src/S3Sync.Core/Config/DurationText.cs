@@ -17,7 +17,8 @@ public static class DurationText
         problem = $"'{text}' is not a duration (e.g. 90s, 15m, 24h, 7d, 1h30m)";
         var s = text.Trim();
         if (s.Length == 0) return false;
-        if (double.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var bare))
+        // Digits and points only: double.TryParse also takes "NaN", "Infinity" and "∞" whatever the styles say.
+        if (s.AsSpan().IndexOfAnyExcept("0123456789.") < 0 && double.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var bare))
             return Check(TimeSpan.FromSeconds(Math.Min(bare, Max.TotalSeconds + 1)), text, out duration, ref problem);
         double total = 0;
         var i = 0;

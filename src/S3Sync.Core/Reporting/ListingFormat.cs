@@ -24,7 +24,7 @@ public static class ListingFormat
         var mode = line.IsDeleteMarker ? "-" : line.File is { } f ? Mode(f) : "-";
         var mtime = line.File is { } stored ? Time(stored.MtimeNs) : line.LastModifiedUtc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var link = line.File?.LinkTarget is { } target ? $" -> {Printable.Escape(target)}" : "";
-        return string.Create(CultureInfo.InvariantCulture, $"{mode,-10}  {line.Size,12}  {mtime,-20}  {(line.IsDeleteMarker ? "-" : line.StorageClass),-12}  {key}{link}{version}");
+        return string.Create(CultureInfo.InvariantCulture, $"{mode,-10}  {line.Size,12}  {mtime,-20}  {(line.IsDeleteMarker ? "-" : Printable.Escape(line.StorageClass)),-12}  {key}{link}{version}");
     }
 
     /// <summary>One JSON object: key, size, last_modified, storage_class, etag; folder; version_id, latest,

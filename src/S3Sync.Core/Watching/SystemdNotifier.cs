@@ -26,7 +26,12 @@ public sealed class SystemdNotifier : IDisposable
         WatchdogInterval = watchdog;
     }
 
-    /// <summary>Half of <c>$WATCHDOG_USEC</c> (as sd_watchdog_enabled advises), when the watchdog is on for this
+    /// <summary>Two hours: a longer <c>$WATCHDOG_USEC</c> is kept alive every hour, which is early enough for it and
+    /// a period a timer can hold (a raw half of a huge value overflowed to a negative period, or passed the timer's
+    /// 49.7-day limit, and either stopped <c>watch</c> at its start).</summary>
+    private const long MaxWatchdogUsec = 7_200_000_000;
+
+    /// <summary>Half of <c>$WATCHDOG_USEC</c> (at most an hour) (as sd_watchdog_enabled advises), when the watchdog is on for this
     /// process (<c>$WATCHDOG_PID</c> unset or this process's id); null otherwise.</summary>
     public TimeSpan? WatchdogInterval { get; }
 
@@ -43,7 +48,7 @@ public sealed class SystemdNotifier : IDisposable
         TimeSpan? watchdog = null;
         if (long.TryParse(environment("WATCHDOG_USEC"), NumberStyles.None, CultureInfo.InvariantCulture, out var usec) && usec > 0
             && (environment("WATCHDOG_PID") is not { Length: > 0 } pid || pid == processId.ToString(CultureInfo.InvariantCulture)))
-            watchdog = TimeSpan.FromTicks(usec * 10 / 2);
+            watchdog = TimeSpan.FromTicks(Math.Min(usec, MaxWatchdogUsec) * 5); // half of it (10 ticks a microsecond)
         return new SystemdNotifier(endpoint, watchdog);
     }
 

@@ -94,6 +94,73 @@ public sealed class ConfigCheckTests : IDisposable
         Assert.Equal("www", first.Children[new YamlScalarNode("bucket_path")].ToString());
     }
 
+    /// <summary>The keys in the first column of a table under <paramref name="heading"/> of docs/configuration.md.</summary>
+    private static SortedSet<string> DocumentedKeys(string heading)
+    {
+        var lines = File.ReadAllLines(Path.Combine(S3ServerFixture.RepoRoot, "docs", "configuration.md"));
+        var start = Array.IndexOf(lines, heading);
+        Assert.True(start >= 0, $"docs/configuration.md has no '{heading}'");
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var line in lines.Skip(start + 3).TakeWhile(l => l.StartsWith('|')))
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(line.Split('|')[1], "`([a-z0-9_]+)`"))
+                keys.Add(m.Groups[1].Value);
+        return keys;
+    }
+
+    [Fact]
+    public async Task Config_check_prints_every_key_the_loader_accepts_and_the_docs_list()
+    {
+        // Given every key the loader accepts, each one the key list of docs/configuration.md has
+        var global = new SortedSet<string>(S3Sync.Config.ConfigLoader.GlobalKeyNames, StringComparer.Ordinal);
+        var site = new SortedSet<string>(S3Sync.Config.ConfigLoader.SiteKeyNames, StringComparer.Ordinal);
+        global.Remove("sites");
+        Assert.Equal(global, DocumentedKeys("### Global options"));
+        Assert.Equal(site, DocumentedKeys("### Site options"));
+
+        // When config check prints a configuration that sets none of them but the required ones
+        var run = await Run("config", "check", "-c", WriteConfig("sites:\n- local_path: {root}/www\n  bucket: my-bucket\n"));
+
+        // Then every site key is a key of the printed site, and every global key is a top-level key or, when a site
+        // key of the same name (aws_region: bucket_region) carries it, a key of the site
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var stream = new YamlStream();
+        stream.Load(new StringReader(run.Output));
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        var printed = (YamlMappingNode)((YamlSequenceNode)root.Children[new YamlScalarNode("sites")]).Children[0];
+        var missingSite = site.Where(k => !printed.Children.ContainsKey(new YamlScalarNode(k))).ToList();
+        var missingGlobal = global.Where(k => !root.Children.ContainsKey(new YamlScalarNode(k))
+            && !printed.Children.ContainsKey(new YamlScalarNode(k == "aws_region" ? "bucket_region" : k))).ToList();
+        Assert.True(missingSite.Count == 0 && missingGlobal.Count == 0,
+            $"config check does not print site keys [{string.Join(", ", missingSite)}], global keys [{string.Join(", ", missingGlobal)}]\n{run.Output}");
+    }
+
+    [Fact]
+    public async Task Config_check_prints_backup_shard_and_link_keys_as_they_resolve()
+    {
+        var run = await Run("config", "check", "-c", WriteConfig("""
+            shard: 1/4
+            request_timeout: 90
+            sites:
+            - local_path: {root}/www
+              bucket: my-bucket
+              bucket_path: www
+              create_bucket: true
+              symlinks: preserve
+              backup_path: backup/www
+              backup_storage_class: GLACIER
+              backup_keep: 30d
+            """));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("\nshard: 1/4\n", run.Output);
+        Assert.Contains("\nrequest_timeout: 90\n", run.Output);
+        Assert.Contains("\n  create_bucket: true\n", run.Output);
+        Assert.Contains("\n  symlinks: preserve\n", run.Output);
+        Assert.Contains("\n  backup_path: backup/www\n", run.Output);
+        Assert.Contains("\n  backup_storage_class: GLACIER\n", run.Output);
+        Assert.Contains("\n  backup_keep: 30d\n", run.Output);
+    }
+
     [Fact]
     public async Task Config_check_exits_2_with_one_line_per_error_naming_file_line_and_key()
     {

@@ -266,7 +266,7 @@ public sealed class PeerFlagTests(S3ServerFixture server)
         Assert.Equal($"s3sync: --log-file: {link}: is a symbolic link; give the file it points to\n", viaLink.Error);
         Assert.Equal("untouched", File.ReadAllText(victim));
         Assert.Equal(2, viaFifo.ExitCode);
-        Assert.Equal($"s3sync: --log-file: {fifo}: is a FIFO with no reader, not a regular file\n", viaFifo.Error);
+        Assert.Equal($"s3sync: --log-file: {fifo}: is a FIFO (named pipe), not a regular file\n", viaFifo.Error);
         Assert.Empty(await s.KeysAsync());
     }
 

@@ -24,6 +24,27 @@ public sealed class BinaryTests
     }
 
     [Fact]
+    public async Task Version_is_answered_before_the_runtime_starts_and_anything_more_goes_to_the_command_line_parser()
+    {
+        // Given an address-space limit of 64 MiB: enough to map the binary, far too little for the runtime's heap
+        // reservation (a runtime start aborts), so only an answer before the runtime starts can print anything
+        var expected = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+        const string Limited = "ulimit -v 65536; exec \"$0\" \"$@\"";
+
+        var version = await Binary.RunAsync("bash", ["-c", Limited, Binary.Path, "--version"]);
+        var more = await Binary.RunAsync("bash", ["-c", Limited, Binary.Path, "--version", "x"]);
+        var unlimited = await Binary.RunAsync(["--version", "x"]);
+
+        Assert.True(version.ExitCode == 0, version.ToString());
+        Assert.Equal(expected + "\n", version.Output);
+        Assert.Equal("", version.Error);
+        // Then every other command line starts the runtime (it fails under the limit) and the parser answers as before
+        Assert.NotEqual(0, more.ExitCode);
+        Assert.Equal(0, unlimited.ExitCode);
+        Assert.Equal(expected + "\n", unlimited.Output);
+    }
+
+    [Fact]
     public void Published_binary_is_at_most_16_MB()
     {
         Assert.InRange(new FileInfo(Binary.Path).Length, 1, DynamicLimit);

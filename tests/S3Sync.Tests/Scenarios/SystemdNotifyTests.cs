@@ -96,6 +96,19 @@ public sealed class SystemdNotifyTests(S3ServerFixture server)
         using (var bad = SystemdNotifier.FromEnvironment(k => env.GetValueOrDefault(k), 7)) Assert.Null(bad!.WatchdogInterval);
     }
 
+    [Theory]
+    [InlineData("9223372036854775807")] // long.MaxValue: its tenfold overflowed to a negative period
+    [InlineData("10000000000000")]      // 116 days: half of it is more than a timer's 49.7 days
+    public void A_huge_watchdog_usec_is_kept_alive_every_hour_with_a_period_a_timer_takes(string usec)
+    {
+        var env = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = "/run/systemd/notify", ["WATCHDOG_USEC"] = usec };
+
+        using var notifier = SystemdNotifier.FromEnvironment(k => env.GetValueOrDefault(k), 7);
+
+        Assert.Equal(TimeSpan.FromHours(1), notifier!.WatchdogInterval);
+        using var timer = TimeProvider.System.CreateTimer(_ => { }, null, Timeout.InfiniteTimeSpan, notifier.WatchdogInterval!.Value);
+    }
+
     [Fact]
     public async Task Notifier_sends_to_a_socket_path()
     {

@@ -32,6 +32,10 @@ public sealed class ListingPartsTests
     [InlineData("h", "'h' is not a duration (e.g. 90s, 15m, 24h, 7d, 1h30m)")]
     [InlineData("99999999999999999999d", "'99999999999999999999d' is more than 100 years")]
     [InlineData("1e9", "'1e9' is not a duration (e.g. 90s, 15m, 24h, 7d, 1h30m)")]
+    [InlineData("NaN", "'NaN' is not a duration (e.g. 90s, 15m, 24h, 7d, 1h30m)")] // was an ArgumentException, exit 3
+    [InlineData("Infinity", "'Infinity' is not a duration (e.g. 90s, 15m, 24h, 7d, 1h30m)")]
+    [InlineData("∞", "'∞' is not a duration (e.g. 90s, 15m, 24h, 7d, 1h30m)")]
+    [InlineData(" 5 m", "' 5 m' is not a duration (e.g. 90s, 15m, 24h, 7d, 1h30m)")]
     public void Bad_durations_say_why(string text, string expected)
     {
         Assert.False(DurationText.TryParse(text, out _, out var problem));
@@ -67,4 +71,18 @@ public sealed class ListingPartsTests
     [InlineData(1_049_522_828_500_000_001L, "2003-04-05T06:07:08.500000001Z")]
     [InlineData(-1L, "1969-12-31T23:59:59.999999999Z")]
     public void Stored_mtimes_print_as_rfc3339(long ns, string expected) => Assert.Equal(expected, ListingFormat.Time(ns));
+
+    [Fact]
+    public void A_storage_class_from_a_hostile_server_reaches_the_terminal_escaped()
+    {
+        // Given a listing whose storage class (the server's text, like the key) carries a terminal escape sequence
+        var line = new ListingLine("a.txt", 4, new DateTime(2026, 12, 8, 0, 0, 0, DateTimeKind.Utc), "\u001b]0;owned\u0007STANDARD\nfake line", "\"e\"");
+
+        var text = ListingFormat.Text(line, @long: true);
+
+        // Then ls -l prints it on one line with no control character, and --json carries it exactly
+        Assert.DoesNotContain(text, char.IsControl);
+        Assert.Contains(@"\x1b]0;owned\x07STANDARD\nfake line", text);
+        Assert.Contains(@"""storage_class"":""\u001B]0;owned\u0007STANDARD\nfake line""", ListingFormat.Json(line, null));
+    }
 }
