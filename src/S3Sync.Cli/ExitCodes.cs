@@ -26,4 +26,8 @@ public static class ExitCodes
         SiteStatus.Credentials => Credentials,
         _ => Failed,
     };
+
+    /// <summary>The exit code of a verify: credentials first, then could not finish, then differences.</summary>
+    public static int For(VerifyOutcome outcome) =>
+        outcome.Credentials ? Credentials : !outcome.Complete ? Failed : outcome.Differences > 0 ? Differences : Ok;
 }

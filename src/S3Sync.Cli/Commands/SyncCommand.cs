@@ -88,11 +88,8 @@ public static class SyncCommand
         using var loggers = terminal is null ? Logging.Create(config.LogLevel, jsonLogs) : null;
         var logger = loggers?.CreateLogger("s3sync") ?? new EscapingLogger(new TerminalLogger(terminal!, Logging.ToLevel(config.LogLevel)));
         var counted = terminal is not null || lines is not null;
-        var run = new SyncRun(config, settings, (site, siteLogger, limit, bandwidth) =>
-        {
-            var store = SiteStores.For(site, config.TransferWorkers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limit, bandwidth);
-            return counted ? ProgressLine.Counting(store) : store;
-        }, logger)
+        var stores = SiteStores.For(config);
+        var run = new SyncRun(config, settings, counted ? (site, siteLogger, limit, bandwidth) => ProgressLine.Counting(stores(site, siteLogger, limit, bandwidth)) : stores, logger)
         {
             Starting = (site, sync, store) =>
             {
