@@ -35,7 +35,7 @@ public sealed class TransferLimitsTests : IDisposable
     {
         ConfigPath = path,
         Loader = loader,
-        StoreFactory = (_, _) => new MemoryStore(MemorySite.Bucket),
+        StoreFactory = _ => (_, _, _, _) => new MemoryStore(MemorySite.Bucket),
         WatchConfigFile = false,
         ReloadQuiet = TimeSpan.FromHours(1),
         Limits = limits,
