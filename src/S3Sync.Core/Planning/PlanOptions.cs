@@ -5,6 +5,10 @@ namespace S3Sync.Planning;
 /// only (<c>internal init</c>), so a command cannot build or amend one.</summary>
 public sealed record PlanOptions
 {
+    internal PlanOptions()
+    {
+    }
+
     /// <summary>Read the fingerprint with HEAD when an ETag cannot be reproduced (verify --deep; sync always).</summary>
     public bool Deep { get; internal init; }
 
