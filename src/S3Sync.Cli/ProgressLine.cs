@@ -30,11 +30,29 @@ public sealed class ProgressLine : IDisposable
 
     /// <summary>Wraps a site's store so the bytes of every PUT and part count as they are sent, not only when a
     /// whole file is done (a large file would otherwise stand at 0 bytes until its last part).</summary>
-    public static IObjectStore Counting(IObjectStore store, out Func<long> sentBytes)
+    /// <remarks>The count is read back by <see cref="SentBy"/>.</remarks>
+    public static IObjectStore Counting(IObjectStore store) => new CountingStore(store);
+
+    /// <summary>The bytes sent so far through a store made by <see cref="Counting(IObjectStore)"/>; null for any other.</summary>
+    public static Func<long>? SentBy(IObjectStore store) => store is CountingStore counting ? () => Interlocked.Read(ref counting.Sent) : null;
+
+    /// <summary>The progress of one site's sync: the live line on <paramref name="terminal"/>, whole lines every
+    /// <paramref name="lines"/> period (through the terminal when there is one), either, both or none (null).</summary>
+    public static IDisposable? For(StatusTerminal? terminal, ProgressLines? lines, string site, SiteSync sync, Func<long>? sentBytes)
     {
-        var counting = new CountingStore(store);
-        sentBytes = () => Interlocked.Read(ref counting.Sent);
-        return counting;
+        var live = terminal is null ? null : new ProgressLine(terminal, site, sync, sentBytes);
+        var whole = lines is null ? null : Lines(terminal is null ? lines.Write : terminal.WriteLine, lines.Every, site, sync, sentBytes);
+        return live is null ? whole : whole is null ? live : new Both(live, whole);
+    }
+
+    private sealed class Both(ProgressLine first, ProgressLine second) : IDisposable
+    {
+        public void Dispose()
+        {
+            // In the order the two usings of one site ended: the whole lines first, then the live line.
+            second.Dispose();
+            first.Dispose();
+        }
     }
 
     public ProgressLine(TextWriter error, string site, SiteSync sync, Func<long>? sentBytes = null, TimeProvider? time = null)

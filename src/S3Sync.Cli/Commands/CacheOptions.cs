@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Hashing;
 
@@ -48,8 +47,4 @@ public sealed class CacheOptions
         StateDir = Path.Combine(HashCache.ResolveDirectory(config.StateDir), part.StateFolderName),
         Sites = [.. config.Sites.Select(s => s with { Filter = s.Filter.WithShard(part) })],
     };
-
-    /// <summary>Opens the cache in the resolved folder; null (after one warning) when it cannot be used.</summary>
-    public static HashCache? Open(string? stateDir, ILogger logger) =>
-        HashCache.Open(HashCache.ResolveDirectory(stateDir), message => logger.LogWarning("{Message}", message));
 }

@@ -1,21 +1,11 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Execution;
 using S3Sync.Planning;
-using S3Sync.Remote;
 using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
-
-/// <summary>Where and how a restore writes (the command line's choices).</summary>
-/// <param name="To">The target folder (<c>--to</c>; each site in a folder of its name when there are several), or null with <c>--in-place</c>.</param>
-/// <param name="Json">JSON Lines on stdout (sync's schema): each action, planned ones with <paramref name="DryRun"/>.</param>
-/// <param name="Quiet"><c>-q</c>: nothing but errors.</param>
-/// <param name="FromBackup">A run folder under each site's <c>backup_path</c> (or <c>latest</c>): restore what that run saved.</param>
-public sealed record RestoreOptions(string? To, bool DryRun, bool Json, bool All, RestoreSettings Settings, bool Rehash = false, bool Quiet = false, string? FromBackup = null);
 
 /// <summary><c>s3sync restore</c>: bring folders in line with the bucket (the download direction of sync).</summary>
 public static class RestoreCommand
@@ -111,20 +101,26 @@ public static class RestoreCommand
         config = applied;
         var owner = Environment.IsPrivilegedProcess && !(noOwner is not null && result.GetValue(noOwner));
         var asJson = json is not null && result.GetValue(json);
-        var options = new RestoreOptions(to, result.GetValue(dryRun), asJson, all is not null && result.GetValue(all),
-            new RestoreSettings(n, owner, limit, when, DryRun: result.GetValue(dryRun), LogActions: !asJson), result.GetValue(cache.Rehash), common.IsQuiet(result), fromBackup);
+        var dry = result.GetValue(dryRun);
+        var request = new RestoreRequest(to, new RestoreSettings(config.TransferWorkers, owner, limit, when, DryRun: dry, LogActions: !asJson), result.GetValue(cache.Rehash), fromBackup);
         if (fromBackup is not null && config.Sites.FirstOrDefault(s => s.BackupPath is null) is { } without)
         {
             error.WriteLine($"s3sync: site '{without.Name}' has no backup_path: --from-backup restores what a run saved there");
             return Task.FromResult(ExitCodes.Usage);
         }
         // Every site's target is checked before the first one is restored; the error goes to stderr (stdout may be JSON).
-        if (config.Sites.FirstOrDefault(s => TargetOf(s, options, config.Sites.Count) is null) is { } unnamed)
+        if (RestoreTargets.Unnamed(config, to) is { } unnamed)
         {
             error.WriteLine($"s3sync: site '{unnamed.Name}': its name cannot be a folder under --to; give the site a name");
             return Task.FromResult(ExitCodes.Usage);
         }
-        return RunAsync(config, jsonLogs, options, common.IsQuiet(result) ? TextWriter.Null : output, output, cancellationToken);
+        var quiet = common.IsQuiet(result);
+        // A dry run is the restore with nothing done: the same plan, guard and exit code. Its text form prints each
+        // planned or held action (and, with --all, each file already right); --json the executor's action lines.
+        var actions = asJson ? new ActionReport(output, dry, download: true) { ErrorsOnly = quiet } : null;
+        var text = dry && !asJson ? new ActionText(output, config.Sites.Count > 1) { Quiet = quiet } : null;
+        var inSync = text is not null && all is not null && result.GetValue(all) ? output : null;
+        return RunAsync(config, jsonLogs, request, quiet ? TextWriter.Null : output, actions, text, inSync, cancellationToken);
     }
 
     /// <summary>RFC 3339 with an offset, or a date and time without one (read as local time).</summary>
@@ -136,91 +132,34 @@ public static class RestoreCommand
         return true;
     }
 
-    /// <summary>Where a site is restored: its local_path (in place), the target itself (one site) or target/name.</summary>
-    /// <remarks>Null when the site's name cannot be a folder there (checked before any site runs).</remarks>
-    private static string? TargetOf(Site site, RestoreOptions options, int sites) =>
-        options.To is null ? site.LocalPath : TargetUnder(site, options.To, sites);
-
-    /// <summary>A site's folder under <c>--to DIR</c> (restore, and verify of a restore): DIR itself for one site,
-    /// DIR/name for several; null when the name cannot be a folder.</summary>
-    internal static string? TargetUnder(Site site, string to, int sites)
-    {
-        var root = Path.GetFullPath(to);
-        if (sites == 1) return root;
-        var name = site.Name.Replace('/', '_');
-        return name is "." or ".." || name.Length == 0 || name.Contains('\0', StringComparison.Ordinal) ? null : Path.Combine(root, name);
-    }
-
-    /// <summary>The newest run folder under the site's backup_path, or null when there is none.</summary>
-    private static async Task<string?> LatestRunAsync(Site site, IObjectStore store, CancellationToken cancellationToken)
-    {
-        using var place = store.At(BackupPlace.PrefixOf(site));
-        var level = place.Folders is { } folders ? await folders.ListLevelAsync("", 100_000, cancellationToken).ConfigureAwait(false) : null;
-        return level?.Folders.Select(f => f.TrimEnd('/')).Where(f => BackupPlace.TryParseRun(f, out _)).Order(StringComparer.Ordinal).LastOrDefault();
-    }
-
-    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, RestoreOptions options, TextWriter output, TextWriter report, CancellationToken cancellationToken)
+    /// <param name="inSync">Where the text dry run lists the files already right (<c>--all</c>: <c>= key</c>), or null.</param>
+    private static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, RestoreRequest request, TextWriter output, ActionReport? actions, ActionText? text, TextWriter? inSync, CancellationToken cancellationToken)
     {
         using var loggers = Logging.Create(config.LogLevel, jsonLogs);
-        var logger = loggers.CreateLogger("s3sync");
-        using var cache = CacheOptions.Open(config.StateDir, logger);
-        var clock = Stopwatch.StartNew();
-        var worst = SiteStatus.Done;
-        var limits = new RequestLimits(config);
-        // One bandwidth limit and one byte budget for every site of the run.
-        var transfers = new TransferLimits(config.BandwidthLimit);
-        // A dry run is the restore with nothing done: the same plan, guard and exit code. Its text form prints each
-        // planned or held action (and, with --all, each file already right); --json the executor's action lines.
-        var actions = options.Json ? new ActionReport(report, options.DryRun, download: true) { ErrorsOnly = options.Quiet } : null;
-        var text = options.DryRun && !options.Json ? new ActionText(report, config.Sites.Count > 1) { Quiet = options.Quiet } : null;
-        foreach (var configured in config.Sites)
+        var several = config.Sites.Count > 1;
+        var run = new RestoreRun(config, request, SiteStores.For(config), loggers.CreateLogger("s3sync"))
         {
-            var target = TargetOf(configured, options, config.Sites.Count) ?? throw new InvalidOperationException($"site '{configured.Name}': no target (checked before the run)");
-            var site = configured with { LocalPath = target };
-            var siteLogger = S3Sync.Reporting.SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
-            using var store = SiteStores.For(site, options.Settings.Workers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limits.For(site), transfers.Bandwidth);
-            IObjectStore runStore = store; // the site's own prefix, or (--from-backup) a sibling at the run's: it owns nothing to dispose
-            if (options.FromBackup is { } run)
+            Starting = (site, restore) =>
             {
-                // The run's folder is the site for this restore: its keys are relative to the site, as saved. Nothing
-                // on disk is deleted: a backup run holds only what that run removed or replaced.
-                var folder = run == "latest" ? await LatestRunAsync(site, store, cancellationToken).ConfigureAwait(false) : run;
-                if (folder is null)
-                {
-                    logger.LogError("site {Site}: s3://{Bucket}/{Prefix} holds no backup run", site.Name, site.Bucket, BackupPlace.PrefixOf(site));
-                    if (SiteStatus.Failed > worst) worst = SiteStatus.Failed;
-                    continue;
-                }
-                logger.LogInformation("site {Site}: restoring the backup run {Run}", site.Name, folder);
-                site = site with { Prefix = BackupPlace.PrefixOf(site) + folder, RetireDeleted = false, BackupPath = null };
-                runStore = store.At(site.ListPrefix);
-            }
-            // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
-            using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, options.Rehash);
-            var restore = new SiteRestore(site, runStore, digests, options.Settings with { Limits = transfers }, siteLogger);
-            actions?.Follow(site, restore);
-            text?.Follow(site, restore);
-            if (text is not null && options.All)
-                restore.Planned += entry =>
-                {
-                    if (entry.Reason == ChangeReason.InSync) lock (report) report.WriteLine((config.Sites.Count > 1 ? $"site {site.Name}: " : "") + "= " + Printable.Escape(entry.Key));
-                };
-            var result = await restore.RunAsync(cancellationToken).ConfigureAwait(false);
-            if (result.Status > worst) worst = result.Status;
-            if (actions is not null)
-            {
-                actions.SiteSummary(result);
-                continue;
-            }
-            var s = result.Stats;
-            output.WriteLine((options.DryRun ? "(dryrun) " : "") + $"site {site.Name}: restored {s.Downloaded} files ({Sizes.Bytes(s.DownloadedBytes)}) into {site.LocalPath}, metadata set {s.ChangedInPlace}, deleted {s.Deleted}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}"
-                + (result.Status == SiteStatus.Done ? "" : result.Status == SiteStatus.DeletesRefused ? " [deletions refused]" : " [incomplete: see errors]"));
-            foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");
-            if (result.Problems.Count > 20) output.WriteLine($"  ! ... and {result.Problems.Count - 20} more (see the log)");
-        }
+                actions?.Follow(site, restore);
+                text?.Follow(site, restore);
+                if (inSync is not null)
+                    restore.Planned += entry =>
+                    {
+                        if (entry.Reason == ChangeReason.InSync) lock (inSync) inSync.WriteLine((several ? $"site {site.Name}: " : "") + "= " + Printable.Escape(entry.Key));
+                    };
+            },
+        };
+        var summary = new RunSummary(output, request.Settings.DryRun);
+        run.SiteFinished += result =>
+        {
+            if (actions is not null) actions.SiteSummary(result);
+            else summary.Restored(result);
+        };
+        var outcome = await run.RunAsync(cancellationToken).ConfigureAwait(false);
         // A dry run exits as the restore would (4 when it would refuse deletions).
-        var code = (int)worst;
-        actions?.TotalSummary(worst, clock.Elapsed, code);
+        var code = ExitCodes.For(outcome.Worst);
+        actions?.TotalSummary(outcome.Worst, outcome.Elapsed, code);
         return code;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
+using S3Sync.Execution;
 using S3Sync.Remote;
 
 namespace S3Sync.Cli.Commands;
@@ -13,6 +14,10 @@ public static class SiteStores
     /// server is detected in seconds; it is not a documented option.
     /// </summary>
     public const string TimeoutVariable = "S3SYNC_REQUEST_TIMEOUT";
+
+    /// <summary>The stores of a run of <paramref name="config"/>: its transfer workers, retries and request timeout.</summary>
+    public static SiteStoreFactory For(SyncConfig config) =>
+        (site, logger, limit, bandwidth) => For(site, config.TransferWorkers, config.S3OpsRetries, config.RequestTimeout, logger, limit, bandwidth);
 
     /// <param name="timeout">Seconds per request (request_timeout, --timeout); null: the hidden variable, else the default.</param>
     /// <param name="logger">Hears each retry at warn.</param>

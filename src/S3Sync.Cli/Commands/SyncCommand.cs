@@ -1,10 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Execution;
-using S3Sync.Planning;
-using S3Sync.Remote;
 using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
@@ -56,21 +53,17 @@ public static class SyncCommand
             if (!peers.TryRead(result, config, TimeProvider.System, error, out var peer)) return Task.FromResult(ExitCodes.Usage);
             if (cache.Apply(result, config, error) is not { } applied) return Task.FromResult(ExitCodes.Usage);
             config = applied;
-            var rehash = result.GetValue(cache.Rehash);
-            var quiet = common.IsQuiet(result);
             var asJson = result.GetValue(json);
             var dry = result.GetValue(dryRun);
             // A dry run is the same run with nothing done: the same plan, the same guard, the same exit code. The text form
             // prints each planned or held action; the JSON form the lines the run would write, marked planned or held.
             var settings = new SyncSettings
             {
-                Workers = config.TransferWorkers, QueueBuffer = config.UploadQueueBuffer, MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = rehash,
-                Deep = result.GetValue(deep),
-                Ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)), Mounts = new MountLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
-                Notices = new NoticeLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir)),
+                MaxDelete = limit, AbortUploadsStartedBefore = ProcessStart, Rehash = result.GetValue(cache.Rehash), Deep = result.GetValue(deep),
                 DryRun = dry, LogActions = !asJson, RunStarted = DateTimeOffset.UtcNow,
                 Comparison = peer.Comparison, ModifiedSince = peer.ModifiedSince, DeleteExcluded = peer.DeleteExcluded,
             };
+            var quiet = common.IsQuiet(result);
             var report = asJson ? new ActionReport(output, dry, download: false) { ErrorsOnly = quiet } : null;
             var text = dry && !asJson ? new ActionText(output, config.Sites.Count > 1) { Quiet = quiet } : null;
             // The live line on a terminal (unless --no-progress); whole lines elsewhere with -P, and every --stats period.
@@ -93,68 +86,28 @@ public static class SyncCommand
         // JSON logs are for machines: no progress line with them.
         var terminal = progress is null || jsonLogs ? null : new StatusTerminal(progress);
         using var loggers = terminal is null ? Logging.Create(config.LogLevel, jsonLogs) : null;
-        var runLogger = loggers?.CreateLogger("s3sync") ?? new EscapingLogger(new TerminalLogger(terminal!, Logging.ToLevel(config.LogLevel)));
-        var clock = Stopwatch.StartNew();
-        var worst = SiteStatus.Done;
-        long files = 0, bytes = 0, failed = 0;
-        using var cache = CacheOptions.Open(config.StateDir, runLogger);
-        var limits = new RequestLimits(config);
-        // One bandwidth limit and one byte budget for every site of the run, uploads and downloads.
-        var transfers = new TransferLimits(config.BandwidthLimit);
-        settings = settings with { Limits = transfers };
-        foreach (var site in config.Sites)
+        var logger = loggers?.CreateLogger("s3sync") ?? new EscapingLogger(new TerminalLogger(terminal!, Logging.ToLevel(config.LogLevel)));
+        var counted = terminal is not null || lines is not null;
+        var stores = SiteStores.For(config);
+        var run = new SyncRun(config, settings, counted ? (site, siteLogger, limit, bandwidth) => ProgressLine.Counting(stores(site, siteLogger, limit, bandwidth)) : stores, logger)
         {
-            // A run of several sites names the site on each of its lines (issue #27: cron mail of /etc and /var/log).
-            var logger = S3Sync.Reporting.SiteLogger.For(runLogger, site.Name, config.Sites.Count > 1);
-            Func<long>? sent = null;
-            using var store = terminal is null && lines is null
-                ? SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site), transfers.Bandwidth)
-                : ProgressLine.Counting(SiteStores.For(site, settings.Workers, config.S3OpsRetries, config.RequestTimeout, logger, limits.For(site), transfers.Bandwidth), out sent);
-            using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
-            var sync = new SiteSync(site, store, digests, settings, logger);
-            report?.Follow(site, sync);
-            text?.Follow(site, sync);
-            SiteResult result;
-            using (terminal is null ? null : new ProgressLine(terminal, site.Name, sync, sent))
-            using (lines is null ? null : ProgressLine.Lines(terminal is null ? lines.Write : terminal.WriteLine, lines.Every, site.Name, sync, sent))
+            Starting = (site, sync, store) =>
             {
-                try
-                {
-                    result = await sync.RunAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    // One site's failure never stops the others.
-                    logger.LogError("site {Site}: {Error}", site.Name, StoreErrors.Describe(e));
-                    report?.Problem(site, new SiteProblem(null, StoreErrors.Describe(e)));
-                    result = new SiteResult(site, SiteStatus.Failed, new SiteStats(), clock.Elapsed, [StoreErrors.Describe(e)]);
-                }
-            }
-            logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
-            report?.SiteSummary(result);
-            var s = result.Stats;
-            output.WriteLine((settings.DryRun ? "(dryrun) " : "") + $"site {site.Name}: uploaded {s.Uploaded} files ({Sizes.Bytes(s.UploadedBytes)}), deleted {s.Deleted}, changed in place {s.ChangedInPlace}, unchanged {s.Unchanged}, kept {s.Kept}, failed {s.Failed}; {Sizes.Duration(result.Elapsed)}" + (result.Status == SiteStatus.Done ? "" : $" [{StatusText(result.Status)}]"));
-            foreach (var problem in result.Problems.Take(20)) output.WriteLine($"  ! {PlanReport.Escape(problem)}");
-            if (result.Problems.Count > 20) output.WriteLine($"  ! ... and {result.Problems.Count - 20} more (see the log)");
-            files += s.Uploaded;
-            bytes += s.UploadedBytes;
-            failed += s.Failed;
-            if (result.Status > worst) worst = result.Status;
-        }
-        if (config.Sites.Count > 1)
-            output.WriteLine((settings.DryRun ? "(dryrun) " : "") + $"total: uploaded {files} files ({Sizes.Bytes(bytes)}), failed {failed}; {Sizes.Duration(clock.Elapsed)}");
+                report?.Follow(site, sync);
+                text?.Follow(site, sync);
+                var sent = ProgressLine.SentBy(store);
+                return ProgressLine.For(terminal, lines, site.Name, sync, sent);
+            },
+        };
+        var summary = new RunSummary(output, settings.DryRun);
+        run.SiteFailed += (site, problem) => report?.Problem(site, problem);
+        run.SiteFinished += r => { report?.SiteSummary(r); summary.Synced(r); };
+        var result = await run.RunAsync(cancellationToken).ConfigureAwait(false);
+        summary.Total(result);
         // A dry run exits as the run would: deletions the guard would refuse are 4 there too (as rclone's --dry-run
         // fails at --max-delete), so a script can test a change with the dry run's exit code.
-        var code = (int)worst;
-        report?.TotalSummary(worst, clock.Elapsed, code);
+        var code = ExitCodes.For(result.Worst);
+        report?.TotalSummary(result.Worst, result.Elapsed, code);
         return code;
     }
-
-    private static string StatusText(SiteStatus status) => status switch
-    {
-        SiteStatus.Failed => "incomplete: see errors",
-        SiteStatus.DeletesRefused => "deletions refused",
-        SiteStatus.Credentials => "no usable credentials",
-        _ => "",
-    };
 }

@@ -1,19 +1,9 @@
 using System.CommandLine;
-using System.Diagnostics;
-using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Execution;
-using S3Sync.Planning;
-using S3Sync.Remote;
 using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
-
-/// <param name="Quiet"><c>-q</c>: print nothing but errors.</param>
-/// <param name="At">Point in time: compare with the versions current then (a versioned bucket).</param>
-/// <param name="To">The restore drill: compare each site's bucket with this folder (DIR/&lt;site name&gt; when several
-/// are selected) instead of its local_path, with the site's other settings.</param>
-public sealed record VerifyOptions(bool Json, bool All, bool Deep, bool Download, bool Rehash = false, bool Quiet = false, DateTime? At = null, string? To = null);
 
 /// <summary><c>s3sync verify</c>: report every difference between the disks and the bucket; change nothing.</summary>
 public static class VerifyCommand
@@ -65,80 +55,25 @@ public static class VerifyCommand
             var drill = result.GetValue(to);
             if (drill is not null)
             {
-                if (config.Sites.FirstOrDefault(s => RestoreCommand.TargetUnder(s, drill, config.Sites.Count) is null) is { } unnamed)
+                if (RestoreTargets.Unnamed(config, drill) is { } unnamed)
                 {
                     result.InvocationConfiguration.Error.WriteLine($"s3sync: site '{unnamed.Name}': its name cannot be a folder under --to; give the site a name");
                     return Task.FromResult(ExitCodes.Usage);
                 }
                 // The site's settings (storage class, symlinks, filters, folders, metadata) with the restored folder.
-                config = config with { Sites = [.. config.Sites.Select(s => s with { LocalPath = RestoreCommand.TargetUnder(s, drill, config.Sites.Count)! })] };
+                config = RestoreTargets.Moved(config, drill);
             }
-            var options = new VerifyOptions(result.GetValue(json), result.GetValue(all), result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash), common.IsQuiet(result), when, drill);
-            return RunAsync(config, jsonLogs, options, result.InvocationConfiguration.Output, cancellationToken);
+            var request = new VerifyRequest(result.GetValue(deep), result.GetValue(download), result.GetValue(cache.Rehash), when, drill);
+            var report = new PlanReport(result.InvocationConfiguration.Output, result.GetValue(json), result.GetValue(all)) { ErrorsOnly = common.IsQuiet(result) };
+            return RunAsync(config, jsonLogs, request, report, cancellationToken);
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, VerifyOptions options, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, VerifyRequest request, PlanReport report, CancellationToken cancellationToken)
     {
         using var loggers = Logging.Create(config.LogLevel, jsonLogs);
-        var logger = loggers.CreateLogger("s3sync");
-        var report = new PlanReport(output, options.Json, options.All) { ErrorsOnly = options.Quiet };
-        var clock = Stopwatch.StartNew();
-        var complete = true;
-        var credentials = false;
-        using var cache = CacheOptions.Open(config.StateDir, logger);
-        var limits = new RequestLimits(config);
-        // verify --deep reads objects: at the run's one bandwidth limit.
-        var transfers = new TransferLimits(config.BandwidthLimit);
-        var ledger = new SettingsLedger(S3Sync.Hashing.HashCache.ResolveDirectory(config.StateDir));
-        foreach (var site in config.Sites)
-        {
-            var siteClock = Stopwatch.StartNew();
-            var totals = new ReportTotals();
-            report.SiteHeader(site);
-            var siteLogger = S3Sync.Reporting.SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
-            using var store = SiteStores.For(site, config.TransferWorkers, config.S3OpsRetries, config.RequestTimeout, siteLogger, limits.For(site), transfers.Bandwidth);
-            // A drill's folder is not the site's: its hash cache rows are its own, so the drill reads what it checks.
-            using var digests = new CachedDigestSource(cache, options.To is null ? site.Name : "verify:" + site.LocalPath, DirectDigestSource.Instance, options.Rehash);
-            var links = new LinkSummary();
-            // Settings drift is a difference: the state folder says whether the site's settings changed since applied.
-            var planner = new SyncPlanner(site, store, digests, PlanFactory.Verify(options.Deep, options.At, ledger.NeedsCheck(site)), issue =>
-            {
-                if (links.TryAdd(issue, siteLogger)) return;
-                if (issue.IsError) report.WalkError(site, issue.Path, issue.Message, totals);
-                else siteLogger.LogWarning("{Path}: {Message}", issue.Path, issue.Message);
-            });
-            var siteComplete = true;
-            try
-            {
-                if (!Directory.Exists(site.LocalPath))
-                {
-                    report.SiteError(site, site.LocalPath, File.Exists(site.LocalPath) ? "local_path is a file, not a folder" : "local_path does not exist (is the disk mounted?)", totals);
-                    siteComplete = false;
-                }
-                else
-                {
-                    var plan = planner.PlanAsync(cancellationToken);
-                    if (options.Download) plan = new DownloadCheck(site, store, Math.Max(2, config.UploadWorkers)).ApplyAsync(plan, cancellationToken);
-                    await foreach (var entry in plan.ConfigureAwait(false)) report.Entry(site, entry, totals);
-                    siteComplete = planner.Complete;
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                report.SiteError(site, $"s3://{site.Bucket}/{site.ListPrefix}", !StoreFailure.StopsSite(StoreFailure.Classify(e)) ? $"could not finish: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site), totals);
-                credentials |= StoreFailure.Classify(e) == StoreErrorKind.Credentials;
-                siteComplete = false;
-            }
-            logger.LogDebug("site {Site}: hash cache: {Hits} files known, {Hashed} files read", site.Name, digests.Hits, digests.Hashed);
-            links.Report(logger, site.Name, site.Symlinks);
-            report.SiteSummary(site, totals, siteClock.Elapsed, siteComplete);
-            complete &= siteComplete && totals.Errors == 0;
-        }
-        report.TotalSummary(clock.Elapsed);
-        if (credentials) return ExitCodes.Credentials;
-        if (!complete) return ExitCodes.Failed;
-        return report.Total.Differences > 0 ? ExitCodes.Differences : ExitCodes.Ok;
+        var outcome = await new VerifyRun(config, request, report, SiteStores.For(config), loggers.CreateLogger("s3sync")).RunAsync(cancellationToken).ConfigureAwait(false);
+        return ExitCodes.For(outcome);
     }
 }

@@ -38,15 +38,6 @@ public static class WatchCommand
                 error.WriteLine($"s3sync: --grace: must be 0 or more seconds, got {seconds}");
                 return Task.FromResult(ExitCodes.Usage);
             }
-            ILogger? retryLogger = null;
-            // One limit per endpoint for the whole process, every site's store on it sharing it; a new one when a
-            // reload changes upload_workers (which restarts every site).
-            RequestLimits? limits = null;
-            var limitsLock = new object();
-            AdaptiveConcurrency LimitFor(Site site, SyncConfig c)
-            {
-                lock (limitsLock) return (limits = limits is not null && limits.Serves(c) ? limits : new RequestLimits(c)).For(site);
-            }
             // One bandwidth limit and one byte budget for the process; a reload sets the rate once it applies.
             var transfers = new S3Sync.Execution.TransferLimits();
             var options = new WatchOptions
@@ -65,16 +56,15 @@ public static class WatchCommand
                     return (reloaded, [.. problems.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Replace("s3sync: ", "", StringComparison.Ordinal))]);
                 },
                 SiteNames = result.GetValue(common.Sites) ?? [],
-                // Retries are warnings, as in sync: the logger exists once RunAsync has made it, before any site starts.
-                StoreFactory = (site, c) => SiteStores.For(site, c.TransferWorkers, c.S3OpsRetries, c.RequestTimeout, retryLogger is null ? null : new S3Sync.Reporting.SiteLogger(retryLogger, site.Name), LimitFor(site, c), transfers.Bandwidth),
+                StoreFactory = SiteStores.For,
                 ShutdownGrace = TimeSpan.FromSeconds(seconds),
             };
-            return RunAsync(config, jsonLogs, options, error, cancellationToken, logger => retryLogger = logger);
+            return RunAsync(config, jsonLogs, options, error, cancellationToken);
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, WatchOptions options, TextWriter error, CancellationToken cancellationToken, Action<ILogger>? loggerMade = null)
+    public static async Task<int> RunAsync(SyncConfig config, bool jsonLogs, WatchOptions options, TextWriter error, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -83,9 +73,8 @@ public static class WatchCommand
         }
         using var loggers = Logging.Create(config.LogLevel, jsonLogs);
         var logger = loggers.CreateLogger("s3sync");
-        loggerMade?.Invoke(logger);
         // One cache for the process, from state_dir (--state-dir, S3SYNC_STATE_DIR) as at start; a reload keeps it.
-        using var cache = CacheOptions.Open(config.StateDir, logger);
+        using var cache = S3Sync.Execution.RunCache.Open(config.StateDir, logger);
         var service = new WatchService(options with { Cache = cache }, logger);
         service.Metrics.Version = BuildInfo.Version;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

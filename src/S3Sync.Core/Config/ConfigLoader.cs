@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -37,7 +38,7 @@ public static class ConfigLoader
 
     private enum Kind { String, Int, Bool, StringList, Sites, Headers, StringMap }
 
-    private static readonly Dictionary<string, Kind> GlobalKeys = new(StringComparer.Ordinal)
+    private static readonly FrozenDictionary<string, Kind> GlobalKeys = new Dictionary<string, Kind>(StringComparer.Ordinal)
     {
         ["access_key"] = Kind.String, ["secret_access_key"] = Kind.String, ["aws_region"] = Kind.String,
         ["endpoint"] = Kind.String, ["force_path_style"] = Kind.Bool, ["loglevel"] = Kind.String,
@@ -46,9 +47,9 @@ public static class ConfigLoader
         ["http_address"] = Kind.String, ["max_delete"] = Kind.String, ["state_dir"] = Kind.String, ["shard"] = Kind.String,
         ["sites"] = Kind.Sites, ["bandwidth_limit"] = Kind.String, ["sse"] = Kind.String, ["sse_kms_key_id"] = Kind.String,
         ["sse_customer_key_file"] = Kind.String, ["acl"] = Kind.String, ["headers"] = Kind.Headers, ["profile"] = Kind.String,
-    };
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private static readonly Dictionary<string, Kind> SiteKeys = new(StringComparer.Ordinal)
+    private static readonly FrozenDictionary<string, Kind> SiteKeys = new Dictionary<string, Kind>(StringComparer.Ordinal)
     {
         ["name"] = Kind.String, ["local_path"] = Kind.String, ["bucket"] = Kind.String,
         ["bucket_path"] = Kind.String, ["bucket_region"] = Kind.String, ["retire_deleted"] = Kind.Bool,
@@ -60,7 +61,7 @@ public static class ConfigLoader
         ["sse"] = Kind.String, ["sse_kms_key_id"] = Kind.String, ["sse_customer_key_file"] = Kind.String,
         ["acl"] = Kind.String, ["headers"] = Kind.Headers, ["profile"] = Kind.String,
         ["backup_path"] = Kind.String, ["backup_storage_class"] = Kind.String, ["backup_keep"] = Kind.String,
-    };
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Every top-level key the loader accepts (tests hold docs/configuration.md and <c>config check</c> to it).</summary>
     internal static IEnumerable<string> GlobalKeyNames => GlobalKeys.Keys;
@@ -68,11 +69,11 @@ public static class ConfigLoader
     /// <summary>Every key of a <c>sites:</c> entry the loader accepts.</summary>
     internal static IEnumerable<string> SiteKeyNames => SiteKeys.Keys;
 
-    private static readonly Dictionary<string, Kind> HeaderRuleKeys = new(StringComparer.Ordinal)
+    private static readonly FrozenDictionary<string, Kind> HeaderRuleKeys = new Dictionary<string, Kind>(StringComparer.Ordinal)
     {
         ["match"] = Kind.String, ["content_type"] = Kind.String, ["cache_control"] = Kind.String,
         ["content_encoding"] = Kind.String, ["content_disposition"] = Kind.String, ["metadata"] = Kind.StringMap,
-    };
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Loads and resolves a file; throws <see cref="ConfigException"/> with every error found.</summary>
     public static SyncConfig LoadFile(string path)
@@ -164,7 +165,7 @@ public static class ConfigLoader
     private static ConfigError At(string file, YamlNode node, string key, string message) =>
         new(file, (int)node.Start.Line, (int)node.Start.Column, key, message);
 
-    private static void CheckMapping(string file, YamlNode node, string path, Dictionary<string, Kind> schema, List<ConfigError> errors, KeyLines lines)
+    private static void CheckMapping(string file, YamlNode node, string path, FrozenDictionary<string, Kind> schema, List<ConfigError> errors, KeyLines lines)
     {
         if (node is not YamlMappingNode mapping)
         {

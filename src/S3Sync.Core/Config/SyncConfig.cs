@@ -244,7 +244,6 @@ public sealed class PathFilter : IEquatable<PathFilter>
     private readonly Regex[] _exclusions;
     private readonly Regex[] _folderExclusions;
     private readonly FilterRule[] _rules;
-    private Shard? _shard;
 
     public PathFilter(IReadOnlyList<Regex> inclusions, IReadOnlyList<Regex> exclusions, IReadOnlyList<FilterRule>? rules = null)
     {
@@ -256,14 +255,14 @@ public sealed class PathFilter : IEquatable<PathFilter>
 
     /// <summary>This filter with <paramref name="rules"/> added after its own rules.</summary>
     public PathFilter WithRules(IReadOnlyList<FilterRule> rules) =>
-        rules.Count == 0 ? this : new PathFilter(_inclusions, _exclusions, [.. _rules, .. rules]) { _shard = _shard };
+        rules.Count == 0 ? this : new PathFilter(_inclusions, _exclusions, [.. _rules, .. rules]) { Shard = Shard };
 
     /// <summary>This filter keeping only the paths of <paramref name="shard"/> (before any pattern: a path of another
     /// shard is never this run's, whatever an include says).</summary>
-    public PathFilter WithShard(Shard shard) => new(_inclusions, _exclusions, _rules) { _shard = shard };
+    public PathFilter WithShard(Shard shard) => new(_inclusions, _exclusions, _rules) { Shard = shard };
 
     /// <summary>The shard this filter keeps, or null for the whole site.</summary>
-    public Shard? Shard => _shard;
+    public Shard? Shard { get; private init; }
 
     /// <summary>The command-line rules, in the order they apply.</summary>
     public IReadOnlyList<FilterRule> Rules => _rules;
@@ -281,7 +280,7 @@ public sealed class PathFilter : IEquatable<PathFilter>
     /// path back).</remarks>
     public bool ExcludesAllBelow(string folderPath)
     {
-        if (_shard is { } shard && !shard.Owns(folderPath)) return true;
+        if (Shard is { } shard && !shard.Owns(folderPath)) return true;
         var laterInclude = false;
         for (var i = _rules.Length - 1; i >= 0; i--)
         {
@@ -308,7 +307,7 @@ public sealed class PathFilter : IEquatable<PathFilter>
 
     public bool Equals(PathFilter? other) =>
         other is not null && (ReferenceEquals(this, other)
-            || SamePatterns(_inclusions, other._inclusions) && SamePatterns(_exclusions, other._exclusions) && _rules.SequenceEqual(other._rules) && _shard == other._shard);
+            || SamePatterns(_inclusions, other._inclusions) && SamePatterns(_exclusions, other._exclusions) && _rules.SequenceEqual(other._rules) && Shard == other.Shard);
 
     public override bool Equals(object? obj) => Equals(obj as PathFilter);
 
@@ -339,7 +338,7 @@ public sealed class PathFilter : IEquatable<PathFilter>
     /// exclusion errs towards leaving the file alone.</summary>
     public bool Includes(string relativePath)
     {
-        if (_shard is { } shard && !shard.Owns(relativePath)) return false;
+        if (Shard is { } shard && !shard.Owns(relativePath)) return false;
         for (var i = _rules.Length - 1; i >= 0; i--)
             if (_rules[i].Matches(relativePath)) return _rules[i].Include;
         if (_inclusions.Length > 0 && !_inclusions.Any(r => SafeMatch(r, relativePath))) return false;

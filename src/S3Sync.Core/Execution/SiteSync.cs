@@ -145,10 +145,7 @@ public sealed class SiteSync(Site site, IObjectStore store, IDigestSource digest
         if (checkSettings)
             logger.LogInformation("site {Site}: the headers, ACL or encryption settings changed: each object's are compared (a HEAD per object) and brought in line", site.Name);
         var knownMounts = settings.Mounts?.Recall(site) ?? [];
-        var planner = run.Planner(store, digests, PlanFactory.Sync(settings.Deep, checkSettings, knownMounts) with
-        {
-            Comparison = settings.Comparison, ModifiedSince = settings.ModifiedSince, DeleteExcluded = settings.DeleteExcluded,
-        });
+        var planner = run.Planner(store, digests, PlanFactory.Sync(settings.Deep, checkSettings, knownMounts, settings.Comparison, settings.ModifiedSince, settings.DeleteExcluded));
 
         using var deletes = new KeySpill();
         var runStarted = settings.RunStarted ?? settings.Time.GetUtcNow();

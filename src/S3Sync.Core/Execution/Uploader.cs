@@ -211,7 +211,8 @@ public sealed class Uploader : IAsyncDisposable
         }
     }
 
-    private static readonly byte[] EmptyMd5 = MD5.HashData(ReadOnlySpan<byte>.Empty);
+    /// <remarks>A new array each time: a static one could be written by any caller (the store takes a byte[]).</remarks>
+    private static byte[] EmptyMd5 => MD5.HashData(ReadOnlySpan<byte>.Empty);
 
     /// <summary>
     /// A folder's marker (<c>folders: true</c>): a zero-byte object at <c>key/</c> with the folder's mode, owner and

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Security.Cryptography;
 
 namespace S3Sync.Hashing;
@@ -68,7 +69,7 @@ public static class ETag
 
     /// <summary>Part sizes other tools use by default or are commonly set to, in MiB: rclone and the AWS SDKs 5,
     /// the AWS CLI 8, s3cmd 15, mc 16, s5cmd 50, and round values people pass to --part-size or --s3-chunk-size.</summary>
-    private static readonly long[] CommonPartSizesMiB = [5, 8, 10, 15, 16, 32, 50, 64, 100, 128];
+    private static readonly ImmutableArray<long> CommonPartSizesMiB = [5, 8, 10, 15, 16, 32, 50, 64, 100, 128];
 
     /// <summary>Whole-MiB part sizes giving N parts are all tried when there are at most this many.</summary>
     private const int MaxRangeCandidates = 4;

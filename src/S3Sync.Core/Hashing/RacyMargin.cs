@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using S3Sync.Local;
@@ -33,7 +34,7 @@ public sealed partial class RacyMargin
     public const long MinimumNs = 2_000_000;
 
     private const long ConservativeNs = 1_000_000_000;
-    private static readonly long[] Steps = [10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 2_000_000_000];
+    private static readonly ImmutableArray<long> Steps = [10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 2_000_000_000];
     private readonly ConcurrentDictionary<ulong, long> _deviceFloor = new();
 
     /// <summary>The margin with nothing measured: 1 s for every file, as before.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
@@ -24,8 +25,8 @@ public static partial class StateFolder
 
     /// <summary>The database's file names (<see cref="HashCache.FileName"/> and SQLite's side files) and the folders of
     /// the ledgers: none may be a link.</summary>
-    private static readonly string[] DatabaseNames = ["", "-wal", "-shm", "-journal"];
-    private static readonly string[] FolderNames = ["settings", "mounts"];
+    private static readonly ImmutableArray<string> DatabaseNames = ["", "-wal", "-shm", "-journal"];
+    private static readonly ImmutableArray<string> FolderNames = ["settings", "mounts"];
 
     /// <summary>
     /// Creates <paramref name="directory"/> (0700, parents as needed) or checks an existing one: owned by this user,

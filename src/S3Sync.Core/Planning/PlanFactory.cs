@@ -15,10 +15,15 @@ public static class PlanFactory
     /// <param name="settingsChanged">The site's headers, ACL or encryption differ from the state folder's record
     /// (<see cref="Execution.SettingsLedger.NeedsCheck"/>).</param>
     /// <param name="knownMounts">The sub-mounts of the last complete walk (<see cref="Execution.MountLedger"/>).</param>
-    public static PlanOptions Sync(bool deep, bool settingsChanged, IReadOnlyCollection<string> knownMounts) => new()
+    /// <param name="comparison">How equal content is decided (<c>--size-only</c>: sizes alone).</param>
+    /// <param name="modifiedSince"><c>--max-age</c> (<see cref="PlanOptions.ModifiedSince"/>).</param>
+    /// <param name="deleteExcluded"><c>--delete-excluded</c> (<see cref="PlanOptions.DeleteExcluded"/>).</param>
+    public static PlanOptions Sync(bool deep, bool settingsChanged, IReadOnlyCollection<string> knownMounts,
+        ComparisonPolicy comparison = ComparisonPolicy.Content, DateTime? modifiedSince = null, bool deleteExcluded = false) => new()
     {
         Deep = true, UploadWhenUnsure = true, Metadata = MetadataCheck.WhenChangedSinceUpload,
         CheckSettings = deep || settingsChanged, KnownMounts = knownMounts,
+        Comparison = comparison, ModifiedSince = modifiedSince, DeleteExcluded = deleteExcluded,
     };
 
     /// <summary>watch's events: the one-key plans (<see cref="KeyPlanner"/>) of <c>sync</c>'s comparison, without what

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Amazon.Runtime;
 
 namespace S3Sync.Remote;
@@ -13,10 +14,8 @@ public sealed class StoreException(StoreErrorKind kind, string message, string? 
     : Exception(message, inner)
 {
     /// <summary>S3 error codes that mean the credentials themselves are wrong, not the permissions they carry.</summary>
-    private static readonly HashSet<string> CredentialCodes = new(StringComparer.Ordinal)
-    {
-        "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "InvalidClientTokenId", "UnrecognizedClientException",
-    };
+    private static readonly FrozenSet<string> CredentialCodes = FrozenSet.Create(StringComparer.Ordinal,
+        "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "InvalidClientTokenId", "UnrecognizedClientException");
 
     public StoreErrorKind Kind => kind;
 

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Runtime.InteropServices;
 
 namespace S3Sync.Watching;
@@ -8,7 +9,7 @@ namespace S3Sync.Watching;
 /// </summary>
 public static partial class FileSystemKind
 {
-    private static readonly Dictionary<uint, string> Blind = new()
+    private static readonly FrozenDictionary<uint, string> Blind = new Dictionary<uint, string>
     {
         [0x6969] = "NFS",
         [0x517B] = "SMB",
@@ -27,7 +28,7 @@ public static partial class FileSystemKind
         [0x47504653] = "GPFS",
         [0x19830326] = "FhGFS/BeeGFS",
         [0x013111A8] = "IBRIX",
-    };
+    }.ToFrozenDictionary();
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int statfs(string path, byte* buffer);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 
@@ -8,7 +9,7 @@ namespace S3Sync.Watching;
 public sealed class SiteMetrics(string site)
 {
     /// <summary>Upper bounds (seconds) of the change-to-upload delay histogram.</summary>
-    public static readonly double[] DelayBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+    public static readonly ImmutableArray<double> DelayBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
     private readonly long[] _delayCounts = new long[DelayBuckets.Length + 1];
     private long _deletesHeld, _uploads, _uploadedBytes, _deletes, _errors, _objects, _bytes, _rescans, _overflows, _delayMicros;
@@ -126,7 +127,7 @@ public sealed class SiteMetrics(string site)
 /// </summary>
 public sealed class WatchMetrics
 {
-    private static readonly (string Name, string Type, string Help)[] Families =
+    private static readonly ImmutableArray<(string Name, string Type, string Help)> Families =
     [
         ("s3sync_build_info", "gauge", "Always 1; the version of s3sync in the version label."),
         ("s3sync_data_total_size", "gauge", "Bytes under the site's prefix in S3, as of the last full sync (the seed's name; see s3sync_data_size_bytes)."),

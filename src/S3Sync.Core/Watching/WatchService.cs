@@ -18,8 +18,10 @@ public sealed record WatchOptions
     /// <summary>Only these sites (the <c>--site</c> option); empty means all.</summary>
     public IReadOnlyList<string> SiteNames { get; init; } = [];
 
-    /// <summary>Makes the object store of a site (connections, retries from the configuration).</summary>
-    public required Func<Site, SyncConfig, IObjectStore> StoreFactory { get; init; }
+    /// <summary>Makes the stores of a configuration's sites (connections, retries, timeout from it). The watch passes
+    /// each store the endpoint's request limit (one per endpoint for the process, a new one when a reload changes
+    /// upload_workers), the process's bandwidth limit (<see cref="Limits"/>) and the site's logger.</summary>
+    public required Func<SyncConfig, Execution.SiteStoreFactory> StoreFactory { get; init; }
 
     /// <summary>Makes the change source of a site, on the watch's clock (<see cref="Time"/>); inotify by default. Tests
     /// wrap it to drop or inject events.</summary>
@@ -66,6 +68,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
     private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
     private Execution.Uploader? _pool;
     private WatchSettings? _settings;
+    private readonly Lock _limitsGate = new();
+    private RequestLimits? _limits;
     private volatile HashSet<string> _restarting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Execution.DeleteGuard> _guards = new(StringComparer.Ordinal);
     private volatile bool _reloading;
@@ -402,14 +406,26 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
         foreach (var gone in _guards.Keys.Where(n => config.Sites.All(s => s.Name != n || s.MaxDelete != _guards[n].Limit)).ToList()) _guards.Remove(gone);
     }
 
+    /// <summary>The request limit of a site's endpoint: one per endpoint for the process, every site's store on it sharing
+    /// it; a new set when a reload changes upload_workers (which restarts every site).</summary>
+    private AdaptiveConcurrency LimitFor(Site site, SyncConfig config)
+    {
+        lock (_limitsGate)
+        {
+            if (_limits is null || !_limits.Serves(config)) _limits = new RequestLimits(config);
+            return _limits.For(site);
+        }
+    }
+
     /// <summary>Starts one site's watcher on the shared settings (pool, cache, clock).</summary>
     private void StartSite(Site site, SyncConfig config)
     {
-        var store = options.StoreFactory(site, config);
+        var siteLogger = new Reporting.SiteLogger(logger, site.Name);
+        var store = options.StoreFactory(config)(site, siteLogger, LimitFor(site, config), options.Limits.Bandwidth);
         Metrics.For(site.Name).InitialSyncDone = false;
         var source = SourceFor(site);
         // Every line of a site's watch names it, its full syncs' too (the engine's own lines name a key or a path only).
-        var watcher = new SiteWatcher(site, store, source, _settings!, Metrics.For(site.Name), new Reporting.SiteLogger(logger, site.Name), _guards.GetValueOrDefault(site.Name));
+        var watcher = new SiteWatcher(site, store, source, _settings!, Metrics.For(site.Name), siteLogger, _guards.GetValueOrDefault(site.Name));
         _guards[site.Name] = watcher.Guard;
         watcher.Activity += a =>
         {

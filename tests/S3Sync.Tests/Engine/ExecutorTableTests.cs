@@ -1,8 +1,11 @@
 using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
 using S3Sync.Config;
 using S3Sync.Execution;
 using S3Sync.Hashing;
 using S3Sync.Remote;
+using S3Sync.Reporting;
 using S3Sync.Tests.Support;
 
 namespace S3Sync.Tests.Engine;
@@ -161,4 +164,82 @@ public sealed class ExecutorTableTests
         // The big object came in ranged GETs, each pinned to the listed ETag.
         Assert.True(site.Store.Calls.Count(c => c == "GET p/big.bin") >= 1);
     }
+
+    /// <summary>
+    /// The one run of the core (<see cref="SyncRun"/>, as <c>sync</c> runs it) three ways over the same trees: the text
+    /// dry run (<see cref="ActionText"/>), the JSON dry run (<see cref="ActionReport"/>) and the real run. All three show
+    /// the same actions, hold the same deletions and end with the same status, so the same exit code.
+    /// </summary>
+    /// <param name="maxDelete">The site's max_delete ("" the default).</param>
+    [Theory]
+    [InlineData("nothing to do", "a=1 b=2", "a=1 b=2", "", "", SiteStatus.Done)]
+    [InlineData("new, changed and deleted files", "a=1 b=2", "a=9 c=3", "", "delete:b upload:a upload:c", SiteStatus.Done)]
+    [InlineData("a count max_delete holds every deletion past it", "a=1 b=2 c=3", "a=1", "1", "delete:b(held) delete:c(held)", SiteStatus.DeletesRefused)]
+    [InlineData("a percentage of the site's objects allows its share", "a=1 b=2 c=3 d=4", "a=1 b=2 c=3", "25%", "delete:d", SiteStatus.Done)]
+    [InlineData("every file deleted: the empty root is refused", "a=1 b=2", "", "", "delete:a(held) delete:b(held)", SiteStatus.DeletesRefused)]
+    [InlineData("uploads go on while deletions are held", "a=1 b=2 c=3", "a=1 n=5", "1", "delete:b(held) delete:c(held) upload:n", SiteStatus.DeletesRefused)]
+    public async Task The_text_dry_run_the_json_dry_run_and_the_run_agree(string name, string before, string local, string maxDelete, string actions, SiteStatus status)
+    {
+        _ = name;
+        using var site = new MemorySite();
+        site.Site = site.Site with { RetireDeleted = true, MaxDelete = maxDelete.Length == 0 ? site.Site.MaxDelete : Limit(maxDelete) };
+        var state = Path.Combine(site.Root, "state");
+        var config = new SyncConfig { SourceFile = "table", Sites = [site.Site], StateDir = state, UploadWorkers = 2, WorkersFixed = true };
+        site.Tree(before);
+        Assert.Equal(SiteStatus.Done, (await RunAsync(config, site.Store, dryRun: false)).Result.Worst);
+        site.Tree(local);
+        var bucket = site.Bucketed;
+
+        using var text = new StringWriter();
+        var (textRun, _) = await RunAsync(config, site.Store, dryRun: true, follow: (s, sync) => new ActionText(text, nameSites: false).Follow(s, sync));
+        using var json = new StringWriter();
+        var report = new ActionReport(json, dryRun: true, download: false);
+        var (jsonRun, _) = await RunAsync(config, site.Store, dryRun: true, follow: report.Follow, finished: report.SiteSummary);
+        Assert.Equal(bucket, site.Bucketed);
+        var (realRun, done) = await RunAsync(config, site.Store, dryRun: false);
+
+        Assert.Equal(actions, done);
+        Assert.Equal(actions, FromText(text.ToString()));
+        Assert.Equal(actions, FromJson(json.ToString()));
+        Assert.Equal([status, status, status], new[] { textRun.Worst, jsonRun.Worst, realRun.Worst });
+        Assert.Equal(ActionReport.StatusName(status), JsonLines(json.ToString()).Single(l => l.GetProperty("type").GetString() == "summary").GetProperty("status").GetString());
+        Assert.Equal(ExitCodesOf(realRun), ExitCodesOf(textRun));
+    }
+
+    private static int ExitCodesOf(RunOutcome run) => S3Sync.Cli.ExitCodes.For(run.Worst);
+
+    private static DeleteLimit Limit(string text) => DeleteLimit.TryParse(text, out var limit) ? limit : throw new ArgumentException(text);
+
+    private static async Task<(RunOutcome Result, string Actions)> RunAsync(SyncConfig config, MemoryStore store, bool dryRun, Action<Site, SiteSync>? follow = null, Action<SiteResult>? finished = null)
+    {
+        var events = new System.Collections.Concurrent.ConcurrentQueue<ActionEvent>();
+        var run = new SyncRun(config, new SyncSettings { DryRun = dryRun }, (_, _, _, _) => store, NullLogger.Instance)
+        {
+            Starting = (site, sync, _) =>
+            {
+                sync.Acted += events.Enqueue;
+                follow?.Invoke(site, sync);
+                return null;
+            },
+        };
+        if (finished is not null) run.SiteFinished += finished;
+        var result = await run.RunAsync(CancellationToken.None);
+        // A planned action is the one the run would do: the same line.
+        return (result, MemorySite.Actions(events.Select(e => e.Status == ActionStatus.Planned ? e with { Status = ActionStatus.Done } : e)));
+    }
+
+    /// <summary>"(dryrun) upload: a" and "(held) delete: b: why" as "upload:a" and "delete:b(held)".</summary>
+    private static string FromText(string text) => string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
+    {
+        var held = line.StartsWith("(held) ", StringComparison.Ordinal);
+        var rest = line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..].Split(": ");
+        return $"{rest[0]}:{rest[1].TrimEnd('\r')}" + (held ? "(held)" : "");
+    }).Order(StringComparer.Ordinal));
+
+    private static string FromJson(string json) => string.Join(' ', JsonLines(json).Where(l => l.GetProperty("type").GetString() == "action")
+        .Select(l => $"{l.GetProperty("action").GetString()}:{l.GetProperty("key").GetString()}" + (l.GetProperty("status").GetString() == "held" ? "(held)" : ""))
+        .Order(StringComparer.Ordinal));
+
+    private static List<JsonElement> JsonLines(string json) =>
+        [.. json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)];
 }

@@ -35,7 +35,7 @@ public sealed class TransferLimitsTests : IDisposable
     {
         ConfigPath = path,
         Loader = loader,
-        StoreFactory = (site, _) => new MemoryStore(MemorySite.Bucket, prefix: site.ListPrefix),
+        StoreFactory = _ => (site, _, _, _) => new MemoryStore(MemorySite.Bucket, prefix: site.ListPrefix),
         WatchConfigFile = false,
         ReloadQuiet = TimeSpan.FromHours(1),
         Limits = limits,

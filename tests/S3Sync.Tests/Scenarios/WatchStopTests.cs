@@ -16,7 +16,7 @@ public sealed class WatchStopTests(S3ServerFixture server)
     {
         ConfigPath = s.ConfigPath,
         Loader = loader,
-        StoreFactory = (site, config) => S3ObjectStore.ForSite(site, config.UploadWorkers + 2, config.S3OpsRetries, TimeSpan.FromSeconds(30)),
+        StoreFactory = config => (site, _, _, _) => S3ObjectStore.ForSite(site, config.UploadWorkers + 2, config.S3OpsRetries, TimeSpan.FromSeconds(30)),
         WatchConfigFile = false,
         ReloadQuiet = TimeSpan.Zero,
     }, log);

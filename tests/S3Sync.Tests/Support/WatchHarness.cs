@@ -94,7 +94,7 @@ public sealed class WatchHarness : IAsyncDisposable
         Service = new WatchService(new WatchOptions
         {
             ConfigPath = scenario.ConfigPath,
-            StoreFactory = (site, config) =>
+            StoreFactory = config => (site, _, _, _) =>
             {
                 IObjectStore store = S3ObjectStore.ForSite(site, config.UploadWorkers + 2, config.S3OpsRetries, TimeSpan.FromSeconds(30));
                 return wrapStore is null ? store : wrapStore(store);
