@@ -33,7 +33,9 @@ bench_server() { # DIR
 bench_latency() { # DIR RTT_MS
     dotnet build bench/latency -c Release -o "$1/latency" >/dev/null
     exec {BENCH_LATENCY_FD}> >(dotnet "$1/latency/S3Sync.Latency.dll" 0 "$HOSTPORT" "$2" >"$1/latency.port")
-    for _ in $(seq 50); do [[ -s $1/latency.port ]] && break; sleep 0.1; done
+    # The proxy's start-up takes seconds on a loaded machine: wait for its port (up to a minute), then fail clearly.
+    for _ in $(seq 600); do [[ -s $1/latency.port ]] && break; sleep 0.1; done
+    [[ -s $1/latency.port ]] || { echo "bench: bench/latency did not start within 60 s" >&2; exit 1; }
     HOSTPORT=127.0.0.1:$(awk '{print $2}' "$1/latency.port") EP=http://$HOSTPORT
     echo "bench: the server is ${2} ms away through bench/latency at $EP" >&2
 }

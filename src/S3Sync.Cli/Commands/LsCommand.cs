@@ -136,7 +136,8 @@ public static class LsCommand
                 yield return new ListingLine(v.Key, v.Size, v.LastModifiedUtc, v.StorageClass, v.ETag) { VersionId = v.VersionId, IsLatest = v.IsLatest, IsDeleteMarker = v.IsDeleteMarker };
             yield break;
         }
-        var listing = options.At is { } at ? (store.Versions ?? throw StoreCapabilities.Missing("list versions")).ListAtAsync(at, cancellationToken) : store.ListAsync("", null, cancellationToken);
+        // The current listing is split by folder and listed side by side, as sync's is (the same stream, in key order).
+        var listing = options.At is { } at ? (store.Versions ?? throw StoreCapabilities.Missing("list versions")).ListAtAsync(at, cancellationToken) : S3Sync.Planning.RangeListing.ListAsync(store, cancellationToken);
         await foreach (var o in listing.ConfigureAwait(false))
             yield return new ListingLine(o.Key, o.Size, o.LastModifiedUtc, o.StorageClass, o.ETag) { VersionId = o.VersionId };
     }

@@ -928,7 +928,8 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
     internal static bool IsRetryable(Exception e)
     {
         if (e is TimeoutException) return true;
-        if (e is AmazonServiceException s && ((int)s.StatusCode >= 500 || (int)s.StatusCode == 429
+        // 501 Not Implemented is a feature the server lacks (a delimiter, a version listing): asking again cannot help.
+        if (e is AmazonServiceException s && (((int)s.StatusCode >= 500 && (int)s.StatusCode != 501) || (int)s.StatusCode == 429
             || s.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestTimeout" or "InternalError" or "ServiceUnavailable"))
             return true;
         if (e is AmazonServiceException { StatusCode: > 0 }) return false;

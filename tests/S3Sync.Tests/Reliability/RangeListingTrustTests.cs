@@ -43,6 +43,9 @@ public sealed class RangeListingTrustTests(Xunit.Abstractions.ITestOutputHelper 
 
         /// <summary>The folders come in reverse order.</summary>
         FoldersOutOfOrder,
+
+        /// <summary>A listing with a delimiter is refused: 501 NotImplemented (a server without that feature).</summary>
+        RefusesDelimiter,
     }
 
     private static Misbehaviour Answer(string method, string target, Lie lie, string[]? keys = null)
@@ -55,6 +58,7 @@ public sealed class RangeListingTrustTests(Xunit.Abstractions.ITestOutputHelper 
         var prefix = query.GetValueOrDefault("prefix", "");
         var after = query.GetValueOrDefault("continuation-token") ?? query.GetValueOrDefault("start-after") ?? "";
         var delimiter = query.ContainsKey("delimiter");
+        if (delimiter && lie == Lie.RefusesDelimiter) return new Misbehaviour.Answer(501, "<Error><Code>NotImplemented</Code><Message>no delimiter</Message></Error>");
         var contents = new List<string>();
         var folders = new List<string>();
         string? last = null;
@@ -114,6 +118,7 @@ public sealed class RangeListingTrustTests(Xunit.Abstractions.ITestOutputHelper 
     [InlineData(Lie.MissingFolder)]
     [InlineData(Lie.DuplicateFolders)]
     [InlineData(Lie.FoldersOutOfOrder)]
+    [InlineData(Lie.RefusesDelimiter)]
     public async Task A_delimiter_listing_that_lies_gives_the_stream_of_the_one_chain(Lie lie)
     {
         // Given a server of 1,010 keys under two folders whose delimiter listing lies
@@ -127,6 +132,30 @@ public sealed class RangeListingTrustTests(Xunit.Abstractions.ITestOutputHelper 
         await foreach (var o in RangeListing.ListAsync(store, default)) keys.Add(o.Key);
 
         // Then the stream is every key once, in key order: what one continuation chain gives
+        Assert.Equal(Keys, keys);
+        Directory.Delete(root, true);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_server_that_refuses_the_delimiter_is_asked_once_and_listed_by_the_one_chain()
+    {
+        // Given a server of 1,010 keys that answers 501 NotImplemented to a listing with a delimiter
+        var asked = 0;
+        using var server = new MisbehavingServer((method, target) =>
+        {
+            if (target.Contains("delimiter=", StringComparison.Ordinal)) Interlocked.Increment(ref asked);
+            return Answer(method, target, Lie.RefusesDelimiter);
+        });
+        var (root, local) = Hang.Tree();
+        var site = S3Sync.Config.ConfigLoader.LoadFile(Hang.Config(root, server.Endpoint, local)).Sites[0];
+        using var store = S3ObjectStore.ForSite(site, 4, 3);
+
+        // When the site is listed by folder
+        var keys = new List<string>();
+        await foreach (var o in RangeListing.ListAsync(store, default)) keys.Add(o.Key);
+
+        // Then the refusal is not retried (501 is a missing feature, not a passing failure) and the stream is the one chain's
+        Assert.Equal(1, asked);
         Assert.Equal(Keys, keys);
         Directory.Delete(root, true);
     }
