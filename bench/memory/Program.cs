@@ -46,30 +46,36 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"entries={files} unchanged={result.Stats.Unchanged} uploaded={result.Stats.Uploaded} failed={result.Stats.Failed} cache_hits={digests.Hits} hashed={digests.Hashed} seconds={clock.Elapsed.TotalSeconds:F1} peak_rss_mb={peakMb:F0}"));
 return result.Stats.Unchanged == files ? 0 : 1;
 
-/// <summary>The listing of an in-sync bucket, generated page by page like S3's (1,000 keys a page).</summary>
+/// <summary>The listing of an in-sync bucket, generated page by page like S3's (1,000 keys a page); nothing else.</summary>
 internal sealed class GeneratedStore(int count, Func<int, string> key) : IObjectStore
 {
     private const string EmptyMd5 = "d41d8cd98f00b204e9800998ecf8427e";
 
-    public async IAsyncEnumerable<RemoteObject> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public StoreLocation Location { get; } = new("memory", "");
+
+    public IObjectStore At(string prefix) => throw new NotSupportedException("siblings");
+
+    public async IAsyncEnumerable<RemoteObject> ListAsync(string under, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var modified = DateTime.UtcNow;
         for (var i = 0; i < count; i++)
         {
             if (i % 1000 == 0) await Task.Yield();
-            yield return new RemoteObject(key(i), 0, "\"" + EmptyMd5 + "\"", "STANDARD", modified);
+            var k = key(i);
+            if (!k.StartsWith(under, StringComparison.Ordinal) || (startAfter is not null && string.CompareOrdinal(k, startAfter) <= 0)) continue;
+            yield return new RemoteObject(k, 0, "\"" + EmptyMd5 + "\"", "STANDARD", modified);
         }
     }
 
-    public Task<ObjectHead?> HeadAsync(string bucket, string key, CancellationToken cancellationToken) => throw new NotSupportedException("HEAD");
-    public Task PutAsync(string bucket, string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken) => throw new NotSupportedException("PUT " + key);
-    public Task<string> StartMultipartAsync(string bucket, string key, UploadHeaders headers, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<string> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, ReadOnlyMemory<byte> body, byte[] md5, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task CompleteMultipartAsync(string bucket, string key, string uploadId, IReadOnlyList<(int PartNumber, string ETag)> parts, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task AbortMultipartAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public IAsyncEnumerable<OpenUpload> ListOpenUploadsAsync(string bucket, string prefix, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task ChangeStorageClassAsync(string bucket, string key, string storageClass, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(string bucket, IReadOnlyList<string> keys, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<ObjectHead?> HeadAsync(string key, CancellationToken cancellationToken) => throw new NotSupportedException("HEAD");
+    public Task PutAsync(string key, ReadOnlyMemory<byte> body, byte[] md5, UploadHeaders headers, CancellationToken cancellationToken) => throw new NotSupportedException("PUT " + key);
+    public Task<ObjectDownload> GetAsync(string key, long offset, long? length, string? ifMatch, CancellationToken cancellationToken) => throw new NotSupportedException("GET");
+    public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => throw new NotSupportedException("GET");
+    public Task<IReadOnlyList<(string Key, string Error)>> DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => throw new NotSupportedException("DELETE");
+    public IMultipartUploads? Multipart => null;
+    public IServerCopy? Copy => null;
+    public IObjectVersions? Versions => null;
+    public IFolderListing? Folders => null;
+    public IBucketAdmin? Buckets => null;
     public void Dispose() { }
 }
