@@ -7,6 +7,7 @@ using S3Sync.Execution;
 using S3Sync.Hashing;
 using S3Sync.Planning;
 using S3Sync.Remote;
+using S3Sync.State;
 
 // Usage: MemoryRun ROOT FILES [STATE_DIR | --make-only]
 // ROOT gets FILES empty files in folders of 1,000 (made once); the listing is generated to match, so the site is in

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using S3Sync.Cli.Commands;
+using S3Sync.State;
 
 namespace S3Sync.Cli;
 
@@ -85,7 +86,7 @@ public static class Program
             error.WriteLine("s3sync: interrupted");
             return ExitCodes.Interrupted;
         }
-        catch (S3Sync.Hashing.StateFolderException e)
+        catch (S3Sync.State.StateFolderException e)
         {
             // A state folder that is not this user's alone: a setup error, like a bad configuration.
             error.WriteLine($"s3sync: {e.Message}");

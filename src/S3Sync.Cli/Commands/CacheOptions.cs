@@ -1,6 +1,7 @@
 using System.CommandLine;
 using S3Sync.Config;
 using S3Sync.Hashing;
+using S3Sync.State;
 
 namespace S3Sync.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using S3Sync.Config;
 using S3Sync.Hashing;
+using S3Sync.State;
 
 namespace S3Sync.Cli.Commands;
 

@@ -5,6 +5,7 @@ using S3Sync.Hashing;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Reporting;
+using S3Sync.State;
 
 namespace S3Sync.Execution;
 

@@ -1,5 +1,6 @@
 using S3Sync.Hashing;
 using S3Sync.Local;
+using S3Sync.State;
 
 namespace S3Sync.Planning;
 

@@ -1,6 +1,7 @@
 using S3Sync.Hashing;
 using S3Sync.Local;
 using S3Sync.Remote;
+using S3Sync.State;
 
 namespace S3Sync.Planning;
 
@@ -76,7 +77,7 @@ public interface IFingerprintSource
 /// or touch sets the ctime; an upload after it does not), so the no-op path makes no request. A difference is
 /// <see cref="ChangeReason.MetadataDiffers"/> and the cache row is dropped, so a later run looks again.</para>
 /// <para>With <paramref name="checkSettings"/> (a sync whose site's upload settings changed, see
-/// <see cref="Execution.SettingsLedger"/>), a key of the same content is also read with HEAD: when the object's settings
+/// <see cref="State.SettingsLedger"/>), a key of the same content is also read with HEAD: when the object's settings
 /// digest or its encryption differ from what the site gives it, <see cref="ChangeReason.SettingsDiffer"/> (rewritten in
 /// place by a copy, with the file metadata). Archived objects are left alone.</para></remarks>
 public sealed class ChangeDetector(string storageClass, IDigestSource digests, IFingerprintSource? fingerprints, bool uploadWhenUnsure = false,

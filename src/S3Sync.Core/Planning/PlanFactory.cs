@@ -13,8 +13,8 @@ public static class PlanFactory
     /// <param name="deep"><c>sync --deep</c>: read every object's stored settings (a HEAD each) as if they had changed,
     /// so a change made by another tool is found and repaired.</param>
     /// <param name="settingsChanged">The site's headers, ACL or encryption differ from the state folder's record
-    /// (<see cref="Execution.SettingsLedger.NeedsCheck"/>).</param>
-    /// <param name="knownMounts">The sub-mounts of the last complete walk (<see cref="Execution.MountLedger"/>).</param>
+    /// (<see cref="State.SettingsLedger.NeedsCheck"/>).</param>
+    /// <param name="knownMounts">The sub-mounts of the last complete walk (<see cref="State.MountLedger"/>).</param>
     /// <param name="comparison">How equal content is decided (<c>--size-only</c>: sizes alone).</param>
     /// <param name="modifiedSince"><c>--max-age</c> (<see cref="PlanOptions.ModifiedSince"/>).</param>
     /// <param name="deleteExcluded"><c>--delete-excluded</c> (<see cref="PlanOptions.DeleteExcluded"/>).</param>

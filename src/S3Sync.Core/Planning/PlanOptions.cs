@@ -35,11 +35,11 @@ public sealed record PlanOptions
     /// HEADs take 250 s four at a time and 4 s 256 at a time; the endpoint's limit bounds what really goes out.</summary>
     public int Window { get; internal init; } = Config.Defaults.ConcurrencyCeiling;
 
-    /// <summary>Folders (keys ending in '/') that were mount points at the last complete walk (<see cref="Execution.MountLedger"/>).</summary>
+    /// <summary>Folders (keys ending in '/') that were mount points at the last complete walk (<see cref="State.MountLedger"/>).</summary>
     public IReadOnlyCollection<string> KnownMounts { get; internal init; } = [];
 
     /// <summary>Compare each object's headers, ACL and encryption with the site's too (a HEAD per key; see
-    /// <see cref="Execution.SettingsLedger"/>). Needs <see cref="Deep"/>.</summary>
+    /// <see cref="State.SettingsLedger"/>). Needs <see cref="Deep"/>.</summary>
     public bool CheckSettings { get; internal init; }
 
     /// <summary>How equal content is decided (<c>--size-only</c>: sizes alone).</summary>

@@ -8,6 +8,7 @@ using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Reporting;
+using S3Sync.State;
 
 namespace S3Sync.Watching;
 
@@ -21,11 +22,11 @@ public sealed record WatchSettings
     public string SyncCommand { get; init; } = "s3sync sync";
     public int QueueBuffer { get; init; }
 
-    /// <summary>Where full reconciles remember the applied upload settings (see <see cref="Execution.SettingsLedger"/>).</summary>
-    public Execution.SettingsLedger? Ledger { get; init; }
+    /// <summary>Where full reconciles remember the applied upload settings (see <see cref="SettingsLedger"/>).</summary>
+    public SettingsLedger? Ledger { get; init; }
 
-    /// <summary>Where full reconciles remember the sub-mounts of local_path (see <see cref="Execution.MountLedger"/>).</summary>
-    public Execution.MountLedger? Mounts { get; init; }
+    /// <summary>Where full reconciles remember the sub-mounts of local_path (see <see cref="MountLedger"/>).</summary>
+    public MountLedger? Mounts { get; init; }
 
     /// <summary>Seconds between full reconciles; 0 turns them off.</summary>
     public int RescanIntervalSeconds { get; init; } = Defaults.RescanIntervalSeconds;
@@ -44,7 +45,7 @@ public sealed record WatchSettings
 
     /// <summary>The hash cache (<c>state_dir</c>): full syncs plan with it as <c>sync</c> does, and event uploads record
     /// what they read in it, so a restart over an unchanged tree reads no file. Null: no cache.</summary>
-    public S3Sync.Hashing.HashCache? Cache { get; init; }
+    public HashCache? Cache { get; init; }
 
     /// <summary>What reads and hashes a file when the cache cannot answer; tests count the reads.</summary>
     public IDigestSource Reader { get; init; } = DirectDigestSource.Instance;

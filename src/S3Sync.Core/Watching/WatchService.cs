@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Remote;
+using S3Sync.State;
 
 namespace S3Sync.Watching;
 
@@ -35,7 +36,7 @@ public sealed record WatchOptions
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>The hash cache every site's full syncs and event uploads use (opened from <c>state_dir</c> at start).</summary>
-    public S3Sync.Hashing.HashCache? Cache { get; init; }
+    public HashCache? Cache { get; init; }
 
     /// <summary>Reads and hashes files the cache cannot answer for (tests count the reads).</summary>
     public S3Sync.Planning.IDigestSource Reader { get; init; } = S3Sync.Planning.DirectDigestSource.Instance;
@@ -387,8 +388,8 @@ public sealed class WatchService(WatchOptions options, ILogger logger)
             Workers = config.TransferWorkers,
             QueueBuffer = config.UploadQueueBuffer,
             RescanIntervalSeconds = config.RescanInterval,
-            Ledger = new Execution.SettingsLedger(Hashing.HashCache.ResolveDirectory(config.StateDir)),
-            Mounts = new Execution.MountLedger(Hashing.HashCache.ResolveDirectory(config.StateDir)),
+            Ledger = new SettingsLedger(HashCache.ResolveDirectory(config.StateDir)),
+            Mounts = new MountLedger(HashCache.ResolveDirectory(config.StateDir)),
             ShutdownGrace = options.ShutdownGrace,
             Time = options.Time,
             Cache = options.Cache,

@@ -4,6 +4,7 @@ using S3Sync.Execution;
 using S3Sync.Hashing;
 using S3Sync.Planning;
 using S3Sync.Remote;
+using S3Sync.State;
 using S3Sync.Tests.Support;
 
 namespace S3Sync.Tests.Scenarios;

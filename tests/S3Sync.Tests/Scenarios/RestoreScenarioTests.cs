@@ -6,6 +6,7 @@ using S3Sync.Execution;
 using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
+using S3Sync.State;
 using S3Sync.Tests.Support;
 using static S3Sync.Tests.Support.TestData;
 
@@ -79,7 +80,7 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
         var target = Path.Combine(s.Root, "restored");
         site = site with { LocalPath = target };
         using var store = S3ObjectStore.ForSite(site, 4, 2);
-        using var cache = S3Sync.Hashing.HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
+        using var cache = S3Sync.State.HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
 
         // Given a restore into an empty folder, through the hash cache (the real clock: no time seam)
         async Task<(SiteResult Result, int Reads)> RestoreAsync()
@@ -258,7 +259,7 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
         Assert.Equal(0, (await s.SyncAsync()).ExitCode);
         var target = Path.Combine(s.Root, "restored");
         site = site with { LocalPath = target };
-        using var cache = S3Sync.Hashing.HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
+        using var cache = S3Sync.State.HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
         async Task<(SiteResult Result, int Reads)> RestoreAsync()
         {
             var counting = new CountingDigests();
@@ -294,7 +295,7 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
         var put = new PutObjectRequest { BucketName = s.Bucket, Key = "single.bin", InputStream = new MemoryStream(single), UseChunkEncoding = false, MD5Digest = Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(single)) };
         foreach (var (name, value) in metadata) put.Metadata[name] = value;
         await server.Client.PutObjectAsync(put);
-        using var cache = S3Sync.Hashing.HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
+        using var cache = S3Sync.State.HashCache.Open(Path.Combine(s.Root, "state"), w => Assert.Fail(w))!;
         async Task<(SiteResult Result, int Reads)> RestoreAsync()
         {
             var counting = new CountingDigests();

@@ -7,6 +7,7 @@ using S3Sync.Hashing;
 using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
+using S3Sync.State;
 using S3Sync.Tests.Support;
 using static S3Sync.Tests.Support.TestData;
 

@@ -1,4 +1,5 @@
 using S3Sync.Hashing;
+using S3Sync.State;
 using S3Sync.Tests.Support;
 using S3Sync.Watching;
 

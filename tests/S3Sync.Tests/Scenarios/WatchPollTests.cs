@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using S3Sync.Hashing;
+using S3Sync.State;
 using S3Sync.Tests.Support;
 using S3Sync.Watching;
 

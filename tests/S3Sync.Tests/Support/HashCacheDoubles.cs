@@ -1,6 +1,7 @@
 using S3Sync.Hashing;
 using S3Sync.Local;
 using S3Sync.Planning;
+using S3Sync.State;
 
 namespace S3Sync.Tests.Support;
 
@@ -33,7 +34,7 @@ public static class HashCacheFile
     /// <summary>How many rows the cache in <paramref name="stateDir"/> holds, every site together.</summary>
     public static long Rows(string stateDir)
     {
-        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(stateDir, S3Sync.Hashing.HashCache.FileName)};Mode=ReadOnly;Pooling=False");
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(stateDir, S3Sync.State.HashCache.FileName)};Mode=ReadOnly;Pooling=False");
         db.Open();
         using var count = new Microsoft.Data.Sqlite.SqliteCommand("SELECT COUNT(*) FROM digests", db);
         return Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
@@ -43,7 +44,7 @@ public static class HashCacheFile
     /// MD5s are known.</summary>
     public static Dictionary<string, long> Md5Lengths(string stateDir)
     {
-        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(stateDir, S3Sync.Hashing.HashCache.FileName)};Mode=ReadOnly;Pooling=False");
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(stateDir, S3Sync.State.HashCache.FileName)};Mode=ReadOnly;Pooling=False");
         db.Open();
         using var select = new Microsoft.Data.Sqlite.SqliteCommand("SELECT path, length(md5) FROM digests", db);
         using var reader = select.ExecuteReader();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Remote;
+using S3Sync.State;
 using S3Sync.Watching;
 
 namespace S3Sync.Tests.Support;
@@ -88,7 +89,7 @@ public sealed class WatchHarness : IAsyncDisposable
     private readonly object _gate = new();
     private Task? _run;
 
-    public WatchHarness(Scenario scenario, Func<IObjectStore, IObjectStore>? wrapStore = null, TimeSpan? grace = null, bool watchConfigFile = false, S3Sync.Hashing.HashCache? cache = null, S3Sync.Planning.IDigestSource? reader = null, TimeProvider? time = null, Action<Site>? beforeSource = null, Action<InotifySource>? configureSource = null)
+    public WatchHarness(Scenario scenario, Func<IObjectStore, IObjectStore>? wrapStore = null, TimeSpan? grace = null, bool watchConfigFile = false, S3Sync.State.HashCache? cache = null, S3Sync.Planning.IDigestSource? reader = null, TimeProvider? time = null, Action<Site>? beforeSource = null, Action<InotifySource>? configureSource = null)
     {
         Scenario = scenario;
         Service = new WatchService(new WatchOptions

@@ -1,5 +1,6 @@
 using System.Reflection;
 using S3Sync.Execution;
+using S3Sync.State;
 
 namespace S3Sync.Tests.Unit;
 
@@ -14,8 +15,8 @@ public sealed class ProcessStateTests
     private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
     {
         ["S3Sync.Execution.ContentTypes.ByExtension"] = "a table built once on first use from the embedded list, never written after",
-        ["S3Sync.Hashing.HashCache.Initialized"] = "SQLite's native provider, set once per process before the first connection",
-        ["S3Sync.Hashing.RacyMargin.<Fixed>k__BackingField"] = "the conservative margin: it knows no devices, so its device table is never written",
+        ["S3Sync.State.HashCache.Initialized"] = "SQLite's native provider, set once per process before the first connection",
+        ["S3Sync.State.RacyMargin.<Fixed>k__BackingField"] = "the conservative margin: it knows no devices, so its device table is never written",
         ["S3Sync.Reporting.ReportJsonContext.<Default>k__BackingField"] = "System.Text.Json's source-generated metadata, built on first use, the same for every run",
         ["S3Sync.Reporting.ReportJsonContext.<Readable>k__BackingField"] = "System.Text.Json's source-generated metadata, built on first use, the same for every run",
         ["S3Sync.Local.PosixAccounts.Users"] = "a memo of the system's user database (getpwuid_r), not of a run: the same answer for every run",

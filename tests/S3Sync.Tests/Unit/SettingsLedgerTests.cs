@@ -1,5 +1,6 @@
 using S3Sync.Config;
 using S3Sync.Execution;
+using S3Sync.State;
 
 namespace S3Sync.Tests.Unit;
 

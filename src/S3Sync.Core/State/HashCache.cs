@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using S3Sync.Hashing;
 using S3Sync.Local;
 
-namespace S3Sync.Hashing;
+namespace S3Sync.State;
 
 /// <summary>
 /// Remembers, per site and relative path, the digest of a file against its <see cref="FileFingerprint"/>, in an
@@ -26,7 +27,7 @@ public sealed class HashCache : IDisposable
     private const int SchemaVersion = 1;
 
     /// <summary>How much older than the hash a file's timestamps must be for its row to be trusted: measured for this
-    /// state folder when it is opened (<see cref="Hashing.RacyMargin.ForStateFolder"/>).</summary>
+    /// state folder when it is opened (<see cref="RacyMargin.ForStateFolder"/>).</summary>
     public RacyMargin Margin { get; init; } = RacyMargin.Fixed;
 
     private static readonly Lazy<bool> Initialized = new(() =>

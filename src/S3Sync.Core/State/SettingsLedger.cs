@@ -3,7 +3,7 @@ using System.Text;
 using S3Sync.Config;
 using S3Sync.Remote;
 
-namespace S3Sync.Execution;
+namespace S3Sync.State;
 
 /// <summary>
 /// Remembers, per site, the upload settings (<c>headers</c> rules, <c>acl</c>, encryption) that the last complete sync
@@ -36,7 +36,7 @@ public sealed class SettingsLedger(string directory)
     public bool NeedsCheck(Site site)
     {
         var current = DigestOf(site);
-        var recorded = Hashing.StateFolder.ReadText(PathFor(site))?.Trim();
+        var recorded = StateFolder.ReadText(PathFor(site))?.Trim();
         return recorded is null ? current.Length > 0 : recorded != current;
     }
 
@@ -47,7 +47,7 @@ public sealed class SettingsLedger(string directory)
         var path = PathFor(site);
         try
         {
-            Hashing.StateFolder.WriteText(path, DigestOf(site) + "\n");
+            StateFolder.WriteText(path, DigestOf(site) + "\n");
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using S3Sync.Config;
 
-namespace S3Sync.Execution;
+namespace S3Sync.State;
 
 /// <summary>
 /// Remembers, per site, the counts behind the per-run summary warnings (symbolic links skipped, special files skipped)
@@ -27,7 +27,7 @@ public sealed class NoticeLedger(string directory)
         known[kind] = count;
         try
         {
-            Hashing.StateFolder.WriteText(path, string.Concat(known.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value.ToString(CultureInfo.InvariantCulture)}\n")));
+            StateFolder.WriteText(path, string.Concat(known.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value.ToString(CultureInfo.InvariantCulture)}\n")));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -39,7 +39,7 @@ public sealed class NoticeLedger(string directory)
     private static Dictionary<string, int> Read(string path)
     {
         var known = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (Hashing.StateFolder.ReadText(path) is not { } text) return known;
+        if (StateFolder.ReadText(path) is not { } text) return known;
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split(' ');

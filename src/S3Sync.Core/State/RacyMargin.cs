@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using S3Sync.Local;
 
-namespace S3Sync.Hashing;
+namespace S3Sync.State;
 
 /// <summary>
 /// How much older than a hash a file's mtime and ctime must be for the hash to be trusted later (git's "racily clean"

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace S3Sync.Hashing;
+namespace S3Sync.State;
 
 /// <summary>
 /// The state folder (hash cache, settings ledger, mount records) holds the list of every backed-up path, and what it

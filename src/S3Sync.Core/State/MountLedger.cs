@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using S3Sync.Config;
 
-namespace S3Sync.Execution;
+namespace S3Sync.State;
 
 /// <summary>
 /// Remembers, per local_path, which folders under it were mount points (another device than their parent) at the last
@@ -19,7 +19,7 @@ public sealed class MountLedger(string directory)
     /// <summary>The folders (keys ending in '/') recorded as mount points; empty when none or unreadable.</summary>
     public IReadOnlyCollection<string> Recall(Site site)
     {
-        return Hashing.StateFolder.ReadText(PathFor(site)) is { } text ? [.. text.Split('\n').Where(l => l.EndsWith('/'))] : [];
+        return StateFolder.ReadText(PathFor(site)) is { } text ? [.. text.Split('\n').Where(l => l.EndsWith('/'))] : [];
     }
 
     /// <summary>Records the mount points of a complete walk. False when the state folder cannot be written.</summary>
@@ -34,7 +34,7 @@ public sealed class MountLedger(string directory)
                 if (File.Exists(path)) File.Delete(path);
                 return true;
             }
-            Hashing.StateFolder.WriteText(path, string.Concat(lines.Select(l => l + "\n")));
+            StateFolder.WriteText(path, string.Concat(lines.Select(l => l + "\n")));
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
