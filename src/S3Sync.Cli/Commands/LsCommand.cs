@@ -6,10 +6,6 @@ using S3Sync.Reporting;
 
 namespace S3Sync.Cli.Commands;
 
-/// <summary>What <c>s3sync ls</c> prints (the command line's choices).</summary>
-/// <param name="Depth">Fold keys deeper than this many folders into their folder (null: every key).</param>
-public sealed record LsOptions(bool Long, bool Json, bool Versions, DateTime? At, int? Depth);
-
 /// <summary><c>s3sync ls</c>: what a bucket holds under a prefix or a site's prefix, now, at a point in time or every
 /// version, with the file metadata s3sync stored (<c>-l</c>). Reads only.</summary>
 public static class LsCommand

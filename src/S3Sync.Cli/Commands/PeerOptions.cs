@@ -84,7 +84,3 @@ public sealed class PeerOptions
         return ok;
     }
 }
-
-/// <summary>The checked values of <see cref="PeerOptions"/>.</summary>
-public sealed record PeerChoices(ComparisonPolicy Comparison = ComparisonPolicy.Content, bool Progress = false, bool NoProgress = false,
-    TimeSpan? StatsEvery = null, DateTime? ModifiedSince = null, bool DeleteExcluded = false);

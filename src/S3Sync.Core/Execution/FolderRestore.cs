@@ -1,12 +1,8 @@
-using S3Sync.Config;
 using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
 
 namespace S3Sync.Execution;
-
-/// <summary>One folder a restore made or fixed: its plan entry and, when it failed, why.</summary>
-public sealed record FolderOutcome(PlanEntry Entry, string? Error);
 
 /// <summary>
 /// Restore's folders (<c>folders: true</c>): each <c>key/</c> marker of the plan that is missing on the disk or whose

@@ -7,19 +7,6 @@ using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 
-/// <summary>What a <see cref="PartFetcher"/> hashes as the bytes come in.</summary>
-public enum FetchHash
-{
-    /// <summary>Nothing (another tool's part layout: the file is read back).</summary>
-    None,
-
-    /// <summary>Each part's MD5 (s3sync's own part layout: the part MD5s prove the multipart ETag).</summary>
-    Parts,
-
-    /// <summary>The MD5 of the whole object (one GET).</summary>
-    Whole,
-}
-
 /// <summary>
 /// One object's bytes into an open file: up to <see cref="MaxStreams"/> ranged GETs side by side ("lanes"), each over
 /// an equal run of whole parts (so part ETags line up), read in lockstep 256 KiB at a time. Each round's chunks are

@@ -5,10 +5,6 @@ using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 
-/// <summary>What a <see cref="SiteDeleter"/> run did: how many objects it deleted, and the keys (relative to the site's
-/// prefix) it could not delete, with why.</summary>
-public sealed record DeleteOutcome(long Deleted, IReadOnlyList<(string Key, string Error)> Failed);
-
 /// <summary>
 /// The one executor of a site's deletions in S3, behind the <see cref="DeleteGuard"/> its caller asked first:
 /// <c>sync</c>'s runs and <c>watch</c>'s events and full syncs all delete through it. Keys go in

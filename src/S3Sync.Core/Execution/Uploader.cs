@@ -11,13 +11,6 @@ using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 
-/// <summary>How one upload or in-place change ended.</summary>
-public enum UploadOutcome { Uploaded, ChangedInPlace, Vanished, Failed }
-
-/// <summary>The result of one job, for counters, logs and (in watch) the metrics.</summary>
-/// <param name="Detail">What an in-place change changed (the storage class, "metadata, mode 644"), as its action line says.</param>
-public sealed record UploadResult(PlanEntry Entry, UploadOutcome Outcome, long Bytes, string? Error, string? Detail = null);
-
 /// <summary>
 /// A pool of <c>upload_workers</c> workers behind a bounded queue (<c>upload_queue_buffer</c>), shared by every job of
 /// the process: <c>watch</c> makes one for all its sites, whose event uploads and full syncs queue their work as

@@ -24,13 +24,3 @@ public sealed record LocalEntry(string Key, string FullPath, long Size, DateTime
     /// change of its entries since the marker was written.</summary>
     public long FolderCtimeNs { get; init; }
 }
-
-/// <summary>Something the walk met and could not use, reported per path.</summary>
-public sealed record WalkIssue(string Path, string Message, bool IsError)
-{
-    /// <summary>A symbolic link skipped or refused: summed up in one warning per run (<see cref="Execution.LinkSummary"/>).</summary>
-    public bool IsLink { get; init; }
-
-    /// <summary>A FIFO, socket or device skipped: summed up in one warning per run (<see cref="Execution.SpecialFileSummary"/>).</summary>
-    public bool IsSpecial { get; init; }
-}

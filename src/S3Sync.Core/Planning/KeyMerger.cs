@@ -4,12 +4,6 @@ using S3Sync.Remote;
 
 namespace S3Sync.Planning;
 
-/// <summary>One key as the merge sees it: on the local side, the remote side, or both.</summary>
-public readonly record struct MergedKey(string Key, LocalEntry? Local, RemoteObject? Remote);
-
-/// <summary>An input stream of the merge was not in S3 key order, or held a key twice: the plan would be wrong.</summary>
-public sealed class MergeOrderException(string message) : InvalidOperationException(message);
-
 /// <summary>
 /// Walks the local and remote streams in lock-step, both in <see cref="KeyOrder"/>, and says per key which sides
 /// hold it. It refuses out-of-order or duplicate input instead of producing a wrong plan: a key seen out of order

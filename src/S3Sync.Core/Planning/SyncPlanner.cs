@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using S3Sync.Config;
-using S3Sync.Hashing;
 using S3Sync.Local;
 using S3Sync.Remote;
 
@@ -251,13 +250,4 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
         public Task<ObjectHead?> HeadAsync(string relativeKey, CancellationToken cancellationToken) =>
             store.HeadAsync(relativeKey, cancellationToken);
     }
-}
-
-/// <summary>Hashes with <see cref="FileHasher"/>, no cache.</summary>
-public sealed class DirectDigestSource : IDigestSource
-{
-    public static readonly DirectDigestSource Instance = new();
-
-    public Task<FileDigest> GetAsync(LocalEntry entry, IReadOnlyList<long> extraPartSizes, CancellationToken cancellationToken) =>
-        FileHasher.HashAsync(entry.FullPath, entry.Identity, extraPartSizes, cancellationToken);
 }

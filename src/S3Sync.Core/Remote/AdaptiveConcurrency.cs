@@ -1,18 +1,5 @@
 namespace S3Sync.Remote;
 
-/// <summary>How a request that held a slot of <see cref="AdaptiveConcurrency"/> ended.</summary>
-public enum RequestOutcome
-{
-    /// <summary>An answer that is not throttling (an error answer too: the server had room for it).</summary>
-    Answered,
-
-    /// <summary>503 SlowDown, 429, Throttling, or a timeout: the server (or the path to it) has no room.</summary>
-    Throttled,
-
-    /// <summary>The request ended without telling anything about the server (cancelled, a local error).</summary>
-    Unknown,
-}
-
 /// <summary>
 /// How many S3 requests may be in flight to one endpoint: a limit that finds its own level, as TCP's congestion window
 /// does. At 100 ms a round trip a fixed window of 32 gives at most 320 requests a second whatever the server could

@@ -2,24 +2,6 @@ using S3Sync.Execution;
 
 namespace S3Sync.Watching;
 
-/// <summary>What the <see cref="KeySchedule"/> asks its shell to do.</summary>
-public enum KeyCommandKind { Upload, Delete, DeleteFolder, FullSync }
-
-/// <summary>One command of the schedule. <see cref="Ticket"/> (uploads) is set by the shell's worker as it takes the
-/// job, before it reads the file; <see cref="Key"/> of a folder delete ends with '/'; a full sync carries its reason.</summary>
-public sealed record KeyCommand(KeyCommandKind Kind, string Key, UploadTicket? Ticket = null);
-
-/// <summary>Set, from any thread, once a queued upload has been taken by a worker: a change after that is not in what
-/// it reads, so it needs one more upload; a change before it needs none.</summary>
-public sealed class UploadTicket
-{
-    private volatile bool _started;
-
-    public bool Started => _started;
-
-    public void Start() => _started = true;
-}
-
 /// <summary>
 /// The deciding half of a site's watch: a synchronous, single-threaded state machine per key, with a
 /// <see cref="TimeProvider"/> and no file system or network. Events go in (changed, closed, removed, folder removed,
