@@ -4,7 +4,7 @@ namespace S3Sync.Execution;
 
 /// <summary>
 /// One action of a sync or restore, as the executor reports it to whoever listens (the JSON report): the verb of its
-/// <see cref="Reporting.ActionLine"/>, the key relative to the site's prefix (as every log line names it), and how it
+/// <see cref="ActionLine"/>, the key relative to the site's prefix (as every log line names it), and how it
 /// ended. Raised on worker threads.
 /// </summary>
 /// <param name="Reason">Why the plan chose the action, where the plan said (null for a deletion).</param>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using S3Sync.Config;
-using S3Sync.Hashing;
 using S3Sync.Remote;
 
 namespace S3Sync.Execution;

@@ -3,7 +3,6 @@ using S3Sync.Config;
 using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
-using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
-using S3Sync.Hashing;
 
 namespace S3Sync.Execution;
 

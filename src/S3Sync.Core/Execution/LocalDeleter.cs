@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using S3Sync.Local;
-using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 

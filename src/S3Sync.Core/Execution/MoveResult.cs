@@ -1,4 +1,3 @@
-using S3Sync.Reporting;
 
 namespace S3Sync.Execution;
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using S3Sync.Hashing;
 using S3Sync.State;
 
 namespace S3Sync.Execution;

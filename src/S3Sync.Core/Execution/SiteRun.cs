@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
-using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Reporting;
@@ -54,7 +53,7 @@ public sealed class SiteRun(Site site, ILogger logger, SiteProblems problems, bo
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A missing bucket or unusable credentials: one line naming the bucket and what to do.
-            (var why, var status) = StoreFailure.OfPlanning(e, site);
+            (var why, var status) = PlanningFailure(e, site);
             Status = status;
             logger.LogError("site {Site}: {Error}", site.Name, why);
             problems.Failure(null, why);
@@ -82,5 +81,16 @@ public sealed class SiteRun(Site site, ILogger logger, SiteProblems problems, bo
         hold();
         if (Status != SiteStatus.Credentials) Status = SiteStatus.Failed;
         return false;
+    }
+
+    /// <summary>A site's walk or listing that could not finish: the line to log and report, and the status it ends
+    /// with (<see cref="SiteStatus.Credentials"/> for missing or refused credentials, else failed). Sync and restore
+    /// both end a site this way.</summary>
+    private static (string Why, SiteStatus Status) PlanningFailure(Exception e, Site site)
+    {
+        var kind = StoreFailure.Classify(e);
+        var why = e is BeforeOldestVersionException ? e.Message
+            : !StoreFailure.StopsSite(kind) ? $"could not finish the walk or the listing: {StoreErrors.Describe(e)}" : StoreFailure.Explain(e, site);
+        return (why, kind == StoreErrorKind.Credentials ? SiteStatus.Credentials : SiteStatus.Failed);
     }
 }

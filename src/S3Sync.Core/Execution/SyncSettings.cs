@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
 using S3Sync.Planning;
-using S3Sync.Reporting;
 using S3Sync.State;
 
 namespace S3Sync.Execution;

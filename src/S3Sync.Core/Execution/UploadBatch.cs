@@ -31,7 +31,7 @@ public sealed class UploadBatch
     public IDigestSource Digests { get; }
     public CancellationToken Token { get; }
 
-    /// <summary>Log each upload and copy as its <see cref="Reporting.ActionLine"/>.</summary>
+    /// <summary>Log each upload and copy as its <see cref="ActionLine"/>.</summary>
     public bool LogsActions { get; set; } = true;
 
     /// <summary>Saves the object an upload is about to overwrite (<see cref="BackupPlace.SaveAsync"/>): null when it is

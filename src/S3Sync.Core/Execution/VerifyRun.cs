@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using S3Sync.Config;
-using S3Sync.Hashing;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Reporting;

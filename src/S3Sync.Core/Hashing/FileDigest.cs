@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using S3Sync.Remote;
 
 namespace S3Sync.Hashing;
 

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using S3Sync.Config;
-using S3Sync.Planning;
 
 namespace S3Sync.Local;
 

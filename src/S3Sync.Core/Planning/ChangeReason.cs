@@ -1,4 +1,3 @@
-using S3Sync.Hashing;
 
 namespace S3Sync.Planning;
 

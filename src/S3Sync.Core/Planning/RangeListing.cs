@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using S3Sync.Local;
 using S3Sync.Remote;
 
 namespace S3Sync.Planning;

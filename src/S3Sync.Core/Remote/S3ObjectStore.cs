@@ -196,7 +196,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
             {
                 var key = ListingKeys.Decode(o.Key);
                 if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue; // defence: never act outside the prefix
-                yield return new RemoteObject(key[_location.Prefix.Length..], o.Size ?? 0, Hashing.ETag.Normalize(o.ETag),
+                yield return new RemoteObject(key[_location.Prefix.Length..], o.Size ?? 0, ETag.Normalize(o.ETag),
                     StorageClassName(o.StorageClass), o.LastModified?.ToUniversalTime() ?? default);
             }
             if (!more) yield break;
@@ -224,7 +224,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
             {
                 var key = ListingKeys.Decode(o.Key);
                 if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                objects.Add(new RemoteObject(key[prefix.Length..], o.Size ?? 0, Hashing.ETag.Normalize(o.ETag), StorageClassName(o.StorageClass), o.LastModified?.ToUniversalTime() ?? default));
+                objects.Add(new RemoteObject(key[prefix.Length..], o.Size ?? 0, ETag.Normalize(o.ETag), StorageClassName(o.StorageClass), o.LastModified?.ToUniversalTime() ?? default));
             }
             if (folders.Count + objects.Count > most) return null;
             if (page.IsTruncated != true) break;
@@ -262,7 +262,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
                 decided = true;
                 listed = true;
                 if (v.IsDeleteMarker == true) continue;
-                yield return new RemoteObject(v.Key[prefix.Length..], v.Size ?? 0, Hashing.ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), modified)
+                yield return new RemoteObject(v.Key[prefix.Length..], v.Size ?? 0, ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), modified)
                 {
                     VersionId = string.IsNullOrEmpty(v.VersionId) ? "null" : v.VersionId,
                 };
@@ -302,7 +302,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
     /// </summary>
     public static string? FingerprintOf(Func<string, string?> metadata)
     {
-        if (metadata(FingerprintKey)?.Trim() is { } own && Hashing.ETag.IsMd5Hex(own)) return own.ToLowerInvariant();
+        if (metadata(FingerprintKey)?.Trim() is { } own && ETag.IsMd5Hex(own)) return own.ToLowerInvariant();
         if (metadata(RcloneMd5Key) is { } rclone)
         {
             Span<byte> md5 = stackalloc byte[16];
@@ -311,7 +311,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
         if (metadata("s3cmd-attrs") is { } attrs)
         {
             foreach (var attr in attrs.Split('/'))
-                if (attr.StartsWith("md5:", StringComparison.Ordinal) && Hashing.ETag.IsMd5Hex(attr[4..])) return attr[4..].ToLowerInvariant();
+                if (attr.StartsWith("md5:", StringComparison.Ordinal) && ETag.IsMd5Hex(attr[4..])) return attr[4..].ToLowerInvariant();
         }
         return null;
     }
@@ -360,7 +360,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
             {
                 if (!v.Key.StartsWith(prefix, StringComparison.Ordinal)) continue; // never outside the prefix
                 yield return new ObjectVersion(v.Key[prefix.Length..], string.IsNullOrEmpty(v.VersionId) ? "null" : v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true,
-                    v.Size ?? 0, Hashing.ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), v.LastModified?.ToUniversalTime() ?? default);
+                    v.Size ?? 0, ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), v.LastModified?.ToUniversalTime() ?? default);
             }
             if (page.IsTruncated != true) yield break;
             var position = string.IsNullOrEmpty(page.NextKeyMarker) && string.IsNullOrEmpty(page.NextVersionIdMarker) ? null : $"{page.NextKeyMarker}\n{page.NextVersionIdMarker}";
@@ -388,7 +388,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
                 // Not encrypted with a customer key (AWS refuses SSE-C headers for such an object): ask again without.
                 r = await Guard($"HEAD {key}", t => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key, VersionId = versionId }, t), cancellationToken).ConfigureAwait(false);
             }
-            return new ObjectHead(r.ContentLength, Hashing.ETag.Normalize(r.ETag), StorageClassName(r.StorageClass),
+            return new ObjectHead(r.ContentLength, ETag.Normalize(r.ETag), StorageClassName(r.StorageClass),
                 r.Metadata is { } metadata ? FingerprintOf(name => metadata[name]) : null,
                 r.ServerSideEncryptionMethod?.Value is { Length: > 0 } sse ? sse : null,
                 r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 })
@@ -596,7 +596,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
         var bucket = _location.Bucket;
         sourceKey = source.Join(sourceKey);
         key = _location.Join(key);
-        var quoted = ifMatch is { Length: > 0 } ? "\"" + Hashing.ETag.Normalize(ifMatch) + "\"" : null;
+        var quoted = ifMatch is { Length: > 0 } ? "\"" + ETag.Normalize(ifMatch) + "\"" : null;
         if (size > SingleCopyLimit) return await CopyInPartsAsync(bucket, sourceKey, key, replace, storageClass, quoted, size, cancellationToken).ConfigureAwait(false);
         var request = new CopyObjectRequest
         {
@@ -620,7 +620,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
             SetEncryption(request, _encryption, _encryption);
         }
         var r = await Guard($"COPY {sourceKey} -> {key}", t => _client.CopyObjectAsync(request, t), cancellationToken).ConfigureAwait(false);
-        return Hashing.ETag.Normalize(r.ETag ?? "");
+        return ETag.Normalize(r.ETag ?? "");
     }
 
     /// <summary>A copy over 5 GiB: CreateMultipartUpload with the headers (the source's, read by a HEAD, when none are
@@ -667,7 +667,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
             }
             var complete = new CompleteMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = upload.UploadId, PartETags = parts };
             var done = await Guard($"POST {key}?uploadId", t => _client.CompleteMultipartUploadAsync(complete, t), cancellationToken).ConfigureAwait(false);
-            return Hashing.ETag.Normalize(done.ETag ?? "");
+            return ETag.Normalize(done.ETag ?? "");
         }
         catch
         {
@@ -817,14 +817,14 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
         var metadata = r.Metadata;
         var encrypted = r.ServerSideEncryptionMethod?.Value is "aws:kms" or "aws:kms:dsse" || r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 };
         // bandwidth_limit meters downloads as it meters uploads: one limit for every transfer of the run.
-        return new ObjectDownload(Metered(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}")), r.ContentLength, Hashing.ETag.Normalize(r.ETag),
+        return new ObjectDownload(Metered(new StallGuardStream(r.ResponseStream, _policy.Timeout, $"GET {key}")), r.ContentLength, ETag.Normalize(r.ETag),
             metadata is null ? null : FingerprintOf(name => metadata[name]),
             metadata is null ? null : ObjectMetadata.Parse(name => metadata[name], folder: key.EndsWith('/')), encrypted, r)
         {
             MtimeNs = ObjectMetadata.ParseMtime(metadata?[ObjectMetadata.MtimeKey]),
             MetadataProblem = metadata is null ? null : ObjectMetadata.Problem(name => metadata[name]),
             PartSize = long.TryParse(metadata?[UploadHeaders.PartSizeKey], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var part)
-                && part is >= Hashing.ETag.MinPartSize and <= 5L * 1024 * 1024 * 1024 ? part : null,
+                && part is >= ETag.MinPartSize and <= 5L * 1024 * 1024 * 1024 ? part : null,
         };
     }
 

@@ -38,17 +38,6 @@ public static class StoreFailure
         }
     }
 
-    /// <summary>A site's walk or listing that could not finish: the line to log and report, and the status it ends
-    /// with (<see cref="SiteStatus.Credentials"/> for missing or refused credentials, else failed). Sync and restore
-    /// both end a site this way.</summary>
-    public static (string Why, Execution.SiteStatus Status) OfPlanning(Exception e, Site site)
-    {
-        var kind = Classify(e);
-        var why = e is BeforeOldestVersionException ? e.Message
-            : !StopsSite(kind) ? $"could not finish the walk or the listing: {StoreErrors.Describe(e)}" : Explain(e, site);
-        return (why, kind == StoreErrorKind.Credentials ? Execution.SiteStatus.Credentials : Execution.SiteStatus.Failed);
-    }
-
     private static string? Code(Exception e)
     {
         for (Exception? x = e; x is not null; x = x.InnerException)

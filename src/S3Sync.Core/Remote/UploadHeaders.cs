@@ -56,7 +56,7 @@ public sealed record UploadHeaders(string StorageClass, string ContentType, stri
     public static UploadHeaders For(Site site, string relativePath, string? fingerprintMd5Hex, FileMetadata? file = null)
     {
         var rule = site.Headers.For(relativePath);
-        return new UploadHeaders(site.StorageClass, rule.ContentType ?? Execution.ContentTypes.For(relativePath), fingerprintMd5Hex)
+        return new UploadHeaders(site.StorageClass, rule.ContentType ?? ContentTypes.For(relativePath), fingerprintMd5Hex)
         {
             // metadata: false stores no mode, owner or mtime: content only, so a touch or chmod changes nothing.
             File = site.Metadata ? file : null,
@@ -111,7 +111,7 @@ public sealed record UploadHeaders(string StorageClass, string ContentType, stri
         if (FingerprintMd5Hex is { } md5)
         {
             headers.Add(new(MetaPrefix + S3ObjectStore.FingerprintKey, md5));
-            if (multipart && Hashing.ETag.IsMd5Hex(md5))
+            if (multipart && ETag.IsMd5Hex(md5))
                 headers.Add(new(MetaPrefix + S3ObjectStore.RcloneMd5Key, Convert.ToBase64String(Convert.FromHexString(md5))));
         }
         if (multipart && PartSize > 0) headers.Add(new(MetaPrefix + PartSizeKey, PartSize.ToString(System.Globalization.CultureInfo.InvariantCulture)));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using S3Sync.Config;
+using S3Sync.Local;
 using S3Sync.Planning;
 
 namespace S3Sync.Reporting;

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using S3Sync.Hashing;
 using S3Sync.Local;
+using S3Sync.Remote;
 
 namespace S3Sync.State;
 
@@ -206,9 +207,9 @@ public sealed class HashCache : IDisposable
                 {
                     if (!_started) Start();
                     // Asked behind the cursor (out of order) or the scan failed: a point query below.
-                    if (!_failed && (_behind is null || Planning.KeyOrder.Instance.Compare(_behind, relativePath) < 0))
+                    if (!_failed && (_behind is null || KeyOrder.Instance.Compare(_behind, relativePath) < 0))
                     {
-                        while (!_exhausted && Planning.KeyOrder.Instance.Compare(_path!, relativePath) < 0)
+                        while (!_exhausted && KeyOrder.Instance.Compare(_path!, relativePath) < 0)
                         {
                             _behind = _path;
                             Advance();

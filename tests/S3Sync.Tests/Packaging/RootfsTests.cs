@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using S3Sync.Hashing;
+using S3Sync.Remote;
 using S3Sync.Tests.Support;
 
 namespace S3Sync.Tests.Packaging;

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using S3Sync.Planning;
+using S3Sync.Local;
 using S3Sync.Remote;
 
 namespace S3Sync.Tests.Support;

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using S3Sync.Hashing;
-using S3Sync.Planning;
+using S3Sync.Local;
 using S3Sync.Remote;
 
 namespace S3Sync.Tests.Support;

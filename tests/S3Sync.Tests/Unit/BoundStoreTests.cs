@@ -50,7 +50,7 @@ public sealed class BoundStoreTests
         Assert.Equal(["other/x", "site/" + key, "site/" + key + ".mp", "x"], store.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("outside"u8.ToArray(), store["other/x"]!.Body);
         Assert.Equal("root"u8.ToArray(), store["x"]!.Body);
-        Assert.Equal(new[] { key, key + ".copy", key + ".mp" }.Order(S3Sync.Planning.KeyOrder.Instance), listed);
+        Assert.Equal(new[] { key, key + ".copy", key + ".mp" }.Order(S3Sync.Local.KeyOrder.Instance), listed);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using S3Sync.Execution;
+using S3Sync.Remote;
 
 namespace S3Sync.Tests.Unit;
 

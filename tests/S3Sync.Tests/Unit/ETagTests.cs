@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using S3Sync.Hashing;
+using S3Sync.Remote;
 
 namespace S3Sync.Tests.Unit;
 

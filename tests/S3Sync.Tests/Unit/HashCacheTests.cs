@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using S3Sync.Hashing;
 using S3Sync.Local;
 using S3Sync.Planning;
+using S3Sync.Remote;
 using S3Sync.State;
 using S3Sync.Tests.Support;
 

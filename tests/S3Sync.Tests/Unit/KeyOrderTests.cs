@@ -1,5 +1,5 @@
 using System.Text;
-using S3Sync.Planning;
+using S3Sync.Local;
 
 namespace S3Sync.Tests.Unit;
 

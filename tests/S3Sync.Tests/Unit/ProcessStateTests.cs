@@ -14,7 +14,7 @@ public sealed class ProcessStateTests
     /// <summary>Static fields that may stay, each with why it is not a run's state.</summary>
     private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
     {
-        ["S3Sync.Execution.ContentTypes.ByExtension"] = "a table built once on first use from the embedded list, never written after",
+        ["S3Sync.Remote.ContentTypes.ByExtension"] = "a table built once on first use from the embedded list, never written after",
         ["S3Sync.State.HashCache.Initialized"] = "SQLite's native provider, set once per process before the first connection",
         ["S3Sync.State.RacyMargin.<Fixed>k__BackingField"] = "the conservative margin: it knows no devices, so its device table is never written",
         ["S3Sync.Reporting.ReportJsonContext.<Default>k__BackingField"] = "System.Text.Json's source-generated metadata, built on first use, the same for every run",

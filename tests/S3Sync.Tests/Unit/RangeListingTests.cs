@@ -1,3 +1,4 @@
+using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Tests.Support;

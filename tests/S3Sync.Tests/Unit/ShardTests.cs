@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using S3Sync.Config;
+using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
 using S3Sync.Tests.Support;

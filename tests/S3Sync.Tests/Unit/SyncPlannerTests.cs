@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using S3Sync.Config;
+using S3Sync.Local;
 using S3Sync.Planning;
 using S3Sync.Remote;
 

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace S3Sync.Planning;
+namespace S3Sync.Local;
 
 internal static class CharExtensions
 {

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 
-namespace S3Sync.Hashing;
+namespace S3Sync.Remote;
 
 /// <summary>
 /// S3 ETags as s3sync computes and reads them. A single-part object's ETag is the hex MD5 of its bytes;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
+using S3Sync.Reporting;
 
-namespace S3Sync.Reporting;
+namespace S3Sync.Execution;
 
 /// <summary>
 /// The one line per action a run takes, at <c>info</c>, like <c>aws s3 sync</c> prints them: <c>upload: docs/a.txt</c>,

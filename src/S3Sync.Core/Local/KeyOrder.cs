@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace S3Sync.Planning;
+namespace S3Sync.Local;
 
 /// <summary>
 /// The order S3 lists keys in: by the UTF-8 bytes of the key. Both sides of a merge must use it.

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace S3Sync.Execution;
+namespace S3Sync.Remote;
 
 /// <summary>
 /// Content-Type from a file's extension, so published files are served with the right type. The table
