@@ -432,6 +432,16 @@ public sealed class SiteWatcher
             // Gone again (its removal event follows), a symlink in another mode than preserve (never followed by an
             // event: a full sync walks it), a path through a link, or a FIFO, socket or device (skipped, as in the walk).
             _schedule.UploadEnded(key, UploadOutcome.Vanished);
+            string? refusal = null;
+            if (!_stopping && !_rootGone && _plans.LeadsToFolder(_root, key, out refusal))
+            {
+                // symlinks: follow and a link to a folder: sync uploads the folder's files under the link's key; a full
+                // sync does that here (the one walk, its loop and bound checks, the old keys below it retired).
+                _logger.LogInformation("site {Site}: {Key} is a link to a folder; a full sync uploads its files under {Prefix}", _site.Name, key, key + "/");
+                _schedule.FullSyncWanted("a link to a folder appeared");
+            }
+            else if (refusal is not null)
+                _logger.LogWarning("site {Site}: {Path}: refused: symbolic link: {Why}", _site.Name, FullPath(key), refusal);
             return;
         }
         if (_checkFirst.Remove(key))
