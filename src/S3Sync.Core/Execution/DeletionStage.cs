@@ -136,7 +136,9 @@ public sealed class DeletionStage
             if (!item.EndsWith('/')) { keys.Add(item); continue; }
             await foreach (var o in store.ListAsync(site.Bucket, site.KeyFor(item), cancellationToken).ConfigureAwait(false))
             {
-                if (o.Key.Length == 0 || o.Key.EndsWith('/')) continue;
+                // folders: true: the folder's marker and those below it are the site's too (a folder gone is a
+                // marker to retire, as in sync); otherwise keys ending in '/' are left alone.
+                if ((o.Key.Length == 0 || o.Key.EndsWith('/')) && (!site.Folders || o.Size > 0)) continue;
                 var key = item + o.Key;
                 if (site.Filter.Includes(key)) keys.Add(key);
             }

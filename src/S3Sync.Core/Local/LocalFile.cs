@@ -128,6 +128,24 @@ public static class LocalFile
         }
     }
 
+    /// <summary>What <c>statx</c> says of the folder at <paramref name="relative"/> ("a/b/") below <paramref name="root"/>,
+    /// reached without following a link (as the walk reaches folders); null when it is no folder or cannot be reached so.</summary>
+    internal static Posix.Statx? FolderBeneath(string root, string relative)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var parts = relative.TrimEnd('/').Split('/');
+        var fd = ParentBeneath(root, parts);
+        if (fd < 0) return null;
+        try
+        {
+            return Posix.TryStat(fd, Posix.CString(parts[^1]), out var stat, out _) && stat.Type == Posix.Directory ? stat : null;
+        }
+        finally
+        {
+            Posix.close(fd);
+        }
+    }
+
     /// <summary>The folder holding the last of <paramref name="parts"/>, opened (O_PATH) from the root one name at a
     /// time without following links; -1 when it cannot be.</summary>
     private static int ParentBeneath(string root, string[] parts)

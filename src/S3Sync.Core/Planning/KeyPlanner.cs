@@ -22,6 +22,17 @@ public sealed class KeyPlanner(Site site, PlanOptions options)
     public LocalEntry? Local(string root, string key)
     {
         var path = root + "/" + key;
+        if (key.EndsWith('/'))
+        {
+            // folders: true: a folder's marker, as the walk lists it (the folder's mode, owner and mtime, stat'ed
+            // without following a link), compared and written by the executor as in sync.
+            if (!site.Folders || LocalFile.FolderBeneath(root, key) is not { } folder) return null;
+            return new LocalEntry(key, path.TrimEnd('/'), 0, folder.MtimeUtc, folder.Identity)
+            {
+                Folder = FileMetadata.OfFolder(folder),
+                FolderCtimeNs = folder.CtimeSec * 1_000_000_000 + folder.CtimeNsec,
+            };
+        }
         try
         {
             var info = new FileInfo(path);

@@ -383,6 +383,11 @@ public sealed class SiteWatcher
         if (key is null) return;
         // A restore's temporary file is never uploaded (nor its object deleted): the walk skips it too.
         if (e.Kind is not (ChangeKind.FolderRemoved or ChangeKind.Moved) && LocalWalker.IsRestoreTemp(key)) return;
+        // A folder's own event ("a/b/": made, found by a scan, removed) is its marker's, for folders: true only.
+        if (key.EndsWith('/') && !_site.Folders) return;
+        // folders: true: a change in a folder changes its mtime, which its marker holds: the marker is compared again
+        // (once quiet, one HEAD) and rewritten when it differs, as a full sync would.
+        if (e.Kind is not ChangeKind.Moved) FolderChanged(key, e.Timestamp);
         switch (e.Kind)
         {
             case ChangeKind.Found or ChangeKind.Restored:
@@ -407,6 +412,18 @@ public sealed class SiteWatcher
                 if (_site.Filter.Includes(key)) _schedule.Changed(key, e.Timestamp, e.Kind == ChangeKind.Closed);
                 return;
         }
+    }
+
+    /// <summary>folders: true: the marker of the folder holding <paramref name="key"/> is compared with the folder once
+    /// it is quiet (none for the root, which has no marker).</summary>
+    private void FolderChanged(string key, long seen)
+    {
+        var slash = key.TrimEnd('/').LastIndexOf('/');
+        if (!_site.Folders || slash < 0) return;
+        var folder = key[..(slash + 1)];
+        if (!_site.Filter.Includes(folder)) return;
+        _checkFirst.Add(folder);
+        _schedule.Changed(folder, seen, closed: false);
     }
 
     private void LogHeldWhenDue()
