@@ -619,4 +619,32 @@ public sealed class WatchScenarioTests(S3ServerFixture server)
         var verify = await s.RunAsync("verify", "-c", s.ConfigPath);
         Assert.True(verify.ExitCode == 0, verify.ToString());
     }
+
+    [Fact]
+    public async Task Watch_with_folders_writes_and_deletes_folder_markers_as_sync_does()
+    {
+        // Given a site that keeps folders, watched
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "a");
+        s.Write("d/x.txt", "x");
+        s.SiteConfig("folders: true\nretire_deleted: true");
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+
+        // When an empty folder is made, the last file of a folder removed, and a folder with a subfolder removed
+        Directory.CreateDirectory(Path.Combine(s.Local, "empty"));
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "empty/");
+        File.Delete(Path.Combine(s.Local, "d", "x.txt"));
+        await w.WaitForAsync(WatchActivityKind.ChangedInPlace, "d/");
+        Directory.CreateDirectory(Path.Combine(s.Local, "gone", "sub"));
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "gone/sub/");
+        Directory.Delete(Path.Combine(s.Local, "gone"), recursive: true);
+        await w.WaitForAsync(WatchActivityKind.Deleted, "gone/");
+        await BarrierAsync(w);
+
+        // Then the bucket holds what sync would, and verify finds nothing to do
+        Assert.Equal(["a.txt", "d/", "empty/", "zz-sentinel.txt"], await s.KeysAsync());
+        var verify = await s.RunAsync("verify", "-c", s.ConfigPath);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+    }
 }
