@@ -135,7 +135,9 @@ public sealed class DeletionStage
             if (!item.EndsWith('/')) { keys.Add(item); continue; }
             await foreach (var o in store.ListAsync(item, null, cancellationToken).ConfigureAwait(false))
             {
-                if (o.Key.EndsWith('/')) continue; // the folder's own marker, and its sub-folders'
+                // folders: true: the folder's marker and those below it are the site's too (a folder gone is a
+                // marker to retire, as in sync); otherwise keys ending in '/' are left alone.
+                if (o.Key.EndsWith('/') && (!site.Folders || o.Size > 0)) continue;
                 var key = o.Key;
                 if (site.Filter.Includes(key)) keys.Add(key);
             }

@@ -92,6 +92,60 @@ public static class LocalFile
         }
     }
 
+    /// <summary>What the link at <paramref name="relative"/> below <paramref name="root"/> leads to under
+    /// <c>symlinks: follow</c>: reached without following a link on the way, then followed by the walk's own check
+    /// (<see cref="FollowedLink"/>: inside local_path, by handle); null when it cannot be reached so.</summary>
+    internal static FollowedLink? FollowBeneath(string root, string relative)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var parts = relative.Split('/');
+        var fd = ParentBeneath(root, parts);
+        if (fd < 0) return null;
+        try
+        {
+            // local_path itself may be a link (the operator named it), as in the walk: its real path is the bound.
+            int rootFd;
+            unsafe
+            {
+                var rootName = Posix.CString(root);
+                fixed (byte* p = rootName) rootFd = Posix.openat(Posix.AtFdCwd, p, Posix.OPath | Posix.ODirectory | Posix.OCloExec, 0);
+            }
+            if (rootFd < 0) return null;
+            string rootReal;
+            try
+            {
+                rootReal = Posix.RealPath(rootFd) ?? "";
+            }
+            finally
+            {
+                Posix.close(rootFd);
+            }
+            return FollowedLink.Open(fd, Posix.CString(parts[^1]), rootReal);
+        }
+        finally
+        {
+            Posix.close(fd);
+        }
+    }
+
+    /// <summary>What <c>statx</c> says of the folder at <paramref name="relative"/> ("a/b/") below <paramref name="root"/>,
+    /// reached without following a link (as the walk reaches folders); null when it is no folder or cannot be reached so.</summary>
+    internal static Posix.Statx? FolderBeneath(string root, string relative)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var parts = relative.TrimEnd('/').Split('/');
+        var fd = ParentBeneath(root, parts);
+        if (fd < 0) return null;
+        try
+        {
+            return Posix.TryStat(fd, Posix.CString(parts[^1]), out var stat, out _) && stat.Type == Posix.Directory ? stat : null;
+        }
+        finally
+        {
+            Posix.close(fd);
+        }
+    }
+
     /// <summary>The folder holding the last of <paramref name="parts"/>, opened (O_PATH) from the root one name at a
     /// time without following links; -1 when it cannot be.</summary>
     private static int ParentBeneath(string root, string[] parts)

@@ -161,7 +161,7 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
                 if (folder.Followed)
                 {
                     // What the link leads to now, decided on the open handle: inside local_path, not a folder above.
-                    if (Outside(handle.Fd) is { } where)
+                    if (FollowedLink.Outside(handle.Fd, _rootReal) is { } where)
                     {
                         Release(handle, open);
                         Refused(folder.Path, folder.Key, where);
@@ -291,71 +291,40 @@ public sealed class LocalWalker(Site site, Action<WalkIssue>? report = null, IRe
                 pending.Push(new LocalEntry(key, path, Encoding.UTF8.GetByteCount(target), child.Stat.MtimeUtc) { LinkTarget = target });
                 return;
         }
-        // Follow: what the link names now is opened by handle (O_PATH: no side effect, a FIFO does not block).
-        if (Posix.OpenPath(dir.Fd, child.Name) is not { } fd)
+        // Follow: what the link names now, decided on a handle by the one check (FollowedLink, which watch's events use too).
+        var followed = FollowedLink.Open(dir.Fd, child.Name, _rootReal);
+        if (followed.Refusal is { } why)
         {
-            Refused(path, key, "it dangles or loops", target);
+            Refused(path, key, why, target);
             return;
         }
-        try
+        var stat = followed.Stat;
+        // The listing sorted the link as a folder or a file by what it led to then; if that changed, its key would
+        // be out of order.
+        if ((stat.Type == Posix.Directory) != key.EndsWith('/'))
         {
-            if (!Posix.TryStat(fd, out var stat))
-            {
-                Refused(path, key, "it dangles or loops", target);
-                return;
-            }
-            if (Outside(fd) is { } where)
-            {
-                Refused(path, key, where, target);
-                return;
-            }
-            // The listing sorted the link as a folder or a file by what it led to then; if that changed, its key would
-            // be out of order.
-            if ((stat.Type == Posix.Directory) != key.EndsWith('/'))
-            {
-                Refused(path, key.TrimEnd('/'), "it changed while the folder was walked", target);
-                return;
-            }
-            if (stat.Type == Posix.Directory)
-            {
-                if (site.Filter.ExcludesAllBelow(key)) return;
-                if (ancestors!.Contains(stat.Identity))
-                {
-                    Refused(path, key, "it loops (it points at a folder above it)", target);
-                    return;
-                }
-                dir.Retain();
-                pending.Push(new PendingFolder(dir, child.Name, path, key, stat.Identity, true, ancestors));
-                return;
-            }
-            if (!site.Filter.Includes(key) || prefixBytes + Encoding.UTF8.GetByteCount(key) > MaxKeyBytes) return;
-            if (stat.Type != Posix.RegularFile)
-            {
-                _kept.Add(key);
-                return;
-            }
-            // The entry names the target's real path and identity: every read opens that path without following and
-            // checks it is still this very file.
-            var real = Posix.RealPath(fd);
-            if (real is null)
-            {
-                Refused(path, key, "cannot tell where it leads", target);
-                return;
-            }
-            pending.Push(new LocalEntry(key, real, (long)stat.Size, stat.MtimeUtc, stat.Identity) { CtimeNs = stat.CtimeSec * 1_000_000_000 + stat.CtimeNsec });
+            Refused(path, key.TrimEnd('/'), "it changed while the folder was walked", target);
+            return;
         }
-        finally
+        if (stat.Type == Posix.Directory)
         {
-            Posix.close(fd);
+            if (site.Filter.ExcludesAllBelow(key)) return;
+            if (ancestors!.Contains(stat.Identity))
+            {
+                Refused(path, key, "it loops (it points at a folder above it)", target);
+                return;
+            }
+            dir.Retain();
+            pending.Push(new PendingFolder(dir, child.Name, path, key, stat.Identity, true, ancestors));
+            return;
         }
-    }
-
-    /// <summary>Why an open handle (a followed link's target) is not inside local_path, or null when it is.</summary>
-    private string? Outside(int fd)
-    {
-        if (_rootReal.Length == 0 || Posix.RealPath(fd) is not { } real) return "cannot tell where it leads (is /proc mounted?)";
-        if (real == _rootReal || _rootReal == "/" || real.StartsWith(_rootReal + "/", StringComparison.Ordinal)) return null;
-        return $"its target {real} is outside local_path";
+        if (!site.Filter.Includes(key) || prefixBytes + Encoding.UTF8.GetByteCount(key) > MaxKeyBytes) return;
+        if (stat.Type != Posix.RegularFile)
+        {
+            _kept.Add(key);
+            return;
+        }
+        pending.Push(new LocalEntry(key, followed.RealPath!, (long)stat.Size, stat.MtimeUtc, stat.Identity) { CtimeNs = stat.CtimeSec * 1_000_000_000 + stat.CtimeNsec });
     }
 
     private unsafe List<(string SortKey, Child Child)> Read(FolderHandle dir, string dirPath, string keyPrefix)

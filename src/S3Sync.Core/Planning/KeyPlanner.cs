@@ -22,6 +22,17 @@ public sealed class KeyPlanner(Site site, PlanOptions options)
     public LocalEntry? Local(string root, string key)
     {
         var path = root + "/" + key;
+        if (key.EndsWith('/'))
+        {
+            // folders: true: a folder's marker, as the walk lists it (the folder's mode, owner and mtime, stat'ed
+            // without following a link), compared and written by the executor as in sync.
+            if (!site.Folders || LocalFile.FolderBeneath(root, key) is not { } folder) return null;
+            return new LocalEntry(key, path.TrimEnd('/'), 0, folder.MtimeUtc, folder.Identity)
+            {
+                Folder = FileMetadata.OfFolder(folder),
+                FolderCtimeNs = folder.CtimeSec * 1_000_000_000 + folder.CtimeNsec,
+            };
+        }
         try
         {
             var info = new FileInfo(path);
@@ -37,12 +48,39 @@ public sealed class KeyPlanner(Site site, PlanOptions options)
             // symlinks: preserve, as in the walk: the link itself is the object (its target is its content).
             if (site.Symlinks == SymlinkMode.Preserve && LocalFile.LinkBeneath(root, key) is { } target)
                 return new LocalEntry(key, path, Encoding.UTF8.GetByteCount(target), info.LastWriteTimeUtc) { LinkTarget = target };
+            // symlinks: follow, as in the walk (the one check, FollowedLink): a link to a file inside local_path is the
+            // file's content under the link's key, read from the target's real path and checked against its identity.
+            if (site.Symlinks == SymlinkMode.Follow && LocalFile.FollowBeneath(root, key) is { Refusal: null, RealPath: { } real } followed
+                && followed.Stat.Type == Posix.RegularFile)
+                return new LocalEntry(key, real, (long)followed.Stat.Size, followed.Stat.MtimeUtc, followed.Stat.Identity)
+                {
+                    CtimeNs = followed.Stat.CtimeSec * 1_000_000_000 + followed.Stat.CtimeNsec,
+                };
             return null;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
+    }
+
+    /// <summary>With <c>symlinks: follow</c>, for a key <see cref="Local"/> found no file at: true when it is a link to a
+    /// folder inside local_path (the walk would follow it: a full sync does); <paramref name="refusal"/> says why the
+    /// walk would refuse the link (it dangles, loops or leads outside local_path), null when it is no refused link.</summary>
+    public bool LeadsToFolder(string root, string key, out string? refusal)
+    {
+        refusal = null;
+        if (site.Symlinks != SymlinkMode.Follow || LocalFile.FollowBeneath(root, key) is not { } followed) return false;
+        try
+        {
+            if (new FileInfo(root + "/" + key).LinkTarget is null) return false;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        refusal = followed.Refusal;
+        return refusal is null && followed.Stat.Type == Posix.Directory;
     }
 
     /// <summary>A change seen on disk, its object not asked for: the file is sent (a PUT overwrites whatever is there).</summary>

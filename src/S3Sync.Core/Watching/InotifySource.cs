@@ -150,6 +150,8 @@ public sealed class InotifySource : IChangeSource
             _paths[wd] = dir;
             _watches[dir] = wd;
             Volatile.Write(ref _watchCount, _watches.Count);
+            // A folder found by the scan of a new tree is a change of its own (its marker, for folders: true).
+            if (scan) Emit(ChangeKind.Found, dir + "/");
             IEnumerable<FileSystemInfo> children;
             try
             {
@@ -298,7 +300,9 @@ public sealed class InotifySource : IChangeSource
                 RemoveTree(path);
                 Emit(ChangeKind.FolderRemoved, path);
             }
-            // IN_DELETE of a folder: every file below it reported its own deletion first.
+            // IN_DELETE of a folder: every file below it reported its own deletion first; the folder's own removal
+            // (its marker, for folders: true) is reported under its key with a '/'.
+            else if ((mask & Native.InDelete) != 0) Emit(ChangeKind.Removed, path + "/");
             return;
         }
         // A rename reports IN_MOVED_FROM then IN_MOVED_TO with one cookie: a file renamed from a restore's temporary

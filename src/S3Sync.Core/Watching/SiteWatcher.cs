@@ -384,6 +384,11 @@ public sealed class SiteWatcher
         if (key is null) return;
         // A restore's temporary file is never uploaded (nor its object deleted): the walk skips it too.
         if (e.Kind is not (ChangeKind.FolderRemoved or ChangeKind.Moved) && LocalWalker.IsRestoreTemp(key)) return;
+        // A folder's own event ("a/b/": made, found by a scan, removed) is its marker's, for folders: true only.
+        if (key.EndsWith('/') && !_site.Folders) return;
+        // folders: true: a change in a folder changes its mtime, which its marker holds: the marker is compared again
+        // (once quiet, one HEAD) and rewritten when it differs, as a full sync would.
+        if (e.Kind is not ChangeKind.Moved) FolderChanged(key, e.Timestamp);
         switch (e.Kind)
         {
             case ChangeKind.Found or ChangeKind.Restored:
@@ -410,6 +415,18 @@ public sealed class SiteWatcher
         }
     }
 
+    /// <summary>folders: true: the marker of the folder holding <paramref name="key"/> is compared with the folder once
+    /// it is quiet (none for the root, which has no marker).</summary>
+    private void FolderChanged(string key, long seen)
+    {
+        var slash = key.TrimEnd('/').LastIndexOf('/');
+        if (!_site.Folders || slash < 0) return;
+        var folder = key[..(slash + 1)];
+        if (!_site.Filter.Includes(folder)) return;
+        _checkFirst.Add(folder);
+        _schedule.Changed(folder, seen, closed: false);
+    }
+
     private void LogHeldWhenDue()
     {
         if (_heldLogDue is not { } due || due > _time.GetTimestamp()) return;
@@ -433,6 +450,16 @@ public sealed class SiteWatcher
             // Gone again (its removal event follows), a symlink in another mode than preserve (never followed by an
             // event: a full sync walks it), a path through a link, or a FIFO, socket or device (skipped, as in the walk).
             _schedule.UploadEnded(key, UploadOutcome.Vanished);
+            string? refusal = null;
+            if (!_stopping && !_rootGone && _plans.LeadsToFolder(_root, key, out refusal))
+            {
+                // symlinks: follow and a link to a folder: sync uploads the folder's files under the link's key; a full
+                // sync does that here (the one walk, its loop and bound checks, the old keys below it retired).
+                _logger.LogInformation("site {Site}: {Key} is a link to a folder; a full sync uploads its files under {Prefix}", _site.Name, key, key + "/");
+                _schedule.FullSyncWanted("a link to a folder appeared");
+            }
+            else if (refusal is not null)
+                _logger.LogWarning("site {Site}: {Path}: refused: symbolic link: {Why}", _site.Name, FullPath(key), refusal);
             return;
         }
         if (_checkFirst.Remove(key))

@@ -39,6 +39,20 @@ public sealed class WatcherTableTests
             "ln:cur>a.txt ev:Modified:cur w:z=9 ev:Closed:z await:Uploaded:z tick:1000 await:Uploaded:cur ln:CUR.tmp>b.txt ev:Modified:CUR.tmp mv:CUR.tmp>cur ev:Removed:CUR.tmp ev:Closed:cur await:Uploaded:cur tick:1000 w:y=8 ev:Closed:y await:Uploaded:y none:Uploaded:CUR.tmp",
             "a.txt=a b.txt=b cur=b.txt y=8 z=9" },
         { "link, skip", "", "a.txt=a", "ln:cur>a.txt ev:Closed:cur w:z=9 ev:Closed:z await:Uploaded:z none:Uploaded:cur", "a.txt=a z=9" },
+        { "link to a file, follow: the file's content under the link's key", "follow", "a.txt=a", "ln:cur>a.txt ev:Modified:cur w:z=9 ev:Closed:z await:Uploaded:z tick:1000 await:Uploaded:cur", "a.txt=a cur=a z=9" },
+        { "link retargeted by a rename, follow", "follow", "a.txt=a b.txt=b",
+            "ln:cur>a.txt ev:Closed:cur await:Uploaded:cur ln:CUR.tmp>b.txt ev:Modified:CUR.tmp mv:CUR.tmp>cur ev:Removed:CUR.tmp ev:Closed:cur await:Uploaded:cur",
+            "a.txt=a b.txt=b cur=b" },
+        { "link to a folder, follow: a full sync uploads its files under the link's key", "follow", "d/x=1 d/y=2", "ln:e>d ev:Modified:e w:z=9 ev:Closed:z await:Uploaded:z tick:1000 await:FullSyncDone:", "d/x=1 d/y=2 e/x=1 e/y=2 z=9" },
+        { "link out of local_path, follow: refused as the walk refuses", "follow", "a.txt=a",
+            "w:../outside=o ln:out>../outside ev:Closed:out w:z=9 ev:Closed:z await:Uploaded:z", "a.txt=a z=9" },
+        { "new empty folder, folders: its marker is written", "folders", "a=1", "mkdir:d ev:Found:d/ w:z=9 ev:Closed:z await:Uploaded:z tick:1000 await:Uploaded:d/", "a=1 d/= z=9" },
+        { "last file of a folder removed, folders: its marker is rewritten", "folders", "a=1 d/x=2",
+            "rm:d/x ev:Removed:d/x await:Deleted:d/x tick:1000 await:ChangedInPlace:d/", "a=1 d/=" },
+        { "folder removed, folders: its marker is deleted", "folders", "a=1 d/x=2 d/e/y=3",
+            "rmdir:d ev:Removed:d/e/y ev:Removed:d/e/ ev:Removed:d/x ev:Removed:d/ await:Deleted:d/ await:Deleted:d/e/", "a=1" },
+        { "folder moved out, folders: its markers are deleted", "folders", "a=1 d/x=2 d/e/y=3",
+            "rmdir:d ev:FolderRemoved:d await:Deleted:d/ await:Deleted:d/e/ await:Deleted:d/x", "a=1" },
         { "restored in sync", "", "a=1", "ev:Restored:a await:Unchanged:a none:Uploaded:a", "a=1" },
         { "found with another mtime: a copy in place, as sync", "", "a=1", "touch:a ev:Found:a w:z=9 ev:Closed:z await:Uploaded:z tick:1000 await:ChangedInPlace:a none:Uploaded:a", "a=1 z=9" },
         { "found with another mtime, metadata: false", "nometadata", "a=1", "touch:a ev:Found:a w:z=9 ev:Closed:z await:Uploaded:z tick:1000 await:Unchanged:a", "a=1 z=9" },
@@ -60,8 +74,9 @@ public sealed class WatcherTableTests
             RetireDeleted = !settings.EndsWith("-keep", StringComparison.Ordinal),
             WatchInterval = 1000,
             MaxDelete = settings == "5%" && DeleteLimit.TryParse("5%", out var limit) ? limit : site.Site.MaxDelete,
-            Symlinks = settings.StartsWith("preserve", StringComparison.Ordinal) ? SymlinkMode.Preserve : SymlinkMode.Skip,
+            Symlinks = settings.StartsWith("preserve", StringComparison.Ordinal) ? SymlinkMode.Preserve : settings == "follow" ? SymlinkMode.Follow : SymlinkMode.Skip,
             Metadata = settings != "nometadata",
+            Folders = settings == "folders",
         };
         site.Tree(tree);
         await using var watch = await RunningWatch.StartAsync(site);
@@ -73,6 +88,11 @@ public sealed class WatcherTableTests
             Assert.DoesNotContain(site.Store.Calls.SkipWhile(c => c != "HEAD a"), c => c.StartsWith("PUT", StringComparison.Ordinal));
         if (name.Contains("ln -sfn", StringComparison.Ordinal))
             Assert.Equal("b.txt", site.Store["cur"]!.Meta("s3sync-symlink"));
+        if (name.Contains("marker is", StringComparison.Ordinal) && Directory.Exists(Path.Combine(site.Local, "d")))
+            Assert.Equal(Remote.ObjectMetadata.FormatMtime((Directory.GetLastWriteTimeUtc(Path.Combine(site.Local, "d")) - DateTime.UnixEpoch).Ticks * 100)[..^2],
+                site.Store["d/"]!.Meta(Remote.ObjectMetadata.MtimeKey)![..^2]);
+        if (name.Contains("refused", StringComparison.Ordinal))
+            Assert.Contains("out: refused: symbolic link: its target " + Path.Combine(site.Root, "outside") + " is outside local_path", watch.Log, StringComparison.Ordinal);
     }
 
     /// <summary>A watcher running over a <see cref="MemorySite"/>, its initial full sync done.</summary>
@@ -88,6 +108,9 @@ public sealed class WatcherTableTests
         private readonly SemaphoreSlim _signal = new(0);
         private readonly ListLogger _log = new();
         private Task _run = Task.CompletedTask;
+
+        /// <summary>What the watcher logged so far.</summary>
+        public string Log => _log.Text;
 
         private RunningWatch(MemorySite site)
         {
@@ -123,6 +146,9 @@ public sealed class WatcherTableTests
                     break;
                 case "rm":
                     File.Delete(Path.Combine(local, rest));
+                    break;
+                case "mkdir":
+                    Directory.CreateDirectory(Path.Combine(local, rest));
                     break;
                 case "rmdir":
                     Directory.Delete(Path.Combine(local, rest), recursive: true);

@@ -580,4 +580,71 @@ public sealed class WatchScenarioTests(S3ServerFixture server)
         var verify = await s.RunAsync("verify", "-c", s.ConfigPath);
         Assert.True(verify.ExitCode == 0, verify.ToString());
     }
+
+    [Fact]
+    public async Task Watch_with_symlinks_follow_uploads_what_a_new_link_leads_to_as_sync_does()
+    {
+        // Given a site that follows links, watched
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "a");
+        s.Write("b.txt", "bb");
+        s.Write("docs/x.txt", "x");
+        s.Write("../outside.txt", "secret");
+        s.SiteConfig("symlinks: follow");
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+        var fullSyncs = w.Count(WatchActivityKind.FullSyncDone, null);
+
+        // When a link to a file is made, retargeted by a rename (as ln -sfn does), a link leads out of local_path,
+        // and a link to a folder is made
+        File.CreateSymbolicLink(Path.Combine(s.Local, "current"), "a.txt");
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "current");
+        Assert.Equal("a", await TextAsync(s, "current"));
+        var before = w.Count(WatchActivityKind.Uploaded, "current");
+        File.CreateSymbolicLink(Path.Combine(s.Local, "CUR.tmp"), "b.txt");
+        File.Move(Path.Combine(s.Local, "CUR.tmp"), Path.Combine(s.Local, "current"), overwrite: true);
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "current", before + 1);
+        File.CreateSymbolicLink(Path.Combine(s.Local, "out.txt"), "../outside.txt");
+        File.CreateSymbolicLink(Path.Combine(s.Local, "mirror"), "docs");
+        await w.WaitForAsync(WatchActivityKind.FullSyncDone, null, fullSyncs + 1);
+
+        // Then the bucket holds what sync would: the file's content under the link's key (no link metadata), the
+        // folder's files under the link's prefix, nothing for the link out of local_path
+        Assert.Equal("bb", await TextAsync(s, "current"));
+        var head = await server.Client.GetObjectMetadataAsync(s.Bucket, "current");
+        Assert.DoesNotContain(head.Metadata.Keys, k => k.Contains("symlink", StringComparison.Ordinal));
+        Assert.Equal("x", await TextAsync(s, "mirror/x.txt"));
+        await BarrierAsync(w);
+        Assert.Equal(["a.txt", "b.txt", "current", "docs/x.txt", "mirror/x.txt", "zz-sentinel.txt"], await s.KeysAsync());
+        var verify = await s.RunAsync("verify", "-c", s.ConfigPath);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+    }
+
+    [Fact]
+    public async Task Watch_with_folders_writes_and_deletes_folder_markers_as_sync_does()
+    {
+        // Given a site that keeps folders, watched
+        using var s = await Scenario.CreateAsync(server);
+        s.Write("a.txt", "a");
+        s.Write("d/x.txt", "x");
+        s.SiteConfig("folders: true\nretire_deleted: true");
+        await using var w = new WatchHarness(s);
+        await w.StartAsync();
+
+        // When an empty folder is made, the last file of a folder removed, and a folder with a subfolder removed
+        Directory.CreateDirectory(Path.Combine(s.Local, "empty"));
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "empty/");
+        File.Delete(Path.Combine(s.Local, "d", "x.txt"));
+        await w.WaitForAsync(WatchActivityKind.ChangedInPlace, "d/");
+        Directory.CreateDirectory(Path.Combine(s.Local, "gone", "sub"));
+        await w.WaitForAsync(WatchActivityKind.Uploaded, "gone/sub/");
+        Directory.Delete(Path.Combine(s.Local, "gone"), recursive: true);
+        await w.WaitForAsync(WatchActivityKind.Deleted, "gone/");
+        await BarrierAsync(w);
+
+        // Then the bucket holds what sync would, and verify finds nothing to do
+        Assert.Equal(["a.txt", "d/", "empty/", "zz-sentinel.txt"], await s.KeysAsync());
+        var verify = await s.RunAsync("verify", "-c", s.ConfigPath);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+    }
 }
