@@ -22,10 +22,12 @@ public sealed class LsHostileServerTests : IDisposable
     /// <summary>Keys sent URL-encoded (the only way XML can carry these bytes): newline, CR, tab, NUL, ESC, a C1 CSI.</summary>
     private static readonly string[] Keys = ["a\nb", "c\rd", "e\tf", "g\0h", "i\u001b[2Jj", "k\u009b31ml"];
 
-    private static string VersionsPage() =>
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListVersionsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>hang</Name><Prefix></Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>"
+    /// <summary>The versions page as S3 sends it: keys URL-encoded when the request asks for <c>encoding-type=url</c>,
+    /// else as they are (XML 1.0 cannot carry NUL or ESC, and a raw CR reads back as LF).</summary>
+    private static string VersionsPage(bool encoded) =>
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListVersionsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>hang</Name><Prefix></Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys>" + (encoded ? "<EncodingType>url</EncodingType>" : "") + "<IsTruncated>false</IsTruncated>"
         + string.Concat(Keys.Select((k, i) =>
-            $"<Version><Key>{Uri.EscapeDataString(k)}</Key><VersionId>v&#x9b;{i}</VersionId><IsLatest>true</IsLatest><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>\"d41d8cd98f00b204e9800998ecf8427e\"</ETag><Size>0</Size><StorageClass>ST&#x9b;2J</StorageClass></Version>"))
+            $"<Version><Key>{(encoded ? Uri.EscapeDataString(k) : System.Security.SecurityElement.Escape(k))}</Key><VersionId>v&#x9b;{i}</VersionId><IsLatest>true</IsLatest><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>\"d41d8cd98f00b204e9800998ecf8427e\"</ETag><Size>0</Size><StorageClass>ST&#x9b;2J</StorageClass></Version>"))
         + "</ListVersionsResult>";
 
     /// <summary>Stored metadata as a hostile uploader leaves it: escapes raw and percent-encoded, an mtime past any
@@ -67,7 +69,7 @@ public sealed class LsHostileServerTests : IDisposable
 
     private static Misbehaviour Answer(string method, string target)
     {
-        if (method == "GET" && target.Contains("versions", StringComparison.Ordinal)) return new Misbehaviour.Answer(200, VersionsPage());
+        if (method == "GET" && target.Contains("versions", StringComparison.Ordinal)) return new Misbehaviour.Answer(200, VersionsPage(target.Contains("encoding-type=url", StringComparison.Ordinal)));
         // HEAD /hang/KEY?versionId=v<CSI>N: the N-th hostile metadata
         var n = target[^1] - '0';
         return new Misbehaviour.Object([], Heads[n]);
@@ -116,7 +118,7 @@ public sealed class LsHostileServerTests : IDisposable
     public async Task Ls_long_with_a_head_that_never_answers_fails_in_one_line_with_exit_3()
     {
         using var server = new MisbehavingServer((method, target) =>
-            method == "HEAD" ? new Misbehaviour.Silence() : new Misbehaviour.Answer(200, VersionsPage()));
+            method == "HEAD" ? new Misbehaviour.Silence() : new Misbehaviour.Answer(200, VersionsPage(encoded: true)));
         var config = Config(server.Endpoint);
 
         var clock = Stopwatch.StartNew();
