@@ -127,17 +127,6 @@ public sealed class CommonOptions
         var loaded = LoadDocument(result, error, environment);
         if (loaded is null) return (null, false, ExitCodes.Usage);
         var config = loaded.Config;
-
-
-        if (result.GetValue(Timeout) is { } timeoutText)
-        {
-            if (!int.TryParse(timeoutText, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > Defaults.MaxRequestTimeoutSeconds)
-            {
-                error.WriteLine($"s3sync: --timeout: must be a whole number of seconds from 1 to {Defaults.MaxRequestTimeoutSeconds}, got '{timeoutText}'");
-                return (null, false, ExitCodes.Usage);
-            }
-            config = config with { RequestTimeout = seconds };
-        }
         if (result.GetValue(LogLevel) is { } level)
         {
             if (!ConfigLoader.TryParseLogLevel(level, out var verbosity))
@@ -276,6 +265,17 @@ public sealed class CommonOptions
             return null;
         }
         if (selected.Count != config.Sites.Count) config = config with { Sites = [.. selected.Select(i => config.Sites[i])] };
+        // Applied here, not in Load, so that config check shows the timeout a run would use (and refuses a bad one).
+        if (result.GetValue(Timeout) is { } timeoutText)
+        {
+            if (!int.TryParse(timeoutText, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > Defaults.MaxRequestTimeoutSeconds)
+            {
+                error.WriteLine($"s3sync: --timeout: must be a whole number of seconds from 1 to {Defaults.MaxRequestTimeoutSeconds}, got '{timeoutText}'");
+                return null;
+            }
+            config = config with { RequestTimeout = seconds };
+            origin["request_timeout"] = "--timeout";
+        }
         if (_listing) return new Loaded(config, origin, environment, selected);
         if (Filters.Rules(result, error) is not { } rules) return null;
         if (rules.Count > 0) config = config with { Sites = [.. config.Sites.Select(s => s with { Filter = s.Filter.WithRules(rules) })] };

@@ -237,7 +237,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
     public async IAsyncEnumerable<RemoteObject> ListAtAsync(DateTime at, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (bucket, prefix) = _location;
-        var request = new ListVersionsRequest { BucketName = bucket, Prefix = prefix, MaxKeys = 1000 };
+        var request = new ListVersionsRequest { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, Encoding = EncodingType.Url };
         string? key = null;
         var decided = false; // the current key's version at `at` was found (or was a delete marker)
         var markers = new HashSet<string>(StringComparer.Ordinal);
@@ -250,8 +250,9 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
             // Versions of one key come newest first; a key's versions may span pages.
             foreach (var v in page.Versions ?? [])
             {
-                if (!v.Key.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                if (v.Key != key) { key = v.Key; decided = false; }
+                var name = ListingKeys.Decode(v.Key);
+                if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                if (name != key) { key = name; decided = false; }
                 if (decided) continue;
                 var modified = v.LastModified?.ToUniversalTime() ?? default;
                 if (modified > at)
@@ -262,7 +263,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
                 decided = true;
                 listed = true;
                 if (v.IsDeleteMarker == true) continue;
-                yield return new RemoteObject(v.Key[prefix.Length..], v.Size ?? 0, ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), modified)
+                yield return new RemoteObject(name[prefix.Length..], v.Size ?? 0, ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), modified)
                 {
                     VersionId = string.IsNullOrEmpty(v.VersionId) ? "null" : v.VersionId,
                 };
@@ -275,7 +276,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
             }
             var position = string.IsNullOrEmpty(page.NextKeyMarker) && string.IsNullOrEmpty(page.NextVersionIdMarker) ? null : $"{page.NextKeyMarker}\n{page.NextVersionIdMarker}";
             CheckProgress($"the versions of s3://{bucket}/{prefix}", "marker", position, page.Versions?.Count ?? 0, markers, ref empty);
-            request.KeyMarker = page.NextKeyMarker;
+            request.KeyMarker = page.NextKeyMarker is { } marker ? ListingKeys.Decode(marker) : null;
             request.VersionIdMarker = page.NextVersionIdMarker;
         }
     }
@@ -350,7 +351,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
     public async IAsyncEnumerable<ObjectVersion> ListVersionsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (bucket, prefix) = _location;
-        var request = new ListVersionsRequest { BucketName = bucket, Prefix = prefix, MaxKeys = 1000 };
+        var request = new ListVersionsRequest { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, Encoding = EncodingType.Url };
         var markers = new HashSet<string>(StringComparer.Ordinal);
         var empty = 0;
         while (true)
@@ -358,14 +359,15 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
             var page = await Guard($"LIST s3://{bucket}/{prefix}?versions", t => _client.ListVersionsAsync(request, t), cancellationToken).ConfigureAwait(false);
             foreach (var v in page.Versions ?? [])
             {
-                if (!v.Key.StartsWith(prefix, StringComparison.Ordinal)) continue; // never outside the prefix
-                yield return new ObjectVersion(v.Key[prefix.Length..], string.IsNullOrEmpty(v.VersionId) ? "null" : v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true,
+                var name = ListingKeys.Decode(v.Key);
+                if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue; // never outside the prefix
+                yield return new ObjectVersion(name[prefix.Length..], string.IsNullOrEmpty(v.VersionId) ? "null" : v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true,
                     v.Size ?? 0, ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), v.LastModified?.ToUniversalTime() ?? default);
             }
             if (page.IsTruncated != true) yield break;
             var position = string.IsNullOrEmpty(page.NextKeyMarker) && string.IsNullOrEmpty(page.NextVersionIdMarker) ? null : $"{page.NextKeyMarker}\n{page.NextVersionIdMarker}";
             CheckProgress($"the versions of s3://{bucket}/{prefix}", "marker", position, page.Versions?.Count ?? 0, markers, ref empty);
-            request.KeyMarker = page.NextKeyMarker;
+            request.KeyMarker = page.NextKeyMarker is { } marker ? ListingKeys.Decode(marker) : null;
             request.VersionIdMarker = page.NextVersionIdMarker;
         }
     }

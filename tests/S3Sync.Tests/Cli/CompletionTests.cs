@@ -79,6 +79,64 @@ public sealed class CompletionTests : IDisposable
         Assert.Contains("--dry-run\t", run.Output);
     }
 
+    /// <summary>File names an attacker can leave in the folder a user completes in.</summary>
+    private static readonly string[] HostileNames = ["$(touch pwned)", ";touch pwned", "`touch pwned`", "a b", "*"];
+
+    /// <summary>The script as the command prints it (in-process), in a file, and a folder holding <see cref="HostileNames"/>.</summary>
+    private async Task<(string Script, string Folder)> HostileFolderAsync(string shell)
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, await S3Sync.Cli.Program.RunAsync(["completion", shell], output, new StringWriter()));
+        var script = Path.Combine(_root, "s3sync." + shell);
+        File.WriteAllText(script, output.ToString());
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "hostile")).FullName;
+        foreach (var name in HostileNames) File.WriteAllText(Path.Combine(folder, name), "");
+        return (script, folder);
+    }
+
+    private static void AssertOfferedWholeAndNothingRan(string folder, string output)
+    {
+        var offered = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(HostileNames.Order(StringComparer.Ordinal), offered);
+        Assert.False(File.Exists(Path.Combine(folder, "pwned")), "completing ran a command from a file name");
+    }
+
+    [ShellFact("bash")]
+    public async Task Bash_offers_hostile_file_names_whole_and_has_readline_quote_them()
+    {
+        var (script, folder) = await HostileFolderAsync("bash");
+
+        var run = await Binary.RunAsync("bash", ["-c", $"cd '{folder}' && source '{script}' && COMP_WORDS=(s3sync sync -c '') && COMP_CWORD=3 && _s3sync && printf '%s\\n' \"${{COMPREPLY[@]}}\" && complete -p s3sync >&2"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertOfferedWholeAndNothingRan(folder, run.Output);
+        // Without -o filenames readline inserts a name as it is: "$(touch pwned)" would run at Enter.
+        Assert.Equal("complete -o filenames -F _s3sync s3sync\n", run.Error);
+    }
+
+    [ShellFact("zsh")]
+    public async Task Zsh_offers_hostile_file_names_whole()
+    {
+        var (script, folder) = await HostileFolderAsync("zsh");
+
+        // bashcompinit runs the bash function in sh emulation: the same here.
+        var run = await Binary.RunAsync("zsh", ["-c", $"cd '{folder}' && autoload -U compinit && compinit -u -D && source '{script}' && t() {{ emulate -L sh; setopt kshglob noshglob braceexpand; COMP_WORDS=(s3sync sync -c ''); COMP_CWORD=3; _s3sync; printf '%s\\n' \"${{COMPREPLY[@]}}\"; }} && t"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertOfferedWholeAndNothingRan(folder, run.Output);
+    }
+
+    [ShellFact("fish")]
+    public async Task Fish_offers_hostile_file_names_whole()
+    {
+        var (script, folder) = await HostileFolderAsync("fish");
+
+        var run = await Binary.RunAsync("fish", ["-c", $"cd '{folder}'; and source '{script}'; and complete -C 's3sync sync -c '"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertOfferedWholeAndNothingRan(folder, run.Output);
+    }
+
     [Fact]
     public async Task Every_shell_gets_a_script_naming_every_command()
     {

@@ -135,6 +135,20 @@ public sealed class ConfigCheckTests : IDisposable
     }
 
     [Fact]
+    public async Task Config_check_shows_the_timeout_flag_over_the_files_request_timeout()
+    {
+        var config = WriteConfig("request_timeout: 90\nsites:\n- local_path: {root}/www\n  bucket: my-bucket\n");
+
+        var run = await Run("config", "check", "-c", config, "--timeout", "5");
+        var bad = await Run("config", "check", "-c", config, "--timeout", "0");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("\nrequest_timeout: 5  # from --timeout\n", run.Output);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Equal("s3sync: --timeout: must be a whole number of seconds from 1 to 3600, got '0'\n", bad.Error);
+    }
+
+    [Fact]
     public async Task Config_check_prints_backup_shard_and_link_keys_as_they_resolve()
     {
         var run = await Run("config", "check", "-c", WriteConfig("""

@@ -96,6 +96,25 @@ public sealed class LsTests(S3ServerFixture server)
     }
 
     [Fact]
+    public async Task Versions_and_at_list_keys_with_control_characters_exactly()
+    {
+        using var s = await Scenario.CreateAsync(server);
+        await server.Client.PutBucketVersioningAsync(new PutBucketVersioningRequest { BucketName = s.Bucket, VersioningConfig = new S3BucketVersioningConfig { Status = Amazon.S3.VersionStatus.Enabled } });
+        const string key = "cr\rsoh\u0001esc\u001b[2J";
+        await server.PutAsync(s.Bucket, key, [1]);
+
+        var versions = await Binary.RunAsync(["ls", $"s3://{s.Bucket}", "--versions", "--json"], Env());
+        var at = await Binary.RunAsync(["ls", $"s3://{s.Bucket}", "--at", DateTime.UtcNow.AddMinutes(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"), "--json"], Env());
+        var text = await Binary.RunAsync(["ls", $"s3://{s.Bucket}", "--versions"], Env());
+
+        Assert.True(versions.ExitCode == 0, versions.ToString());
+        Assert.Equal(key, JsonDocument.Parse(versions.Output).RootElement.GetProperty("key").GetString());
+        Assert.True(at.ExitCode == 0, at.ToString());
+        Assert.Equal(key, JsonDocument.Parse(at.Output).RootElement.GetProperty("key").GetString());
+        Assert.StartsWith("cr\\rsoh\\x01esc\\x1b[2J  ", text.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Versions_and_at_show_the_history_of_a_versioned_bucket()
     {
         using var s = await Scenario.CreateAsync(server);
