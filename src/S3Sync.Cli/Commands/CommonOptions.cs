@@ -84,38 +84,6 @@ public sealed class CommonOptions
     /// <summary>True when <c>--quiet</c> was given.</summary>
     public bool IsQuiet(ParseResult result) => result.GetValue(Quiet);
 
-    /// <summary>--max-delete of sync and restore: false (after a one-line error) when it is not a valid limit.</summary>
-    public static bool TryGetMaxDelete(ParseResult result, Option<string?> maxDelete, TextWriter error, out DeleteLimit? limit)
-    {
-        limit = null;
-        if (result.GetValue(maxDelete) is not { } text) return true;
-        if (!DeleteLimit.TryParse(text, out var parsed))
-        {
-            error.WriteLine($"s3sync: --max-delete: {DeleteLimit.Problem(text)}");
-            return false;
-        }
-        limit = parsed;
-        return true;
-    }
-
-    /// <summary>
-    /// --workers of sync and restore: null when not given; false (after a one-line error naming the flag) unless it is
-    /// a whole number from 1 to <see cref="Defaults.MaxUploadWorkers"/>. Parsed here, not by System.CommandLine: its
-    /// error for a number past int names a .NET type.
-    /// </summary>
-    public static bool TryGetWorkers(ParseResult result, Option<string?> workers, TextWriter error, out int? n)
-    {
-        n = null;
-        if (result.GetValue(workers) is not { } text) return true;
-        if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var parsed) || parsed is < 1 or > Defaults.MaxUploadWorkers)
-        {
-            error.WriteLine($"s3sync: --workers: must be a whole number from 1 to {Defaults.MaxUploadWorkers}, got '{text}'");
-            return false;
-        }
-        n = parsed;
-        return true;
-    }
-
     /// <summary>What the command line says about the configuration, as plain data for <see cref="ConfigAssembly"/>.</summary>
     public ConfigRequest Request(ParseResult result, AwsEnvironment environment) => new()
     {
@@ -145,6 +113,11 @@ public sealed class CommonOptions
         var loaded = Print(ConfigAssembly.Load(Request(result, environment)), error);
         return loaded is null ? (null, false, ExitCodes.Usage) : (loaded.Config, loaded.JsonLogs, ExitCodes.Ok);
     }
+
+    /// <summary>Sync's and restore's configuration: <see cref="Load(ParseResult, TextWriter)"/> with their --max-delete
+    /// and --workers checked and applied too. Null (after the error lines) when anything is wrong: exit 2.</summary>
+    public AssembledConfig? LoadRun(ParseResult result, TextWriter error, Option<string?> maxDelete, Option<string?> workers) =>
+        Print(ConfigAssembly.Load(Request(result, AwsEnvironment.FromProcess()) with { MaxDelete = result.GetValue(maxDelete), Workers = result.GetValue(workers) }), error);
 
     /// <summary>The configuration without the logging and timeout flags (config check). Prints every error (one line
     /// each) and returns null on any.</summary>

@@ -10,7 +10,8 @@ namespace S3Sync.Config;
 /// </summary>
 public static class ConfigAssembly
 {
-    /// <summary>The configuration with the logging and timeout flags applied (every command that runs).</summary>
+    /// <summary>The configuration with the logging and timeout flags applied (every command that runs), and sync's and
+    /// restore's --max-delete and --workers.</summary>
     public static ConfigAssemblyResult Load(ConfigRequest request)
     {
         var resolved = Resolve(request);
@@ -34,7 +35,20 @@ public static class ConfigAssembly
         if (request.Quiet && config.LogLevel < LogVerbosity.Warn) config = config with { LogLevel = LogVerbosity.Warn };
         var format = request.LogFormat ?? "text";
         if (format is not ("text" or "json")) return Fail($"--log-format: '{format}' is not text or json");
-        return resolved with { Assembled = assembled with { Config = config, JsonLogs = format == "json" } };
+        DeleteLimit? limit = null;
+        if (request.MaxDelete is { } maxDelete)
+        {
+            if (!DeleteLimit.TryParse(maxDelete, out var parsed)) return Fail($"--max-delete: {DeleteLimit.Problem(maxDelete)}");
+            limit = parsed;
+        }
+        // Parsed here, not by System.CommandLine: its error for a number past int names a .NET type.
+        if (request.Workers is { } workers)
+        {
+            if (!int.TryParse(workers, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) || n is < 1 or > Defaults.MaxUploadWorkers)
+                return Fail($"--workers: must be a whole number from 1 to {Defaults.MaxUploadWorkers}, got '{workers}'");
+            config = config with { UploadWorkers = n, WorkersFixed = true };
+        }
+        return resolved with { Assembled = assembled with { Config = config, JsonLogs = format == "json", MaxDelete = limit } };
     }
 
     /// <summary>

@@ -30,6 +30,10 @@ public sealed record ConfigRequest
     public bool Verbose { get; init; }
     public bool VeryVerbose { get; init; }
     public bool Quiet { get; init; }
+    /// <summary>--max-delete of sync and restore, as typed (the sites' max_delete when null).</summary>
+    public string? MaxDelete { get; init; }
+    /// <summary>--workers of sync and restore, as typed: a fixed transfer concurrency.</summary>
+    public string? Workers { get; init; }
     /// <summary>The AWS environment below the file and the flags (variables, shared profiles).</summary>
     public required AwsEnvironment Environment { get; init; }
 

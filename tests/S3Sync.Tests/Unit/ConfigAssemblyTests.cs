@@ -155,6 +155,8 @@ public sealed class ConfigAssemblyTests : IDisposable
         { "bad timeout", "--timeout: must be a whole number of seconds from 1 to 3600, got '0'" },
         { "bad loglevel", "--loglevel: unknown log level 'loud' (valid: trace, debug, info, warn, error, fatal, panic)" },
         { "bad log format", "--log-format: 'xml' is not text or json" },
+        { "bad workers", "--workers: must be a whole number from 1 to 1024, got '99999999999'" },
+        { "bad max-delete", "--max-delete: MAXDELETE" },
         { "empty filter", "--exclude: empty pattern" },
         { "bad regex filter", "--include-regex: invalid regular expression '(': insufficient closing parentheses at offset 1" },
         { "exclude-from fifo", "--exclude-from: {data}/fifo: is a FIFO (named pipe), not a list of patterns" },
@@ -181,6 +183,8 @@ public sealed class ConfigAssemblyTests : IDisposable
             "bad timeout" => good with { Timeout = "0" },
             "bad loglevel" => good with { LogLevel = "loud" },
             "bad log format" => good with { LogFormat = "xml" },
+            "bad workers" => good with { Workers = "99999999999" },
+            "bad max-delete" => good with { MaxDelete = "lots" },
             "empty filter" => good with { Filters = [new(FilterFlag.Exclude, "")] },
             "bad regex filter" => good with { Filters = [new(FilterFlag.IncludeRegex, "(")] },
             "exclude-from fifo" => good with { Filters = [new(FilterFlag.ExcludeFrom, Fifo())] },
@@ -191,7 +195,16 @@ public sealed class ConfigAssemblyTests : IDisposable
 
         Assert.Null(result.Assembled);
         Assert.Equal(expected.Replace("{file}", _file, StringComparison.Ordinal).Replace("{data}", _data, StringComparison.Ordinal)
-            .Replace("{classes}", string.Join(", ", ConfigLoader.StorageClasses), StringComparison.Ordinal), Assert.Single(result.Errors));
+            .Replace("{classes}", string.Join(", ", ConfigLoader.StorageClasses), StringComparison.Ordinal).Replace("MAXDELETE", DeleteLimit.Problem("lots"), StringComparison.Ordinal), Assert.Single(result.Errors));
+    }
+
+    [Fact]
+    public void Workers_and_max_delete_of_a_run_are_checked_and_applied()
+    {
+        var loaded = ConfigAssembly.Load(FileRequest(OneSite) with { Workers = "3", MaxDelete = "5" }).Assembled!;
+
+        Assert.Equal((3, true), (loaded.Config.UploadWorkers, loaded.Config.WorkersFixed));
+        Assert.Equal(DeleteLimit.TryParse("5", out var five) ? five : default, loaded.MaxDelete);
     }
 
     [Fact]
