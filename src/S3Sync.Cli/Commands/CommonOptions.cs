@@ -6,8 +6,8 @@ namespace S3Sync.Cli.Commands;
 /// <summary>
 /// Options every command that reads a configuration takes: a file (<c>-c FILE</c>) or the ad-hoc form
 /// (<c>DIR s3://BUCKET[/PREFIX]</c>), the flags that mirror site keys (<see cref="SiteOverrides"/>), site selection
-/// and logging. Both forms end in <see cref="ConfigLoader.Resolve"/>, so a value is checked the same way wherever
-/// it comes from.
+/// and logging. The command line becomes a <see cref="ConfigRequest"/>; the core's <see cref="ConfigAssembly"/> makes
+/// the configuration from it.
 /// </summary>
 public sealed class CommonOptions
 {
@@ -79,43 +79,29 @@ public sealed class CommonOptions
 
     /// <summary>True for the ad-hoc download form, <c>s3://BUCKET[/PREFIX] DIR</c> (the URL first).</summary>
     public bool IsDownload(ParseResult result) =>
-        !_listing && result.GetValue(Source) is { } first && first.StartsWith(S3Url.Scheme, StringComparison.OrdinalIgnoreCase)
-        && (result.GetValue(Destination) is not { } second || !second.StartsWith(S3Url.Scheme, StringComparison.OrdinalIgnoreCase));
+        !_listing && ConfigRequest.IsDownloadForm(result.GetValue(Source), result.GetValue(Destination));
 
     /// <summary>True when <c>--quiet</c> was given.</summary>
     public bool IsQuiet(ParseResult result) => result.GetValue(Quiet);
 
-    /// <summary>--max-delete of sync and restore: false (after a one-line error) when it is not a valid limit.</summary>
-    public static bool TryGetMaxDelete(ParseResult result, Option<string?> maxDelete, TextWriter error, out DeleteLimit? limit)
+    /// <summary>What the command line says about the configuration, as plain data for <see cref="ConfigAssembly"/>.</summary>
+    public ConfigRequest Request(ParseResult result, AwsEnvironment environment) => new()
     {
-        limit = null;
-        if (result.GetValue(maxDelete) is not { } text) return true;
-        if (!DeleteLimit.TryParse(text, out var parsed))
-        {
-            error.WriteLine($"s3sync: --max-delete: {DeleteLimit.Problem(text)}");
-            return false;
-        }
-        limit = parsed;
-        return true;
-    }
-
-    /// <summary>
-    /// --workers of sync and restore: null when not given; false (after a one-line error naming the flag) unless it is
-    /// a whole number from 1 to <see cref="Defaults.MaxUploadWorkers"/>. Parsed here, not by System.CommandLine: its
-    /// error for a number past int names a .NET type.
-    /// </summary>
-    public static bool TryGetWorkers(ParseResult result, Option<string?> workers, TextWriter error, out int? n)
-    {
-        n = null;
-        if (result.GetValue(workers) is not { } text) return true;
-        if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var parsed) || parsed is < 1 or > Defaults.MaxUploadWorkers)
-        {
-            error.WriteLine($"s3sync: --workers: must be a whole number from 1 to {Defaults.MaxUploadWorkers}, got '{text}'");
-            return false;
-        }
-        n = parsed;
-        return true;
-    }
+        ConfigPath = result.GetValue(Config),
+        Source = result.GetValue(Source),
+        Destination = _listing ? null : result.GetValue(Destination),
+        Listing = _listing,
+        Sites = result.GetValue(Sites) ?? [],
+        Flags = Overrides.Read(result),
+        Filters = _listing ? [] : Filters.Read(result),
+        Timeout = result.GetValue(Timeout),
+        LogLevel = result.GetValue(LogLevel),
+        LogFormat = result.GetValue(LogFormat),
+        Verbose = result.GetValue(Verbose),
+        VeryVerbose = result.GetValue(VeryVerbose),
+        Quiet = IsQuiet(result),
+        Environment = environment,
+    };
 
     /// <summary>Loads the configuration and keeps the selected sites. Errors are printed and mapped to exit 2.</summary>
     public (SyncConfig? Config, bool JsonLogs, int ExitCode) Load(ParseResult result, TextWriter error) =>
@@ -124,184 +110,23 @@ public sealed class CommonOptions
     /// <summary><see cref="Load(ParseResult, TextWriter)"/> with a given environment (tests).</summary>
     public (SyncConfig? Config, bool JsonLogs, int ExitCode) Load(ParseResult result, TextWriter error, AwsEnvironment environment)
     {
-        var loaded = LoadDocument(result, error, environment);
-        if (loaded is null) return (null, false, ExitCodes.Usage);
-        var config = loaded.Config;
-        if (result.GetValue(LogLevel) is { } level)
-        {
-            if (!ConfigLoader.TryParseLogLevel(level, out var verbosity))
-            {
-                error.WriteLine($"s3sync: --loglevel: unknown log level '{level}' (valid: trace, debug, info, warn, error, fatal, panic)");
-                return (null, false, ExitCodes.Usage);
-            }
-            config = config with { LogLevel = verbosity };
-        }
-        else if (result.GetValue(VeryVerbose)) config = config with { LogLevel = LogVerbosity.Trace };
-        else if (result.GetValue(Verbose)) config = config with { LogLevel = LogVerbosity.Debug };
-        if (IsQuiet(result) && config.LogLevel < LogVerbosity.Warn) config = config with { LogLevel = LogVerbosity.Warn };
-        var format = result.GetValue(LogFormat) ?? "text";
-        if (format is not ("text" or "json"))
-        {
-            error.WriteLine($"s3sync: --log-format: '{format}' is not text or json");
-            return (null, false, ExitCodes.Usage);
-        }
-        return (config, format == "json", ExitCodes.Ok);
+        var loaded = Print(ConfigAssembly.Load(Request(result, environment)), error);
+        return loaded is null ? (null, false, ExitCodes.Usage) : (loaded.Config, loaded.JsonLogs, ExitCodes.Ok);
     }
 
-    /// <summary>A resolved configuration and where values not from the file came from (key to flag or variable).</summary>
-    /// <param name="Indices">The position in the file of each site of <c>Config.Sites</c> (they differ with <c>--site</c>).</param>
-    public sealed record Loaded(SyncConfig Config, IReadOnlyDictionary<string, string> Origin, AwsEnvironment Environment, IReadOnlyList<int> Indices);
+    /// <summary>Sync's and restore's configuration: <see cref="Load(ParseResult, TextWriter)"/> with their --max-delete
+    /// and --workers checked and applied too. Null (after the error lines) when anything is wrong: exit 2.</summary>
+    public AssembledConfig? LoadRun(ParseResult result, TextWriter error, Option<string?> maxDelete, Option<string?> workers) =>
+        Print(ConfigAssembly.Load(Request(result, AwsEnvironment.FromProcess()) with { MaxDelete = result.GetValue(maxDelete), Workers = result.GetValue(workers) }), error);
 
-    /// <summary>
-    /// File or ad-hoc form, then the flags on the selected sites, then the AWS environment below both, then
-    /// <see cref="ConfigLoader.Resolve"/>. Prints every error (one line each) and returns null on any.
-    /// </summary>
-    public Loaded? LoadDocument(ParseResult result, TextWriter error, AwsEnvironment environment)
+    /// <summary>The configuration without the logging and timeout flags (config check). Prints every error (one line
+    /// each) and returns null on any.</summary>
+    public AssembledConfig? LoadDocument(ParseResult result, TextWriter error, AwsEnvironment environment) =>
+        Print(ConfigAssembly.Resolve(Request(result, environment)), error);
+
+    private static AssembledConfig? Print(ConfigAssemblyResult assembly, TextWriter error)
     {
-        var path = result.GetValue(Config);
-        var dir = result.GetValue(Source);
-        var url = _listing ? null : result.GetValue(Destination);
-        var origin = new Dictionary<string, string>(StringComparer.Ordinal);
-        ConfigDocument document;
-        KeyLines lines;
-        string file;
-        if (path is not null && dir is not null)
-        {
-            error.WriteLine(_listing ? "s3sync: give either -c FILE or s3://BUCKET[/PREFIX], not both" : "s3sync: give either -c FILE or DIR s3://BUCKET[/PREFIX], not both");
-            return null;
-        }
-        if (path is null && dir is null)
-        {
-            error.WriteLine(_listing ? "s3sync: give s3://BUCKET[/PREFIX], or -c FILE (see --help)" : "s3sync: give -c FILE, or DIR s3://BUCKET[/PREFIX] (see --help)");
-            return null;
-        }
-        if (Overrides.Conflict(result) is { } conflict)
-        {
-            error.WriteLine($"s3sync: {conflict}");
-            return null;
-        }
-        if (AwsEnvironment.SharedFileProblem(Environment.GetEnvironmentVariable) is { } shared)
-        {
-            error.WriteLine($"s3sync: {shared}");
-            return null;
-        }
-        if (path is not null)
-        {
-            try
-            {
-                (document, lines) = ConfigLoader.ParseFile(path);
-                // Warned as soon as the file is read, whatever else is wrong with the command line.
-                WarnIfSecretsReadable(path, document.SecretAccessKey is not null || (document.Sites ?? []).Any(s => s?.SecretAccessKey is not null), error);
-            }
-            catch (ConfigException e)
-            {
-                Print(e, origin, error);
-                return null;
-            }
-            file = path;
-        }
-        else
-        {
-            // The download direction, as the peers do it: s3://BUCKET[/PREFIX] DIR (the folder need not exist yet).
-            var download = IsDownload(result);
-            if (download) (dir, url) = (url, dir);
-            if (_listing) (dir, url) = ("/", dir);
-            if (url is null || dir is null)
-            {
-                error.WriteLine(download ? $"s3sync: missing the folder after {url}: give DIR" : $"s3sync: missing the destination after {dir}: give s3://BUCKET[/PREFIX]");
-                return null;
-            }
-            if (!S3Url.TryParse(url, out var target, out var why))
-            {
-                error.WriteLine($"s3sync: {why}");
-                return null;
-            }
-            var full = Path.GetFullPath(dir!);
-            if (download ? File.Exists(full) : !Directory.Exists(full))
-            {
-                error.WriteLine($"s3sync: DIR: '{dir}' " + (File.Exists(full) ? "is a file, not a folder" : "does not exist"));
-                return null;
-            }
-            file = "command line";
-            lines = new KeyLines(file);
-            document = new ConfigDocument { Sites = [new SiteDocument { LocalPath = full, Bucket = target.Bucket, BucketPath = target.Prefix }] };
-            origin["sites[0].local_path"] = "DIR";
-            origin["sites[0].bucket"] = url;
-            origin["sites[0].bucket_path"] = url;
-        }
-
-        var all = document.Sites ?? [];
-        var selected = Enumerable.Range(0, all.Count).ToList();
-        var wanted = result.GetValue(Sites) ?? [];
-        if (wanted.Length > 0)
-        {
-            var names = all.Select(s => ConfigLoader.SiteName(s ?? new SiteDocument())).ToList();
-            var unknown = wanted.Where(w => !names.Contains(w)).ToList();
-            if (unknown.Count > 0)
-            {
-                error.WriteLine($"s3sync: {file}: --site: no site named '{unknown[0]}' (sites: {string.Join(", ", names)})");
-                return null;
-            }
-            selected = [.. selected.Where(i => wanted.Contains(names[i]))];
-        }
-        for (var i = 0; i < all.Count; i++) all[i] ??= new SiteDocument();
-        foreach (var (key, flag) in Overrides.Apply(result, document, selected)) origin[key] = flag;
-        var profileProblems = new List<(string Key, string Message)>();
-        foreach (var (key, source) in environment.Apply(document, profileProblems)) origin[key] = source;
-        if (profileProblems.Count > 0)
-        {
-            Print(new ConfigException([.. profileProblems.Select(x => lines.ErrorAt(x.Key, x.Message, x.Key.StartsWith("sites[", StringComparison.Ordinal) ? x.Key[..(x.Key.IndexOf(']', StringComparison.Ordinal) + 1)] : null))]), origin, error);
-            return null;
-        }
-
-        SyncConfig config;
-        try
-        {
-            config = ConfigLoader.Resolve(document, file, lines);
-        }
-        catch (ConfigException e)
-        {
-            Print(e, origin, error);
-            return null;
-        }
-        if (selected.Count != config.Sites.Count) config = config with { Sites = [.. selected.Select(i => config.Sites[i])] };
-        // Applied here, not in Load, so that config check shows the timeout a run would use (and refuses a bad one).
-        if (result.GetValue(Timeout) is { } timeoutText)
-        {
-            if (!int.TryParse(timeoutText, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > Defaults.MaxRequestTimeoutSeconds)
-            {
-                error.WriteLine($"s3sync: --timeout: must be a whole number of seconds from 1 to {Defaults.MaxRequestTimeoutSeconds}, got '{timeoutText}'");
-                return null;
-            }
-            config = config with { RequestTimeout = seconds };
-            origin["request_timeout"] = "--timeout";
-        }
-        if (_listing) return new Loaded(config, origin, environment, selected);
-        if (Filters.Rules(result, error) is not { } rules) return null;
-        if (rules.Count > 0) config = config with { Sites = [.. config.Sites.Select(s => s with { Filter = s.Filter.WithRules(rules) })] };
-        return new Loaded(config, origin, environment, selected);
-    }
-
-    private static void Print(ConfigException e, IReadOnlyDictionary<string, string> origin, TextWriter error)
-    {
-        foreach (var line in e.Errors.Count > 0 ? e.Errors.Select(x => SiteOverrides.Describe(x, origin)) : [e.Message])
-            error.WriteLine($"s3sync: {line}");
-    }
-
-    /// <summary>
-    /// A config holding secret keys should be readable by its owner only (like ~/.ssh keys and ~/.aws/credentials).
-    /// It is a warning, not an error: a container may mount it read-only with broad modes on purpose.
-    /// </summary>
-    internal static void WarnIfSecretsReadable(string path, bool holdsSecrets, TextWriter error)
-    {
-        if (OperatingSystem.IsWindows() || !holdsSecrets) return;
-        UnixFileMode mode;
-        try { mode = File.GetUnixFileMode(path); }
-        catch (IOException) { return; }
-        catch (UnauthorizedAccessException) { return; }
-        const UnixFileMode Others = UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        if ((mode & Others) == 0) return;
-        var octal = Convert.ToString((int)mode & 0x1FF, 8);
-        error.WriteLine($"s3sync: warning: {path} holds secret keys and is readable by {((mode & UnixFileMode.GroupRead) != 0 ? "its group" : "")}{((mode & Others) == Others ? " and " : "")}{((mode & UnixFileMode.OtherRead) != 0 ? "everyone" : "")} (mode {octal}); run: chmod 600 {path}");
+        foreach (var line in assembly.Warnings.Concat(assembly.Errors)) error.WriteLine($"s3sync: {line}");
+        return assembly.Assembled;
     }
 }

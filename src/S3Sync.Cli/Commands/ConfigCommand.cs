@@ -42,7 +42,7 @@ public static partial class ConfigCommand
     }
 
     /// <summary>Prints the resolved configuration as YAML with the same keys as the file. Secrets never appear.</summary>
-    public static void Print(CommonOptions.Loaded loaded, TextWriter output, TextWriter warnings)
+    public static void Print(AssembledConfig loaded, TextWriter output, TextWriter warnings)
     {
         var (config, origin, environment) = (loaded.Config, loaded.Origin, loaded.Environment);
         string From(string key) => origin.TryGetValue(key, out var source) ? $"  # from {source}" : "";

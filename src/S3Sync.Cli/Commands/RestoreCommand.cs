@@ -81,11 +81,8 @@ public static class RestoreCommand
     {
         var output = result.InvocationConfiguration.Output;
         var error = result.InvocationConfiguration.Error;
-        var (config, jsonLogs, code) = common.Load(result, error);
-        if (config is null) return Task.FromResult(code);
-        if (!CommonOptions.TryGetMaxDelete(result, maxDelete, error, out var limit)) return Task.FromResult(ExitCodes.Usage);
-        if (!CommonOptions.TryGetWorkers(result, workers, error, out var given)) return Task.FromResult(ExitCodes.Usage);
-        if (given is { } fixedLevel) config = config with { UploadWorkers = fixedLevel, WorkersFixed = true };
+        if (common.LoadRun(result, error, maxDelete, workers) is not { } loaded) return Task.FromResult(ExitCodes.Usage);
+        var (config, jsonLogs, limit) = (loaded.Config, loaded.JsonLogs, loaded.MaxDelete);
         var n = config.TransferWorkers;
         DateTime? when = null;
         if (at is not null && result.GetValue(at) is { } atText)

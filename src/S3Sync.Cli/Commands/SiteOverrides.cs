@@ -4,10 +4,10 @@ using S3Sync.Config;
 namespace S3Sync.Cli.Commands;
 
 /// <summary>
-/// The flags that mirror site keys of the configuration file. They are applied to the <see cref="ConfigDocument"/>
-/// before <see cref="ConfigLoader.Resolve"/>, so a value given as a flag is checked exactly like the same value in a file.
-/// With a file they override the key in every selected site (flags win); the filters are <see cref="FilterOptions"/>.
-/// In the ad-hoc form (no file) they are the only source of settings besides the environment.
+/// The flags that mirror site keys of the configuration file. <see cref="Read"/> hands their values to the core as
+/// <see cref="SiteFlags"/>, which applies them (see <see cref="ConfigAssembly"/>): with a file they override the key in
+/// every selected site (flags win); the filters are <see cref="FilterOptions"/>. In the ad-hoc form (no file) they
+/// are the only source of settings besides the environment.
 /// </summary>
 public sealed class SiteOverrides
 {
@@ -68,78 +68,34 @@ public sealed class SiteOverrides
         command.Options.Add(BandwidthLimit);
     }
 
-    /// <summary>Flags that contradict each other, as one line; null when none do.</summary>
-    public string? Conflict(ParseResult result) =>
-        result.GetValue(FollowSymlinks) && result.GetValue(Symlinks) is { } mode && mode != "follow"
-            ? $"--follow-symlinks and --symlinks {mode} contradict each other: drop one" : null;
-
-    /// <summary>
-    /// Sets every given flag on the sites whose index is in <paramref name="selected"/>. Returns, per site key path
-    /// (<c>sites[0].storage_class</c>), the flag that set it, so errors can name the flag.
-    /// </summary>
-    public Dictionary<string, string> Apply(ParseResult result, ConfigDocument document, IReadOnlyCollection<int> selected)
+    /// <summary>The given flags as plain data for the core (<see cref="SiteFlags"/>).</summary>
+    public SiteFlags Read(ParseResult result) => new()
     {
-        var origin = new Dictionary<string, string>(StringComparer.Ordinal);
-        var sites = document.Sites ?? [];
-        if (result.GetValue(BandwidthLimit) is { } rate) { document.BandwidthLimit = rate; origin["bandwidth_limit"] = "--bwlimit"; }
-        foreach (var i in selected)
-        {
-            var site = sites[i];
-            var p = $"sites[{i}]";
-            void Set(string key, string flag) => origin[$"{p}.{key}"] = flag;
-            if (result.GetValue(Endpoint) is { } endpoint) { site.Endpoint = endpoint; Set("endpoint", "--endpoint"); }
-            if (result.GetValue(Region) is { } region) { site.BucketRegion = region; Set("bucket_region", "--region"); }
-            if (result.GetValue(StorageClass) is { } storageClass) { site.StorageClass = storageClass; Set("storage_class", "--storage-class"); }
-            if (result.GetResult(Delete) is { Implicit: false }) { site.RetireDeleted = result.GetValue(Delete); Set("retire_deleted", "--delete"); }
-            if (result.GetResult(CreateBucket) is { Implicit: false }) { site.CreateBucket = result.GetValue(CreateBucket); Set("create_bucket", "--create-bucket"); }
-            if (result.GetResult(ForcePathStyle) is { Implicit: false }) { site.ForcePathStyle = result.GetValue(ForcePathStyle); Set("force_path_style", "--force-path-style"); }
-            if (result.GetValue(Name) is { } name) { site.Name = name; Set("name", "--name"); }
-            if (result.GetValue(Symlinks) is { } symlinks) { site.Symlinks = symlinks; Set("symlinks", "--symlinks"); }
-            // --follow-symlinks is --symlinks follow (a contradicting --symlinks is refused by Conflict before this).
-            if (result.GetValue(FollowSymlinks) && result.GetValue(Symlinks) is null) { site.Symlinks = "follow"; Set("symlinks", "--follow-symlinks"); }
-            if (result.GetValue(NoMetadata)) { site.Metadata = false; Set("metadata", "--no-metadata"); }
-            // The three encryption keys are resolved as one (a site's replace the global ones): a flag brings the
-            // site's others along, so --sse aws:kms on a site with an SSE-C key file is the conflict it looks like.
-            if (result.GetValue(Sse) is { } sse) { site.Sse = sse; Set("sse", "--sse"); }
-            if (result.GetValue(SseKmsKeyId) is { } kmsKey) { site.SseKmsKeyId = kmsKey; Set("sse_kms_key_id", "--sse-kms-key-id"); }
-            if (result.GetValue(SseCustomerKeyFile) is { } keyFile) { site.SseCustomerKeyFile = keyFile; Set("sse_customer_key_file", "--sse-customer-key-file"); }
-            if (result.GetValue(Acl) is { } acl) { site.Acl = acl; Set("acl", "--acl"); }
-            if (result.GetValue(Profile) is { } profile) { site.Profile = profile; Set("profile", "--profile"); }
-            if (result.GetValue(BackupPath) is { } backupPath) { site.BackupPath = backupPath; Set("backup_path", "--backup-path"); }
-            var flags = new HeaderRuleDocument
-            {
-                CacheControl = result.GetValue(CacheControl),
-                ContentType = result.GetValue(ContentType),
-                ContentEncoding = result.GetValue(ContentEncoding),
-                ContentDisposition = result.GetValue(ContentDisposition),
-            };
-            foreach (var pair in result.GetValue(Metadata) ?? [])
-            {
-                var eq = pair.IndexOf('=', StringComparison.Ordinal);
-                var (metaName, metaValue) = eq < 0 ? (pair, "") : (pair[..eq], pair[(eq + 1)..]);
-                (flags.Metadata ??= [])[metaName] = metaValue;
-                Set($"header_flags.metadata.{metaName}", "--metadata");
-            }
-            if (flags.CacheControl is not null || flags.ContentType is not null || flags.ContentEncoding is not null || flags.ContentDisposition is not null || flags.Metadata is not null)
-            {
-                site.HeaderFlags = flags;
-                Set("header_flags.cache_control", "--cache-control");
-                Set("header_flags.content_type", "--content-type");
-                Set("header_flags.content_encoding", "--content-encoding");
-                Set("header_flags.content_disposition", "--content-disposition");
-                Set("header_flags.metadata", "--metadata");
-            }
-        }
-        return origin;
-    }
+        Endpoint = result.GetValue(Endpoint),
+        Region = result.GetValue(Region),
+        StorageClass = result.GetValue(StorageClass),
+        Delete = Given(result, Delete),
+        CreateBucket = Given(result, CreateBucket),
+        ForcePathStyle = Given(result, ForcePathStyle),
+        Name = result.GetValue(Name),
+        Symlinks = result.GetValue(Symlinks),
+        FollowSymlinks = result.GetValue(FollowSymlinks),
+        NoMetadata = result.GetValue(NoMetadata),
+        Sse = result.GetValue(Sse),
+        SseKmsKeyId = result.GetValue(SseKmsKeyId),
+        SseCustomerKeyFile = result.GetValue(SseCustomerKeyFile),
+        Acl = result.GetValue(Acl),
+        Profile = result.GetValue(Profile),
+        CacheControl = result.GetValue(CacheControl),
+        ContentType = result.GetValue(ContentType),
+        ContentEncoding = result.GetValue(ContentEncoding),
+        ContentDisposition = result.GetValue(ContentDisposition),
+        Metadata = result.GetValue(Metadata) ?? [],
+        BackupPath = result.GetValue(BackupPath),
+        BandwidthLimit = result.GetValue(BandwidthLimit),
+    };
 
-    /// <summary>
-    /// An error as the user should read it: a key set by a flag is named by the flag, without the file's line
-    /// (<c>--storage-class: unknown storage class 'X'</c>); any other stays as the loader wrote it.
-    /// </summary>
-    public static string Describe(ConfigError error, IReadOnlyDictionary<string, string> origin)
-    {
-        if (origin.TryGetValue(error.Key, out var flag)) return $"{flag}: {error.Message}";
-        return error.ToString();
-    }
+    /// <summary>A boolean flag's value when it was on the command line (<c>--delete false</c> included), else null.</summary>
+    private static bool? Given(ParseResult result, Option<bool> option) =>
+        result.GetResult(option) is { Implicit: false } ? result.GetValue(option) : null;
 }

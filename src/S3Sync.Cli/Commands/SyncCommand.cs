@@ -45,11 +45,8 @@ public static class SyncCommand
                 return RestoreCommand.RunParsedAsync(result, common, cache, null, dryRun, json, null, maxDelete, workers, null, null, cancellationToken);
             var output = result.InvocationConfiguration.Output;
             var error = result.InvocationConfiguration.Error;
-            var (config, jsonLogs, code) = common.Load(result, error);
-            if (config is null) return Task.FromResult(code);
-            if (!CommonOptions.TryGetMaxDelete(result, maxDelete, error, out var limit)) return Task.FromResult(ExitCodes.Usage);
-            if (!CommonOptions.TryGetWorkers(result, workers, error, out var n)) return Task.FromResult(ExitCodes.Usage);
-            if (n is { } count) config = config with { UploadWorkers = count, WorkersFixed = true };
+            if (common.LoadRun(result, error, maxDelete, workers) is not { } loaded) return Task.FromResult(ExitCodes.Usage);
+            var (config, jsonLogs, limit) = (loaded.Config, loaded.JsonLogs, loaded.MaxDelete);
             if (!peers.TryRead(result, config, TimeProvider.System, error, out var peer)) return Task.FromResult(ExitCodes.Usage);
             if (cache.Apply(result, config, error) is not { } applied) return Task.FromResult(ExitCodes.Usage);
             config = applied;

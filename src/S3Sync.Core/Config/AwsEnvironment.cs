@@ -46,6 +46,9 @@ public sealed class AwsEnvironment(Func<string, string?> variable, Func<string, 
         return null;
     }
 
+    /// <summary><see cref="SharedFileProblem(Func{string, string?})"/> of this environment's variables.</summary>
+    public string? SharedFileProblem() => SharedFileProblem(variable);
+
     /// <summary>The profile in use: <c>AWS_PROFILE</c>, else <c>default</c>.</summary>
     public string ProfileName => Value("AWS_PROFILE") ?? "default";
 
