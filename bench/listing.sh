@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A listing of 1,000,000 objects 100 ms away, by folder (s3sync) and by one continuation chain (s3sync against a
 # server that refuses the delimiter, and s5cmd), and the no-op sync of a million files both ways.
-#   bench/listing.sh                   FILES=1000000 RTT_MS=100
+#   bench/listing.sh                   FILES=1000000 RTT_MS=100 (ONLY=ls or ONLY=noop: one half)
 # The objects are not stored: bench/listing/server.py generates the listing of an in-sync bucket (keys m/dNNNNN/fNNNN,
 # 1,000 a folder, empty); the local side is FILES empty files in /dev/shm (made once). Both listing servers sit behind
 # bench/latency. Prints one line per measurement (wall, CPU, peak RSS); writes bench/listing.txt.
@@ -53,7 +53,7 @@ EOF
     echo "$WORK/$2.yml"
 }
 out=bench/listing.txt
-echo "# bench/listing.sh $(date -u +%F): $FILES objects, ${RTT_MS} ms round trip, $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)" >"$out"
+echo "# bench/listing.sh ${ONLY:-} $(date -u +%F): $FILES objects, ${RTT_MS} ms round trip, $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out"
 timed() { # LABEL COMMAND...
     local label=$1; shift
     /usr/bin/time -o "$WORK/t" -f "%e %U %S %M" "$@" >"$WORK/out" 2>"$WORK/err" || true
@@ -61,9 +61,12 @@ timed() { # LABEL COMMAND...
     [[ $(head -1 "$WORK/t") == Command* ]] && echo "listing: $label: $(head -1 "$WORK/t"): $(tail -2 "$WORK/err" | tr '\n' ' ')" >&2
     printf '%-46s %8.1f s wall %6.1f s CPU %5d MB peak  (%s lines)\n' "$label" "$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" $((rss / 1024)) "$(wc -l <"$WORK/out")" | tee -a "$out"
 }
+if [[ ${ONLY:-ls noop} == *ls* ]]; then
 timed "s3sync ls, by folder" "$S3SYNC" ls s3://bench/m/ --endpoint "http://127.0.0.1:$PORT_folders"
 timed "s3sync ls, one chain (delimiter refused)" "$S3SYNC" ls s3://bench/m/ --endpoint "http://127.0.0.1:$PORT_chain"
 [[ -z $S5CMD ]] || timed "s5cmd ls (one chain)" "$S5CMD" --endpoint-url "http://127.0.0.1:$PORT_folders" ls 's3://bench/m/*'
+fi
+[[ ${ONLY:-ls noop} == *noop* ]] || exit 0
 for name in folders chain; do
     port=PORT_$name
     cfg=$(config "${!port}" "$name")
