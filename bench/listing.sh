@@ -48,7 +48,7 @@ sites:
   bucket: bench
   bucket_path: m
   metadata: false
-  exclusions: ['^\\.made$']
+  exclusions: ['^\.made$']
 EOF
     echo "$WORK/$2.yml"
 }
