@@ -47,6 +47,11 @@ bench_peers() { # WORK: writes $WORK/aws-default.cfg and $WORK/s3cmd.cfg
     export RCLONE_CONFIG=/dev/null RCLONE_CONFIG_S3_TYPE=s3 RCLONE_CONFIG_S3_PROVIDER=Ceph RCLONE_CONFIG_S3_ENDPOINT=$EP \
         RCLONE_CONFIG_S3_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_S3_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
         RCLONE_CONFIG_S3_REGION=us-east-1 RCLONE_CONFIG_S3_FORCE_PATH_STYLE=true
+    # "direct:" is the server itself, never through bench/latency: the scripts' own checks (what a prefix holds) are not
+    # timed, and through the proxy they would cost minutes at 100 ms.
+    export RCLONE_CONFIG_DIRECT_TYPE=s3 RCLONE_CONFIG_DIRECT_PROVIDER=Ceph RCLONE_CONFIG_DIRECT_ENDPOINT=$S3SYNC_TEST_ENDPOINT \
+        RCLONE_CONFIG_DIRECT_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_DIRECT_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
+        RCLONE_CONFIG_DIRECT_REGION=us-east-1 RCLONE_CONFIG_DIRECT_FORCE_PATH_STYLE=true
     cat >"$1/s3cmd.cfg" <<EOF
 [default]
 access_key = $AWS_ACCESS_KEY_ID

@@ -13,7 +13,9 @@ RUNS=${RUNS:-3}
 ONLY=${ONLY:-"w1 w3"}
 W1_FILES=${W1_FILES:-10000} W3_MB=${W3_MB:-512}
 if [[ ${SMOKE:-0} == 1 ]]; then W1_FILES=500 W3_MB=16 RUNS=1; fi
-TOOLS=${TOOLS:-"s3sync aws rclone s3cmd"}
+# S5CMD=/path/to/s5cmd (built from its source) adds s5cmd at its defaults; RTT_MS=100 puts the server 100 ms away.
+S5CMD=${S5CMD:-}
+TOOLS=${TOOLS:-"s3sync aws rclone s3cmd${S5CMD:+ s5cmd}"}
 WORK=${BENCH_WORK:-/tmp/s3sync-restore-bench}
 OUT=${OUT:-$ROOT/bench/restore.tsv}
 MD=${MD:-$ROOT/bench/RESTORE.md}
@@ -63,6 +65,8 @@ cmd() { # TOOL WORKLOAD TARGET
         aws) echo "$AWS --endpoint-url $EP s3 sync --only-show-errors s3://$BUCKET/$2 $3" ;;
         rclone) echo "$RCLONE sync s3:$BUCKET/$2 $3" ;;
         s3cmd) echo "$S3CMD -c $WORK/s3cmd.cfg --no-progress --quiet sync s3://$BUCKET/$2/ $3/" ;;
+        rclone32) echo "$RCLONE sync --transfers 32 --checkers 32 s3:$BUCKET/$2 $3" ;;
+        s5cmd) echo "$S5CMD --endpoint-url $EP sync s3://$BUCKET/$2/* $3/" ;;
     esac
 }
 # The method's own check: a first restore under strace must show one GET per object (else the count below means nothing).
@@ -89,7 +93,7 @@ record() { # WORKLOAD TOOL RUN TARGET: times the tool's restore into TARGET and 
     sync; echo 1 >/proc/sys/vm/drop_caches 2>/dev/null || true
     /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" $(cmd "$t" "$w" "$target") >"$WORK/log" 2>&1 || rc=$?
     cmp -s "$WORK/$w.sums" <(sums "$target") || check=differs
-    read -r wall user sys rss <"$WORK/time"
+    read -r wall user sys rss < <(tail -1 "$WORK/time")   # a first line "Command exited with non-zero status N" may precede
     echo -e "$(date -u +%FT%TZ)\t$w\t$t\t$r\t$wall\t$user\t$sys\t$rss\t$rc\t$check" >>"$OUT"
     log "$w $t run $r: ${wall}s wall, ${user}+${sys}s CPU, $((rss / 1024)) MB, exit $rc, $check"
 }
@@ -117,16 +121,17 @@ python3 - "$OUT" "$WORK/noop.tsv" "$MD" "$RUNS" $((2 * W3_MB * 1048576)) <<'PY'
 import csv, statistics, subprocess, sys, platform, datetime
 tsv, noop, md, runs, w3_bytes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
-names = {"s3sync": "s3sync restore", "s3sync-again": "s3sync restore again (over its own restore)", "aws": "aws s3 sync", "rclone": "rclone sync", "s3cmd": "s3cmd sync"}
+names = {"s3sync": "s3sync restore", "s3sync-again": "s3sync restore again (over its own restore)", "aws": "aws s3 sync", "rclone": "rclone sync", "rclone32": "rclone sync 32/32", "s3cmd": "s3cmd sync", "s5cmd": "s5cmd sync"}
 work = {"w1": "W1: 10,000 × 4 KiB into an empty folder", "w3": "W3: 2 × 512 MiB into an empty folder"}  # (SMOKE=1 shrinks them)
 def ver(cmd):
     try: return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip().splitlines()[0]
     except Exception: return "?"
 load = open("/proc/loadavg").read().split()[:3]
+rtt = __import__("os").environ.get("RTT_MS", "0")
 out = [f"# Restore benchmark: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
        f"Machine: {platform.machine()}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, load average at the end {' '.join(load)}. "
        f"Tools: {ver(['dist/s3sync', '--version'])}; {ver(['/usr/bin/aws', '--version'])}; {ver(['/usr/bin/rclone', 'version'])}; {ver(['/usr/bin/s3cmd', '--version'])}. "
-       f"Medians of {runs} runs of `bench/restore.sh` (method: bench/README.md). Every restored tree was checked byte for byte (md5sum of every file).", ""]
+       f"Medians of {runs} runs of `bench/restore.sh` (method: bench/README.md){f', the server {rtt} ms away through bench/latency' if rtt != '0' else ''}. Every restored tree was checked byte for byte (md5sum of every file).", ""]
 for w in work:
     wr = [r for r in rows if r["workload"] == w]
     if not wr: continue
@@ -142,7 +147,7 @@ for w in work:
         mbs = f"{w3_bytes / 1e6 / wall:.0f}" if w == "w3" and t != "s3sync-again" else ""
         checks = ", ".join(sorted({r["check"] + ("" if r["exit"] == "0" else f" (exit {r['exit']})") for r in tr}))
         out.append(f"| {names[t]} | {wall:.2f} | {mbs} | {cpu:.2f} | {rss:.0f} | {len(tr)} | {checks} |")
-    peers = {t: v for t, v in meds.items() if t in ("aws", "rclone", "s3cmd")}
+    peers = {t: v for t, v in meds.items() if t in ("aws", "rclone", "rclone32", "s3cmd", "s5cmd")}
     if peers and "s3sync" in meds:
         best = min(peers, key=peers.get)
         out += ["", f"s3sync restore / fastest peer ({names[best]}): **{meds['s3sync'] / peers[best]:.2f} ×** the wall time (target: at most 1.00 ×)."]

@@ -106,7 +106,7 @@ timed() { # WORKLOAD TOOL RUN CHECK_FN -- command...
 
 # Lists PREFIX: "key size md5-or-etag mtime" per object (server LastModified, from the listing only).
 listing() { # PREFIX
-    $RCLONE lsjson -R --files-only --hash --use-server-modtime "s3:$BUCKET/$1" 2>/dev/null |
+    $RCLONE lsjson -R --files-only --hash --no-mimetype --use-server-modtime "direct:$BUCKET/$1" 2>/dev/null |
         python3 -c 'import json,sys
 for o in json.load(sys.stdin): print(o["Path"], o["Size"], (o.get("Hashes") or {}).get("md5","-"), o["ModTime"])'
 }
@@ -230,7 +230,7 @@ if want w3; then
         for t in $(tools $ALL); do
             p=w3-$t-$r
             timed w3 "$t" "$r" "check_tree $DATA/w3 $p" -- $(tool_cmd "$t" "$DATA/w3" "$p")
-            $RCLONE purge "s3:$BUCKET/$p" >/dev/null 2>&1 || true
+            $RCLONE purge "direct:$BUCKET/$p" >/dev/null 2>&1 || true
         done
     done
 fi
@@ -286,7 +286,7 @@ PY
     log "W6: uploading 100,000 files with s3sync (setup, not timed)"
     W6CFG=$(s3sync_config "$W6" w6)
     $S3SYNC sync -c "$W6CFG" >/dev/null
-    count_w6() { echo "count=$($RCLONE size --json "s3:$BUCKET/w6" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')"; }
+    count_w6() { echo "count=$($RCLONE size --json "direct:$BUCKET/w6" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')"; }
     for r in $(seq 1 "$RUNS_W6"); do
         more_runs "$r" || break
         for t in $(tools ${W6_TOOLS:-$ALL s3sync-rehash}); do
