@@ -133,7 +133,7 @@ public static class LsCommand
             yield break;
         }
         // The current listing is split by folder and listed side by side, as sync's is (the same stream, in key order).
-        var listing = options.At is { } at ? (store.Versions ?? throw StoreCapabilities.Missing("list versions")).ListAtAsync(at, cancellationToken) : S3Sync.Planning.RangeListing.ListAsync(store, cancellationToken);
+        var listing = options.At is { } at ? S3Sync.Planning.RangeListing.ListAtAsync(store, at, cancellationToken) : S3Sync.Planning.RangeListing.ListAsync(store, cancellationToken);
         await foreach (var o in listing.ConfigureAwait(false))
             yield return new ListingLine(o.Key, o.Size, o.LastModifiedUtc, o.StorageClass, o.ETag) { VersionId = o.VersionId };
     }

@@ -38,14 +38,48 @@ public static class RangeListing
     /// <summary>One piece of the listing, in key order: an object of a level, or a folder listed by its own chain.</summary>
     private readonly record struct Unit(RemoteObject? Object, string? Folder);
 
-    public static async IAsyncEnumerable<RemoteObject> ListAsync(IObjectStore store, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static IAsyncEnumerable<RemoteObject> ListAsync(IObjectStore store, CancellationToken cancellationToken) =>
+        ListAsync(store.Location, store.ListAsync, store.Folders is { } folders ? folders.ListLevelAsync : null, cancellationToken);
+
+    /// <summary>
+    /// The tree at <paramref name="at"/> (<c>restore --at</c>, <c>ls --at</c>): the versions listed by folder as
+    /// <see cref="ListAsync(IObjectStore, CancellationToken)"/> lists the objects, from the same first page, levels and
+    /// trust checks, then each key's version at that time. The chains and the checks see every key with a version,
+    /// deleted at the time or not yet written (<see cref="KeyAtTime"/>): a folder whose keys were all deleted lists its
+    /// keys and gives nothing to the tree, where a folder that lists no version at all is the server's mistake.
+    /// </summary>
+    public static async IAsyncEnumerable<RemoteObject> ListAtAsync(IObjectStore store, DateTime at, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var versions = store.Versions ?? throw StoreCapabilities.Missing("list versions");
+        var decided = false; // a key held a version or a delete marker at the time
+        DateTime? oldest = null; // of the keys with nothing yet at the time
+        var listing = ListAsync(store.Location, (under, startAfter, t) => versions.ListAtAsync(at, under, startAfter, t),
+            store.Folders is null ? null : (under, most, t) => versions.ListLevelAtAsync(at, under, most, t), cancellationToken);
+        await foreach (var o in listing.ConfigureAwait(false))
+        {
+            if (o.At == KeyAtTime.NotYet)
+            {
+                if (oldest is null || o.LastModifiedUtc < oldest) oldest = o.LastModifiedUtc;
+                continue;
+            }
+            decided = true;
+            if (o.At == KeyAtTime.Present) yield return o;
+        }
+        if (!decided && oldest is { } first)
+            throw new BeforeOldestVersionException($"{store.Location.Url} held nothing at {at:yyyy-MM-ddTHH:mm:ssZ}: its oldest version is from {first:yyyy-MM-ddTHH:mm:ssZ}; give --at a later time", first);
+    }
+
+    /// <summary>The listing through a chain (as <see cref="IObjectStore.ListAsync"/>) and a level (as
+    /// <see cref="IFolderListing.ListLevelAsync"/>; null: never split).</summary>
+    private static async IAsyncEnumerable<RemoteObject> ListAsync(StoreLocation location, Func<string, string?, CancellationToken, IAsyncEnumerable<RemoteObject>> chainOf,
+        Func<string, int, CancellationToken, Task<FolderLevel?>>? levelOf, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // The first page of one chain: a small site needs nothing more (and a server that fails or loops is asked
         // nothing else).
         var first = new List<RemoteObject>();
         var more = false;
-        await using (var chain = store.ListAsync("", null, stop.Token).GetAsyncEnumerator(stop.Token))
+        await using (var chain = chainOf("", null, stop.Token).GetAsyncEnumerator(stop.Token))
         {
             while (await chain.MoveNextAsync().ConfigureAwait(false))
             {
@@ -54,13 +88,13 @@ public static class RangeListing
             }
         }
         List<Unit>? units = null;
-        if (more && store.Folders is { } folders) units = await UnitsAsync(folders, folders.ListLevelAsync("", MaxEntries, stop.Token), stop.Token).ConfigureAwait(false);
+        if (more && levelOf is not null) units = await UnitsAsync(levelOf, levelOf("", MaxEntries, stop.Token), stop.Token).ConfigureAwait(false);
         if (units is null)
         {
             foreach (var o in first) yield return o;
             if (!more) yield break;
             // Not split: the one chain, from where the first page ended.
-            await foreach (var o in store.ListAsync("", first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
+            await foreach (var o in chainOf("", first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
             yield break;
         }
 
@@ -68,21 +102,21 @@ public static class RangeListing
         // it): a server whose level listing lies (a folder it misnames, leaves out or invents, a key it places
         // wrongly), or a change between the two, gives the one chain instead, never a stream with keys hidden from
         // the merge (a hidden key is a restore's wrong deletion).
-        await using var split = SplitAsync(store, units, stop.Token).GetAsyncEnumerator(stop.Token);
+        await using var split = SplitAsync(location, chainOf, units, stop.Token).GetAsyncEnumerator(stop.Token);
         var held = new List<RemoteObject>(first.Count + 1);
         var agrees = true;
         while (agrees && held.Count <= first.Count)
         {
             if (!await split.MoveNextAsync().ConfigureAwait(false)) { agrees = false; break; }
             var o = split.Current;
-            agrees = held.Count == first.Count || (o.Key == first[held.Count].Key && o.Size == first[held.Count].Size && o.ETag == first[held.Count].ETag);
+            agrees = held.Count == first.Count || Same(o, first[held.Count]);
             held.Add(o);
         }
         if (!agrees)
         {
             await split.DisposeAsync().ConfigureAwait(false); // its chains stop now, not after the one chain
             foreach (var o in first) yield return o;
-            await foreach (var o in store.ListAsync("", first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
+            await foreach (var o in chainOf("", first[^1].Key, stop.Token).ConfigureAwait(false)) yield return o;
             yield break;
         }
         foreach (var o in held) yield return o;
@@ -116,11 +150,11 @@ public static class RangeListing
             yield break;
         }
         var units = Interleave("", [.. level.Objects.Where(o => shard.Owns(o.Key))], level.Folders.Where(shard.Owns).Select(f => new Unit(null, f)));
-        await foreach (var o in SplitAsync(store, units, cancellationToken).ConfigureAwait(false)) yield return o;
+        await foreach (var o in SplitAsync(store.Location, store.ListAsync, units, cancellationToken).ConfigureAwait(false)) yield return o;
     }
 
     /// <summary>The pieces in key order: a level's objects as they are, a folder's by its own chain.</summary>
-    private static async IAsyncEnumerable<RemoteObject> SplitAsync(IObjectStore store, List<Unit> units, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<RemoteObject> SplitAsync(StoreLocation location, Func<string, string?, CancellationToken, IAsyncEnumerable<RemoteObject>> chainOf, List<Unit> units, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = new Dictionary<int, Channel<RemoteObject>>();
@@ -134,7 +168,7 @@ public static class RangeListing
                 {
                     var channel = Channel.CreateBounded<RemoteObject>(new BoundedChannelOptions(1000) { SingleReader = true, SingleWriter = true });
                     started[next] = channel;
-                    _ = Task.Run(() => FillAsync(store, folder, channel.Writer, stop.Token), CancellationToken.None);
+                    _ = Task.Run(() => FillAsync(chainOf, folder, channel.Writer, stop.Token), CancellationToken.None);
                 }
                 next++;
             }
@@ -158,7 +192,7 @@ public static class RangeListing
                 }
                 // A folder of a level holds a key by definition: one that lists nothing was misnamed by the server
                 // (its keys are elsewhere, unlisted) or emptied since; either way the stream is not the one chain's.
-                if (!any) throw new ListingMismatchException($"the listing of {store.Location.Url} by folder named the folder '{store.Location.Join(units[i].Folder!)}', which lists no key: the server's delimiter listing cannot be trusted (or the bucket changed during the listing); stopped");
+                if (!any) throw new ListingMismatchException($"the listing of {location.Url} by folder named the folder '{location.Join(units[i].Folder!)}', which lists no key: the server's delimiter listing cannot be trusted (or the bucket changed during the listing); stopped");
                 started.Remove(i);
                 StartAhead(i + 1);
             }
@@ -169,11 +203,11 @@ public static class RangeListing
         }
     }
 
-    private static async Task FillAsync(IObjectStore store, string folder, ChannelWriter<RemoteObject> writer, CancellationToken cancellationToken)
+    private static async Task FillAsync(Func<string, string?, CancellationToken, IAsyncEnumerable<RemoteObject>> chainOf, string folder, ChannelWriter<RemoteObject> writer, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var o in store.ListAsync(folder, null, cancellationToken).ConfigureAwait(false))
+            await foreach (var o in chainOf(folder, null, cancellationToken).ConfigureAwait(false))
                 await writer.WriteAsync(o, cancellationToken).ConfigureAwait(false);
             writer.TryComplete();
         }
@@ -183,15 +217,19 @@ public static class RangeListing
         }
     }
 
+    /// <summary>The same entry in both listings (a version listing's also by version and by what the key held then).</summary>
+    private static bool Same(RemoteObject a, RemoteObject b) =>
+        a.Key == b.Key && a.Size == b.Size && a.ETag == b.ETag && a.VersionId == b.VersionId && a.At == b.At;
+
     /// <summary>The pieces of the listing in key order, or null when it is not split (no level, or too large).</summary>
-    private static async Task<List<Unit>?> UnitsAsync(IFolderListing folders, Task<FolderLevel?> top, CancellationToken cancellationToken)
+    private static async Task<List<Unit>?> UnitsAsync(Func<string, int, CancellationToken, Task<FolderLevel?>> levelOf, Task<FolderLevel?> top, CancellationToken cancellationToken)
     {
         try
         {
             if (await top.ConfigureAwait(false) is not { } level) return null;
             if (level.Folders.Count >= MinFolders) return Interleave("", level.Objects, level.Folders.Select(f => new Unit(null, f)));
             // Few folders: split each of them one level further.
-            var deeper = await Task.WhenAll(level.Folders.Select(f => folders.ListLevelAsync(f, MaxEntries, cancellationToken))).ConfigureAwait(false);
+            var deeper = await Task.WhenAll(level.Folders.Select(f => levelOf(f, MaxEntries, cancellationToken))).ConfigureAwait(false);
             // A folder whose own level is empty was misnamed (or emptied since): not split, the one chain.
             if (deeper.Any(d => d is { Objects.Count: 0, Folders.Count: 0 })) return null;
             var inner = level.Folders.SelectMany((f, i) => deeper[i] is { } sub

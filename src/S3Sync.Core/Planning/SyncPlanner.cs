@@ -76,7 +76,7 @@ public sealed class SyncPlanner(Site site, IObjectStore store, IDigestSource dig
     private async IAsyncEnumerable<RemoteObject> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var listing = options.At is { } at
-            ? (store.Versions ?? throw StoreCapabilities.Missing("list versions")).ListAtAsync(at, cancellationToken)
+            ? RangeListing.ListAtAsync(store, at, cancellationToken)
             : site.Filter.Shard is { } shard
             ? RangeListing.ListShardAsync(store, shard, cancellationToken)
             : RangeListing.ListAsync(store, cancellationToken);

@@ -38,7 +38,8 @@ public abstract class DelegatingObjectStore(IObjectStore inner) : IObjectStore, 
     public virtual Task ReplaceMetadataAsync(string key, UploadHeaders headers, bool multipart, CancellationToken cancellationToken) => Needs(inner.Copy, "copy objects").ReplaceMetadataAsync(key, headers, multipart, cancellationToken);
     public virtual Task ChangeStorageClassAsync(string key, string storageClass, CancellationToken cancellationToken) => Needs(inner.Copy, "copy objects").ChangeStorageClassAsync(key, storageClass, cancellationToken);
 
-    public virtual IAsyncEnumerable<RemoteObject> ListAtAsync(DateTime at, CancellationToken cancellationToken) => Needs(inner.Versions, "list versions").ListAtAsync(at, cancellationToken);
+    public virtual IAsyncEnumerable<RemoteObject> ListAtAsync(DateTime at, string under, string? startAfter, CancellationToken cancellationToken) => Needs(inner.Versions, "list versions").ListAtAsync(at, under, startAfter, cancellationToken);
+    public virtual Task<FolderLevel?> ListLevelAtAsync(DateTime at, string under, int most, CancellationToken cancellationToken) => Needs(inner.Versions, "list versions").ListLevelAtAsync(at, under, most, cancellationToken);
     public virtual IAsyncEnumerable<ObjectVersion> ListVersionsAsync(CancellationToken cancellationToken) => Needs(inner.Versions, "list versions").ListVersionsAsync(cancellationToken);
     public virtual Task<ObjectHead?> HeadAsync(string key, string? versionId, CancellationToken cancellationToken) => Needs(inner.Versions, "read versions").HeadAsync(key, versionId, cancellationToken);
     public virtual Task<ObjectDownload> GetAsync(string key, string? versionId, long offset, long? length, string? ifMatch, CancellationToken cancellationToken) => Needs(inner.Versions, "read versions").GetAsync(key, versionId, offset, length, ifMatch, cancellationToken);

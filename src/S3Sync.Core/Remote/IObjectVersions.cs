@@ -4,11 +4,18 @@ namespace S3Sync.Remote;
 public interface IObjectVersions
 {
     /// <summary>
-    /// Lists the tree as it was at <paramref name="at"/>: per key, the newest version last modified at or before it,
-    /// with its <see cref="RemoteObject.VersionId"/>; keys whose newest version then was a delete marker, or that did
-    /// not exist yet, are left out. Key order, like <see cref="IObjectStore.ListAsync"/>.
+    /// Every key with a version under <paramref name="under"/> ("" or ending in '/'), after <paramref name="startAfter"/>
+    /// when given (keys relative to the store's prefix), in key order, with what it held at <paramref name="at"/>
+    /// (<see cref="RemoteObject.At"/>): the newest version last modified at or before it, with its
+    /// <see cref="RemoteObject.VersionId"/>; or a delete marker; or nothing yet. The tree at a time is the keys
+    /// <see cref="KeyAtTime.Present"/> (<see cref="Planning.RangeListing.ListAtAsync"/>, listed by folder side by side).
     /// </summary>
-    IAsyncEnumerable<RemoteObject> ListAtAsync(DateTime at, CancellationToken cancellationToken);
+    IAsyncEnumerable<RemoteObject> ListAtAsync(DateTime at, string under, string? startAfter, CancellationToken cancellationToken);
+
+    /// <summary>One level of the versions under <paramref name="under"/> (a listing of versions with the delimiter '/'), as
+    /// <see cref="IFolderListing.ListLevelAsync"/>: its keys as <see cref="ListAtAsync"/> gives them, and its folders (a
+    /// folder whose keys are all deleted is still one). Null when there are more than <paramref name="most"/> entries.</summary>
+    Task<FolderLevel?> ListLevelAtAsync(DateTime at, string under, int most, CancellationToken cancellationToken);
 
     /// <summary>Every version and delete marker: keys in key order, each key's versions newest first (<c>ls --versions</c>).</summary>
     IAsyncEnumerable<ObjectVersion> ListVersionsAsync(CancellationToken cancellationToken);

@@ -5,4 +5,7 @@ public sealed record RemoteObject(string Key, long Size, string ETag, string Sto
 {
     /// <summary>The version listed (point-in-time restore), or null for the current object.</summary>
     public string? VersionId { get; init; }
+
+    /// <summary>In a listing of versions at a time, what the key held then; <see cref="KeyAtTime.Present"/> otherwise.</summary>
+    public KeyAtTime At { get; init; }
 }

@@ -234,51 +234,82 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
         return new FolderLevel(objects, folders);
     }
 
-    public async IAsyncEnumerable<RemoteObject> ListAtAsync(DateTime at, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<RemoteObject> ListAtAsync(DateTime at, string under, string? startAfter, CancellationToken cancellationToken)
     {
-        var (bucket, prefix) = _location;
-        var request = new ListVersionsRequest { BucketName = bucket, Prefix = prefix, MaxKeys = 1000, Encoding = EncodingType.Url };
-        string? key = null;
-        var decided = false; // the current key's version at `at` was found (or was a delete marker)
+        var request = new ListVersionsRequest { BucketName = _location.Bucket, Prefix = _location.Join(under), MaxKeys = 1000, Encoding = EncodingType.Url, KeyMarker = startAfter is null ? null : _location.Join(startAfter) };
+        return KeysAtAsync(VersionsAsync(request, null, 0, cancellationToken), at, _location.Prefix.Length, cancellationToken);
+    }
+
+    public async Task<FolderLevel?> ListLevelAtAsync(DateTime at, string under, int most, CancellationToken cancellationToken)
+    {
+        var prefix = _location.Join(under);
+        var request = new ListVersionsRequest { BucketName = _location.Bucket, Prefix = prefix, Delimiter = "/", MaxKeys = 1000, Encoding = EncodingType.Url };
+        var folders = new List<string>();
+        var objects = new List<RemoteObject>();
+        await foreach (var o in KeysAtAsync(VersionsAsync(request, folders, most, cancellationToken), at, prefix.Length, cancellationToken).ConfigureAwait(false))
+        {
+            objects.Add(o);
+            if (folders.Count + objects.Count > most) return null;
+        }
+        return folders.Count + objects.Count > most ? null : new FolderLevel(objects, [.. folders.Select(f => f[prefix.Length..])]);
+    }
+
+    /// <summary>The versions of a listing, page after page, each key's newest first; with a delimiter, its folders (full
+    /// keys) into <paramref name="folders"/>, which stops the listing past <paramref name="most"/> of them.</summary>
+    private async IAsyncEnumerable<S3ObjectVersion> VersionsAsync(ListVersionsRequest request, List<string>? folders, int most, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (bucket, prefix) = (request.BucketName, request.Prefix);
         var markers = new HashSet<string>(StringComparer.Ordinal);
         var empty = 0;
-        var listed = false;
-        DateTime? oldest = null; // of the versions after `at`, when none was at or before it
         while (true)
         {
-            var page = await Guard($"LIST s3://{bucket}/{prefix}?versions", t => _client.ListVersionsAsync(request, t), cancellationToken).ConfigureAwait(false);
-            // Versions of one key come newest first; a key's versions may span pages.
+            var page = await Guard($"LIST s3://{bucket}/{prefix}?versions{(folders is null ? "" : "&delimiter=/")}", t => _client.ListVersionsAsync(request, t), cancellationToken).ConfigureAwait(false);
+            foreach (var common in (page.CommonPrefixes ?? []).Select(ListingKeys.Decode))
+                if (folders is not null && common.StartsWith(prefix, StringComparison.Ordinal) && common.Length > prefix.Length && common.EndsWith('/')) folders.Add(common);
             foreach (var v in page.Versions ?? [])
             {
+                // Keys, folders and the marker come URL-encoded (asked for): a key holding NUL or ESC would break the XML.
                 var name = ListingKeys.Decode(v.Key);
-                if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                if (name != key) { key = name; decided = false; }
-                if (decided) continue;
-                var modified = v.LastModified?.ToUniversalTime() ?? default;
-                if (modified > at)
-                {
-                    if (oldest is null || modified < oldest) oldest = modified;
-                    continue;
-                }
-                decided = true;
-                listed = true;
-                if (v.IsDeleteMarker == true) continue;
-                yield return new RemoteObject(name[prefix.Length..], v.Size ?? 0, ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), modified)
-                {
-                    VersionId = string.IsNullOrEmpty(v.VersionId) ? "null" : v.VersionId,
-                };
+                if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue; // never act outside the prefix
+                v.Key = name;
+                yield return v;
             }
-            if (page.IsTruncated != true)
-            {
-                if (!listed && oldest is { } first)
-                    throw new BeforeOldestVersionException($"s3://{bucket}/{prefix} held nothing at {at:yyyy-MM-ddTHH:mm:ssZ}: its oldest version is from {first:yyyy-MM-ddTHH:mm:ssZ}; give --at a later time", first);
-                yield break;
-            }
+            if (page.IsTruncated != true || folders?.Count > most) yield break;
             var position = string.IsNullOrEmpty(page.NextKeyMarker) && string.IsNullOrEmpty(page.NextVersionIdMarker) ? null : $"{page.NextKeyMarker}\n{page.NextVersionIdMarker}";
-            CheckProgress($"the versions of s3://{bucket}/{prefix}", "marker", position, page.Versions?.Count ?? 0, markers, ref empty);
+            CheckProgress($"the versions of s3://{bucket}/{prefix}", "marker", position, (page.Versions?.Count ?? 0) + (page.CommonPrefixes?.Count ?? 0), markers, ref empty);
             request.KeyMarker = page.NextKeyMarker is { } marker ? ListingKeys.Decode(marker) : null;
             request.VersionIdMarker = page.NextVersionIdMarker;
         }
+    }
+
+    /// <summary>Per key (its versions come newest first, possibly across pages), what it held at <paramref name="at"/>;
+    /// keys with <paramref name="strip"/> leading characters taken off.</summary>
+    private static async IAsyncEnumerable<RemoteObject> KeysAtAsync(IAsyncEnumerable<S3ObjectVersion> versions, DateTime at, int strip, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? key = null;
+        RemoteObject? decided = null; // the current key's version (or delete marker) at `at`
+        DateTime? oldest = null; // of the current key's versions after `at`
+        await foreach (var v in versions.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            if (v.Key != key)
+            {
+                if (key is not null) yield return decided ?? new RemoteObject(key[strip..], 0, "", Defaults.StorageClass, oldest ?? default) { At = KeyAtTime.NotYet };
+                (key, decided, oldest) = (v.Key, null, null);
+            }
+            if (decided is not null) continue;
+            var modified = v.LastModified?.ToUniversalTime() ?? default;
+            if (modified > at)
+            {
+                if (oldest is null || modified < oldest) oldest = modified;
+                continue;
+            }
+            decided = new RemoteObject(v.Key[strip..], v.Size ?? 0, Hashing.ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), modified)
+            {
+                VersionId = string.IsNullOrEmpty(v.VersionId) ? "null" : v.VersionId,
+                At = v.IsDeleteMarker == true ? KeyAtTime.Deleted : KeyAtTime.Present,
+            };
+        }
+        if (key is not null) yield return decided ?? new RemoteObject(key[strip..], 0, "", Defaults.StorageClass, oldest ?? default) { At = KeyAtTime.NotYet };
     }
 
     /// <summary>How many empty truncated pages in a row a listing may return before it counts as making no progress.</summary>

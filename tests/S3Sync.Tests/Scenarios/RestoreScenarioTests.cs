@@ -506,6 +506,59 @@ public sealed class RestoreScenarioTests(S3ServerFixture server)
         Assert.True(verifyNow.ExitCode == 1, verifyNow.ToString());
     }
 
+    [Fact]
+    public async Task Restore_at_a_time_of_more_than_a_page_of_versions_lists_by_folder_and_gives_the_one_chains_tree()
+    {
+        // Given 1,210 files in 20 folders and the root on a versioned bucket, then a folder deleted and others rewritten
+        using var s = await Scenario.CreateAsync(server);
+        await server.Client.PutBucketVersioningAsync(new PutBucketVersioningRequest { BucketName = s.Bucket, VersioningConfig = new S3BucketVersioningConfig { Status = Amazon.S3.VersionStatus.Enabled } });
+        var then = new Dictionary<string, string>();
+        for (var i = 0; i < 10; i++) then[$"root{i}.txt"] = $"root {i}";
+        for (var f = 0; f < 20; f++)
+            for (var i = 0; i < 60; i++) then[$"d{f:00}/f{i:000}.txt"] = $"{f} {i}";
+        foreach (var (key, text) in then) s.Write(key, text);
+        s.SiteConfig("retire_deleted: true");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+        var at = (await server.ListAsync(s.Bucket)).Max(o => o.LastModified!.Value).ToUniversalTime();
+        await Task.Delay(1100); // the next versions must carry a later Last-Modified than `at`
+        Directory.Delete(Path.Combine(s.Local, "d03"), recursive: true);
+        for (var i = 0; i < 60; i += 7) File.WriteAllText(Path.Combine(s.Local, "d05", $"f{i:000}.txt"), "rewritten");
+        s.Write("d99/new.txt", "new");
+        Assert.Equal(0, (await s.SyncAsync()).ExitCode);
+
+        // The listing by folder against the one chain of versions, in process: the same versions, one chain per folder
+        var site = s.LoadSite();
+        using var store = new ChainsOfVersions(S3ObjectStore.ForSite(site, 4, 1));
+        var split = new List<RemoteObject>();
+        await foreach (var o in RangeListing.ListAtAsync(store, at, CancellationToken.None)) split.Add(o);
+        var one = new List<RemoteObject>();
+        await foreach (var o in store.Versions!.ListAtAsync(at, "", null, CancellationToken.None)) if (o.At == KeyAtTime.Present) one.Add(o);
+        Assert.Equal(then.Count, one.Count);
+        Assert.Equal(one.Select(o => (o.Key, o.VersionId, o.ETag)), split.Select(o => (o.Key, o.VersionId, o.ETag)));
+        Assert.Equal(["", "", .. Enumerable.Range(0, 20).Select(f => $"d{f:00}/"), "d99/"], store.Unders.Order(StringComparer.Ordinal));
+
+        // When the tree at that time is restored
+        var target = Path.Combine(s.Root, "then");
+        var run = await s.RunAsync("restore", "-c", s.ConfigPath, "--to", target, "--at", at.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"));
+
+        // Then the disk holds exactly the tree of that time
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var restored = Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).ToDictionary(p => Path.GetRelativePath(target, p), File.ReadAllText);
+        Assert.Equal(then.OrderBy(p => p.Key, StringComparer.Ordinal), restored.OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    /// <summary>Records the folder each chain of versions asks for ("" for the whole tree).</summary>
+    private sealed class ChainsOfVersions(IObjectStore inner) : DelegatingObjectStore(inner)
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Unders { get; } = new();
+
+        public override IAsyncEnumerable<RemoteObject> ListAtAsync(DateTime at, string under, string? startAfter, CancellationToken cancellationToken)
+        {
+            Unders.Enqueue(under);
+            return base.ListAtAsync(at, under, startAfter, cancellationToken);
+        }
+    }
+
     /// <summary>The scenario's config with local_path pointing at <paramref name="folder"/>.</summary>
     private static string ConfigFor(Scenario s, string folder)
     {

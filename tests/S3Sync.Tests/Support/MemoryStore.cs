@@ -194,16 +194,41 @@ public sealed class MemoryStore : IObjectStore, IMultipartUploads, IServerCopy, 
 
     private static RemoteObject Listed(Stored o, string relative) => new(relative, o.Body!.Length, o.ETag, o.StorageClass, o.LastModified);
 
-    public async IAsyncEnumerable<RemoteObject> ListAtAsync(DateTime at, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<RemoteObject> ListAtAsync(DateTime at, string under, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var prefix = Enter("LIST?versions", "");
+        var prefix = Enter("LIST?versions", under);
+        var after = startAfter is null ? null : Location.Join(startAfter);
         await Task.Yield();
-        List<Stored> found;
+        List<RemoteObject> found;
         lock (_gate)
-            found = [.. _versions.Where(v => v.Key.StartsWith(prefix, StringComparison.Ordinal))
-                .Select(v => v.Value.LastOrDefault(s => s.LastModified <= at)).OfType<Stored>().Where(s => s.Body is not null).OrderBy(s => s.Key, KeyOrder.Instance)];
-        foreach (var o in found) yield return Listed(o, Relative(o.Key)) with { VersionId = o.VersionId };
+            found = [.. _versions.Where(v => v.Key.StartsWith(prefix, StringComparison.Ordinal) && (after is null || KeyOrder.Instance.Compare(v.Key, after) > 0))
+                .OrderBy(v => v.Key, KeyOrder.Instance).Select(v => KeyAt(v.Key, v.Value, at, Location.Prefix.Length))];
+        foreach (var o in found) yield return o;
     }
+
+    public Task<FolderLevel?> ListLevelAtAsync(DateTime at, string under, int most, CancellationToken cancellationToken)
+    {
+        var prefix = Enter("LIST?versions&delimiter", under);
+        List<string> folders;
+        List<RemoteObject> objects;
+        lock (_gate)
+        {
+            var below = _versions.Where(v => v.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            folders = [.. below.Select(v => v.Key[prefix.Length..]).Where(k => k.Contains('/', StringComparison.Ordinal))
+                .Select(k => k[..(k.IndexOf('/', StringComparison.Ordinal) + 1)]).Distinct(StringComparer.Ordinal).Order(KeyOrder.Instance)];
+            objects = [.. below.Where(v => !v.Key[prefix.Length..].Contains('/', StringComparison.Ordinal)).OrderBy(v => v.Key, KeyOrder.Instance)
+                .Select(v => KeyAt(v.Key, v.Value, at, prefix.Length))];
+        }
+        return Task.FromResult<FolderLevel?>(folders.Count + objects.Count > most ? null : new FolderLevel(objects, folders));
+    }
+
+    /// <summary>What a key held at a time (<see cref="KeyAtTime"/>), its key with <paramref name="strip"/> characters taken off.</summary>
+    private static RemoteObject KeyAt(string key, List<Stored> versions, DateTime at, int strip) =>
+        versions.LastOrDefault(s => s.LastModified <= at) is not { } v
+            ? new RemoteObject(key[strip..], 0, "", "STANDARD", versions.Min(s => s.LastModified)) { At = KeyAtTime.NotYet }
+            : v.Body is null
+            ? new RemoteObject(key[strip..], 0, "", "STANDARD", v.LastModified) { VersionId = v.VersionId, At = KeyAtTime.Deleted }
+            : Listed(v, key[strip..]) with { VersionId = v.VersionId };
 
     public async IAsyncEnumerable<ObjectVersion> ListVersionsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
