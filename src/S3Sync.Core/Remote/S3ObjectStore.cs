@@ -303,7 +303,7 @@ public sealed class S3ObjectStore : IObjectStore, IMultipartUploads, IServerCopy
                 if (oldest is null || modified < oldest) oldest = modified;
                 continue;
             }
-            decided = new RemoteObject(v.Key[strip..], v.Size ?? 0, Hashing.ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), modified)
+            decided = new RemoteObject(v.Key[strip..], v.Size ?? 0, ETag.Normalize(v.ETag), StorageClassName(v.StorageClass), modified)
             {
                 VersionId = string.IsNullOrEmpty(v.VersionId) ? "null" : v.VersionId,
                 At = v.IsDeleteMarker == true ? KeyAtTime.Deleted : KeyAtTime.Present,
