@@ -25,16 +25,14 @@ public sealed class RestoreRun(SyncConfig config, RestoreRequest request, SiteSt
     {
         var clock = Stopwatch.StartNew();
         var results = new List<SiteResult>();
-        using var cache = RunCache.Open(config.StateDir, logger);
-        var limits = new RequestLimits(config);
-        // One bandwidth limit and one byte budget for every site of the run.
-        var transfers = new TransferLimits(config.BandwidthLimit);
+        // The hash cache, the endpoints' limits and one bandwidth limit and byte budget for every site of the run.
+        using var shared = new RunResources(config, stores, logger);
         foreach (var configured in config.Sites)
         {
             var target = RestoreTargets.Of(configured, request.To, config.Sites.Count) ?? throw new InvalidOperationException($"site '{configured.Name}': no target (checked before the run)");
             var site = configured with { LocalPath = target };
             var siteLogger = SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
-            using var store = stores(site, siteLogger, limits.For(site), transfers.Bandwidth);
+            using var store = shared.StoreFor(site, siteLogger);
             IObjectStore runStore = store; // the site's own prefix, or (--from-backup) a sibling at the run's: it owns nothing to dispose
             if (request.FromBackup is { } run)
             {
@@ -52,8 +50,8 @@ public sealed class RestoreRun(SyncConfig config, RestoreRequest request, SiteSt
                 runStore = store.At(site.ListPrefix);
             }
             // The cache knows files by site and path: a restore elsewhere keeps rows of its own.
-            using var digests = new CachedDigestSource(cache, request.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, request.Rehash);
-            var restore = new SiteRestore(site, runStore, digests, request.Settings with { Limits = transfers }, siteLogger);
+            using var digests = new CachedDigestSource(shared.Cache, request.To is null ? site.Name : "restore:" + target, DirectDigestSource.Instance, request.Rehash);
+            var restore = new SiteRestore(site, runStore, digests, request.Settings with { Limits = shared.Transfers }, siteLogger);
             Starting?.Invoke(site, restore);
             var result = await restore.RunAsync(cancellationToken).ConfigureAwait(false);
             results.Add(result);

@@ -48,17 +48,15 @@ public sealed class SyncRun(SyncConfig config, SyncSettings asked, SiteStoreFact
     {
         var clock = Stopwatch.StartNew();
         var results = new List<SiteResult>();
-        using var cache = RunCache.Open(config.StateDir, logger);
-        var limits = new RequestLimits(config);
-        // One bandwidth limit and one byte budget for every site of the run, uploads and downloads.
-        var transfers = new TransferLimits(config.BandwidthLimit);
-        var settings = Settings with { Limits = transfers };
+        // The hash cache, the endpoints' limits and one bandwidth limit and byte budget for every site of the run.
+        using var shared = new RunResources(config, stores, logger);
+        var settings = Settings with { Limits = shared.Transfers };
         foreach (var site in config.Sites)
         {
             // A run of several sites names the site on each of its lines (issue #27: cron mail of /etc and /var/log).
             var siteLogger = SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
-            using var store = stores(site, siteLogger, limits.For(site), transfers.Bandwidth);
-            using var digests = new CachedDigestSource(cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
+            using var store = shared.StoreFor(site, siteLogger);
+            using var digests = new CachedDigestSource(shared.Cache, site.Name, DirectDigestSource.Instance, settings.Rehash);
             var sync = new SiteSync(site, store, digests, settings, siteLogger);
             SiteResult result;
             using (Starting?.Invoke(site, sync, store))

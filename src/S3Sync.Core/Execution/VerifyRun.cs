@@ -21,10 +21,8 @@ public sealed class VerifyRun(SyncConfig config, VerifyRequest request, PlanRepo
         var clock = Stopwatch.StartNew();
         var complete = true;
         var credentials = false;
-        using var cache = RunCache.Open(config.StateDir, logger);
-        var limits = new RequestLimits(config);
-        // verify --deep reads objects: at the run's one bandwidth limit.
-        var transfers = new TransferLimits(config.BandwidthLimit);
+        // The hash cache, the endpoints' limits and one bandwidth limit and byte budget for every site of the run.
+        using var shared = new RunResources(config, stores, logger);
         var ledger = new SettingsLedger(HashCache.ResolveDirectory(config.StateDir));
         foreach (var site in config.Sites)
         {
@@ -32,9 +30,9 @@ public sealed class VerifyRun(SyncConfig config, VerifyRequest request, PlanRepo
             var totals = new ReportTotals();
             report.SiteHeader(site);
             var siteLogger = SiteLogger.For(logger, site.Name, config.Sites.Count > 1);
-            using var store = stores(site, siteLogger, limits.For(site), transfers.Bandwidth);
+            using var store = shared.StoreFor(site, siteLogger);
             // A drill's folder is not the site's: its hash cache rows are its own, so the drill reads what it checks.
-            using var digests = new CachedDigestSource(cache, request.To is null ? site.Name : "verify:" + site.LocalPath, DirectDigestSource.Instance, request.Rehash);
+            using var digests = new CachedDigestSource(shared.Cache, request.To is null ? site.Name : "verify:" + site.LocalPath, DirectDigestSource.Instance, request.Rehash);
             var links = new LinkSummary();
             // Settings drift is a difference: the state folder says whether the site's settings changed since applied.
             var planner = new SyncPlanner(site, store, digests, PlanFactory.Verify(request.Deep, request.At, ledger.NeedsCheck(site)), issue =>
